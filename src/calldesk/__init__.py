@@ -1,0 +1,3 @@
+"""calldesk: a terminal companion for tech-support phone agents."""
+
+__version__ = "0.1.0"

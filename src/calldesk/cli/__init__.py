@@ -1,0 +1,1 @@
+"""The command line: a thin front door onto the core, one module per area of work."""

@@ -1,0 +1,208 @@
+"""One settings object: config file (TOML), then CALLDESK_* environment, then command-line flags."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from calldesk import paths
+
+
+class ConfigError(Exception):
+    """The config file or an override is wrong; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class CooldownSettings:
+    minutes: float = 5.0
+    """Length of the break offered after a bad or abusive call."""
+    snooze_minutes: float = 2.0
+    """How long a snooze puts the break off."""
+    max_snoozes: int = 2
+    """How many times the break can be snoozed before it has to be taken or skipped."""
+    bad_streak: int = 3
+    """After this many bad calls in a row, suggest a longer break."""
+    long_minutes: float = 15.0
+    """Length of the longer break suggested after a bad streak."""
+
+
+@dataclass(frozen=True)
+class SoftphoneSettings:
+    start_on: str = "ring"
+    """Start the call record when the phone rings ("ring") or when it is answered ("answer")."""
+    baresip: str = ""
+    """host:port of baresip's ctrl_tcp module to follow, e.g. "127.0.0.1:4444"; empty is off."""
+
+
+@dataclass(frozen=True)
+class PracticeSettings:
+    new_per_day: int = 5
+    """How many phrases practice introduces per day."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything calldesk can be told. Each field can be set in config.toml."""
+
+    agent_name: str = ""
+    """Your name, filled into phrases that say {agent}."""
+    data_dir: Path = field(default_factory=paths.default_data_dir)
+    """Where the call database lives."""
+    config_file: Path = field(default_factory=paths.default_config_file)
+    """The TOML file these settings were read from (it may not exist)."""
+    phrase_dirs: tuple[Path, ...] = ()
+    """Extra phrase folders (a team library, say), loaded after the bundled and user folders."""
+    user_phrase_dir: Path = field(default_factory=paths.user_phrase_dir)
+    """Your own phrase folder, loaded after the bundled library."""
+    load_bundled_phrases: bool = True
+    """Load the phrase library that ships with calldesk."""
+    cooldown: CooldownSettings = field(default_factory=CooldownSettings)
+    softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
+    practice: PracticeSettings = field(default_factory=PracticeSettings)
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id -> keys, e.g. {"start-call" = "f2"}; applied with Textual's set_keymap."""
+
+    def phrase_folders(self) -> list[Path]:
+        """Every phrase folder in load order: later folders override earlier ones by id."""
+        folders: list[Path] = []
+        if self.load_bundled_phrases:
+            folders.append(paths.bundled_phrase_dir())
+        folders.append(self.user_phrase_dir)
+        folders.extend(self.phrase_dirs)
+        return folders
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "calldesk.db"
+
+
+# Environment variables and the setting each overrides.
+ENVIRONMENT = {
+    "CALLDESK_DATA_DIR": "data_dir",
+    "CALLDESK_PHRASE_DIRS": "phrase_dirs",
+    "CALLDESK_USER_PHRASE_DIR": "user_phrase_dir",
+    "CALLDESK_AGENT": "agent_name",
+    "CALLDESK_BARESIP": "softphone.baresip",
+    "CALLDESK_COOLDOWN_MINUTES": "cooldown.minutes",
+}
+CONFIG_ENV = "CALLDESK_CONFIG"
+
+
+def config_file_from_env(environ: Mapping[str, str]) -> Path:
+    value = environ.get(CONFIG_ENV)
+    return Path(value).expanduser() if value else paths.default_config_file()
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings: defaults < config file < environment < `overrides` (command-line flags).
+
+    `overrides` uses dotted names ("cooldown.minutes") and skips None values, so argparse
+    results can be passed straight in.
+    """
+    environ = os.environ if environ is None else environ
+    path = config_file or config_file_from_env(environ)
+    settings = Settings(config_file=path)
+    if path.is_file():
+        settings = _apply_table(settings, _read_toml(path), path, prefix="")
+    for variable, name in ENVIRONMENT.items():
+        if environ.get(variable):
+            settings = _set(settings, name, environ[variable], source=f"${variable}")
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            settings = _set(settings, name, value, source=f"--{name.replace('_', '-')}")
+    if settings.softphone.start_on not in ("ring", "answer"):
+        raise ConfigError(
+            f"{path}: softphone.start_on must be \"ring\" or \"answer\", "
+            f"not {settings.softphone.start_on!r}"
+        )
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error} (fix the TOML syntax there)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
+
+
+def _apply_table(target: Any, table: Mapping[str, Any], path: Path, prefix: str) -> Any:
+    known = {f.name: f for f in fields(target)}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if key not in known or key == "config_file":
+            close = difflib.get_close_matches(key, [k for k in known if k != "config_file"], n=1)
+            hint = f"; did you mean {prefix}{close[0]!r}?" if close else ""
+            raise ConfigError(f"{path}: unknown setting {name!r}{hint}")
+        current = getattr(target, key)
+        if is_dataclass(current) and not isinstance(current, type):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{path}: [{name}] must be a table")
+            target = replace(target, **{key: _apply_table(current, value, path, f"{name}.")})
+        else:
+            target = replace(target, **{key: _convert(target, key, value, f"{path}: {name}")})
+    return target
+
+
+def _set(settings: Settings, dotted: str, value: Any, source: str) -> Settings:
+    head, _, rest = dotted.partition(".")
+    if rest:
+        inner = getattr(settings, head)
+        return replace(settings, **{head: replace(inner, **{rest: _convert(inner, rest, value, source)})})
+    return replace(settings, **{head: _convert(settings, head, value, source)})
+
+
+def _convert(owner: Any, name: str, value: Any, where: str) -> Any:
+    """Coerce a TOML or environment value to the field's type, or say what was expected."""
+    kind = get_type_hints(type(owner))[name]
+    kind_text = str(kind)
+    try:
+        if kind is Path:
+            return Path(str(value)).expanduser()
+        if "tuple[pathlib.Path" in kind_text:
+            items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+            return tuple(Path(str(item)).expanduser() for item in items if str(item))
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(value).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            result = float(value)
+            if result <= 0:
+                raise ValueError
+            return result
+        if kind is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+        if "Mapping" in kind_text:
+            if not isinstance(value, Mapping):
+                raise ValueError
+            return {str(k): str(v) for k, v in value.items()}
+    except (TypeError, ValueError):
+        pass
+    else:
+        return value
+    expected = {Path: "a path", bool: "true or false", int: "a whole number", float: "a positive number", str: "a string"}
+    raise ConfigError(f"{where}: expected {expected.get(kind, kind_text)}, got {value!r}")

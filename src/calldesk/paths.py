@@ -1,0 +1,76 @@
+"""Where calldesk keeps its config, data and phrase folders (platformdirs, created private)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+_DIRS = PlatformDirs("calldesk", appauthor=False)
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def default_config_dir() -> Path:
+    return Path(_DIRS.user_config_dir)
+
+
+def default_config_file() -> Path:
+    return default_config_dir() / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return Path(_DIRS.user_data_dir)
+
+
+def user_phrase_dir() -> Path:
+    """The agent's own phrase folder, loaded after the bundled library."""
+    return default_config_dir() / "phrases"
+
+
+def runtime_dir() -> Path:
+    """Where the softphone socket lives: the user's runtime dir, else the data dir."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime).is_dir():
+        return Path(runtime) / "calldesk"
+    return default_data_dir() / "run"
+
+
+def bundled_phrase_dir() -> Path:
+    """The phrase library shipped with calldesk.
+
+    An installed wheel carries it inside the package; a source checkout (editable install)
+    reads the repository's top-level `phrases/` folder.
+    """
+    packaged = Path(__file__).parent / "bundled_phrases"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "phrases"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the user alone; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if path.stat().st_mode & 0o077:
+        path.chmod(PRIVATE_DIR_MODE)
+    return path
+
+
+def write_private_file(path: Path, data: str | bytes) -> None:
+    """Write `path` atomically with mode 0600: readers see the old file or the new one."""
+    if not path.parent.exists():
+        ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,49 @@
+"""Test-wide fixtures: every test gets its own config, data and runtime dirs, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calldesk.config import Settings, load_settings
+from calldesk.core.clock import FakeClock
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every XDG and CALLDESK variable at tmp_path so no test touches real user files."""
+    home = tmp_path / "home"
+    for variable, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "runtime"),
+    ):
+        path = home / sub
+        path.mkdir(parents=True, mode=0o700)
+        monkeypatch.setenv(variable, str(path))
+    monkeypatch.setenv("HOME", str(home))
+    for variable in (
+        "CALLDESK_CONFIG",
+        "CALLDESK_DATA_DIR",
+        "CALLDESK_PHRASE_DIRS",
+        "CALLDESK_USER_PHRASE_DIR",
+        "CALLDESK_AGENT",
+        "CALLDESK_BARESIP",
+        "CALLDESK_COOLDOWN_MINUTES",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
+@pytest.fixture
+def settings(private_dirs: Path) -> Settings:
+    """Settings read as the app would, inside the private dirs."""
+    return load_settings()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
