@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path.mkdir(parents=True, mode=0o700)
         monkeypatch.setenv(variable, str(path))
     monkeypatch.setenv("HOME", str(home))
+    # Times on screen and in exports are local; pin the zone so snapshots do not depend on the machine.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     for variable in (
         "CALLDESK_CONFIG",
         "CALLDESK_DATA_DIR",

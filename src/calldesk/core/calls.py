@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -66,3 +67,55 @@ def format_duration(span: timedelta) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return f"{minutes}:{seconds:02d}"
+
+
+@dataclass(slots=True)
+class CallSummary:
+    """What a history list shows of a call, without loading every note."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime | None = None
+    caller_name: str = ""
+    caller_number: str = ""
+    ticket: str = ""
+    outcome: Outcome | None = None
+    tags: list[str] = field(default_factory=list)
+    note_count: int = 0
+    first_note: str = ""
+    """The start of the first note (at most 200 characters), for a one-line preview."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    def duration(self, now: datetime) -> timedelta:
+        return (self.ended_at or now) - self.started_at
+
+    def display_caller(self) -> str:
+        return self.caller_name or self.caller_number or "unknown caller"
+
+
+_SCHEME = re.compile(r"^(?:sips?|tel):", re.IGNORECASE)
+_NUMBER_NOISE = re.compile(r"[\s\-.()]")
+
+
+def normalise_number(number: str) -> str:
+    """The comparable core of a phone number or SIP address, for finding earlier calls.
+
+    `"Ann" <sip:+44 (151) 234-5678@pbx;user=phone>` and `0044151 234 5678` both become
+    `441512345678`. A national number keeps its leading 0: without knowing the caller's country
+    it cannot be turned into an international one safely.
+    """
+    text = number.strip()
+    if "<" in text and ">" in text:
+        # A display name may precede the address; only the address identifies the caller.
+        text = text[text.index("<") + 1 : text.rindex(">")]
+    text = _SCHEME.sub("", text.strip())
+    for separator in (";", "@"):
+        text = text.split(separator, 1)[0]
+    text = _NUMBER_NOISE.sub("", text)
+    text = text.removeprefix("+")
+    if text.startswith("00"):
+        text = text[2:]
+    return text

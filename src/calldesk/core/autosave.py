@@ -1,0 +1,117 @@
+"""Write-behind: store writes run in order on one background thread, so typing never waits on disk."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+RETRY_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class _Job:
+    run: Callable[[], Any]
+    key: Hashable | None
+    on_done: Callable[[Any], None] | None
+
+
+class WriteBehind:
+    """Runs store writes serially on a worker thread.
+
+    Jobs run in the order they were queued. A job with a `key` replaces a still-queued job with
+    the same key when that job is the last in the queue (a draft saved twice in a row only needs
+    its newest text), never jumping ahead of other writes. A job that fails stays at the head of
+    the queue and is retried, so nothing typed is dropped while the disk is full or read-only;
+    `on_error` hears about the first failure of a streak and `on_recovered` about its end.
+    """
+
+    def __init__(
+        self,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_recovered: Callable[[], None] | None = None,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self._queue: deque[_Job] = deque()
+        self._cond = threading.Condition()
+        self._on_error = on_error
+        self._on_recovered = on_recovered
+        self._retry_seconds = retry_seconds
+        self._failing = False
+        self._closed = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="calldesk-writer", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self,
+        run: Callable[[], Any],
+        key: Hashable | None = None,
+        on_done: Callable[[Any], None] | None = None,
+    ) -> None:
+        with self._cond:
+            if key is not None and self._queue and self._queue[-1].key == key and not (
+                self._busy and len(self._queue) == 1
+            ):
+                self._queue[-1] = _Job(run, key, on_done)
+            else:
+                self._queue.append(_Job(run, key, on_done))
+            self._cond.notify()
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def failing(self) -> bool:
+        return self._failing
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued write is done; False if that did not happen in time."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._queue, timeout=timeout)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Flush, then stop the thread. Returns whether everything was written."""
+        done = self.flush(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout=1.0)
+        return done
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._closed)
+                if self._closed and not self._queue:
+                    return
+                if self._closed and self._failing:
+                    return  # give up on shutdown; the caller was told writes are failing
+                job = self._queue[0]
+                self._busy = True
+            try:
+                result = job.run()
+            except Exception as error:  # noqa: BLE001 - any store failure keeps the job for retry
+                first = not self._failing
+                self._failing = True
+                with self._cond:
+                    self._busy = False
+                if first and self._on_error:
+                    self._on_error(error)
+                with self._cond:
+                    self._cond.wait(timeout=self._retry_seconds)
+                continue
+            with self._cond:
+                self._queue.popleft()  # a running job is never replaced, so it is still first
+                self._busy = False
+                self._cond.notify_all()
+            if self._failing:
+                self._failing = False
+                if self._on_recovered:
+                    self._on_recovered()
+            if job.on_done:
+                job.on_done(result)

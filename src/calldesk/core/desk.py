@@ -1,0 +1,233 @@
+"""The agent's desk: the open call, its notes and the phrases used, kept in step with the store.
+
+The desk holds the truth in memory and hands every write to a `WriteBehind` queue, so a slow,
+full or read-only disk never stalls typing and never loses what was typed: writes are retried
+until they land, and the in-memory call can always be exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from calldesk.core.autosave import WriteBehind
+from calldesk.core.calls import Call, NoteEntry, Outcome
+from calldesk.core.clock import Clock
+
+if TYPE_CHECKING:
+    from calldesk.core.phrases import Phrase
+    from calldesk.core.store import Store
+
+
+class DeskError(Exception):
+    """Something the agent asked for that cannot be done now; the message says what to do."""
+
+
+class Desk:
+    """One agent's desk: at most one open call at a time."""
+
+    def __init__(
+        self,
+        store: Store | None,
+        clock: Clock,
+        agent_name: str = "",
+        on_save_error: Callable[[BaseException], None] | None = None,
+        on_save_recovered: Callable[[], None] | None = None,
+        on_saved: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.agent_name = agent_name
+        self.call: Call | None = None
+        self.last_call: Call | None = None
+        self._on_saved = on_saved
+        self._local_ids = 0
+        self.writer = WriteBehind(on_error=on_save_error, on_recovered=on_save_recovered)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def saving(self) -> bool:
+        """Whether writes go to a database at all (False in memory-only mode)."""
+        return self.store is not None
+
+    def restore(self) -> Call | None:
+        """Bring back the call that was open when calldesk last stopped, exactly as it was."""
+        if self.store is not None and self.call is None:
+            self.call = self.store.open_call()
+        return self.call
+
+    def close(self) -> bool:
+        """Write out everything still queued. Returns False if some writes could not land."""
+        return self.writer.close()
+
+    def _submit(self, run: Callable[[], Any], key: Any = None, done: Callable[[Any], None] | None = None) -> None:
+        if self.store is None:
+            return
+
+        def finished(result: Any) -> None:
+            if done is not None:
+                done(result)
+            if self._on_saved is not None:
+                self._on_saved()
+
+        self.writer.submit(run, key=key, on_done=finished)
+
+    def _local_id(self) -> int:
+        self._local_ids -= 1
+        return self._local_ids
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def require_call(self) -> Call:
+        if self.call is None:
+            raise DeskError("No call is open. Start one with F2.")
+        return self.call
+
+    def start_call(self, caller_name: str = "", caller_number: str = "", ticket: str = "") -> Call:
+        if self.call is not None:
+            raise DeskError("A call is already open. End it with F8 before starting another.")
+        now = self.clock.now()
+        call = Call(
+            id=self._local_id(),
+            started_at=now,
+            caller_name=caller_name,
+            caller_number=caller_number,
+            ticket=ticket,
+        )
+        self.call = call
+        store = self.store
+
+        def run() -> Call:
+            assert store is not None
+            return store.start_call(caller_name, caller_number, ticket, at=now)
+
+        def done(stored: Call) -> None:
+            call.id = stored.id
+
+        self._submit(run, done=done)
+        return call
+
+    def update_caller(self, **fields: str) -> None:
+        """Change caller_name, caller_number or ticket of the open call."""
+        call = self.require_call()
+        for name, value in fields.items():
+            setattr(call, name, value)
+        store = self.store
+        self._submit(
+            lambda: store.update_call(
+                call.id,
+                caller_name=call.caller_name,
+                caller_number=call.caller_number,
+                ticket=call.ticket,
+            ),
+            key=("caller", id(call)),
+        )
+
+    def set_draft(self, text: str) -> None:
+        """Remember the note being typed; saved too, so a crash cannot lose it."""
+        call = self.require_call()
+        call.draft = text
+        store = self.store
+        self._submit(lambda: store.save_draft(call.id, text), key=("draft", id(call)))
+
+    def add_note(self, text: str) -> NoteEntry:
+        call = self.require_call()
+        text = text.rstrip()
+        if not text.strip():
+            raise DeskError("The note is empty.")
+        entry = NoteEntry(id=self._local_id(), call_id=call.id, created_at=self.clock.now(), text=text)
+        call.notes.append(entry)
+        call.draft = ""
+        store = self.store
+
+        def run() -> NoteEntry:
+            assert store is not None
+            return store.add_note(call.id, text, at=entry.created_at)
+
+        def done(stored: NoteEntry) -> None:
+            entry.id = stored.id
+            entry.call_id = stored.call_id
+
+        self._submit(run, done=done)
+        return entry
+
+    def edit_note(self, entry: NoteEntry, text: str) -> None:
+        call = self.require_call() if self.call and entry in self.call.notes else None
+        if call is None:
+            raise DeskError("Only notes of the open call can be edited.")
+        text = text.rstrip()
+        if not text.strip():
+            raise DeskError("A note cannot be empty; delete it instead.")
+        entry.text = text
+        entry.edited_at = self.clock.now()
+        store = self.store
+        self._submit(lambda: store.edit_note(entry.id, text, at=entry.edited_at))
+
+    def delete_note(self, entry: NoteEntry) -> None:
+        call = self.require_call()
+        if entry not in call.notes:
+            raise DeskError("Only notes of the open call can be deleted.")
+        call.notes.remove(entry)
+        store = self.store
+        self._submit(lambda: store.delete_note(entry.id))
+
+    def end_call(self) -> Call:
+        """End the open call: a draft still being typed is kept as a last note."""
+        call = self.require_call()
+        if call.draft.strip():
+            self.add_note(call.draft)
+        now = self.clock.now()
+        call.ended_at = now
+        store = self.store
+        self._submit(lambda: store.end_call(call.id, at=now))
+        self.last_call = call
+        self.call = None
+        return call
+
+    def set_outcome(self, call: Call, outcome: Outcome, reason: str = "") -> None:
+        call.outcome = outcome
+        call.outcome_reason = reason
+        store = self.store
+        self._submit(lambda: store.set_outcome(call.id, outcome, reason))
+
+    # -- phrases ---------------------------------------------------------------------------
+
+    def placeholder_values(self, call: Call | None = None) -> dict[str, str]:
+        call = call or self.call
+        values = {"agent": self.agent_name}
+        if call is not None:
+            values |= {"customer": call.caller_name, "number": call.caller_number, "ticket": call.ticket}
+        return values
+
+    def phrase_text(self, phrase: Phrase) -> str:
+        """The phrase's words with what the open call knows filled in."""
+        from calldesk.core.phrases import render
+
+        return render(phrase.say, self.placeholder_values()).strip()
+
+    def use_phrase(self, phrase: Phrase, action: str) -> str:
+        """Record that `phrase` was inserted or copied, and return its filled-in text."""
+        from calldesk.core.phrases import placeholders
+
+        values = self.placeholder_values()
+        filled: Mapping[str, bool] = {name: bool(values.get(name)) for name in placeholders(phrase.say)}
+        call_id_source = self.call
+        store = self.store
+        self._submit(
+            lambda: store.record_phrase_use(
+                phrase.id, call_id_source.id if call_id_source else None, action, filled
+            )
+        )
+        return self.phrase_text(phrase)
+
+    # -- snapshots ---------------------------------------------------------------------------
+
+    def snapshot(self, call: Call) -> Call:
+        """A copy of `call` safe to hand to another thread (export, rendering)."""
+        return replace(call, notes=[replace(note) for note in call.notes], tags=list(call.tags))
+
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,35 @@
+"""A yes/no question that only an explicit y or n answers."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Answers True for y, False for n or Escape."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "") -> None:
+        super().__init__()
+        self._question = question
+        self._detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self._question, style="bold"), classes="dialog-title", markup=False)
+            if self._detail:
+                yield Label(Text(self._detail), markup=False)
+            yield Label("y yes · n no", classes="dialog-hint")
+        yield Footer()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,40 @@
+"""Edit one note entry: ctrl+s keeps the change, Escape drops it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, TextArea
+
+
+class EditNoteDialog(ModalScreen[str | None]):
+    """Answers the new text, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note", priority=True),
+        Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Leave the note as it was"),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Edit note", classes="dialog-title")
+            yield TextArea(self._text, id="edit-text", soft_wrap=True, tab_behavior="focus")
+            yield Label("ctrl+s save · Escape cancel", classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,43 @@
+"""The key map in one place, for the help screen, the README table and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    keys: str
+    action: str
+    where: str
+
+
+# Keys handled inside widgets rather than by bindings (typing keys of the note field).
+TYPING_KEYS = (
+    KeyHelp("Enter", "file the note you are typing as a timestamped entry", "notes"),
+    KeyHelp("ctrl+j / alt+enter", "new line inside a note", "notes"),
+    KeyHelp("Tab / shift+Tab", "move between fields and panes", "anywhere"),
+    KeyHelp("Up / Down", "move through the phrase results while typing a search", "phrases"),
+)
+
+
+def binding_help() -> list[KeyHelp]:
+    """Every shown key of the app, gathered from the bindings themselves so they never drift."""
+    from textual.binding import Binding
+
+    from calldesk.tui.app import CalldeskApp
+    from calldesk.tui.widgets.notes_pane import NoteList
+    from calldesk.tui.widgets.phrase_pane import PhrasePane
+
+    rows: list[KeyHelp] = []
+    for where, bindings in (
+        ("anywhere", CalldeskApp.BINDINGS),
+        ("phrases", PhrasePane.BINDINGS),
+        ("note list", NoteList.BINDINGS),
+    ):
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            keys = " / ".join(key.strip() for key in binding.key.split(","))
+            rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
+    return rows + list(TYPING_KEYS)

@@ -1,0 +1,23 @@
+"""The main screen: status line, notes on the left, phrases on the right, keys at the bottom."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from calldesk.tui.widgets.notes_pane import NotesPane
+from calldesk.tui.widgets.phrase_pane import PhrasePane
+from calldesk.tui.widgets.status_bar import StatusBar
+
+
+class DeskScreen(Screen[None]):
+    """Where an agent spends the call. The app's actions do the work; this is layout."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="panes"):
+            yield NotesPane(id="notes-pane")
+            yield PhrasePane(id="phrase-pane")
+        yield Footer()

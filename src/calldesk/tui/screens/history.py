@@ -1,0 +1,133 @@
+"""F5: past calls, newest first, searchable by caller and by words in the notes; read-only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from calldesk.core.calls import Call, format_duration
+from calldesk.tui.text import clip, visible
+from calldesk.tui.widgets.notes_pane import entry_text
+
+if TYPE_CHECKING:
+    from calldesk.core.store import Store
+
+LIST_LIMIT = 200
+
+
+def call_option(call: Call) -> Option:
+    started = call.started_at.astimezone()
+    prompt = Text(started.strftime("%a %d %b %H:%M"), style="dim")
+    prompt.append("  " + visible(clip(call.display_caller(), 28)))
+    if call.outcome is not None and call.outcome.wants_cooldown:
+        prompt.append(f"  {call.outcome.value}", style="bold red")
+    return Option(prompt, id=str(call.id))
+
+
+def call_detail(call: Call) -> Text:
+    """A read-only rendering of a whole call, everything shown literally."""
+    started = call.started_at.astimezone()
+    text = Text(visible(call.display_caller()), style="bold")
+    if call.caller_number and call.caller_name:
+        text.append(f"  {visible(call.caller_number)}")
+    if call.ticket:
+        text.append(f"  #{visible(call.ticket)}", style="dim")
+    ended = call.ended_at.astimezone().strftime("%H:%M") if call.ended_at else "still open"
+    text.append(f"\n{started:%A %d %B %Y, %H:%M} – {ended}", style="dim")
+    if call.ended_at:
+        text.append(f"  ({format_duration(call.duration(call.ended_at))})", style="dim")
+    if call.outcome is not None:
+        text.append(f"\nOutcome: {call.outcome.value}")
+        if call.outcome_reason:
+            text.append(f" — {visible(call.outcome_reason)}")
+    text.append("\n\n")
+    if not call.notes:
+        text.append("No notes.", style="dim italic")
+    for entry in call.notes:
+        text.append_text(entry_text(entry))
+        text.append("\n")
+    if call.draft.strip():
+        text.append("\nUnfinished note: ", style="dim")
+        text.append(visible(call.draft))
+    return text
+
+
+class HistoryScreen(Screen[None]):
+    """Search box and call list on the left, the highlighted call on the right."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="history-close", tooltip="Back to the desk"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self._calls: list[Call] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="history-panes"):
+            with Vertical(id="history-list-pane"):
+                yield Input(placeholder="Search caller, number, ticket or notes", id="history-search")
+                yield OptionList(id="history-list")
+            with VerticalScroll(id="history-detail"):
+                yield Static("", id="history-detail-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history-list-pane").border_title = "History"
+        self.query_one("#history-detail").border_title = "Call"
+        self.query_one("#history-search", Input).focus()
+        self.refresh_calls("")
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def refresh_calls(self, query: str) -> None:
+        query = query.strip()
+        calls = self.store.search_calls(query, limit=LIST_LIMIT) if query else self.store.list_calls(limit=LIST_LIMIT)
+        self.app.call_from_thread(self._show_calls, calls, query)
+
+    def _show_calls(self, calls: list[Call], query: str) -> None:
+        self._calls = calls
+        listing = self.query_one("#history-list", OptionList)
+        listing.clear_options()
+        listing.add_options(call_option(call) for call in calls)
+        listing.highlighted = 0 if calls else None
+        pane = self.query_one("#history-list-pane")
+        pane.border_subtitle = f"{len(calls)} calls" + (f" matching “{clip(query, 20)}”" if query else "")
+        if not calls:
+            message = "No call matches." if query else "No calls yet. They appear here once taken."
+            self.query_one("#history-detail-text", Static).update(Text(message, style="dim"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_calls(event.value)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_id is not None:
+            self.show_detail(int(event.option_id))
+
+    @work(thread=True, exclusive=True, group="history-detail", exit_on_error=False)
+    def show_detail(self, call_id: int) -> None:
+        call = self.store.get_call(call_id)
+        self.app.call_from_thread(self._show_detail, call)
+
+    def _show_detail(self, call: Call) -> None:
+        self.selected_call = call
+        self.query_one("#history-detail-text", Static).update(call_detail(call))
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one("#history-list", OptionList)
+        if listing.option_count:
+            current = listing.highlighted if listing.highlighted is not None else -1
+            listing.highlighted = max(0, min(listing.option_count - 1, current + step))
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,188 @@
+"""The phrase pane: search as you type, a ranked result list and a preview of the chosen phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from calldesk.tui.text import clip, visible
+
+if TYPE_CHECKING:
+    from calldesk.core.phrases import Phrase
+    from calldesk.core.problems import Problem
+    from calldesk.core.search import PhraseIndex
+
+RESULT_LIMIT = 100
+
+
+def phrase_option(phrase: Phrase) -> Option:
+    prompt = Text(visible(clip(phrase.title, 60)))
+    prompt.append(f"  {visible(clip(phrase.category, 24))}", style="dim")
+    return Option(prompt, id=phrase.id)
+
+
+def preview_text(phrase: Phrase, say: str) -> Text:
+    """The phrase as the agent reads it before saying it: words first, then when and instead-of."""
+    text = Text(visible(phrase.title), style="bold")
+    text.append(f"\n{visible(phrase.category)}", style="dim")
+    if phrase.tags:
+        text.append("  " + " ".join(f"#{visible(tag)}" for tag in phrase.tags), style="dim")
+    text.append("\n\n")
+    text.append(visible(say))
+    if phrase.when:
+        text.append("\n\nWhen: ", style="bold")
+        text.append(visible(phrase.when))
+    if phrase.instead_of:
+        text.append("\nInstead of: ", style="bold")
+        text.append(visible(phrase.instead_of), style="italic")
+    return text
+
+
+class SearchBox(Input):
+    """The phrase search field; arrow keys move through the results without leaving it."""
+
+    BINDINGS = [
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+    ]
+
+    def action_move(self, step: int) -> None:
+        results = self.screen.query_one("#phrase-results", OptionList)
+        if results.option_count:
+            current = results.highlighted if results.highlighted is not None else -1
+            results.highlighted = max(0, min(results.option_count - 1, current + step))
+
+
+class PhrasePane(Vertical):
+    """Find a phrase in two or three keystrokes; Enter puts it in the notes, ctrl+y copies it."""
+
+    BINDINGS = [
+        Binding("enter", "insert", "Insert in notes", id="phrase-insert", tooltip="Put the phrase into the note you are typing"),
+        Binding("ctrl+y", "copy", "Copy", id="phrase-copy", tooltip="Copy the phrase to the clipboard"),
+        Binding("escape", "back", "Back to notes", id="phrase-back", show=False),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        """The agent picked a phrase to insert or copy."""
+
+        phrase: Phrase
+        action: str
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.index: PhraseIndex | None = None
+        self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
+        self._hits: list[Phrase] = []
+
+    def compose(self) -> ComposeResult:
+        yield SearchBox(placeholder="Search phrases (tag:blame cat:abuse)", id="phrase-search")
+        yield OptionList(id="phrase-results")
+        with VerticalScroll(id="phrase-preview"):
+            yield Static("", id="phrase-preview-text", markup=False)
+        yield Label("", id="phrase-problems", markup=False)
+
+    def on_mount(self) -> None:
+        self.border_title = "Phrases"
+        self.border_subtitle = "loading…"
+        self.query_one("#phrase-problems").display = False
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one(SearchBox).value
+
+    @property
+    def selected(self) -> Phrase | None:
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is None or highlighted >= len(self._hits):
+            return None
+        return self._hits[highlighted]
+
+    def set_index(self, index: PhraseIndex, problems: Sequence[Problem] = ()) -> None:
+        """Show a (re)loaded library, keeping the agent's query and selection."""
+        keep = self.selected.id if self.selected else None
+        self.index = index
+        self.show_problems(problems)
+        self.run_search(keep=keep)
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        label = self.query_one("#phrase-problems", Label)
+        errors = [problem for problem in problems if problem.is_error]
+        if not errors:
+            label.display = False
+            return
+        lines = [f"⚠ {len(errors)} phrase file problem{'s' if len(errors) != 1 else ''} (skipped):"]
+        lines += [f"  {visible(problem.format())}" for problem in errors[:3]]
+        if len(errors) > 3:
+            lines.append("  … all of them: command palette → phrases: show problems")
+        label.update(Text("\n".join(lines)))
+        label.display = True
+
+    def run_search(self, keep: str | None = None) -> None:
+        if self.index is None:
+            return
+        result = self.index.search(self.query_text, limit=RESULT_LIMIT)
+        self._hits = list(result.hits)
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_options(phrase_option(phrase) for phrase in self._hits)
+        target = 0
+        if keep is not None:
+            target = next((i for i, p in enumerate(self._hits) if p.id == keep), 0)
+        results.highlighted = target if self._hits else None
+        shown = len(self._hits)
+        self.border_subtitle = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        self._show_preview()
+
+    def _show_preview(self) -> None:
+        preview = self.query_one("#phrase-preview-text", Static)
+        phrase = self.selected
+        if phrase is None:
+            message = "No phrase matches. Try fewer letters, or tag:… / cat:…"
+            preview.update(Text(message if self.index else "Loading phrases…", style="dim"))
+            return
+        preview.update(preview_text(phrase, self.say_for(phrase)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "phrase-search":
+            event.stop()
+            self.run_search()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_insert()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_preview()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_insert()
+
+    def action_insert(self) -> None:
+        if (phrase := self.selected) is not None:
+            self.post_message(self.Chosen(phrase, "insert"))
+
+    def action_copy(self) -> None:
+        if (phrase := self.selected) is not None:
+            self.post_message(self.Chosen(phrase, "copy"))
+
+    def action_back(self) -> None:
+        self.screen.query_one("#note-input").focus()
+
+    def focus_search(self) -> None:
+        search = self.query_one(SearchBox)
+        search.focus()
+        search.select_all()

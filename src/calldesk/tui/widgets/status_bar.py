@@ -1,0 +1,41 @@
+"""The line at the top: call state, caller and running timer on the left, save state on the right."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from calldesk.core.calls import Call, format_duration
+from calldesk.tui.text import clip, visible
+
+
+def call_status(call: Call | None, now: datetime) -> Text:
+    if call is None:
+        text = Text(" ○ NO CALL ", style="bold reverse")
+        text.append("  F2 starts one", style="dim")
+        return text
+    text = Text(" ● ON CALL ", style="bold reverse")
+    text.append(f" {format_duration(call.duration(now))} ", style="bold")
+    who = [part for part in (call.caller_name, call.caller_number) if part]
+    text.append(" " + visible(clip(" · ".join(who), 40)) if who else " caller unknown", style="")
+    if call.ticket:
+        text.append(f"  #{visible(clip(call.ticket, 16))}", style="dim")
+    return text
+
+
+class StatusBar(Horizontal):
+    """Always-visible state: never more than one line."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="status-call", markup=False)
+        yield Label("", id="status-extra", markup=False)
+
+    def show(self, call: Call | None, now: datetime) -> None:
+        self.query_one("#status-call", Label).update(call_status(call, now))
+
+    def show_extra(self, text: Text) -> None:
+        self.query_one("#status-extra", Label).update(text)

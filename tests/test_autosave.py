@@ -1,0 +1,65 @@
+"""The write-behind queue: order, coalescing of drafts, and retry without loss."""
+
+from __future__ import annotations
+
+import threading
+
+from calldesk.core.autosave import WriteBehind
+
+
+def test_jobs_run_in_order_and_report_results() -> None:
+    done: list[int] = []
+    writer = WriteBehind()
+    for number in range(50):
+        writer.submit(lambda n=number: n * 2, on_done=done.append)
+    assert writer.flush()
+    assert done == [n * 2 for n in range(50)]
+    writer.close()
+
+
+def test_a_queued_draft_is_replaced_by_a_newer_one_but_never_jumps_other_writes() -> None:
+    gate = threading.Event()
+    ran: list[str] = []
+    writer = WriteBehind()
+    writer.submit(lambda: gate.wait(5) and ran.append("blocker"))
+    writer.submit(lambda: ran.append("draft 1"), key="draft")
+    writer.submit(lambda: ran.append("draft 2"), key="draft")  # replaces draft 1
+    writer.submit(lambda: ran.append("note"))
+    writer.submit(lambda: ran.append("draft 3"), key="draft")  # after the note: must not replace
+    gate.set()
+    assert writer.flush()
+    assert ran == ["blocker", "draft 2", "note", "draft 3"]
+    writer.close()
+
+
+def test_a_failing_write_is_retried_until_it_lands_and_nothing_after_it_is_lost() -> None:
+    attempts = {"count": 0}
+    errors: list[BaseException] = []
+    recovered = threading.Event()
+    ran: list[str] = []
+
+    def flaky() -> None:
+        attempts["count"] += 1
+        if attempts["count"] < 3:
+            raise OSError("disk full")
+        ran.append("flaky")
+
+    writer = WriteBehind(on_error=errors.append, on_recovered=recovered.set, retry_seconds=0.01)
+    writer.submit(flaky)
+    writer.submit(lambda: ran.append("next"))
+    assert writer.flush()
+    assert ran == ["flaky", "next"]
+    assert attempts["count"] == 3
+    assert len(errors) == 1 and "disk full" in str(errors[0])
+    assert recovered.is_set()
+    writer.close()
+
+
+def test_close_reports_writes_that_could_not_land() -> None:
+    def always_fails() -> None:
+        raise OSError("read-only file system")
+
+    writer = WriteBehind(retry_seconds=0.01)
+    writer.submit(always_fails)
+    assert writer.close(timeout=0.2) is False
+    assert writer.failing
