@@ -37,19 +37,14 @@ class SnoozeRefused(CooldownError):
 
 COOLDOWN_MESSAGES: Mapping[str, str] = {
     "offer": "Rough one. Take a few minutes before the next call.",
-    "not_about_you": "That call was not about you. You were the voice on the line, that's all.",
-    "the_problem": (
-        "They were angry at the problem, not at you. You were the one trying to fix it."
-    ),
-    "step_away": (
-        "Get out of the queue. Stand up, breathe out slowly, go and get a glass of water."
-    ),
+    "not_about_you": "That call was not about you. You were just the voice that picked up.",
+    "the_problem": "They were angry at the problem, not at you. You were the one fixing it.",
+    "step_away": "Get out of the queue. Stand up, breathe out slowly, get a glass of water.",
     "long_break": (
-        "That's several hard calls in a row. Take a proper break, away from the desk:"
-        " the queue will still be there, and you will handle it better."
+        "That's a run of hard calls. Take a proper break away from the desk; the queue can wait."
     ),
-    "snooze_refused": "You've put this off as often as you can. Take the break now, or skip it.",
-    "done": "Welcome back. Next call is a fresh start.",
+    "snooze_refused": "You've put this off as long as you can. Take the break now, or skip it.",
+    "done": "Welcome back. The next caller gets a fresh start, and so do you.",
 }
 
 
@@ -112,7 +107,9 @@ class CooldownState:
     def finish(self, now: datetime) -> CooldownState:
         """End a running break; ended early it still counts as taken."""
         if self.state is not Phase.RUNNING or self.started_at is None:
-            raise CooldownError(f"Only a running break can be finished, not one that is {self.state}.")
+            raise CooldownError(
+                f"Only a running break can be finished, not one that is {self.state}."
+            )
         # Coming back to calldesk long after the break ran out should not record a longer rest.
         return replace(self, state=Phase.DONE, ended_at=min(now, self.started_at + self.duration))
 

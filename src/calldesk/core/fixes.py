@@ -54,22 +54,23 @@ class RecurringProblem:
     last_seen: datetime
 
     def describe(self) -> str:
-        what = f"tagged {self.label!r}" if self.kind == "tag" else f"with fixes about {self.label!r}"
+        what = (
+            f"tagged {self.label!r}" if self.kind == "tag" else f"with fixes about {self.label!r}"
+        )
         return f"{len(self.call_ids)} calls {what} since {self.first_seen:%a %d %b}"
 
 
 # Words that carry no meaning about the problem itself; without them two short fix notes
 # would look alike just for sharing "the" and "to".
-STOPWORDS = frozenset(
-    """
+_STOPWORD_TEXT = """
     a about after again all also an and any are as at be been before being but by can could
     did do does doing done for from get gets got had has have he her his how i if in into is
     it its just me more must my need needs no not now of off on once only or other our out
     over please same she should so some still such than that the their them then there these
-    they this those to too under until up us very was we were what when where which while who
-    why will with would you your
-    """.split()
-)
+    they this those to too under until up us very was we were what when where which while
+    who why will with would you your
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -166,6 +167,7 @@ def _by_fix_text(
         counts = Counter(word for i in members for word in texts[i][1])
         # Words most of the notes use name the problem better than any single note does.
         shared = [word for word, n in counts.most_common() if n * 2 >= len(members)]
+        shared = shared or [word for word, _ in counts.most_common(3)]
         label = " ".join(sorted(shared[:6], key=lambda word: (-counts[word], word)))
         problems.append(_problem("fix", label, list(member_calls.values())))
     return problems

@@ -1,0 +1,206 @@
+"""The break after a bad call: offer, countdown, snooze, skip, long break, restart, day summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from calldesk.config import CooldownSettings
+from calldesk.core.calls import Outcome
+from calldesk.core.clock import FakeClock
+from calldesk.core.cooldown import (
+    COOLDOWN_MESSAGES,
+    CooldownError,
+    CooldownState,
+    Phase,
+    SnoozeRefused,
+    bad_streak_length,
+    day_summary,
+    message_lines,
+    offer,
+)
+from calldesk.core.store import Store
+
+SETTINGS = CooldownSettings(
+    minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15
+)
+BAD, ABUSIVE, FINE = Outcome.BAD, Outcome.ABUSIVE, Outcome.FINE
+
+
+def offered(clock: FakeClock, outcomes: list[Outcome] | None = None) -> CooldownState:
+    return offer(7, SETTINGS, outcomes or [BAD], clock.now())
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ([], 0),
+        ([FINE, BAD, BAD], 0),
+        ([BAD], 1),
+        ([ABUSIVE, BAD, FINE, BAD], 2),
+        ([BAD, ABUSIVE, BAD, BAD], 4),
+    ],
+)
+def test_bad_streak_length(outcomes: list[Outcome], expected: int) -> None:
+    assert bad_streak_length(outcomes) == expected
+
+
+def test_offer_after_one_bad_call(clock: FakeClock) -> None:
+    state = offer(7, SETTINGS, [BAD, FINE, BAD, BAD], clock.now())
+    assert state.state is Phase.OFFERED
+    assert (state.call_id, state.id) == (7, None)
+    assert state.duration == timedelta(minutes=5)
+    assert not state.long_break
+    assert state.offered_at == clock.now()
+    assert state.remaining(clock.now()) == timedelta(minutes=5)
+    assert state.is_due(clock.now())
+    assert not state.is_finished(clock.now())
+
+
+def test_long_break_after_a_bad_streak(clock: FakeClock) -> None:
+    state = offer(7, SETTINGS, [ABUSIVE, BAD, BAD, FINE], clock.now())
+    assert state.long_break
+    assert state.duration == timedelta(minutes=15)
+    assert COOLDOWN_MESSAGES["long_break"] in message_lines(state)
+
+
+def test_countdown_runs_on_the_injected_clock(clock: FakeClock) -> None:
+    state = offered(clock).start(clock.now())
+    started = clock.now()
+    assert state.state is Phase.RUNNING and state.started_at == started
+    clock.advance(minutes=1, seconds=30)
+    assert state.remaining(clock.now()) == timedelta(minutes=3, seconds=30)
+    assert not state.is_finished(clock.now())
+    clock.advance(minutes=3, seconds=30)
+    assert state.remaining(clock.now()) == timedelta(0)
+    assert state.is_finished(clock.now())
+    clock.advance(minutes=10)  # came back late: nothing negative, rest recorded as 5 minutes
+    assert state.remaining(clock.now()) == timedelta(0)
+    done = state.finish(clock.now())
+    assert done.state is Phase.DONE
+    assert done.ended_at == started + timedelta(minutes=5)
+    assert done.is_finished(clock.now())
+    assert state.start(clock.now()) is state  # starting a running break changes nothing
+
+
+def test_finishing_early_still_counts_as_taken(clock: FakeClock) -> None:
+    state = offered(clock).start(clock.now())
+    clock.advance(minutes=2)
+    done = state.finish(clock.now())
+    assert done.state is Phase.DONE and done.ended_at == clock.now()
+    assert done.remaining(clock.now()) == timedelta(0)
+
+
+def test_snooze_puts_the_offer_off_and_runs_out(clock: FakeClock) -> None:
+    state = offered(clock)
+    assert state.can_snooze
+    state = state.snooze(clock.now())
+    assert state.state is Phase.SNOOZED
+    assert state.snoozed_until == clock.now() + timedelta(minutes=2)
+    assert state.snoozes_used == 1
+    assert not state.is_due(clock.now() + timedelta(minutes=1, seconds=59))
+    clock.advance(minutes=2)
+    assert state.is_due(clock.now())
+    assert state.remaining(clock.now()) == timedelta(minutes=5)  # not started yet
+    state = state.snooze(clock.now())
+    assert state.snoozes_used == 2
+    assert not state.can_snooze
+    with pytest.raises(SnoozeRefused) as refused:
+        state.snooze(clock.now())
+    assert str(refused.value) == COOLDOWN_MESSAGES["snooze_refused"]
+    running = state.start(clock.now())
+    assert running.state is Phase.RUNNING and running.snoozed_until is None
+    assert running.remaining(clock.now()) == timedelta(minutes=5)
+
+
+def test_skip(clock: FakeClock) -> None:
+    skipped = offered(clock).skip(clock.now())
+    assert skipped.state is Phase.SKIPPED and skipped.ended_at == clock.now()
+    assert skipped.is_finished(clock.now())
+    assert skipped.remaining(clock.now()) == timedelta(0)
+    running = offered(clock).start(clock.now())
+    clock.advance(60)
+    assert running.skip(clock.now()).state is Phase.SKIPPED
+
+
+def test_steps_that_make_no_sense_are_refused(clock: FakeClock) -> None:
+    now = clock.now()
+    done = offered(clock).start(now).finish(now)
+    skipped = offered(clock).skip(now)
+    running = offered(clock).start(now)
+    for step in (
+        lambda: done.start(now),
+        lambda: done.skip(now),
+        lambda: skipped.snooze(now),
+        lambda: running.snooze(now),
+        lambda: offered(clock).finish(now),
+    ):
+        with pytest.raises(CooldownError):
+            step()
+
+
+def test_a_running_break_resumes_after_restart(tmp_path: Path, clock: FakeClock) -> None:
+    db_path = tmp_path / "data" / "calldesk.db"
+    with Store.open(db_path, clock) as store:
+        call = store.start_call()
+        store.set_outcome(call.id, Outcome.ABUSIVE)
+        state = offer(call.id, SETTINGS, store.recent_outcomes(SETTINGS.bad_streak), clock.now())
+        state = store.save_cooldown(state)
+        assert state.id is not None
+        clock.advance(30)
+        state = store.save_cooldown(state.snooze(clock.now()))
+        clock.advance(minutes=2)
+        state = store.save_cooldown(state.start(clock.now()))
+        clock.advance(minutes=1)
+    clock.advance(minutes=1)  # calldesk was closed for a minute mid-break
+    with Store.open(db_path, clock) as store:
+        resumed = store.active_cooldown()
+        assert resumed == state
+        assert resumed is not None
+        assert resumed.remaining(clock.now()) == timedelta(minutes=3)
+        assert resumed.snoozes_used == 1 and resumed.snooze_s == 120 and resumed.max_snoozes == 2
+        clock.advance(minutes=3)
+        assert resumed.is_finished(clock.now())
+        store.save_cooldown(resumed.finish(clock.now()))
+        assert store.active_cooldown() is None
+
+
+def test_store_keeps_every_break_and_lists_them_by_time(tmp_path: Path, clock: FakeClock) -> None:
+    with Store.open(tmp_path / "calldesk.db", clock) as store:
+        start = clock.now()
+        first = store.save_cooldown(offer(None, SETTINGS, [BAD], clock.now()).skip(clock.now()))
+        clock.advance(hours=1)
+        second = store.save_cooldown(offer(None, SETTINGS, [BAD, BAD, BAD], clock.now()))
+        assert second.long_break
+        assert store.active_cooldown() == second
+        assert store.cooldowns_between(start, start + timedelta(hours=2)) == [first, second]
+        assert store.cooldowns_between(start + timedelta(minutes=1), clock.now()) == []
+
+
+def test_day_summary_counts_the_agents_day(clock: FakeClock) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    taken = offered(clock).start(clock.now())
+    clock.advance(minutes=4)
+    taken = taken.finish(clock.now())
+    skipped = offered(clock).skip(clock.now())
+    long_pending = offer(7, SETTINGS, [BAD, BAD, BAD], clock.now())
+    clock.set(datetime(2026, 11, 24, 22, 30, tzinfo=UTC))  # already the 25th at UTC+2
+    late = offered(clock).skip(clock.now())
+    states = [taken, skipped, long_pending, late]
+    summary = day_summary(states, date(2026, 11, 24), plus_two)
+    assert (summary.taken, summary.skipped, summary.pending, summary.long_breaks) == (1, 1, 1, 1)
+    assert summary.rested == timedelta(minutes=4)
+    assert day_summary(states, date(2026, 11, 25), plus_two).skipped == 1
+    assert day_summary(states, date(2026, 11, 24), UTC).skipped == 2
+
+
+def test_messages_cover_what_the_agent_needs_to_hear(clock: FakeClock) -> None:
+    short = message_lines(offered(clock))
+    assert COOLDOWN_MESSAGES["not_about_you"] in short
+    assert COOLDOWN_MESSAGES["the_problem"] in short
+    assert COOLDOWN_MESSAGES["step_away"] in short
+    assert COOLDOWN_MESSAGES["long_break"] not in short
+    assert all(0 < len(line) <= 120 for line in COOLDOWN_MESSAGES.values())  # fits a small box
