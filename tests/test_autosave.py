@@ -63,3 +63,23 @@ def test_close_reports_writes_that_could_not_land() -> None:
     writer.submit(always_fails)
     assert writer.close(timeout=0.2) is False
     assert writer.failing
+
+
+def test_a_write_that_can_never_succeed_is_dropped_so_later_writes_still_land() -> None:
+    class Gone(LookupError):
+        pass
+
+    dropped: list[BaseException] = []
+    ran: list[str] = []
+
+    def missing_row() -> None:
+        raise Gone("note 7 is gone")
+
+    writer = WriteBehind(give_up_on=(Gone,), on_given_up=dropped.append, retry_seconds=10)
+    writer.submit(missing_row)
+    writer.submit(lambda: ran.append("next"))
+    assert writer.flush(timeout=2)
+    assert ran == ["next"]
+    assert [str(error) for error in dropped] == ["note 7 is gone"]
+    assert not writer.failing
+    writer.close()

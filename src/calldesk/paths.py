@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from platformdirs import PlatformDirs
 
@@ -74,3 +77,13 @@ def write_private_file(path: Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def open_crash_log() -> Iterator[tuple[TextIO, Path]]:
+    """Append to the private crash log in the data dir (details of internal errors go there)."""
+    path = default_data_dir() / "crash.log"
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        yield handle, path

@@ -114,17 +114,14 @@ def run_app(settings: Settings) -> int:
 
 
 def _write_crash_log() -> Path:
-    from calldesk import paths
+    from calldesk.paths import open_crash_log
 
-    log = paths.default_data_dir() / "crash.log"
     try:
-        paths.ensure_private_dir(log.parent)
-        with log.open("a", encoding="utf-8") as handle:
+        with open_crash_log() as (handle, path):
             handle.write(traceback.format_exc())
-        log.chmod(paths.PRIVATE_FILE_MODE)
     except OSError:
         return Path("(nowhere: the data dir is not writable)")
-    return log
+    return path
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ class WriteBehind:
     its newest text), never jumping ahead of other writes. A job that fails stays at the head of
     the queue and is retried, so nothing typed is dropped while the disk is full or read-only;
     `on_error` hears about the first failure of a streak and `on_recovered` about its end.
+    Errors in `give_up_on` are permanent (retrying cannot help): that job is dropped and
+    reported to `on_given_up`.
     """
 
     def __init__(
@@ -33,12 +35,16 @@ class WriteBehind:
         on_error: Callable[[BaseException], None] | None = None,
         on_recovered: Callable[[], None] | None = None,
         retry_seconds: float = RETRY_SECONDS,
+        give_up_on: tuple[type[BaseException], ...] = (),
+        on_given_up: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._queue: deque[_Job] = deque()
         self._cond = threading.Condition()
         self._on_error = on_error
         self._on_recovered = on_recovered
         self._retry_seconds = retry_seconds
+        self._give_up_on = give_up_on
+        self._on_given_up = on_given_up
         self._failing = False
         self._closed = False
         self._busy = False
@@ -95,6 +101,15 @@ class WriteBehind:
                 self._busy = True
             try:
                 result = job.run()
+            except self._give_up_on as error:
+                # Retrying cannot help (the row it needs is gone): drop it rather than block the queue.
+                with self._cond:
+                    self._queue.popleft()
+                    self._busy = False
+                    self._cond.notify_all()
+                if self._on_given_up:
+                    self._on_given_up(error)
+                continue
             except Exception as error:  # noqa: BLE001 - any store failure keeps the job for retry
                 first = not self._failing
                 self._failing = True

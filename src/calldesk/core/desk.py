@@ -17,6 +17,7 @@ from calldesk.core.calls import Call, NoteEntry, Outcome
 from calldesk.core.clock import Clock
 
 if TYPE_CHECKING:
+    from calldesk.core.cooldown import CooldownState
     from calldesk.core.phrases import Phrase
     from calldesk.core.store import Store
 
@@ -44,7 +45,15 @@ class Desk:
         self.last_call: Call | None = None
         self._on_saved = on_saved
         self._local_ids = 0
-        self.writer = WriteBehind(on_error=on_save_error, on_recovered=on_save_recovered)
+        self._cooldown_ids: dict[tuple[int | None, datetime], int] = {}
+        from calldesk.core.store import NotFound
+
+        self.writer = WriteBehind(
+            on_error=on_save_error,
+            on_recovered=on_save_recovered,
+            give_up_on=(NotFound,),
+            on_given_up=on_save_error,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -155,8 +164,7 @@ class Desk:
         return entry
 
     def edit_note(self, entry: NoteEntry, text: str) -> None:
-        call = self.require_call() if self.call and entry in self.call.notes else None
-        if call is None:
+        if self.call is None or entry not in self.call.notes:
             raise DeskError("Only notes of the open call can be edited.")
         text = text.rstrip()
         if not text.strip():
@@ -192,6 +200,28 @@ class Desk:
         call.outcome_reason = reason
         store = self.store
         self._submit(lambda: store.set_outcome(call.id, outcome, reason))
+
+    def save_checklist_answer(self, call: Call, item_id: str, value: Any, skipped: bool) -> None:
+        store = self.store
+        self._submit(
+            lambda: store.save_checklist_answer(call.id, item_id, value, skipped=skipped),
+            key=("checklist", id(call), item_id),
+        )
+
+    def save_cooldown(self, state: CooldownState) -> None:
+        """Persist a break step; the first save of a break gives it the id later saves reuse."""
+        store = self.store
+        key = (state.call_id, state.offered_at)
+
+        def run() -> CooldownState:
+            assert store is not None
+            return store.save_cooldown(replace(state, id=self._cooldown_ids.get(key, state.id)))
+
+        def done(saved: CooldownState) -> None:
+            if saved.id is not None:
+                self._cooldown_ids[key] = saved.id
+
+        self._submit(run, done=done)
 
     # -- phrases ---------------------------------------------------------------------------
 

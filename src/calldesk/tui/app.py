@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from calldesk.config import Settings
+from calldesk.core.calls import Call, Outcome, format_duration
 from calldesk.core.clock import Clock, SystemClock
+from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.desk import Desk, DeskError
+from calldesk.core.fixes import RecurringProblem
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.widgets.note_input import NoteInput
@@ -31,16 +36,19 @@ class CalldeskApp(App[None]):
     TITLE = "calldesk"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {CallCommands, PhraseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help", tooltip="Show every key", priority=True),
-        Binding("f2", "start_call", "Start call", id="start-call", tooltip="Start a call record", priority=True),
-        Binding("f8", "end_call", "End call", id="end-call", tooltip="End the call and go to the after-call steps", priority=True),
+        Binding("f2", "start_call", "Call", id="start-call", tooltip="Start a call record", priority=True),
+        Binding("f8", "end_call", "End", id="end-call", tooltip="End the call and go to the after-call steps", priority=True),
         Binding("f3", "focus_phrases", "Phrases", id="find-phrase", tooltip="Search the phrase library", priority=True),
         Binding("f4", "focus_caller", "Caller", id="edit-caller", tooltip="Edit caller name, number and ticket", priority=True),
         Binding("f5", "history", "History", id="history", tooltip="Past calls, searchable", priority=True),
-        Binding("f6", "focus_notes", "Notes", id="focus-notes", tooltip="Back to typing notes", priority=True, show=False),
-        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (an open call is kept for next time)", priority=True),
+        Binding("f6", "checklist", "Checklist", id="checklist", tooltip="The post-call checklist of the last call", priority=True),
+        Binding("f7", "fixes", "Fixes", id="fixes", tooltip="Open permanent fixes: fix everything twice", priority=True),
+        Binding("escape", "focus_notes", "Notes", id="focus-notes", tooltip="Back to typing notes", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (an open call is kept for next time)", priority=True, show=False),
     ]
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
@@ -59,19 +67,26 @@ class CalldeskApp(App[None]):
         self.library: PhraseLibrary | None = None
         self.index: PhraseIndex | None = None
         self._save_problem = ""
+        self.save_state = "saved"
+        self.breaks_today = ""
+        self.cooldown: CooldownState | None = None
 
     # -- start-up --------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.push_screen(DeskScreen())
+    async def on_mount(self) -> None:
+        await self.push_screen(DeskScreen())
         self._open_store()
         self.desk.restore()
         phrase_pane = self.screen.query_one(PhrasePane)
         phrase_pane.say_for = self.desk.phrase_text
         self._show_call()
-        if self.desk.call is not None and self.desk.call.notes + [self.desk.call.draft]:
+        if self.desk.call is not None:
             self.notify("The call that was open when calldesk stopped is back, as it was.", title="Call restored")
         self.load_phrases()
+        if self.store is not None:
+            self.cooldown = self.store.active_cooldown()
+            self._show_breaks()
+            self._check_cooldown()
         self.set_interval(1.0, self._tick)
 
     def _open_store(self) -> None:
@@ -136,6 +151,7 @@ class CalldeskApp(App[None]):
 
     def _tick(self) -> None:
         self.get_screen_stack_desk().query_one(StatusBar).show(self.desk.call, self.clock.now())
+        self._check_cooldown()
 
     def _show_call(self) -> None:
         desk_screen = self.get_screen_stack_desk()
@@ -147,8 +163,11 @@ class CalldeskApp(App[None]):
             desk_screen.query_one(PhrasePane).focus_search()
 
     def _set_save_state(self, state: str) -> None:
+        self.save_state = state
         style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(state, "")
-        self.get_screen_stack_desk().query_one(StatusBar).show_extra(Text(f" {state} ", style=style))
+        text = Text(f" {self.breaks_today} ", style="dim") if self.breaks_today else Text()
+        text.append(f" {state} ", style=style)
+        self.get_screen_stack_desk().query_one(StatusBar).show_extra(text)
 
     def _save_failed(self, error: BaseException) -> None:
         self._save_problem = str(error)
@@ -204,11 +223,123 @@ class CalldeskApp(App[None]):
         self.refresh_bindings()
         self.after_call(call)
 
-    def after_call(self, call: object) -> None:
-        """The after-call steps (outcome, checklist, cooldown) start here."""
-        from calldesk.core.calls import format_duration
+    @work(exclusive=True, group="after-call", exit_on_error=False)
+    async def after_call(self, call: Call) -> None:
+        """Outcome, then the break if it was a bad call, then the checklist."""
+        from calldesk.core.cooldown import offer
+        from calldesk.tui.dialogs.outcome import OutcomeDialog
 
-        self.notify(f"Call with {call.display_caller()} ended after {format_duration(call.duration(self.clock.now()))}.")  # type: ignore[attr-defined]
+        self.notify(
+            f"Call with {call.display_caller()} ended after {format_duration(call.duration(self.clock.now()))}.",
+            timeout=4,
+        )
+        answer = await self.push_screen_wait(OutcomeDialog(call))
+        if answer is not None:
+            self.desk.set_outcome(call, answer.outcome, answer.reason)
+            if answer.outcome.wants_cooldown:
+                recent = self._recent_outcomes(call)
+                state = offer(call.id, self.settings.cooldown, recent, self.clock.now())
+                self.desk.save_cooldown(state)
+                self.cooldown = state
+                await self.push_screen_wait(self._cooldown_screen(state))
+        if self.desk.call is None:  # a new call may have started during the break
+            await self.run_checklist(call)
+
+    def _recent_outcomes(self, call: Call) -> list[Outcome]:
+        recent = [call.outcome] if call.outcome is not None else []
+        if self.store is not None:
+            self.desk.writer.flush(timeout=1.0)
+            recent = self.store.recent_outcomes(self.settings.cooldown.bad_streak + 1)
+            if call.outcome is not None and (not recent or recent[0] is not call.outcome):
+                recent = [call.outcome, *recent]
+        return recent
+
+    def _cooldown_screen(self, state: CooldownState) -> Screen[None]:
+        from calldesk.tui.screens.cooldown import CooldownScreen
+
+        def save(new_state: CooldownState) -> None:
+            self.cooldown = new_state
+            self.desk.save_cooldown(new_state)
+            self._show_breaks()
+
+        return CooldownScreen(state, now=self.clock.now, save=save)
+
+    async def run_checklist(self, call: Call) -> bool:
+        """Show the checklist for `call`; True when it was completed."""
+        from calldesk.core.checklist import DEFAULT_CHECKLIST
+        from calldesk.tui.screens.checklist import ChecklistScreen
+
+        checklist = self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
+        answers: dict[str, tuple[object, bool]] = {}
+        if self.store is not None and call.id > 0:
+            self.desk.writer.flush(timeout=1.0)
+            stored = self.store.checklist_answers(call.id)
+            answers = {item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()}
+
+        def save(item_id: str, value: object, skipped: bool) -> None:
+            self.desk.save_checklist_answer(call, item_id, value, skipped)
+
+        done = await self.push_screen_wait(ChecklistScreen(call, checklist, answers, save))
+        if done:
+            self.notify("Checklist saved.", timeout=3)
+            self.show_recurring()
+        else:
+            self.notify("Checklist kept for later: history (F5), then c.", timeout=5)
+        return bool(done)
+
+    def recurring(self) -> list[RecurringProblem]:
+        from calldesk.core.fixes import recurring_problems
+
+        if self.store is None:
+            return []
+        self.desk.writer.flush(timeout=1.0)
+        now = self.clock.now()
+        return recurring_problems(self.store.recent_calls_for_recurrence(now - timedelta(days=7)), now)
+
+    def show_recurring(self) -> None:
+        for problem in self.recurring()[:2]:
+            self.notify(problem.label, title="This keeps happening: fix it for good", severity="warning", timeout=15)
+
+    def _show_breaks(self) -> None:
+        from calldesk.core.cooldown import day_summary
+
+        if self.store is None:
+            return
+        now = self.clock.now().astimezone()
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        summary = day_summary(self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo)  # type: ignore[arg-type]
+        self.breaks_today = f"breaks {summary.taken} taken · {summary.skipped} skipped" if summary.taken + summary.skipped else ""
+        self._set_save_state(self.save_state)
+
+    def _check_cooldown(self) -> None:
+        """Bring a snoozed break back when its snooze is over."""
+        from calldesk.tui.screens.cooldown import CooldownScreen
+
+        state = self.cooldown
+        if state is None or isinstance(self.screen, CooldownScreen) or self.desk.call is not None:
+            return
+        if state.state.is_active and (state.is_due(self.clock.now()) or state.state is Phase.RUNNING):
+            self.push_screen(self._cooldown_screen(state))
+
+    def action_checklist(self) -> None:
+        call = self.desk.last_call
+        if call is None:
+            self.notify("No ended call yet. For older calls: history (F5), then c.", severity="warning")
+            return
+        self._checklist_worker(call)
+
+    @work(exclusive=True, group="after-call", exit_on_error=False)
+    async def _checklist_worker(self, call: Call) -> None:
+        await self.run_checklist(call)
+
+    def action_fixes(self) -> None:
+        from calldesk.tui.screens.fixes import FixesScreen
+
+        if self.store is None:
+            self.notify("Permanent fixes need the database, which could not be opened.", severity="warning")
+            return
+        if not isinstance(self.screen, FixesScreen):
+            self.push_screen(FixesScreen(self.store, self.recurring()))
 
     def action_focus_phrases(self) -> None:
         self._to_desk().query_one(PhrasePane).focus_search()
@@ -242,18 +373,22 @@ class CalldeskApp(App[None]):
 
     async def action_quit(self) -> None:
         self.desk.writer.flush(timeout=2.0)
-        if self.desk.writer.failing and self.desk.call is not None:
-            from calldesk.tui.dialogs.confirm import ConfirmDialog
+        if not (self.desk.writer.failing and self.desk.call is not None):
+            self.exit()
+            return
+        from calldesk.tui.dialogs.confirm import ConfirmDialog
 
-            answer = await self.push_screen_wait(
-                ConfirmDialog(
-                    "Notes of the open call are not saved. Quit anyway?",
-                    f"{self._save_problem}\nPress n, then export the call (F10) to keep them.",
-                )
-            )
-            if not answer:
-                return
-        self.exit()
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Notes of the open call are not saved. Quit anyway?",
+                f"{self._save_problem}\nPress n, then export the call (F10) to keep them.",
+            ),
+            answered,
+        )
 
     # -- messages from the panes -----------------------------------------------------------------
 
@@ -279,29 +414,39 @@ class CalldeskApp(App[None]):
             self.desk.update_caller(**{message.field: message.value})
             self._tick()
 
-    async def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
+    def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
 
-        text = await self.push_screen_wait(EditNoteDialog(message.entry.text))
-        if text is None:
-            return
-        try:
-            self.desk.edit_note(message.entry, text)
-        except DeskError as error:
-            self.notify(str(error), severity="warning")
-            return
-        self.get_screen_stack_desk().query_one(NotesPane).refresh_entry(message.entry)
+        entry = message.entry
 
-    async def on_note_list_delete_requested(self, message: NoteList.DeleteRequested) -> None:
-        from calldesk.tui.dialogs.confirm import ConfirmDialog
-
-        if await self.push_screen_wait(ConfirmDialog("Delete this note?", message.entry.text[:200])):
+        def edited(text: str | None) -> None:
+            if text is None:
+                return
             try:
-                self.desk.delete_note(message.entry)
+                self.desk.edit_note(entry, text)
             except DeskError as error:
                 self.notify(str(error), severity="warning")
                 return
-            self.get_screen_stack_desk().query_one(NotesPane).remove_entry(message.entry)
+            self.get_screen_stack_desk().query_one(NotesPane).refresh_entry(entry)
+
+        self.push_screen(EditNoteDialog(entry.text), edited)
+
+    def on_note_list_delete_requested(self, message: NoteList.DeleteRequested) -> None:
+        from calldesk.tui.dialogs.confirm import ConfirmDialog
+
+        entry = message.entry
+
+        def answered(delete: bool | None) -> None:
+            if not delete:
+                return
+            try:
+                self.desk.delete_note(entry)
+            except DeskError as error:
+                self.notify(str(error), severity="warning")
+                return
+            self.get_screen_stack_desk().query_one(NotesPane).remove_entry(entry)
+
+        self.push_screen(ConfirmDialog("Delete this note?", entry.text[:200]), answered)
 
     def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
         text = self.desk.use_phrase(message.phrase, message.action)
@@ -318,6 +463,31 @@ class CalldeskApp(App[None]):
         self.desk.close()
         if self.store is not None:
             self.store.close()
+
+
+    def _print_error_renderables(self) -> None:
+        """An internal error goes to the private crash log; the terminal gets one plain line."""
+        if not self._exit_renderables:
+            return
+        from rich.console import Console
+
+        from calldesk.paths import open_crash_log
+
+        try:
+            with open_crash_log() as (handle, path):
+                console = Console(file=handle, width=120, force_terminal=False)
+                for renderable in self._exit_renderables:
+                    console.print(renderable)
+            where = str(path)
+        except OSError:
+            where = "nowhere: the data dir is not writable"
+        self._exit_renderables.clear()
+        self.error_console.print(
+            Text(
+                "calldesk stopped on an internal error. Everything typed up to the last second "
+                f"is saved and comes back when you start calldesk again. Details: {where}"
+            )
+        )
 
 
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:

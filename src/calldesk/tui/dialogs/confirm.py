@@ -29,7 +29,7 @@ class ConfirmDialog(ModalScreen[bool]):
             if self._detail:
                 yield Label(Text(self._detail), markup=False)
             yield Label("y yes · n no", classes="dialog-hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -26,7 +26,7 @@ class EditNoteDialog(ModalScreen[str | None]):
             yield Label("Edit note", classes="dialog-title")
             yield TextArea(self._text, id="edit-text", soft_wrap=True, tab_behavior="focus")
             yield Label("ctrl+s save · Escape cancel", classes="dialog-hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

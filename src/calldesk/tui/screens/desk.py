@@ -20,4 +20,4 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield NotesPane(id="notes-pane")
             yield PhrasePane(id="phrase-pane")
-        yield Footer()
+        yield Footer(compact=True)

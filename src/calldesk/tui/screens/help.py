@@ -27,7 +27,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("calldesk keys", classes="dialog-title")
             yield Static(table)
             yield Label("ctrl+p opens the command palette: every action is there by name.", classes="dialog-hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.core.calls import Call, format_duration
+from calldesk.core.calls import Call, CallSummary, format_duration
 from calldesk.tui.text import clip, visible
 from calldesk.tui.widgets.notes_pane import entry_text
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LIST_LIMIT = 200
 
 
-def call_option(call: Call) -> Option:
+def call_option(call: Call | CallSummary) -> Option:
     started = call.started_at.astimezone()
     prompt = Text(started.strftime("%a %d %b %H:%M"), style="dim")
     prompt.append("  " + visible(clip(call.display_caller(), 28)))
@@ -72,7 +72,7 @@ class HistoryScreen(Screen[None]):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        self._calls: list[Call] = []
+        self._calls: list[CallSummary] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):
@@ -81,7 +81,7 @@ class HistoryScreen(Screen[None]):
                 yield OptionList(id="history-list")
             with VerticalScroll(id="history-detail"):
                 yield Static("", id="history-detail-text", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#history-list-pane").border_title = "History"
@@ -95,7 +95,7 @@ class HistoryScreen(Screen[None]):
         calls = self.store.search_calls(query, limit=LIST_LIMIT) if query else self.store.list_calls(limit=LIST_LIMIT)
         self.app.call_from_thread(self._show_calls, calls, query)
 
-    def _show_calls(self, calls: list[Call], query: str) -> None:
+    def _show_calls(self, calls: list[CallSummary], query: str) -> None:
         self._calls = calls
         listing = self.query_one("#history-list", OptionList)
         listing.clear_options()

@@ -35,7 +35,7 @@ class ProblemsScreen(ModalScreen[None]):
                 "`calldesk phrases check` prints the same list.",
                 classes="dialog-hint",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -34,6 +34,10 @@ def entry_text(entry: NoteEntry) -> Text:
     return text
 
 
+def note_count(count: int) -> str:
+    return f"{count} note" if count == 1 else f"{count} notes"
+
+
 class NoteItem(ListItem):
     """One entry in the list; keeps the entry it shows."""
 
@@ -51,7 +55,7 @@ class NoteList(ListView):
     BINDINGS = [
         Binding("enter,e", "edit", "Edit note", id="note-edit", tooltip="Edit the highlighted note"),
         Binding("delete", "delete", "Delete note", id="note-delete", tooltip="Delete the highlighted note"),
-        Binding("escape", "back", "Back to typing", id="note-back", tooltip="Return to the note input"),
+        Binding("escape", "back", "Back to typing", id="note-back", tooltip="Return to the note input", show=False),
     ]
 
     @dataclass
@@ -123,7 +127,7 @@ class NotesPane(Vertical):
         elif not call.notes:
             empty.update("Type a note and press Enter. ctrl+j starts a new line.")
         empty.display = call is None or not call.notes
-        self.border_subtitle = "" if call is None else f"{len(call.notes)} notes"
+        self.border_subtitle = "" if call is None else note_count(len(call.notes))
 
     def append_entry(self, entry: NoteEntry, count: int) -> None:
         note_list = self.query_one(NoteList)
@@ -131,7 +135,7 @@ class NotesPane(Vertical):
         note_list.index = len(note_list.children) - 1
         note_list.scroll_end(animate=False)
         self.query_one("#notes-empty").display = False
-        self.border_subtitle = f"{count} notes"
+        self.border_subtitle = note_count(count)
 
     def refresh_entry(self, entry: NoteEntry) -> None:
         for item in self.query(NoteItem):

@@ -1,0 +1,100 @@
+"""F7: every open permanent fix across calls ("fix everything twice"), to mark done or won't-fix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from calldesk.core.fixes import FixStatus, PermanentFix, RecurringProblem
+from calldesk.tui.text import clip, visible
+
+if TYPE_CHECKING:
+    from calldesk.core.store import Store
+
+
+class FixesScreen(Screen[None]):
+    """A table of permanent fixes; d marks done, w won't fix, o reopens, a shows closed ones too."""
+
+    BINDINGS = [
+        Binding("d", "mark('done')", "Done", id="fix-done", tooltip="The permanent fix is in place"),
+        Binding("w", "mark('wontfix')", "Won't fix", id="fix-wontfix", tooltip="Decided not to fix"),
+        Binding("o", "mark('open')", "Reopen", id="fix-reopen", tooltip="Mark the fix open again"),
+        Binding("a", "toggle_all", "Open/all", id="fix-all", tooltip="Show closed fixes too"),
+        Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
+    ]
+
+    def __init__(self, store: Store, recurring: list[RecurringProblem]) -> None:
+        super().__init__()
+        self.store = store
+        self.recurring = recurring
+        self.show_all = False
+        self._fixes: list[PermanentFix] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="fixes"):
+            yield Label("", id="fixes-recurring", markup=False)
+            yield DataTable(id="fixes-table", cursor_type="row", zebra_stripes=True)
+            yield Label("", id="fixes-empty", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#fixes").border_title = "Fix everything twice: permanent fixes"
+        table = self.query_one(DataTable)
+        table.add_columns("Date", "Caller", "Permanent fix", "Where", "Owner", "Status")
+        recurring = self.query_one("#fixes-recurring", Label)
+        if self.recurring:
+            lines = [f"↻ {visible(problem.label)}" for problem in self.recurring[:3]]
+            recurring.update(Text("\n".join(lines), style="bold yellow"))
+        recurring.display = bool(self.recurring)
+        table.focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="fixes", exit_on_error=False)
+    def reload(self) -> None:
+        fixes = self.store.list_fixes(status=None if self.show_all else "open")
+        self.app.call_from_thread(self._show, fixes)
+
+    def _show(self, fixes: list[PermanentFix]) -> None:
+        self._fixes = fixes
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for fix in fixes:
+            table.add_row(
+                fix.call_started_at.astimezone().strftime("%d %b"),
+                Text(visible(clip(fix.caller, 16))),
+                Text(visible(clip(fix.what, 40))),
+                Text(visible(clip(fix.where, 16))),
+                Text(visible(clip(fix.owner, 12))),
+                str(fix.status),
+                key=str(fix.id),
+            )
+        if fixes:
+            table.move_cursor(row=min(row, len(fixes) - 1))
+        empty = self.query_one("#fixes-empty", Label)
+        empty.update(Text("No open permanent fixes. Nice." if not self.show_all else "No permanent fixes yet.", style="dim"))
+        empty.display = not fixes
+        self.query_one("#fixes").border_subtitle = f"{len(fixes)} {'in all' if self.show_all else 'open'}"
+
+    def action_mark(self, status: str) -> None:
+        table = self.query_one(DataTable)
+        if not self._fixes or table.cursor_row >= len(self._fixes):
+            return
+        fix = self._fixes[table.cursor_row]
+        self.store.set_fix_status(fix.id, FixStatus(status))
+        self.notify(f"Marked {status}: {clip(fix.what, 50)}", timeout=3)
+        self.reload()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.reload()
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,136 @@
+"""Pilot tests of the desk: start a call, type notes, edit, end, restore after a restart."""
+
+from __future__ import annotations
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.tui.widgets.note_input import NoteInput
+from calldesk.tui.widgets.notes_pane import NoteItem, NoteList
+from calldesk.tui.widgets.status_bar import StatusBar
+from tests.tui_helpers import build_app, stored, type_text
+
+
+async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        assert app.desk.call is not None
+        assert isinstance(app.focused, NoteInput)
+        await type_text(pilot, "printer offline again")
+        await pilot.press("enter")
+        clock.advance(5)
+        await type_text(pilot, "half typed")
+        await pilot.pause()
+        assert app.desk.writer.flush()
+        store = stored(settings, clock)
+        call = store.open_call()
+        assert call is not None
+        assert [note.text for note in call.notes] == ["printer offline again"]
+        assert call.draft == "half typed"
+        store.close()
+
+
+async def test_enter_files_an_entry_and_ctrl_j_breaks_a_line(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "first")
+        await pilot.press("ctrl+j")
+        await type_text(pilot, "second")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [note.text for note in app.desk.call.notes] == ["first\nsecond"]
+        assert app.screen.query_one(NoteInput).text == ""
+
+
+async def test_user_text_is_shown_literally(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "[bold]not bold[/bold]")
+        await pilot.press("enter")
+        await pilot.pause()
+        item = app.screen.query_one(NoteItem)
+        rendered = item.query_one("Label").render()
+        assert "[bold]not bold[/bold]" in str(rendered)
+
+
+async def test_caller_fields_are_saved_and_shown_in_the_status_bar(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f4")
+        await type_text(pilot, "Ann")
+        await pilot.press("tab")
+        await type_text(pilot, "0161 555")
+        await pilot.pause()
+        status = str(app.screen.query_one(StatusBar).query_one("#status-call").render())
+        assert "Ann · 0161 555" in status
+        assert app.desk.writer.flush()
+        store = stored(settings, clock)
+        call = store.open_call()
+        assert (call.caller_name, call.caller_number) == ("Ann", "0161 555")
+        store.close()
+
+
+async def test_a_note_can_be_edited_from_the_list(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "wrong")
+        await pilot.press("enter")
+        app.screen.query_one(NoteList).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "backspace")  # clear the edit box
+        area = app.screen.query_one("#edit-text")
+        area.load_text("right")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.desk.call.notes[0].text == "right"
+        assert app.desk.writer.flush()
+        store = stored(settings, clock)
+        note = store.open_call().notes[0]
+        assert note.text == "right" and note.edited_at is not None
+        store.close()
+
+
+async def test_an_open_call_comes_back_after_a_restart_exactly_as_it_was(settings: Settings, clock: FakeClock) -> None:
+    first = build_app(settings, clock)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f4")
+        await type_text(pilot, "Dana")
+        await pilot.press("f6" if False else "escape")
+        first.action_focus_notes()
+        await type_text(pilot, "entry one")
+        await pilot.press("enter")
+        await type_text(pilot, "still typing")
+        await pilot.pause()
+    # The app exits without ending the call, as a closed terminal would leave it.
+    second = build_app(settings, clock)
+    async with second.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        call = second.desk.call
+        assert call is not None
+        assert call.caller_name == "Dana"
+        assert [note.text for note in call.notes] == ["entry one"]
+        assert second.screen.query_one(NoteInput).text == "still typing"
+        assert len(second.screen.query(NoteItem)) == 1
+
+
+async def test_f8_ends_the_call_and_asks_how_it_went(settings: Settings, clock: FakeClock) -> None:
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "done")
+        clock.advance(minutes=3)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert app.desk.call is None
+        assert isinstance(app.screen, OutcomeDialog)
+        await pilot.press("f")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.desk.last_call.outcome.value == "fine"
+        assert app.desk.last_call.notes[-1].text == "done"  # the unfinished draft became a note

@@ -1,0 +1,22 @@
+"""Helpers shared by the Pilot tests: build the app on temp dirs and read what it stored."""
+
+from __future__ import annotations
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.core.store import Store
+from calldesk.tui.app import CalldeskApp, make_app
+
+
+def build_app(settings: Settings, clock: FakeClock) -> CalldeskApp:
+    return make_app(settings, clock=clock)
+
+
+def stored(settings: Settings, clock: FakeClock) -> Store:
+    """The database as another reader sees it (the app holds the write lock)."""
+    return Store.open_readonly(settings.database_path, clock)
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type `text` key by key, as an agent would."""
+    await pilot.press(*[{" ": "space"}.get(char, char) for char in text])
