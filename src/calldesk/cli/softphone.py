@@ -1,0 +1,124 @@
+"""`calldesk ring|answer|hangup`: softphone hooks that hand a call event to the running app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from calldesk.config import Settings
+    from calldesk.core.softphone import PhoneEvent, SendResult
+
+# Softphones run these hooks synchronously (MicroSIP and Twinkle wait for them), so nothing
+# is imported at module level beyond argparse, and the socket wait is kept short.
+EXIT_DELIVERED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_KEPT = 3
+HOOK_TIMEOUT = 0.05
+"""Seconds to wait for the running calldesk to take the event before keeping it for later."""
+
+_EXIT_CODES = """\
+exit codes:
+  0  calldesk took the event
+  1  calldesk did not take it and it could not be kept either
+  2  usage error
+  3  calldesk is not running (or did not answer): the event was kept and shows when it starts
+"""
+
+_COMMANDS = {
+    "ring": ("the phone is ringing: start a call record (or offer to)", "the caller"),
+    "answer": ("the call was answered", "the caller, if the phone passes it"),
+    "hangup": ("the call ended", "the caller, if the phone passes it"),
+}
+
+
+def register(subparsers: Any) -> None:
+    """Add `ring`, `answer` and `hangup` to the calldesk command line."""
+    for kind, (summary, who) in _COMMANDS.items():
+        parser = subparsers.add_parser(
+            kind,
+            help=f"softphone hook: {summary}",
+            description=(
+                f"Softphone hook: {summary}.\n"
+                "Accepts what softphones pass: a number, a sip: or tel: URI, or a SIP\n"
+                "name-addr such as '\"Pat Smith\" <sip:1001@pbx>'."
+            ),
+            epilog=_EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.add_argument(
+            "caller",
+            nargs="*",
+            metavar="CALLER",
+            help=f"{who}, as phones that append it pass it (MicroSIP); joined with spaces",
+        )
+        # nargs="*" so `--number` with nothing after it (an anonymous caller, when the phone
+        # appends an empty caller ID) is not a usage error that loses the event.
+        parser.add_argument(
+            "--number",
+            nargs="*",
+            metavar="N",
+            help=f"{who}: number or SIP address (several words are joined with spaces)",
+        )
+        parser.add_argument("--name", default="", help="the caller's name, if the phone knows it")
+        parser.add_argument(
+            "--call-id", default="", help="the phone's id for this call, to match ring and hangup"
+        )
+        parser.add_argument(
+            "--source", default="hook", help='where the event came from (default "hook")'
+        )
+        parser.set_defaults(handler=handle_hook, event_kind=kind)
+
+
+def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the event to the running calldesk; if it is not there, keep the event for later."""
+    from calldesk.core import softphone
+
+    words = [*(args.number or []), *args.caller]
+    number, name = softphone.parse_caller(" ".join(words), args.name)
+    event = softphone.PhoneEvent.create(
+        args.event_kind, number=number, name=name, call_id=args.call_id, source=args.source
+    )
+    result = softphone.send_event(event, softphone.socket_path(), timeout=HOOK_TIMEOUT)
+    if result.delivered:
+        return EXIT_DELIVERED
+    pending_file = softphone.pending_file_path(settings.data_dir)
+    try:
+        softphone.keep_for_later(event, settings.database_path, pending_file)
+    except OSError as error:
+        print(
+            f"calldesk: error: {_why(result)}, and {_what(event)} could not be kept either: "
+            f"{error.strerror or error} ({pending_file}). Check that the data folder is writable.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    kept = f"{_why(result)}: {_what(event)} was kept and will show when calldesk starts."
+    print(kept, file=sys.stderr)
+    return EXIT_KEPT
+
+
+def _why(result: SendResult) -> str:
+    from calldesk.core.softphone import display_safe
+
+    detail = display_safe(result.detail, 120)
+    if result.status == "no_answer":
+        return f"calldesk did not answer ({detail})"
+    if result.status == "refused":
+        return f"calldesk refused the event ({detail})"
+    if result.status == "unsafe":
+        return f"calldesk's socket is not safe to use ({detail})"
+    return "calldesk is not running"
+
+
+def _what(event: PhoneEvent) -> str:
+    from calldesk.core.softphone import display_safe
+
+    # Caller data is hostile and this goes to a terminal: show it, never let it act.
+    who = display_safe(event.number or event.name, 60)
+    if event.kind == "ring":
+        return f"the call from {who}" if who else "the call from an unknown caller"
+    if event.kind == "answer":
+        return f"the answer to the call from {who}" if who else "the answer to a call"
+    return f"the end of the call from {who}" if who else "the end of a call"

@@ -1,0 +1,240 @@
+"""`calldesk ring|answer|hangup`, run for real as a softphone would run them."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from calldesk import paths
+from calldesk.core import softphone
+from calldesk.core.clock import FakeClock
+from calldesk.core.softphone import EventServer, PhoneEvent, events_from_pending
+from calldesk.core.store import Store
+
+WAIT = 10.0
+
+
+def calldesk(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a fresh interpreter, with the test's private dirs."""
+    return subprocess.run(
+        [sys.executable, "-m", "calldesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The socket path the CLI will use; moved to a short folder if the test dir is deep."""
+    path = softphone.socket_path()
+    if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:
+        yield path
+        return
+    short = Path(tempfile.mkdtemp(prefix="cd-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
+    yield softphone.socket_path()
+    shutil.rmtree(short, ignore_errors=True)
+
+
+@pytest.fixture
+def app(runtime: Path) -> Iterator[queue.Queue[PhoneEvent]]:
+    """A running calldesk, as far as the hooks can tell: the event socket, served."""
+    events: queue.Queue[PhoneEvent] = queue.Queue()
+    with EventServer(runtime, events.put):
+        yield events
+
+
+def pending_file() -> Path:
+    return paths.default_data_dir() / "pending-events.jsonl"
+
+
+def test_ring_hands_the_caller_to_the_running_app(app: queue.Queue[PhoneEvent]) -> None:
+    result = calldesk("ring", "--number", '"Pat Smith" <sip:1001@pbx.example>', "--call-id", "a1")
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "")
+    event = app.get(timeout=WAIT)
+    assert (event.kind, event.number, event.name, event.call_id, event.source) == (
+        "ring",
+        "1001",
+        "Pat Smith",
+        "a1",
+        "hook",
+    )
+    assert not pending_file().exists()
+
+
+def test_microsip_style_hooks_with_the_number_appended_are_delivered(
+    app: queue.Queue[PhoneEvent],
+) -> None:
+    # MicroSIP runs `<command line from microsip.ini> <caller's number>`, unquoted.
+    for args in (
+        ("ring", "--number", "+44", "20", "7946", "0958"),
+        ("answer", "+44", "20", "7946", "0958"),
+        ("hangup", "--number", "+44", "20", "7946", "0958"),
+        ("hangup", "--number"),  # an anonymous caller: MicroSIP appends nothing
+    ):
+        result = calldesk(*args)
+        assert (result.returncode, result.stderr) == (0, ""), args
+    events = [app.get(timeout=WAIT) for _ in range(4)]
+    assert [(e.kind, e.number) for e in events] == [
+        ("ring", "+44 20 7946 0958"),
+        ("answer", "+44 20 7946 0958"),
+        ("hangup", "+44 20 7946 0958"),
+        ("hangup", ""),
+    ]
+
+
+def test_twinkle_style_hooks_with_odd_values_are_delivered(app: queue.Queue[PhoneEvent]) -> None:
+    # The Twinkle recipe passes environment variables with --opt=VALUE, so a value that
+    # starts with a dash, or is empty, is still a value.
+    result = calldesk("ring", "--number=-1", "--name=", "--call-id=abc@127.0.0.1")
+    assert (result.returncode, result.stderr) == (0, "")
+    event = app.get(timeout=WAIT)
+    assert (event.number, event.name, event.call_id) == ("-1", "", "abc@127.0.0.1")
+
+
+def test_without_calldesk_the_call_is_kept_in_a_private_file(runtime: Path) -> None:
+    result = calldesk("ring", "--number", "sip:+44 20 7946 0958@pbx.example;user=phone")
+    assert result.returncode == 3
+    assert result.stderr == (
+        "calldesk is not running: the call from +44 20 7946 0958 was kept and will show "
+        "when calldesk starts.\n"
+    )
+    assert stat.S_IMODE(pending_file().stat().st_mode) == 0o600
+    [event] = softphone.read_pending_file(pending_file())
+    assert (event.kind, event.number) == ("ring", "+44 20 7946 0958")
+
+
+def test_without_calldesk_the_event_goes_to_the_store_when_there_is_one(
+    runtime: Path, clock: FakeClock
+) -> None:
+    database = paths.default_data_dir() / "calldesk.db"
+    Store.open(database, clock).close()
+    result = calldesk("hangup", "--call-id", "a1", "tel:+1-555-0100")
+    assert result.returncode == 3
+    assert "the end of the call from +1-555-0100 was kept" in result.stderr
+    with Store.open(database, clock) as store:
+        [event] = events_from_pending(store.take_pending_events())
+    assert (event.kind, event.number, event.call_id) == ("hangup", "+1-555-0100", "a1")
+    assert not pending_file().exists()
+
+
+def test_a_stale_socket_from_a_crashed_app_counts_as_not_running(runtime: Path) -> None:
+    runtime.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    crashed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    crashed.bind(str(runtime))
+    crashed.close()
+    result = calldesk("answer", "--call-id", "a1")
+    assert result.returncode == 3
+    assert result.stderr.startswith("calldesk is not running: the answer to a call was kept")
+
+
+def test_hostile_caller_data_cannot_reach_the_terminal(runtime: Path) -> None:
+    result = calldesk("ring", "--number", "\x1b]0;pwned\x07\x1b[2J1001\nrm -rf ~")
+    assert result.returncode == 3
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2J1001 rm -rf ~" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def twinkle_script() -> str:
+    """The Twinkle recipe exactly as documented (the README, or the draft in docs/notes)."""
+    root = Path(__file__).resolve().parents[1]
+    for doc in (root / "README.md", root / "docs" / "notes" / "softphone.md"):
+        text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+        marker = text.find("<!-- twinkle-script")
+        if marker >= 0:
+            start = text.index("```sh\n", marker) + len("```sh\n")
+            return text[start : text.index("```", start)]
+    pytest.fail("the Twinkle recipe (marked <!-- twinkle-script -->) is in no document")
+
+
+def test_the_documented_twinkle_script_passes_hostile_caller_data_safely(
+    app: queue.Queue[PhoneEvent], tmp_path: Path
+) -> None:
+    launcher = tmp_path / "calldesk"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m calldesk "$@"\n')
+    launcher.chmod(0o755)
+    script = tmp_path / "calldesk-twinkle"
+    lines = twinkle_script().splitlines()
+    [index] = [i for i, line in enumerate(lines) if line.startswith("calldesk=")]
+    lines[index] = f"calldesk={launcher}"
+    script.write_text("\n".join(lines) + "\n")
+    script.chmod(0o755)
+    canary = tmp_path / "pwned"
+    hostile = {
+        "SIP_FROM_USER": f"-1$(touch {canary})",
+        "SIP_FROM_DISPLAY": f'Pat`touch {canary}` "Evil" --number=666; touch {canary}',
+        "SIP_CALL_ID": "a1@127.0.0.1",
+    }
+    for trigger in ("in_call", "in_call_answered", "remote_release", "out_call"):
+        result = subprocess.run(
+            [str(script)],
+            env={**os.environ, **hostile, "TWINKLE_TRIGGER": trigger},
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+        # Twinkle reads the incoming-call script's stdout as instructions: it must stay empty.
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), trigger
+    events = [app.get(timeout=WAIT) for _ in range(3)]
+    assert [(e.kind, e.call_id, e.source) for e in events] == [
+        ("ring", "a1@127.0.0.1", "twinkle"),
+        ("answer", "a1@127.0.0.1", "twinkle"),
+        ("hangup", "a1@127.0.0.1", "twinkle"),
+    ]
+    assert events[0].number == hostile["SIP_FROM_USER"]
+    assert events[0].name == hostile["SIP_FROM_DISPLAY"]
+    assert not canary.exists()
+    assert app.empty()  # out_call is not one of ours
+
+
+def test_usage_errors_exit_with_2() -> None:
+    result = calldesk("ring", "--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_when_nothing_can_keep_the_event_the_hook_says_so_and_exits_1(
+    runtime: Path, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "data-file"
+    not_a_folder.write_text("")
+    result = calldesk("--data-dir", str(not_a_folder), "ring", "--number", "1001")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "calldesk: error: calldesk is not running, and the call from 1001 could not be kept"
+    )
+
+
+def test_the_hooks_never_import_the_tui_or_the_phrase_library(app: queue.Queue[PhoneEvent]) -> None:
+    script = (
+        "import sys\n"
+        "from calldesk.cli.main import main\n"
+        "code = main(['ring', '--number', '1001'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'yaml'})\n"
+        "print(code, ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=WAIT, check=False
+    )
+    assert result.stdout.split() == ["0"], result.stderr
+    assert app.get(timeout=WAIT).number == "1001"
+
+
+def test_the_help_documents_the_exit_codes() -> None:
+    result = calldesk("hangup", "--help")
+    assert result.returncode == 0
+    assert "3  calldesk is not running" in result.stdout
