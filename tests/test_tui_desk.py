@@ -99,8 +99,8 @@ async def test_an_open_call_comes_back_after_a_restart_exactly_as_it_was(setting
     async with first.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2", "f4")
         await type_text(pilot, "Dana")
-        await pilot.press("f6" if False else "escape")
-        first.action_focus_notes()
+        await pilot.press("escape")  # back to the note field
+        assert isinstance(first.focused, NoteInput)
         await type_text(pilot, "entry one")
         await pilot.press("enter")
         await type_text(pilot, "still typing")

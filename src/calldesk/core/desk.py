@@ -8,8 +8,9 @@ until they land, and the in-memory call can always be exported.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from calldesk.core.autosave import WriteBehind
@@ -19,11 +20,29 @@ from calldesk.core.clock import Clock
 if TYPE_CHECKING:
     from calldesk.core.cooldown import CooldownState
     from calldesk.core.phrases import Phrase
+    from calldesk.core.softphone import PhoneEvent
     from calldesk.core.store import Store
 
 
 class DeskError(Exception):
     """Something the agent asked for that cannot be done now; the message says what to do."""
+
+
+class PhoneAction(StrEnum):
+    """What the desk did with a softphone event."""
+
+    STARTED = "started"  # a call record was opened with the caller filled in
+    RINGING = "ringing"  # the phone rings; the record waits for the answer (start_on = answer)
+    ENDED = "ended"  # the call the phone started was ended
+    BUSY = "busy"  # another call rings while one is open: the agent decides
+    HUNG_UP = "hung_up"  # the phone hung up on a call the agent opened by hand
+    IGNORED = "ignored"  # nothing to do (a hangup of a call calldesk never saw)
+
+
+@dataclass(frozen=True)
+class PhoneOutcome:
+    action: PhoneAction
+    call: Call | None = None
 
 
 class Desk:
@@ -46,6 +65,9 @@ class Desk:
         self._on_saved = on_saved
         self._local_ids = 0
         self._cooldown_ids: dict[tuple[int | None, datetime], int] = {}
+        self.phone_call_id: str | None = None
+        """The softphone's id of the open call, when the phone started it ("" if it gave none)."""
+        self._ringing: dict[str, PhoneEvent] = {}
         from calldesk.core.store import NotFound
 
         self.writer = WriteBehind(
@@ -193,6 +215,7 @@ class Desk:
         self._submit(lambda: store.end_call(call.id, at=now))
         self.last_call = call
         self.call = None
+        self.phone_call_id = None
         return call
 
     def set_outcome(self, call: Call, outcome: Outcome, reason: str = "") -> None:
@@ -222,6 +245,39 @@ class Desk:
                 self._cooldown_ids[key] = saved.id
 
         self._submit(run, done=done)
+
+    # -- the softphone ------------------------------------------------------------------------
+
+    def on_phone_event(self, event: PhoneEvent, start_on: str = "ring") -> PhoneOutcome:
+        """Open, fill or end the call record as the phone says; never touch a call it did not start."""
+        if event.kind == "ring":
+            self._ringing[event.call_id] = event
+            if self.call is not None:
+                return PhoneOutcome(PhoneAction.BUSY, self.call)
+            if start_on == "answer":
+                return PhoneOutcome(PhoneAction.RINGING)
+            return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(event))
+        if event.kind == "answer":
+            ring = self._ringing.pop(event.call_id, None)
+            if self.call is not None:
+                return PhoneOutcome(PhoneAction.IGNORED, self.call)
+            # An auto-answering phone sends no ring: the answer alone starts the record.
+            return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring or event))
+        if event.kind == "hangup":
+            self._ringing.pop(event.call_id, None)
+            if self.call is None:
+                return PhoneOutcome(PhoneAction.IGNORED)
+            if self.phone_call_id is None:
+                return PhoneOutcome(PhoneAction.HUNG_UP, self.call)
+            if event.call_id and self.phone_call_id and event.call_id != self.phone_call_id:
+                return PhoneOutcome(PhoneAction.IGNORED, self.call)
+            return PhoneOutcome(PhoneAction.ENDED, self.end_call())
+        return PhoneOutcome(PhoneAction.IGNORED)
+
+    def _start_from_phone(self, event: PhoneEvent) -> Call:
+        call = self.start_call(caller_name=event.name, caller_number=event.number)
+        self.phone_call_id = event.call_id
+        return call
 
     # -- phrases ---------------------------------------------------------------------------
 

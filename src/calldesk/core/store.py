@@ -11,8 +11,8 @@ import re
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from calldesk.core.calls import Call, CallSummary, NoteEntry, Outcome, normalise
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.fixes import FixStatus, PermanentFix, RecentCall
+from calldesk.core.practice import CardRecord, CardState, ReviewRecord
 from calldesk.paths import PRIVATE_FILE_MODE, ensure_private_dir
 
 BUSY_TIMEOUT_MS = 1000
@@ -218,7 +219,46 @@ def _migrate_v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2]
+# Practice (core/practice.py): one FSRS card per phrase id, and every grade ever given. Rows
+# are never deleted, so a removed or reworded phrase keeps its history.
+_V3 = """
+CREATE TABLE practice_cards (
+    phrase_id TEXT PRIMARY KEY,
+    say_hash TEXT NOT NULL,
+    card_id INTEGER NOT NULL UNIQUE,
+    state INTEGER NOT NULL,
+    step INTEGER,
+    stability REAL,
+    difficulty REAL,
+    due TEXT NOT NULL,
+    last_review TEXT,
+    introduced_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE practice_reviews (
+    id INTEGER PRIMARY KEY,
+    phrase_id TEXT NOT NULL,
+    say_hash TEXT NOT NULL,
+    card_id INTEGER NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    reviewed_at TEXT NOT NULL,
+    elapsed_days REAL,
+    state_before INTEGER NOT NULL,
+    state_after INTEGER NOT NULL,
+    stability REAL,
+    difficulty REAL,
+    due TEXT NOT NULL,
+    typed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX practice_reviews_phrase ON practice_reviews (phrase_id, id);
+CREATE INDEX practice_reviews_introduced ON practice_reviews (reviewed_at) WHERE state_before = 0;
+"""
+
+
+def _migrate_v3(db: sqlite3.Connection) -> None:
+    _run_script(db, _V3)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2, _migrate_v3]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1300,6 +1340,21 @@ class Store:
             ).fetchall()
         return [_fix(row) for row in rows]
 
+    def fixes_for_calls(self, call_ids: Sequence[int], status: str | None = "open") -> list[PermanentFix]:
+        """Permanent fixes recorded on these calls (with this status, None for all), newest first."""
+        if not call_ids:
+            return []
+        marks = ", ".join("?" * len(call_ids))
+        where, params = f"WHERE f.call_id IN ({marks})", [*call_ids]
+        if status is not None:
+            where += " AND f.status = ?"
+            params.append(FixStatus(status).value)
+        with self._read() as db:
+            rows = db.execute(
+                f"{self._FIX_SELECT} {where} ORDER BY f.created_at DESC, f.id DESC", params
+            ).fetchall()
+        return [_fix(row) for row in rows]
+
     def set_fix_status(self, fix_id: int, status: str) -> PermanentFix:
         """Mark a permanent fix open, done or wontfix."""
         value = FixStatus(status).value
@@ -1434,3 +1489,150 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- practice (spaced repetition; the scheduling is in core/practice.py) ----------------
+
+    _PRACTICE_CARD_COLUMNS = (
+        "phrase_id, say_hash, card_id, state, step, stability, difficulty, due, last_review,"
+        " introduced_at"
+    )
+    _PRACTICE_REVIEW_COLUMNS = (
+        "phrase_id, say_hash, card_id, rating, reviewed_at, elapsed_days, state_before,"
+        " state_after, stability, difficulty, due, typed"
+    )
+
+    def practice_cards(self) -> dict[str, CardRecord]:
+        """Every stored practice card by phrase id, including those of removed phrases."""
+        with self._read() as db:
+            rows = db.execute(f"SELECT {self._PRACTICE_CARD_COLUMNS} FROM practice_cards")
+            return {row[0]: self._practice_card(row) for row in rows}
+
+    def practice_due_index(self, now: datetime) -> dict[str, tuple[str, bool]]:
+        """phrase id -> (say hash, due by `now`): what the due count needs, without full cards."""
+        with self._read() as db:
+            # Stored times are all UTC ISO text from `to_iso`, so they compare as strings.
+            rows = db.execute(
+                "SELECT phrase_id, say_hash, due <= ? FROM practice_cards", (to_iso(now),)
+            )
+            return {row[0]: (row[1], bool(row[2])) for row in rows}
+
+    def practice_card(self, phrase_id: str) -> CardRecord | None:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {self._PRACTICE_CARD_COLUMNS} FROM practice_cards WHERE phrase_id = ?",
+                (phrase_id,),
+            ).fetchone()
+        return None if row is None else self._practice_card(row)
+
+    def save_practice_review(
+        self, card: CardRecord, review: ReviewRecord
+    ) -> tuple[CardRecord, ReviewRecord]:
+        """Store a graded card and log its review in one transaction; returns both with ids.
+
+        A card with `card_id` 0 is a new one and gets the next id. Rows are never deleted, so
+        the highest id in the table is the highest ever given.
+        """
+        with self._write() as db:
+            if card.card_id == 0:
+                row = db.execute("SELECT coalesce(max(card_id), 0) + 1 FROM practice_cards")
+                card_id = int(row.fetchone()[0])
+                card = replace(card, card_id=card_id)
+                review = replace(review, card_id=card_id)
+            db.execute(
+                f"INSERT OR REPLACE INTO practice_cards ({self._PRACTICE_CARD_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    card.phrase_id,
+                    card.say_hash,
+                    card.card_id,
+                    int(card.state),
+                    card.step,
+                    card.stability,
+                    card.difficulty,
+                    to_iso(card.due),
+                    None if card.last_review is None else to_iso(card.last_review),
+                    to_iso(card.introduced_at),
+                ),
+            )
+            cursor = db.execute(
+                f"INSERT INTO practice_reviews ({self._PRACTICE_REVIEW_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    review.phrase_id,
+                    review.say_hash,
+                    review.card_id,
+                    review.rating,
+                    to_iso(review.reviewed_at),
+                    review.elapsed_days,
+                    int(review.state_before),
+                    int(review.state_after),
+                    review.stability,
+                    review.difficulty,
+                    to_iso(review.due),
+                    int(review.typed),
+                ),
+            )
+        return card, replace(review, id=cursor.lastrowid)
+
+    def practice_reviews(self, phrase_id: str | None = None) -> list[ReviewRecord]:
+        """The review log (of one phrase id, or all), oldest first."""
+        where, params = ("WHERE phrase_id = ?", (phrase_id,)) if phrase_id else ("", ())
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {self._PRACTICE_REVIEW_COLUMNS}, id FROM practice_reviews {where}"
+                " ORDER BY id",
+                params,
+            ).fetchall()
+        return [
+            ReviewRecord(
+                phrase_id=row[0],
+                say_hash=row[1],
+                card_id=row[2],
+                rating=row[3],
+                reviewed_at=from_iso(row[4]),
+                elapsed_days=row[5],
+                state_before=CardState(row[6]),
+                state_after=CardState(row[7]),
+                stability=row[8],
+                difficulty=row[9],
+                due=from_iso(row[10]),
+                typed=bool(row[11]),
+                id=row[12],
+            )
+            for row in rows
+        ]
+
+    def practice_review_counts(self) -> dict[str, tuple[int, int]]:
+        """phrase id -> (reviews, lapses); a lapse is a 1 (again) given to a card in review."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT phrase_id, count(*), sum(rating = 1 AND state_before = ?)"
+                " FROM practice_reviews GROUP BY phrase_id",
+                (int(CardState.REVIEW),),
+            ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def practice_introduced(self, since: datetime, until: datetime) -> int:
+        """How many new cards were first graded in [since, until)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT count(*) FROM practice_reviews"
+                " WHERE state_before = 0 AND reviewed_at >= ? AND reviewed_at < ?",
+                (to_iso(since), to_iso(until)),
+            ).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _practice_card(row: sqlite3.Row) -> CardRecord:
+        return CardRecord(
+            phrase_id=row[0],
+            say_hash=row[1],
+            card_id=row[2],
+            state=CardState(row[3]),
+            step=row[4],
+            stability=row[5],
+            difficulty=row[6],
+            due=from_iso(row[7]),
+            last_review=_when(row[8]),
+            introduced_at=from_iso(row[9]),
+        )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -17,6 +18,8 @@ from calldesk.core.clock import Clock, SystemClock
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.desk import Desk, DeskError
 from calldesk.core.fixes import RecurringProblem
+from calldesk.core.softphone import display_safe
+from calldesk.core.store import StoreError
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.widgets.note_input import NoteInput
@@ -25,6 +28,8 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from calldesk.core.softphone import PhoneEvent
+    from calldesk.core.checklist import Checklist
     from calldesk.core.phrases import PhraseLibrary
     from calldesk.core.search import PhraseIndex
     from calldesk.core.store import Store
@@ -47,7 +52,6 @@ class CalldeskApp(App[None]):
         Binding("f5", "history", "History", id="history", tooltip="Past calls, searchable", priority=True),
         Binding("f6", "checklist", "Checklist", id="checklist", tooltip="The post-call checklist of the last call", priority=True),
         Binding("f7", "fixes", "Fixes", id="fixes", tooltip="Open permanent fixes: fix everything twice", priority=True),
-        Binding("escape", "focus_notes", "Notes", id="focus-notes", tooltip="Back to typing notes", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (an open call is kept for next time)", priority=True, show=False),
     ]
 
@@ -71,6 +75,18 @@ class CalldeskApp(App[None]):
         self.breaks_today = ""
         self.cooldown: CooldownState | None = None
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry caller names, phrase titles and file paths: never read them as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -83,6 +99,7 @@ class CalldeskApp(App[None]):
         if self.desk.call is not None:
             self.notify("The call that was open when calldesk stopped is back, as it was.", title="Call restored")
         self.load_phrases()
+        self._start_phone()
         if self.store is not None:
             self.cooldown = self.store.active_cooldown()
             self._show_breaks()
@@ -129,13 +146,111 @@ class CalldeskApp(App[None]):
             )
         self._set_save_state("saved")
 
+    # -- the softphone --------------------------------------------------------------------------
+
+    def _start_phone(self) -> None:
+        """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
+        from calldesk.core.softphone import (
+            BaresipFollower,
+            EventServer,
+            SocketError,
+            parse_hostport,
+            pending_file_path,
+            take_all_pending,
+        )
+
+        self.phone_server: EventServer | None = None
+        self.baresip: BaresipFollower | None = None
+        self.phone_link = ""
+        self._handled_events: set[PhoneEvent] = set()
+        if self.read_only_reason:
+            return
+        try:
+            missed = take_all_pending(self.store, pending_file_path(self.settings.data_dir))
+        except (OSError, StoreError) as error:
+            missed = []
+            self.notify(f"Could not read the calls missed while calldesk was closed: {error}", severity="warning")
+        self._handled_events.update(missed)
+        rings = [event for event in missed if event.kind == "ring"]
+        if rings:
+            lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
+            self.notify("\n".join(lines), title=f"Missed while calldesk was closed ({len(rings)})", timeout=30)
+
+        def on_event(event: PhoneEvent) -> None:
+            self.call_from_thread(self.phone_event, event)
+
+        self.phone_server = EventServer(None, on_event)
+        try:
+            self.phone_server.start()
+        except SocketError as error:
+            self.phone_server = None
+            self.notify(f"Phone hooks cannot reach this window: {error}", title="Softphone", severity="warning")
+        if self.settings.softphone.baresip:
+            try:
+                host, port = parse_hostport(self.settings.softphone.baresip)
+            except ValueError as error:
+                self.notify(f"softphone.baresip: {error}", title="Softphone", severity="error")
+                return
+
+            def on_link(up: bool) -> None:
+                self.call_from_thread(self._phone_linked, up)
+
+            self.baresip = BaresipFollower(host, port, on_event, on_link)
+            self.phone_link = "☎ baresip …"
+            self.baresip.start()
+
+    def _phone_linked(self, up: bool) -> None:
+        self.phone_link = "☎ baresip" if up else "☎ baresip down"
+        self._set_save_state(self.save_state)
+
+    async def phone_event(self, event: PhoneEvent) -> None:
+        """What the phone says happens to the call record; the agent's own calls are left alone."""
+        from calldesk.core.desk import PhoneAction
+
+        if event in self._handled_events:
+            return
+        self._handled_events.add(event)
+        if self.read_only_reason:
+            return
+        outcome = self.desk.on_phone_event(event, self.settings.softphone.start_on)
+        caller = phone_caller(event)
+        if outcome.action is PhoneAction.STARTED:
+            await self._to_desk()
+            self._show_call()
+            self.refresh_bindings()
+            self.notify(caller, title="Ringing", timeout=5)
+            self.lookup_caller(self.desk.call.caller_number if self.desk.call else "")
+        elif outcome.action is PhoneAction.RINGING:
+            self.notify(f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10)
+        elif outcome.action is PhoneAction.BUSY:
+            self.notify(f"{caller} is ringing while this call is open.", title="Another call", severity="warning", timeout=10)
+        elif outcome.action is PhoneAction.HUNG_UP:
+            self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
+        elif outcome.action is PhoneAction.ENDED and outcome.call is not None:
+            await self._to_desk()
+            self._show_call()
+            self.refresh_bindings()
+            self.after_call(outcome.call)
+
+    @work(thread=True, exclusive=True, group="caller-card", exit_on_error=False)
+    def lookup_caller(self, number: str) -> None:
+        """Who is calling: earlier calls, open fixes and recurring problems for this number."""
+        from calldesk.core.caller import lookup_caller
+
+        card = None
+        if self.store is not None and number.strip():
+            self.desk.writer.flush(timeout=1.0)  # the open call must have its stored id to be left out
+            call_id = self.desk.call.id if self.desk.call is not None else None
+            card = lookup_caller(self.store, number, self.clock.now(), exclude_call_id=call_id)
+        self.call_from_thread(self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card)
+
     @work(thread=True, exclusive=True, group="phrases", exit_on_error=False)
     def load_phrases(self) -> None:
         """Load (or reload) the phrase library off the UI thread."""
-        from calldesk.core.phrases import load_library
+        from calldesk.core.phrases import load_configured_library
         from calldesk.core.search import PhraseIndex
 
-        library = load_library(self.settings.phrase_folders(), previous=self.library)
+        library = load_configured_library(self.settings, previous=self.library)
         usage = self.store.phrase_use_counts() if self.store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage)
         self.call_from_thread(self._phrases_loaded, library, index)
@@ -166,6 +281,8 @@ class CalldeskApp(App[None]):
         self.save_state = state
         style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(state, "")
         text = Text(f" {self.breaks_today} ", style="dim") if self.breaks_today else Text()
+        if getattr(self, "phone_link", ""):
+            text.append(f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim")
         text.append(f" {state} ", style=style)
         self.get_screen_stack_desk().query_one(StatusBar).show_extra(text)
 
@@ -186,20 +303,39 @@ class CalldeskApp(App[None]):
 
     # -- actions -----------------------------------------------------------------------------
 
+    # Screens that hold the agent's attention: only a new call, help and quit get past them.
+    def _holding_screen(self) -> bool:
+        from textual.screen import ModalScreen
+
+        from calldesk.tui.screens.checklist import ChecklistScreen
+        from calldesk.tui.screens.cooldown import CooldownScreen
+
+        return isinstance(self.screen, CooldownScreen | ChecklistScreen | ModalScreen)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         on_call = self.desk.call is not None
+        if action in ("help", "quit", "command_palette"):
+            return True
+        if self._holding_screen() and action != "start_call":
+            return False
         if action == "start_call":
             return not on_call
         if action in ("end_call", "focus_caller"):
             return on_call
         return True
 
-    def _to_desk(self) -> DeskScreen:
+    async def _to_desk(self) -> DeskScreen:
+        """Close whatever is over the desk; a break in progress ends (counted as taken)."""
+        from calldesk.tui.screens.cooldown import CooldownScreen
+
         while not isinstance(self.screen, DeskScreen):
-            self.pop_screen()
+            screen = self.screen
+            if isinstance(screen, CooldownScreen):
+                screen.interrupt()
+            await screen.dismiss(None)
         return self.screen
 
-    def action_start_call(self) -> None:
+    async def action_start_call(self) -> None:
         if self.read_only_reason:
             self.notify(self.read_only_reason, title="Read-only window", severity="warning")
             return
@@ -208,17 +344,17 @@ class CalldeskApp(App[None]):
         except DeskError as error:
             self.notify(str(error), severity="warning")
             return
-        self._to_desk()
+        await self._to_desk()
         self._show_call()
         self.refresh_bindings()
 
-    def action_end_call(self) -> None:
+    async def action_end_call(self) -> None:
         try:
             call = self.desk.end_call()
         except DeskError as error:
             self.notify(str(error), severity="warning")
             return
-        self._to_desk()
+        await self._to_desk()
         self._show_call()
         self.refresh_bindings()
         self.after_call(call)
@@ -266,10 +402,9 @@ class CalldeskApp(App[None]):
 
     async def run_checklist(self, call: Call) -> bool:
         """Show the checklist for `call`; True when it was completed."""
-        from calldesk.core.checklist import DEFAULT_CHECKLIST
         from calldesk.tui.screens.checklist import ChecklistScreen
 
-        checklist = self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
+        checklist = self._checklist()
         answers: dict[str, tuple[object, bool]] = {}
         if self.store is not None and call.id > 0:
             self.desk.writer.flush(timeout=1.0)
@@ -284,7 +419,7 @@ class CalldeskApp(App[None]):
             self.notify("Checklist saved.", timeout=3)
             self.show_recurring()
         else:
-            self.notify("Checklist kept for later: history (F5), then c.", timeout=5)
+            self.notify("Checklist kept for later: history (F5), then F6.", timeout=5)
         return bool(done)
 
     def recurring(self) -> list[RecurringProblem]:
@@ -319,12 +454,35 @@ class CalldeskApp(App[None]):
         if state is None or isinstance(self.screen, CooldownScreen) or self.desk.call is not None:
             return
         if state.state.is_active and (state.is_due(self.clock.now()) or state.state is Phase.RUNNING):
-            self.push_screen(self._cooldown_screen(state))
+            self.push_screen(self._cooldown_screen(state), lambda _: self._after_resumed_break(state.call_id))
+
+    def _after_resumed_break(self, call_id: int | None) -> None:
+        """A break that came back (after a snooze or a restart) leads on to that call's checklist."""
+        if self.desk.call is not None or call_id is None or self.store is None:
+            return
+        from calldesk.core.checklist import unfinished_items
+
+        self.desk.writer.flush(timeout=1.0)
+        call = self.store.get_call(call_id)
+        answers = {item_id: (a.value, a.skipped) for item_id, a in self.store.checklist_answers(call_id).items()}
+        if unfinished_items(self._checklist(), answers):
+            self._checklist_worker(call)
+
+    def _checklist(self) -> Checklist:
+        from calldesk.core.checklist import DEFAULT_CHECKLIST
+
+        return self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
 
     def action_checklist(self) -> None:
-        call = self.desk.last_call
+        """The checklist of the call highlighted in history, else of the call that just ended."""
+        from calldesk.tui.screens.history import HistoryScreen
+
+        call = self.screen.selected_call if isinstance(self.screen, HistoryScreen) else self.desk.last_call
         if call is None:
-            self.notify("No ended call yet. For older calls: history (F5), then c.", severity="warning")
+            self.notify("No ended call yet. For older calls: history (F5), then F6.", severity="warning")
+            return
+        if call.is_open:
+            self.notify("That call is still open: end it (F8) first.", severity="warning")
             return
         self._checklist_worker(call)
 
@@ -341,14 +499,14 @@ class CalldeskApp(App[None]):
         if not isinstance(self.screen, FixesScreen):
             self.push_screen(FixesScreen(self.store, self.recurring()))
 
-    def action_focus_phrases(self) -> None:
-        self._to_desk().query_one(PhrasePane).focus_search()
+    async def action_focus_phrases(self) -> None:
+        (await self._to_desk()).query_one(PhrasePane).focus_search()
 
-    def action_focus_notes(self) -> None:
-        self._to_desk().query_one(NoteInput).focus()
+    async def action_focus_notes(self) -> None:
+        (await self._to_desk()).query_one(NoteInput).focus()
 
-    def action_focus_caller(self) -> None:
-        self._to_desk().query_one("#caller_name").focus()
+    async def action_focus_caller(self) -> None:
+        (await self._to_desk()).query_one("#caller_name").focus()
 
     def action_help(self) -> None:
         from calldesk.tui.screens.help import HelpScreen
@@ -413,6 +571,8 @@ class CalldeskApp(App[None]):
         if self.desk.call is not None:
             self.desk.update_caller(**{message.field: message.value})
             self._tick()
+            if message.field == "caller_number":
+                self.lookup_caller(message.value)
 
     def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
@@ -460,6 +620,10 @@ class CalldeskApp(App[None]):
         self.get_screen_stack_desk().query_one(NotesPane).insert_text(text)
 
     def on_unmount(self) -> None:
+        if getattr(self, "phone_server", None) is not None:
+            self.phone_server.stop()
+        if getattr(self, "baresip", None) is not None:
+            self.baresip.stop()
         self.desk.close()
         if self.store is not None:
             self.store.close()
@@ -488,6 +652,12 @@ class CalldeskApp(App[None]):
                 f"is saved and comes back when you start calldesk again. Details: {where}"
             )
         )
+
+
+def phone_caller(event: PhoneEvent) -> str:
+    """`name · number` from the network, made safe to show on one line."""
+    parts = [part for part in (event.name, event.number) if part]
+    return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:

@@ -31,6 +31,8 @@ class OutcomeAnswer:
 class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
     """Answers the outcome and reason, or None to decide later (Escape)."""
 
+    AUTO_FOCUS = "#outcome-choices"
+
     BINDINGS = [
         Binding("f", "choose('fine')", "Fine", id="outcome-fine"),
         Binding("b", "choose('bad')", "Bad", id="outcome-bad"),
@@ -57,9 +59,6 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
             yield Input(placeholder="Why, in a line (optional) — Enter saves", id="outcome-reason", max_length=300)
             yield Label("f fine · b bad · a abusive · Enter saves · Escape decide later", classes="dialog-hint")
         yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
 
     def action_choose(self, value: str) -> None:
         self.chosen = Outcome(value)

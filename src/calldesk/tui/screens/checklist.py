@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet
 
 from calldesk.core.calls import Call
+from calldesk.core.checklist import is_answered
 from calldesk.tui.text import clip, visible
 
 if TYPE_CHECKING:
@@ -26,14 +27,6 @@ FIX_FIELDS = (
 )
 
 SaveAnswer = Callable[[str, Any, bool], None]
-
-
-def is_answered(kind: str, value: Any) -> bool:
-    if kind == "check":
-        return value is True
-    if kind == "fix":
-        return isinstance(value, Mapping) and bool(str(value.get("what", "")).strip())
-    return isinstance(value, str) and bool(value.strip())
 
 
 class ChecklistItemView(Vertical):
@@ -126,7 +119,7 @@ class ChecklistScreen(Screen[bool]):
 
     def on_mount(self) -> None:
         first = self.query(ChecklistItemView).first()
-        first.query(Checkbox | Input | RadioSet).first().focus()  # type: ignore[operator]
+        first.query("Checkbox, Input, RadioSet").first().focus()
 
     def _view_of(self, widget: Widget | None) -> ChecklistItemView | None:
         while widget is not None and not isinstance(widget, ChecklistItemView):
@@ -154,7 +147,7 @@ class ChecklistScreen(Screen[bool]):
         return [
             view
             for view in self.query(ChecklistItemView)
-            if view.item.required and not view.skipped and not is_answered(str(view.item.kind), view.read_value())
+            if view.item.required and not view.skipped and not is_answered(view.item, view.read_value())
         ]
 
     def action_skip_item(self) -> None:
@@ -170,7 +163,7 @@ class ChecklistScreen(Screen[bool]):
         if missing:
             names = "; ".join(clip(view.item.label, 40) for view in missing)
             self.notify(f"Answer or skip (ctrl+n): {names}", title="Not finished", severity="warning")
-            missing[0].query(Checkbox | Input | RadioSet).first().focus()  # type: ignore[operator]
+            missing[0].query("Checkbox, Input, RadioSet").first().focus()
             return
         self.dismiss(True)
 

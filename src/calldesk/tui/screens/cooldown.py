@@ -99,6 +99,14 @@ class CooldownScreen(Screen[None]):
             return Text("Break over. Next call is a fresh start. Enter goes back to the desk.", style="bold")
         return Text("Break skipped. Enter goes back to the desk.")
 
+    def interrupt(self) -> None:
+        """A call came in: a running break counts as taken, one not yet started as skipped."""
+        now = self._now()
+        if self.state.state is Phase.RUNNING:
+            self._set(self.state.finish(now))
+        elif self.state.state.is_active:
+            self._set(self.state.skip(now))
+
     def action_start(self) -> None:
         self._step(lambda now: self.state.start(now))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -14,6 +15,10 @@ from calldesk.tui.widgets.status_bar import StatusBar
 
 class DeskScreen(Screen[None]):
     """Where an agent spends the call. The app's actions do the work; this is layout."""
+
+    BINDINGS = [
+        Binding("escape", "app.focus_notes", "Notes", id="focus-notes", tooltip="Back to typing notes", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")

@@ -73,6 +73,7 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.store = store
         self._calls: list[CallSummary] = []
+        self.selected_call: Call | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):

@@ -13,7 +13,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
 from calldesk.core.calls import Call, NoteEntry
-from calldesk.tui.text import visible
+from calldesk.core.caller import CallerCard
+from calldesk.tui.text import clip, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -95,6 +96,7 @@ class NotesPane(Vertical):
             yield Input(placeholder="Caller name", id="caller_name", max_length=200)
             yield Input(placeholder="Number", id="caller_number", max_length=100)
             yield Input(placeholder="Ticket", id="ticket", max_length=100)
+        yield Label("", id="caller-card", markup=False)
         yield NoteList(id="note-list")
         yield Label("", id="notes-empty", markup=False)
         yield NoteInput(id="note-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
@@ -102,6 +104,19 @@ class NotesPane(Vertical):
     def on_mount(self) -> None:
         self.border_title = "Notes"
         self.show_call(None)
+
+    def show_caller_card(self, card: CallerCard | None) -> None:
+        """What calldesk knows about this caller, above the notes; hidden when nothing is known."""
+        label = self.query_one("#caller-card", Label)
+        if card is None or not card.known:
+            label.display = False
+            return
+        text = Text()
+        for number, line in enumerate(card.lines()):
+            style = "bold" if number == 0 else ("yellow" if line.startswith("Recurring") else "")
+            text.append(("\n" if number else "") + visible(clip(line, 160)), style=style)
+        label.update(text)
+        label.display = True
 
     def show_call(self, call: Call | None) -> None:
         """Fill the pane from `call`, or show how to start one."""
@@ -121,6 +136,8 @@ class NotesPane(Vertical):
             note_input.load_text(call.draft if call else "")
             note_input.move_cursor(note_input.document.end)
         note_input.disabled = call is None
+        if call is None:
+            self.query_one("#caller-card").display = False
         empty = self.query_one("#notes-empty", Label)
         if call is None:
             empty.update("No call open. Press F2 when the phone rings.")

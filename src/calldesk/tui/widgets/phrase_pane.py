@@ -25,7 +25,7 @@ RESULT_LIMIT = 100
 
 
 def phrase_option(phrase: Phrase) -> Option:
-    prompt = Text(visible(clip(phrase.title, 60)))
+    prompt = Text(visible(clip(phrase.title, 60)), no_wrap=True, overflow="ellipsis")
     prompt.append(f"  {visible(clip(phrase.category, 24))}", style="dim")
     return Option(prompt, id=phrase.id)
 
@@ -45,6 +45,12 @@ def preview_text(phrase: Phrase, say: str) -> Text:
         text.append("\nInstead of: ", style="bold")
         text.append(visible(phrase.instead_of), style="italic")
     return text
+
+
+def short_problem(problem: Problem) -> str:
+    """`file.yaml:3:5: message`: the file's name only, so it fits beside the notes."""
+    where = problem.path.name if problem.line <= 0 else f"{problem.path.name}:{problem.line}:{problem.column}"
+    return clip(f"{where}: {problem.message}", 200)
 
 
 class SearchBox(Input):
@@ -123,7 +129,7 @@ class PhrasePane(Vertical):
             label.display = False
             return
         lines = [f"⚠ {len(errors)} phrase file problem{'s' if len(errors) != 1 else ''} (skipped):"]
-        lines += [f"  {visible(problem.format())}" for problem in errors[:3]]
+        lines += [f"  {visible(short_problem(problem))}" for problem in errors[:3]]
         if len(errors) > 3:
             lines.append("  … all of them: command palette → phrases: show problems")
         label.update(Text("\n".join(lines)))

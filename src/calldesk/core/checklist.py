@@ -1,0 +1,232 @@
+"""The post-call checklist: its items, the built-in defaults, and reading checklist.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from calldesk.core.problems import Problem
+from calldesk.core.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
+
+CHECKLIST_FILE_NAMES = ("checklist.yaml", "checklist.yml")
+"""A file with one of these names at the top of a phrase folder is the checklist, not phrases."""
+
+FILE_KEYS = ("checklist",)
+ITEM_KEYS = ("id", "label", "kind", "required", "help", "options")
+REQUIRED_ITEM_KEYS = ("id", "label")
+MIN_CHOICE_OPTIONS = 2
+
+
+class ItemKind(StrEnum):
+    """How an item is answered."""
+
+    CHECK = "check"
+    """Ticked or not."""
+    TEXT = "text"
+    """A line or two of text."""
+    CHOICE = "choice"
+    """One of the item's options."""
+    FIX = "fix"
+    """Three texts: what the permanent fix is, where it is filed, who owns it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One question the agent answers after a call."""
+
+    id: str
+    label: str
+    kind: ItemKind = ItemKind.CHECK
+    required: bool = False
+    help: str = ""
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    """The items in order, and the file they came from (None for the built-in defaults)."""
+
+    items: tuple[ChecklistItem, ...]
+    source: Path | None = None
+
+    def get(self, item_id: str) -> ChecklistItem | None:
+        return next((item for item in self.items if item.id == item_id), None)
+
+
+DEFAULT_CHECKLIST = Checklist(
+    items=(
+        ChecklistItem(
+            id="took-blame",
+            label="I took the blame; the customer never felt it was their fault.",
+            kind=ItemKind.CHECK,
+            required=True,
+            help='"That one\'s on us" costs nothing, and an upset caller calms down the moment '
+            "they hear it.",
+        ),
+        ChecklistItem(
+            id="quick-fix",
+            label="The quick fix I gave",
+            kind=ItemKind.TEXT,
+            required=True,
+            help="What got them going today, written so the next agent could repeat it.",
+        ),
+        ChecklistItem(
+            id="permanent-fix",
+            label="The permanent fix: what would stop this ever happening again",
+            kind=ItemKind.FIX,
+            required=True,
+            help="What it is, where it is filed, who owns it. A fix nobody owns rings again "
+            "next week.",
+        ),
+        ChecklistItem(
+            id="basics-kindly",
+            label='Any "check the basics" question was worded so the customer wasn\'t insulted.',
+            kind=ItemKind.CHECK,
+            help='"Humour me: could you check the cable at the back?" gets a yes; '
+            '"Is it plugged in?" gets a hang-up.',
+        ),
+        ChecklistItem(
+            id="pointed-onward",
+            label="If it wasn't ours to fix, I pointed them somewhere useful.",
+            kind=ItemKind.CHECK,
+            help='"Not our problem" is not an answer. A name, a number or a link is.',
+        ),
+    ),
+    source=None,
+)
+
+
+def load_checklist_file(path: Path) -> tuple[Checklist | None, list[Problem]]:
+    """Read one checklist.yaml: the checklist if it has no errors, and every problem found."""
+    return checklist_from_document(read_yaml(path))
+
+
+def checklist_from_document(doc: YamlDocument) -> tuple[Checklist | None, list[Problem]]:
+    """Validate a parsed checklist file; None unless it is free of errors."""
+    check = Checker(doc.path, doc.problems)
+    root = doc.value
+    if root is None:
+        return None, check.problems
+    if not isinstance(root, YamlMap):
+        check.error(
+            getattr(root, "pos", (1, 1)),
+            "a checklist file must start with 'checklist:'",
+            "put 'checklist:' on the first line and indent the list under it",
+        )
+        return None, check.problems
+    check.unknown_keys(root, FILE_KEYS, "the checklist file")
+    if not check.require(root, FILE_KEYS, "the checklist file"):
+        return None, check.problems
+    entries = root["checklist"]
+    if not isinstance(entries, YamlList):
+        check.error(root.where("checklist"), "'checklist' must be a list of items", "see below")
+        return None, check.problems
+    if not entries:
+        check.error(
+            root.where("checklist"),
+            "the checklist has no items",
+            "add items, or delete the file to use the built-in checklist",
+        )
+    items: list[ChecklistItem] = []
+    first_seen: dict[str, YamlMap] = {}
+    for entry, pos in zip(entries, entries.item_pos, strict=True):
+        if not isinstance(entry, YamlMap):
+            check.error(pos, "each checklist item must be a mapping", "start it with '- id: ...'")
+            continue
+        item = _item(check, entry)
+        if item is None:
+            continue
+        if item.id in first_seen:
+            other = first_seen[item.id].pos
+            check.error(entry.where("id"), f"duplicate id '{item.id}' (first on line {other[0]})")
+            check.error(other, f"duplicate id '{item.id}' (again on line {entry.pos[0]})")
+            continue
+        first_seen[item.id] = entry
+        items.append(item)
+    if check.error_count:
+        return None, check.problems
+    return Checklist(items=tuple(items), source=doc.path), check.problems
+
+
+def _item(check: Checker, entry: YamlMap) -> ChecklistItem | None:
+    before = check.error_count
+    check.unknown_keys(entry, ITEM_KEYS, "a checklist item")
+    check.require(entry, REQUIRED_ITEM_KEYS, "this checklist item")
+    item_id = check.identifier(entry) if "id" in entry else None
+    label = check.text(entry, "label")
+    help_text = check.text(entry, "help") or ""
+    required = check.boolean(entry, "required", default=False)
+    kind = ItemKind.CHECK
+    if "kind" in entry:
+        raw = entry["kind"]
+        try:
+            kind = ItemKind(raw)
+        except ValueError:
+            names = ", ".join(kind.value for kind in ItemKind)
+            check.error(entry.where("kind"), f"unknown kind {raw!r}", f"use one of: {names}")
+    options: tuple[str, ...] | None = ()
+    if "options" in entry:
+        options = check.text_list(entry, "options")
+        raw = entry["options"]
+        if options is not None and isinstance(raw, YamlList) and len(options) < len(raw):
+            # Two identical answers would be indistinguishable in the form.
+            check.error(entry.where("options"), "the same option appears twice", "remove one")
+        if kind is not ItemKind.CHOICE:
+            check.error(
+                entry.where("options"),
+                "'options' only apply to kind: choice",
+                "remove them, or set kind: choice",
+            )
+        elif options is not None and len(options) < MIN_CHOICE_OPTIONS:
+            check.error(
+                entry.where("options"),
+                f"a choice needs at least {MIN_CHOICE_OPTIONS} different options",
+                "add options",
+            )
+    elif kind is ItemKind.CHOICE:
+        check.error(entry.pos, "a choice item needs 'options'", "add options: [one, two]")
+    if check.error_count > before or item_id is None or label is None or required is None:
+        return None
+    return ChecklistItem(
+        id=item_id,
+        label=label,
+        kind=kind,
+        required=required,
+        help=help_text,
+        options=options or (),
+    )
+
+
+def missing_required(
+    checklist: Checklist, answered_ids: Collection[str], skipped_ids: Collection[str]
+) -> list[ChecklistItem]:
+    """Required items the agent has neither answered nor deliberately skipped, in order."""
+    return [
+        item
+        for item in checklist.items
+        if item.required and item.id not in answered_ids and item.id not in skipped_ids
+    ]
+
+
+def is_answered(item: ChecklistItem, value: object) -> bool:
+    """Whether `value` answers `item`: a ticked check, a non-empty text or choice, a fix's what."""
+    if item.kind is ItemKind.CHECK:
+        return value is True
+    if item.kind is ItemKind.FIX:
+        return isinstance(value, Mapping) and bool(str(value.get("what", "")).strip())
+    return isinstance(value, str) and bool(value.strip())
+
+
+def unfinished_items(
+    checklist: Checklist, answers: Mapping[str, tuple[object, bool]]
+) -> list[ChecklistItem]:
+    """Required items still neither answered nor skipped; `answers` maps id -> (value, skipped)."""
+    answered = {
+        item.id
+        for item in checklist.items
+        if item.id in answers and is_answered(item, answers[item.id][0])
+    }
+    skipped = {item_id for item_id, (_, was_skipped) in answers.items() if was_skipped}
+    return missing_required(checklist, answered, skipped)

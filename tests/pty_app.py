@@ -1,0 +1,109 @@
+"""Run the real `calldesk` in a pseudo-terminal and read its screen with pyte, as a user sees it."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyte
+
+KEYS = {
+    "f1": "\x1bOP",
+    "f2": "\x1bOQ",
+    "f3": "\x1bOR",
+    "f4": "\x1bOS",
+    "f5": "\x1b[15~",
+    "f8": "\x1b[19~",
+    "enter": "\r",
+    "tab": "\t",
+    "escape": "\x1b",
+    "ctrl+q": "\x11",
+}
+
+
+class PtyApp:
+    """One calldesk process on a pty of `columns` x `lines`, with a pyte screen kept up to date."""
+
+    def __init__(self, env: Mapping[str, str], columns: int = 80, lines: int = 24, args: tuple[str, ...] = ()) -> None:
+        self.screen = pyte.Screen(columns, lines)
+        self.stream = pyte.ByteStream(self.screen)
+        master, slave = os.openpty()
+        os.set_blocking(master, False)
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        full_env = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "calldesk", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=full_env,
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(slave)
+        self.master = master
+
+    def pump(self, seconds: float = 0.1) -> None:
+        """Read whatever the app drew during `seconds`."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                self.stream.feed(data)
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def wait_for(self, needle: str, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.pump(0.1)
+            if needle in self.text():
+                return True
+        return False
+
+    def type(self, text: str, per_key: float = 0.0) -> None:
+        for char in text:
+            os.write(self.master, char.encode())
+            if per_key:
+                self.pump(per_key)
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            os.write(self.master, KEYS[key].encode())
+            self.pump(0.15)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up runs, as when a terminal is closed hard or the machine dies."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        os.close(self.master)
+
+
+def app_env(home: Path) -> dict[str, str]:
+    return {
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_RUNTIME_DIR": str(home / "runtime"),
+        "HOME": str(home),
+    }

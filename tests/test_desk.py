@@ -1,0 +1,121 @@
+"""The desk without any UI: calls, notes, phrases and the softphone policy, against a real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calldesk.core.caller import lookup_caller
+from calldesk.core.clock import FakeClock
+from calldesk.core.desk import Desk, DeskError, PhoneAction
+from calldesk.core.softphone import PhoneEvent
+from calldesk.core.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> Store:
+    store = Store.open(tmp_path / "data" / "calldesk.db", clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def desk(store: Store, clock: FakeClock) -> Desk:
+    desk = Desk(store, clock, agent_name="Pat")
+    yield desk
+    desk.close()
+
+
+def ring(call_id: str = "c1", number: str = "+44 20 7946 0958", name: str = "Ann") -> PhoneEvent:
+    return PhoneEvent.create("ring", number=number, name=name, call_id=call_id)
+
+
+def test_notes_and_the_draft_reach_the_store_in_order(desk: Desk, store: Store, clock: FakeClock) -> None:
+    desk.start_call(caller_name="Ann")
+    desk.set_draft("typing")
+    first = desk.add_note("one")
+    clock.advance(10)
+    desk.add_note("two\nlines")
+    desk.edit_note(first, "one, corrected")
+    desk.set_draft("half")
+    assert desk.writer.flush()
+    call = store.open_call()
+    assert [note.text for note in call.notes] == ["one, corrected", "two\nlines"]
+    assert call.notes[1].created_at == clock.now()
+    assert call.draft == "half"
+    assert first.id == call.notes[0].id  # the in-memory entry learned its stored id
+
+
+def test_a_second_call_cannot_start_while_one_is_open(desk: Desk) -> None:
+    desk.start_call()
+    with pytest.raises(DeskError, match="already open"):
+        desk.start_call()
+
+
+def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: Store) -> None:
+    call = desk.start_call()
+    desk.set_draft("said they'd call back")
+    desk.end_call()
+    assert desk.writer.flush()
+    stored = store.get_call(call.id)
+    assert stored.ended_at is not None
+    assert [note.text for note in stored.notes] == ["said they'd call back"]
+
+
+def test_a_ring_starts_the_call_with_the_caller_and_the_hangup_ends_it(desk: Desk) -> None:
+    outcome = desk.on_phone_event(ring())
+    assert outcome.action is PhoneAction.STARTED
+    assert (outcome.call.caller_name, outcome.call.caller_number) == ("Ann", "+44 20 7946 0958")
+    ended = desk.on_phone_event(PhoneEvent.create("hangup", call_id="c1"))
+    assert ended.action is PhoneAction.ENDED and desk.call is None
+
+
+def test_with_start_on_answer_the_record_waits_for_the_answer(desk: Desk) -> None:
+    assert desk.on_phone_event(ring(), start_on="answer").action is PhoneAction.RINGING
+    assert desk.call is None
+    answered = desk.on_phone_event(PhoneEvent.create("answer", call_id="c1"), start_on="answer")
+    assert answered.action is PhoneAction.STARTED
+    assert answered.call.caller_name == "Ann"  # taken from the ring
+
+
+def test_a_second_ring_during_a_call_and_a_stranger_hangup_leave_the_call_alone(desk: Desk) -> None:
+    desk.on_phone_event(ring("c1"))
+    assert desk.on_phone_event(ring("c2", name="Bo")).action is PhoneAction.BUSY
+    assert desk.on_phone_event(PhoneEvent.create("hangup", call_id="c2")).action is PhoneAction.IGNORED
+    assert desk.call is not None and desk.call.caller_name == "Ann"
+
+
+def test_the_phone_never_ends_a_call_the_agent_opened_by_hand(desk: Desk) -> None:
+    desk.start_call(caller_name="walk-in")
+    outcome = desk.on_phone_event(PhoneEvent.create("hangup", call_id="c9"))
+    assert outcome.action is PhoneAction.HUNG_UP
+    assert desk.call is not None
+
+
+def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk: Desk) -> None:
+    from calldesk.core.phrases import Phrase
+
+    phrase = Phrase(
+        id="p", title="t", say="Hi {customer}, {agent} here about {ticket}.", category="c",
+        tags=(), when="", instead_of="", sets=(), source=Path("x.yaml"), line=1,
+    )
+    desk.start_call(caller_name="Ann")
+    assert desk.use_phrase(phrase, "insert") == "Hi Ann, Pat here about {ticket}."
+
+
+def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(desk: Desk, store: Store, clock: FakeClock) -> None:
+    earlier = store.start_call("Ann", "sip:+442079460958@pbx;user=phone")
+    store.add_note(earlier.id, "printer offline")
+    store.end_call(earlier.id)
+    store.save_checklist_answer(earlier.id, "permanent-fix", {"what": "replace the driver", "where": "", "owner": "Sam"})
+    clock.advance(days=1)
+    card = lookup_caller(store, "+44 20 7946 0958", clock.now())
+    assert card is not None and card.known
+    assert [call.id for call in card.previous] == [earlier.id]
+    assert [fix.what for fix in card.open_fixes] == ["replace the driver"]
+    assert card.lines()[0].startswith("Called once before; last on")
+    assert '"printer offline"' in card.lines()[0]
+    assert card.lines()[1] == "Open permanent fix: replace the driver (Sam)"
+    assert lookup_caller(store, "", clock.now()) is None
+    assert not lookup_caller(store, "0161 000 0000", clock.now()).known

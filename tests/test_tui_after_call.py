@@ -1,0 +1,139 @@
+"""Pilot tests of the after-call flow: outcome, cooldown (resumed after a restart), checklist, fixes."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, DataTable, Digits, Input
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.core.cooldown import Phase
+from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.fixes import FixesScreen
+from tests.tui_helpers import build_app, stored, type_text
+
+
+async def end_call_as(pilot, app, outcome_key: str, reason: str = "") -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f2")
+    await type_text(pilot, "shouting from the start")
+    await pilot.press("enter", "f8")
+    await pilot.pause()
+    assert isinstance(app.screen, OutcomeDialog)
+    await pilot.press(outcome_key)
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b", "swore twice")
+        assert isinstance(app.screen, CooldownScreen)
+        assert str(app.screen.query_one(Digits).value) == "05:00"
+        await pilot.press("escape", "q", "space")  # stray keys do nothing
+        assert isinstance(app.screen, CooldownScreen)
+        await pilot.press("s")
+        clock.advance(seconds=100)
+        app.screen.tick()
+        assert app.screen.query_one(Digits).value == "03:20"
+        await pilot.pause()
+    # Quit mid-break; start again 40 seconds later.
+    clock.advance(seconds=40)
+    again = build_app(settings, clock)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, CooldownScreen)
+        assert again.screen.query_one(Digits).value == "02:40"
+        clock.advance(seconds=161)
+        again.screen.tick()
+        await pilot.pause()
+        assert again.screen.state.state is Phase.DONE
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(again.screen, ChecklistScreen)
+    store = stored(settings, clock)
+    assert store.active_cooldown() is None
+    (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    assert state.state is Phase.DONE
+    call = store.get_call(state.call_id)
+    assert call.outcome.value == "bad" and call.outcome_reason == "swore twice"
+    store.close()
+
+
+async def test_a_snooze_hides_the_break_and_it_comes_back(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "a")
+        assert isinstance(app.screen, CooldownScreen)
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)  # the checklist while the break waits
+        await pilot.press("escape")
+        await pilot.pause()
+        clock.advance(minutes=settings.cooldown.snooze_minutes, seconds=1)
+        app._tick()
+        await pilot.pause()
+        assert isinstance(app.screen, CooldownScreen)
+        assert app.screen.state.snoozes_used == 1
+
+
+async def test_skipping_a_break_needs_a_yes_and_is_recorded(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CooldownScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    assert state.state is Phase.SKIPPED
+    store.close()
+
+
+async def test_the_checklist_records_the_blame_and_the_permanent_fix(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        call_id = screen.call.id
+        await pilot.press("ctrl+s")  # required items missing: stays
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        screen.query_one("#item-took-blame", Checkbox).value = True
+        screen.query_one("#item-quick-fix", Input).value = "cleared the print queue"
+        screen.query_one("#item-permanent-fix-what", Input).value = "driver update pushed to all PCs"
+        screen.query_one("#item-permanent-fix-where", Input).value = "IT-482"
+        screen.query_one("#item-permanent-fix-owner", Input).value = "Sam"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChecklistScreen)
+        assert app.desk.writer.flush()
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(app.screen, FixesScreen)
+        await pilot.pause(0.3)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert "driver update" in str(table.get_row_at(0)[2])
+        await pilot.press("d")
+        await pilot.pause(0.3)
+    store = stored(settings, clock)
+    answers = store.checklist_answers(call_id)
+    assert answers["took-blame"].value is True
+    assert answers["permanent-fix"].value == {"what": "driver update pushed to all PCs", "where": "IT-482", "owner": "Sam"}
+    assert [fix.status.value for fix in store.list_fixes(status=None)] == ["done"]
+    store.close()

@@ -1,0 +1,110 @@
+"""Pilot tests of the phrase pane: search as you type, insert, copy, usage counts, file problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from calldesk.config import Settings, load_settings
+from calldesk.core.clock import FakeClock
+from calldesk.tui.widgets.note_input import NoteInput
+from calldesk.tui.widgets.phrase_pane import PhrasePane
+from tests.tui_helpers import build_app, stored, type_text
+
+TEAM_FILE = """\
+category: Team phrases
+phrases:
+  - id: team-greeting
+    title: Team greeting
+    say: "Hello {customer}, this is {agent} from the help desk."
+    when: Opening a call.
+"""
+
+
+def team_settings(tmp_path: Path, broken: str | None = None) -> Settings:
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "greeting.yaml").write_text(TEAM_FILE)
+    if broken is not None:
+        (team / "broken.yaml").write_text(broken)
+    return load_settings(overrides={"phrase_dirs": (team,), "agent_name": "Pat"})
+
+
+async def wait_for_library(app, pilot) -> PhrasePane:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        await pilot.pause(0.05)
+        if app.index is not None:
+            break
+    assert app.index is not None, "the phrase library did not load"
+    return app.screen.query_one(PhrasePane)
+
+
+async def test_search_narrows_as_you_type_and_tolerates_typos(settings: Settings, clock: FakeClock) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        everything = pane.query_one(OptionList).option_count
+        await pilot.press("f3")
+        await type_text(pilot, "refnd")
+        await pilot.pause()
+        results = pane.query_one(OptionList)
+        assert 0 < results.option_count < everything
+        assert "refund" in pane.selected.title.lower() + " ".join(pane.selected.tags)
+
+
+async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(tmp_path: Path, clock: FakeClock) -> None:
+    settings = team_settings(tmp_path)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_library(app, pilot)
+        await pilot.press("f2", "f4")
+        await type_text(pilot, "Ann")
+        await pilot.press("f3")
+        await type_text(pilot, "team greeting")
+        await pilot.press("enter")
+        await pilot.pause()
+        note_input = app.screen.query_one(NoteInput)
+        assert app.focused is note_input
+        assert note_input.text == "Hello Ann, this is Pat from the help desk."
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    assert store.phrase_use_counts() == {"team-greeting": 1}
+    assert store.unfilled_placeholder_counts() == {}
+    store.close()
+
+
+async def test_ctrl_y_copies_the_phrase_and_counts_the_use(tmp_path: Path, clock: FakeClock) -> None:
+    settings = team_settings(tmp_path)
+    app = build_app(settings, clock)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_library(app, pilot)
+        await pilot.press("f3")
+        await type_text(pilot, "team greeting")
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert copied == ["Hello {customer}, this is Pat from the help desk."]  # no call: name unknown
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    assert store.phrase_use_counts() == {"team-greeting": 1}
+    assert store.unfilled_placeholder_counts() == {("team-greeting", "customer"): 1}
+    store.close()
+
+
+async def test_a_broken_phrase_file_is_listed_in_the_app_and_the_rest_still_works(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = team_settings(
+        tmp_path, broken="category: Broken\nphrases:\n  - id: x\n    titel: typo\n    say: hi\n"
+    )
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        problems = str(pane.query_one("#phrase-problems").render())
+        assert "broken.yaml:4:5: unknown key 'titel' in a phrase" in problems
+        await pilot.press("f3")
+        await type_text(pilot, "team greeting")
+        await pilot.pause()
+        assert pane.selected is not None and pane.selected.id == "team-greeting"

@@ -1,0 +1,262 @@
+"""Safe YAML reading: values with positions, and every failure as a Problem with line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calldesk.core.yamlsafe import (
+    MAX_ALIAS_NODES,
+    MAX_DEPTH,
+    YamlList,
+    YamlMap,
+    parse_yaml,
+    read_yaml,
+)
+
+HERE = Path("test.yaml")
+
+
+def one_problem(data: bytes | str) -> tuple[int, int, str, str]:
+    doc = parse_yaml(data, HERE)
+    assert len(doc.problems) == 1, doc.problems
+    problem = doc.problems[0]
+    assert problem.is_error
+    return problem.line, problem.column, problem.message, problem.hint
+
+
+def test_values_keep_the_position_of_every_key_value_and_item() -> None:
+    doc = parse_yaml(b"title: Hello\ntags:\n  - one\n  - two\n", HERE)
+    assert doc.ok and doc.problems == []
+    root = doc.value
+    assert isinstance(root, YamlMap) and root == {"title": "Hello", "tags": ["one", "two"]}
+    assert root.key_pos["title"] == (1, 1)
+    assert root.value_pos["title"] == (1, 8)
+    tags = root["tags"]
+    assert isinstance(tags, YamlList)
+    assert tags.item_pos == [(3, 5), (4, 5)]
+
+
+def test_plain_scalars_follow_yaml_1_2_core_so_yes_and_dates_stay_text() -> None:
+    doc = parse_yaml(
+        "a: yes\nb: No\nc: 2024-01-01\nd: 1:30\ne: 42\nf: '42'\ng: 1.5\nh: true\ni: ~\nj: 0x1f\n",
+        HERE,
+    )
+    assert doc.value == {
+        "a": "yes",
+        "b": "No",
+        "c": "2024-01-01",
+        "d": "1:30",
+        "e": 42,
+        "f": "42",
+        "g": 1.5,
+        "h": True,
+        "i": None,
+        "j": 31,
+    }
+
+
+def test_a_byte_order_mark_is_dropped() -> None:
+    doc = parse_yaml(b"\xef\xbb\xbftitle: caf\xc3\xa9\n", HERE)
+    assert doc.value == {"title": "café"}
+    assert doc.value.key_pos["title"] == (1, 1)
+
+
+def test_invalid_utf8_reports_line_and_column_of_the_bad_byte() -> None:
+    line, column, message, hint = one_problem(b"a: ok\nb: caf\xe9 au lait\n")
+    assert (line, column) == (2, 7)
+    assert "not valid UTF-8" in message and "0xe9" in message
+    assert hint == "save the file as UTF-8"
+
+
+def test_column_after_multibyte_characters_counts_characters() -> None:
+    line, column, _, _ = one_problem("a: ok\nb: éé\xff".encode() + b"\xff")
+    assert (line, column) == (2, 7)
+
+
+def test_a_tab_used_for_indentation_says_so() -> None:
+    line, column, message, hint = one_problem("phrases:\n  - id: a\n\ttitle: b\n")
+    assert (line, column) == (3, 1)
+    assert message == "a tab is used for indentation"
+    assert hint == "YAML indents with spaces; replace the tab"
+
+
+def test_a_tab_after_spaces_points_at_the_tab() -> None:
+    line, column, message, _ = one_problem("a: 1\n  \tb: 2\n")
+    assert (line, column) == (2, 3)
+    assert "tab" in message
+
+
+def test_a_tab_inside_a_value_is_fine() -> None:
+    assert parse_yaml("a: 'one\ttwo'\n", HERE).value == {"a": "one\ttwo"}
+
+
+def test_syntax_errors_get_line_column_and_a_friendly_message() -> None:
+    line, column, message, hint = one_problem("title: a\nsay: this: breaks\n")
+    assert (line, column) == (2, 10)
+    assert message == "unexpected ':' here"
+    assert "quote" in hint
+
+
+def test_bad_indentation_is_reported_on_its_line() -> None:
+    line, _, message, _ = one_problem("a:\n  - b\n c: 2\n")
+    assert line == 3
+    assert "line up" in message
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens() -> None:
+    line, column, message, hint = one_problem("a: 1\nb: 'never closed\nc: 3\n")
+    assert (line, column) == (2, 4)
+    assert message.startswith("this quote is never closed")
+    assert "quote" in hint
+
+
+def test_an_unclosed_bracket_is_reported_where_it_opens() -> None:
+    line, column, message, hint = one_problem("tags: [a, b\nsay: x\n")
+    assert (line, column) == (1, 7)
+    assert "[" in message and hint == "add the closing ]"
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"# only a comment\n", b"---\n", b"~\n"])
+def test_an_empty_file_is_a_clear_problem(data: bytes) -> None:
+    line, _, message, _ = one_problem(data)
+    assert line == 0
+    assert message == "the file is empty"
+
+
+def test_a_second_document_is_refused() -> None:
+    line, _, message, _ = one_problem("a: 1\n---\nb: 2\n")
+    assert line == 2
+    assert "second YAML document" in message
+
+
+def test_duplicate_keys_name_both_lines() -> None:
+    doc = parse_yaml("id: a\ntitle: one\nsay: x\ntitle: two\n", HERE)
+    [problem] = doc.problems
+    assert (problem.line, problem.column) == (4, 1)
+    assert problem.message == "duplicate key 'title' (lines 2 and 4)"
+    assert doc.value["title"] == "one"  # the first one stands
+
+
+def test_python_tags_are_refused_and_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    data = f"a: !!python/object/apply:os.system ['touch {marker}']\n"
+    line, column, message, _ = one_problem(data)
+    assert (line, column) == (1, 4)
+    assert message == "unsupported tag !!python/object/apply:os.system"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        ("a: !!binary aGVsbG8=\n", "!!binary"),
+        ("a: !!set {x: null}\n", "!!set"),
+        ("a: !custom text\n", "!custom"),
+        ("a: !!timestamp 2024-01-01\n", "!!timestamp"),
+    ],
+)
+def test_tags_outside_the_core_schema_are_refused(data: str, shown: str) -> None:
+    _, _, message, _ = one_problem(data)
+    assert message == f"unsupported tag {shown}"
+
+
+def test_core_tags_are_honoured() -> None:
+    doc = parse_yaml("a: !!str 42\nb: !!int '7'\nc: !!float 2\n", HERE)
+    assert doc.ok and doc.value == {"a": "42", "b": 7, "c": 2.0}
+    _, _, message, _ = one_problem("a: !!int seven\n")
+    assert message == "'seven' is not a valid int"
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels + 1):
+        refs = ",".join([f"*l{level - 1}"] * 9)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [9, 30])
+def test_a_billion_laughs_bomb_is_refused(levels: int) -> None:
+    # Expanded, 30 levels is 9**31 strings: only a budget checked before expanding survives it.
+    line, _, message, hint = one_problem(billion_laughs(levels))
+    assert f"more than {MAX_ALIAS_NODES:,}" in message
+    assert "YAML bomb" in hint
+    assert 1 < line <= levels + 1
+
+
+def test_a_few_aliases_are_fine() -> None:
+    doc = parse_yaml("base: &tags [a, b]\none: *tags\ntwo: *tags\n", HERE)
+    assert doc.ok and doc.value["two"] == ["a", "b"]
+
+
+def test_unknown_and_recursive_aliases_are_problems() -> None:
+    assert "unknown alias *nope" in one_problem("a: *nope\n")[2]
+    assert "points into its own anchor" in one_problem("a: &x [1, *x]\n")[2]
+
+
+def test_merge_keys_are_refused() -> None:
+    line, _, message, _ = one_problem("base: &b {x: 1}\nother:\n  <<: *b\n")
+    assert line == 3 and "merge keys" in message
+
+
+def test_a_quoted_double_angle_key_is_just_text() -> None:
+    assert parse_yaml('"<<": 1\n', HERE).value == {"<<": 1}
+
+
+@pytest.mark.parametrize("data", ["[" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000])
+def test_absurd_nesting_is_refused_without_crashing(data: str) -> None:
+    # libyaml's own composer would overflow the C stack here and kill the process.
+    _, _, message, _ = one_problem(data)
+    assert f"more than {MAX_DEPTH} levels" in message
+
+
+def test_a_key_that_is_a_list_is_refused() -> None:
+    assert "key must be plain text" in one_problem("[a, b]: c\n")[2]
+
+
+def test_control_characters_are_located() -> None:
+    line, column, message, _ = one_problem("a: ok\nb: bell\x07\n")
+    assert (line, column) == (2, 8)
+    assert "U+0007" in message
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"a: " + b"x" * (2 * 1024 * 1024) + b"\n")
+    doc = read_yaml(path)
+    [problem] = doc.problems
+    assert problem.message == "the file is larger than 2 MiB"
+    assert problem.hint == "split it into several files"
+    assert doc.value is None
+
+
+def test_the_size_limit_can_be_lowered(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("a: 12345\n")
+    assert read_yaml(path, max_bytes=9).ok
+    assert "larger than 8 bytes" in read_yaml(path, max_bytes=8).problems[0].message
+
+
+def test_unreadable_paths_are_problems(tmp_path: Path) -> None:
+    assert read_yaml(tmp_path / "missing.yaml").problems[0].message == "no such file"
+    assert "folder" in read_yaml(tmp_path).problems[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_document_never_an_exception(data: bytes) -> None:
+    doc = parse_yaml(data, HERE)
+    assert doc.ok or doc.problems
+    for problem in doc.problems:
+        assert problem.line >= 0 and problem.column >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n-:[]{}'\"&*!|>#%@`,?abc12", max_size=120))
+def test_yaml_punctuation_soup_never_raises(text: str) -> None:
+    doc = parse_yaml(text, HERE)
+    assert doc.ok or doc.problems
