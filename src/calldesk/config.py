@@ -143,7 +143,7 @@ def _apply_table(target: Any, table: Mapping[str, Any], path: Path, prefix: str)
         name = f"{prefix}{key}"
         if key not in known or key == "config_file":
             close = difflib.get_close_matches(key, [k for k in known if k != "config_file"], n=1)
-            hint = f"; did you mean {prefix}{close[0]!r}?" if close else ""
+            hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
             raise ConfigError(f"{path}: unknown setting {name!r}{hint}")
         current = getattr(target, key)
         if is_dataclass(current) and not isinstance(current, type):

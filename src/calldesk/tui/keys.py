@@ -14,10 +14,10 @@ class KeyHelp:
 
 # Keys handled inside widgets rather than by bindings (typing keys of the note field).
 TYPING_KEYS = (
-    KeyHelp("Enter", "file the note you are typing as a timestamped entry", "notes"),
-    KeyHelp("ctrl+j / alt+enter", "new line inside a note", "notes"),
-    KeyHelp("Tab / shift+Tab", "move between fields and panes", "anywhere"),
-    KeyHelp("Up / Down", "move through the phrase results while typing a search", "phrases"),
+    KeyHelp("Enter", "File the note you are typing as a timestamped entry", "notes"),
+    KeyHelp("ctrl+j / alt+enter", "New line inside a note", "notes"),
+    KeyHelp("Tab", "Move to the next field or pane (shift+Tab: back)", "anywhere"),
+    KeyHelp("Up / Down", "Move through the phrase results while typing a search", "phrases"),
 )
 
 
@@ -40,4 +40,6 @@ def binding_help() -> list[KeyHelp]:
                 continue
             keys = " / ".join(key.strip() for key in binding.key.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
-    return rows + list(TYPING_KEYS)
+    rows += TYPING_KEYS
+    order = ["anywhere", "notes", "note list", "phrases"]
+    return sorted(rows, key=lambda row: order.index(row.where) if row.where in order else len(order))

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label
 
 from calldesk.tui.keys import binding_help
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help-close")]
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help-close", tooltip="Back to where you were")]
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, expand=True, show_header=True, header_style="bold", pad_edge=False)
-        table.add_column("Key", no_wrap=True)
-        table.add_column("Does", ratio=1)
-        table.add_column("Where", style="dim", no_wrap=True)
-        for row in binding_help():
-            table.add_row(Text(row.keys), Text(row.action), Text(row.where))
-        with VerticalScroll(classes="dialog wide"):
+        with Vertical(classes="dialog wide", id="help"):
             yield Label("calldesk keys", classes="dialog-title")
-            yield Static(table)
+            yield DataTable(id="help-keys", cursor_type="none", zebra_stripes=True, show_cursor=False)
             yield Label("ctrl+p opens the command palette: every action is there by name.", classes="dialog-hint")
         yield Footer(compact=True)
 
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Does")
+        where = ""
+        for row in binding_help():
+            if row.where != where:
+                where = row.where
+                table.add_row(Text(where.upper(), style="bold $accent"), Text(""))
+            table.add_row(Text(row.keys, style="bold"), Text(row.action))
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -16,7 +16,7 @@ from calldesk.tui.text import visible
 
 
 class ProblemsScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="problems-close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="problems-close", tooltip="Back to the desk")]
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__()
@@ -37,5 +37,5 @@ class ProblemsScreen(ModalScreen[None]):
             )
         yield Footer(compact=True)
 
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
+    def action_close(self) -> None:
+        self.dismiss(None)

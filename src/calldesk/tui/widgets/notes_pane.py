@@ -99,7 +99,13 @@ class NotesPane(Vertical):
         yield Label("", id="caller-card", markup=False)
         yield NoteList(id="note-list")
         yield Label("", id="notes-empty", markup=False)
-        yield NoteInput(id="note-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield NoteInput(
+            id="note-input",
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder="Type a note · Enter adds it · ctrl+j new line",
+        )
 
     def on_mount(self) -> None:
         self.border_title = "Notes"

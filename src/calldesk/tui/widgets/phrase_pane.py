@@ -26,7 +26,7 @@ RESULT_LIMIT = 100
 
 def phrase_option(phrase: Phrase) -> Option:
     prompt = Text(visible(clip(phrase.title, 60)), no_wrap=True, overflow="ellipsis")
-    prompt.append(f"  {visible(clip(phrase.category, 24))}", style="dim")
+    prompt.append(f" · {visible(clip(phrase.category, 24))}", style="dim")
     return Option(prompt, id=phrase.id)
 
 

@@ -1,0 +1,220 @@
+"""F9: practise phrases card by card (spaced repetition), so the words are there on a bad call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from calldesk.core.practice import (
+    EXTRA,
+    MISSING,
+    PracticeSession,
+    PracticeSummary,
+    QueueItem,
+    describe_due,
+    practice_text,
+    word_diff,
+)
+from calldesk.tui.text import literal, visible
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fsrs import Scheduler
+
+    from calldesk.core.clock import Clock
+    from calldesk.core.phrases import Phrase
+    from calldesk.core.store import Store
+
+_DIFF_STYLES = {MISSING: "bold underline green", EXTRA: "strike red"}
+
+
+def diff_text(runs: list[tuple[str, str]]) -> Text:
+    """The word hint: phrase words as they are, left-out ones underlined, extra ones struck."""
+    text = Text()
+    for op, words in runs:
+        if text:
+            text.append(" ")
+        text.append(visible(words), style=_DIFF_STYLES.get(op, ""))
+    return text
+
+
+class PracticeScreen(Screen[PracticeSummary | None]):
+    """One card at a time: the situation, an optional attempt, the real words, a 1-4 grade.
+
+    Dismisses with the session's summary on Escape (None only if something else closes it).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "reveal",
+            "Show phrase",
+            id="practice-reveal",
+            tooltip="Show the real words (type your attempt first, or just say it aloud)",
+        ),
+        Binding("1", "grade(1)", "Again", id="practice-again", tooltip="Forgot it: see it soon"),
+        Binding("2", "grade(2)", "Hard", id="practice-hard", tooltip="Got it, with effort"),
+        Binding("3", "grade(3)", "Good", id="practice-good", tooltip="Knew it"),
+        Binding("4", "grade(4)", "Easy", id="practice-easy", tooltip="Knew it without thinking"),
+        Binding("escape", "end", "End", id="practice-end", tooltip="End practice: back to work"),
+    ]
+
+    def __init__(
+        self,
+        phrases: Sequence[Phrase],
+        store: Store,
+        clock: Clock,
+        *,
+        new_per_day: int,
+        set_name: str | None = None,
+        agent_name: str = "",
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.agent_name = agent_name
+        self.session = PracticeSession(
+            store,
+            phrases,
+            clock,
+            new_per_day=new_per_day,
+            set_name=set_name,
+            scheduler=scheduler,
+        )
+        self.item: QueueItem | None = None
+        self.revealed = False
+        self.attempt = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="practice"):
+            yield Label("", id="practice-progress", markup=False)
+            with Vertical(id="practice-card"):
+                yield Label("", id="practice-when", markup=False)
+                yield Label("", id="practice-instead", markup=False)
+                yield Label("", id="practice-ask", markup=False)
+            yield Input(
+                placeholder="Type what you would say, or say it aloud; Enter shows the phrase",
+                id="practice-attempt",
+                max_length=1000,
+            )
+            with Vertical(id="practice-answer"):
+                yield Label("", id="practice-say", markup=False)
+                yield Label("", id="practice-diff", markup=False)
+                yield Label(
+                    Text("How well did you know it? 1 again · 2 hard · 3 good · 4 easy"),
+                    id="practice-grades",
+                    markup=False,
+                )
+            yield Label("", id="practice-empty", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.show_next()
+
+    # -- showing --------------------------------------------------------------------------
+
+    def show_next(self) -> None:
+        """Show the next due card, or say that nothing is due."""
+        queue = self.session.queue()
+        self.item = queue.first()
+        self.revealed = False
+        self.attempt = ""
+        has_card = self.item is not None
+        self.query_one("#practice-card").display = has_card
+        self.query_one("#practice-answer").display = False
+        self.query_one("#practice-empty").display = not has_card
+        attempt = self.query_one("#practice-attempt", Input)
+        attempt.display = has_card
+        attempt.disabled = not has_card
+        attempt.value = ""
+        progress = Text("Practice", style="bold")
+        if self.session.set_name:
+            progress.append(f" · set {visible(self.session.set_name)}")
+        progress.append(f"   {len(queue.due)} due · {len(queue.new)} new", style="dim")
+        if queue.ahead:
+            progress.append(f" · {len(queue.ahead)} learning", style="dim")
+        self.query_one("#practice-progress", Label).update(progress)
+        if self.item is None:
+            self._show_empty()
+        else:
+            self._show_card(self.item)
+            attempt.focus()
+        self.refresh_bindings()
+
+    def _show_card(self, item: QueueItem) -> None:
+        phrase = item.phrase
+        card = self.query_one("#practice-card")
+        label = "new" if item.card is None else "new words" if item.changed else "review"
+        card.border_title = visible(phrase.category)
+        card.border_subtitle = label
+        when = self.query_one("#practice-when", Label)
+        when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))
+        when.display = bool(phrase.when)
+        instead = self.query_one("#practice-instead", Label)
+        instead.update(
+            Text.assemble(("You want to say: ", "bold"), literal(f"“{phrase.instead_of}”"))
+        )
+        instead.display = bool(phrase.instead_of)
+        ask = "What do you say instead?" if phrase.instead_of else "What do you say?"
+        self.query_one("#practice-ask", Label).update(Text(ask, style="italic"))
+
+    def _show_empty(self) -> None:
+        summary = self.session.summary
+        lines = Text("Nothing to practise right now.", style="bold")
+        next_due = self.session.next_due()
+        if next_due is not None:
+            lines.append(f"\nNext phrase due {describe_due(next_due, self.clock.now())}.")
+        if summary.reviewed:
+            lines.append(f"\n{summary.describe()}")
+        lines.append("\nEscape goes back.", style="dim")
+        self.query_one("#practice-empty", Label).update(lines)
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return self.item is not None and not self.revealed
+        if action == "grade":
+            return self.item is not None and self.revealed
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_reveal()
+
+    def action_reveal(self) -> None:
+        if self.item is None or self.revealed:
+            return
+        attempt = self.query_one("#practice-attempt", Input)
+        self.attempt = attempt.value
+        self.revealed = True
+        # Disabled, so 1-4 reach the grade bindings instead of the text field.
+        attempt.disabled = True
+        phrase = self.item.phrase
+        words = practice_text(phrase, self.agent_name)
+        say = Text.assemble((visible(phrase.title), "bold"), "\n", visible(words))
+        self.query_one("#practice-say", Label).update(say)
+        diff = self.query_one("#practice-diff", Label)
+        if self.attempt.strip():
+            hint = Text("Yours vs the phrase: ", style="dim")
+            hint.append_text(diff_text(word_diff(self.attempt, words)))
+            diff.update(hint)
+        diff.display = bool(self.attempt.strip())
+        self.query_one("#practice-answer").display = True
+        self.refresh_bindings()
+
+    def action_grade(self, rating: int) -> None:
+        if self.item is None or not self.revealed:
+            return
+        self.session.grade(self.item, rating, typed=bool(self.attempt.strip()))
+        self.show_next()
+
+    def action_end(self) -> None:
+        self.dismiss(self.session.summary)

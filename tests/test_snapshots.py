@@ -1,0 +1,114 @@
+"""Snapshots of the screens an agent sees, at 80x24 and 120x40, with a fixed clock."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.core.store import Store
+from tests.tui_helpers import build_app, type_text
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the phrase library, and stop cursors blinking so every frame is the same."""
+    app = pilot.app
+    for _ in range(100):
+        if app.index is not None:
+            break
+        await pilot.pause(0.05)
+    for widget in app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+    await pilot.pause()
+
+
+def seed_history(settings: Settings, clock: FakeClock) -> None:
+    store = Store.open(settings.database_path, clock)
+    for name, number, notes in (
+        ("Ann Lee", "+44 20 7946 0958", ["printer offline again", "cleared the queue"]),
+        ("Bo Chen", "0161 496 0000", ["VPN drops every hour"]),
+    ):
+        call = store.start_call(name, number, "T-1001")
+        for text in notes:
+            clock.advance(seconds=40)
+            store.add_note(call.id, text)
+        clock.advance(minutes=3)
+        store.end_call(call.id)
+        clock.advance(minutes=20)
+    store.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_desk_with_no_call(snap_compare, settings: Settings, clock: FakeClock, size: tuple[int, int]) -> None:
+    assert snap_compare(build_app(settings, clock), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_desk_on_a_call_with_notes_and_a_phrase(
+    snap_compare, settings: Settings, clock: FakeClock, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f2", "f4")
+        await type_text(pilot, "Ann Lee")
+        await pilot.press("escape")
+        await type_text(pilot, "printer offline since Monday")
+        await pilot.press("enter")
+        await type_text(pilot, "[bold]literal[/bold] stays literal")
+        await pilot.press("enter", "f3")
+        await type_text(pilot, "blame")
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=size, run_before=run_before)
+
+
+def test_history(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    seed_history(settings, clock)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+async def end_bad_call(pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("f2")
+    await type_text(pilot, "caller shouted throughout")
+    await pilot.press("enter", "f8")
+    await pilot.pause()
+    await pilot.press("b")
+    await type_text(pilot, "swore at me")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_cooldown(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=end_bad_call)
+
+
+def test_checklist(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await end_bad_call(pilot)
+        await pilot.press("z")  # snooze the break: the checklist comes next
+        await pilot.pause()
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
