@@ -26,7 +26,7 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path.mkdir(parents=True, mode=0o700)
         monkeypatch.setenv(variable, str(path))
     monkeypatch.setenv("HOME", str(home))
-    # Times on screen and in exports are local; pin the zone so snapshots do not depend on the machine.
+    # Times on screen and in exports are local: pin the zone so snapshots match on any machine.
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     for variable in (

@@ -30,7 +30,9 @@ KEYS = {
 class PtyApp:
     """One calldesk process on a pty of `columns` x `lines`, with a pyte screen kept up to date."""
 
-    def __init__(self, env: Mapping[str, str], columns: int = 80, lines: int = 24, args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: Mapping[str, str], columns: int = 80, lines: int = 24, args: tuple[str, ...] = ()
+    ) -> None:
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
         master, slave = os.openpty()
@@ -40,7 +42,13 @@ class PtyApp:
         import termios
 
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-        full_env = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)}
+        full_env = {
+            **os.environ,
+            **env,
+            "TERM": "xterm-256color",
+            "COLUMNS": str(columns),
+            "LINES": str(lines),
+        }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "calldesk", *args],
             stdin=slave,

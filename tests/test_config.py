@@ -33,12 +33,26 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
         'agent_name = "File"\ndata_dir = "/from/file"\n[cooldown]\nminutes = 7\nbad_streak = 4\n',
     )
     from_file = load_settings(config_file=config, environ={})
-    assert (from_file.agent_name, from_file.data_dir, from_file.cooldown.minutes) == ("File", Path("/from/file"), 7)
-    environ = {"CALLDESK_AGENT": "Env", "CALLDESK_DATA_DIR": "/from/env", "CALLDESK_COOLDOWN_MINUTES": "3"}
+    assert (from_file.agent_name, from_file.data_dir, from_file.cooldown.minutes) == (
+        "File",
+        Path("/from/file"),
+        7,
+    )
+    environ = {
+        "CALLDESK_AGENT": "Env",
+        "CALLDESK_DATA_DIR": "/from/env",
+        "CALLDESK_COOLDOWN_MINUTES": "3",
+    }
     from_env = load_settings(config_file=config, environ=environ)
-    assert (from_env.agent_name, from_env.data_dir, from_env.cooldown.minutes) == ("Env", Path("/from/env"), 3)
+    assert (from_env.agent_name, from_env.data_dir, from_env.cooldown.minutes) == (
+        "Env",
+        Path("/from/env"),
+        3,
+    )
     assert from_env.cooldown.bad_streak == 4  # untouched by the environment, still from the file
-    from_flags = load_settings(config_file=config, environ=environ, overrides={"agent_name": "Flag", "data_dir": None})
+    from_flags = load_settings(
+        config_file=config, environ=environ, overrides={"agent_name": "Flag", "data_dir": None}
+    )
     assert (from_flags.agent_name, from_flags.data_dir) == ("Flag", Path("/from/env"))
 
 
@@ -57,9 +71,18 @@ def test_extra_phrase_folders_load_after_bundled_and_user(tmp_path: Path) -> Non
     ("text", "message"),
     [
         ('agnet_name = "x"\n', "unknown setting 'agnet_name'; did you mean 'agent_name'?"),
-        ("[cooldown]\nminuts = 3\n", "unknown setting 'cooldown.minuts'; did you mean 'cooldown.minutes'?"),
-        ("[cooldown]\nminutes = \"five\"\n", "cooldown.minutes: expected a positive number, got 'five'"),
-        ("[cooldown]\nmax_snoozes = true\n", "cooldown.max_snoozes: expected a whole number, got True"),
+        (
+            "[cooldown]\nminuts = 3\n",
+            "unknown setting 'cooldown.minuts'; did you mean 'cooldown.minutes'?",
+        ),
+        (
+            '[cooldown]\nminutes = "five"\n',
+            "cooldown.minutes: expected a positive number, got 'five'",
+        ),
+        (
+            "[cooldown]\nmax_snoozes = true\n",
+            "cooldown.max_snoozes: expected a whole number, got True",
+        ),
         ("cooldown = 5\n", "[cooldown] must be a table"),
         ('[softphone]\nstart_on = "pickup"\n', 'softphone.start_on must be "ring" or "answer"'),
         ("agent_name = \n", "fix the TOML syntax there"),

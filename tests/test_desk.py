@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,9 @@ def ring(call_id: str = "c1", number: str = "+44 20 7946 0958", name: str = "Ann
     return PhoneEvent.create("ring", number=number, name=name, call_id=call_id)
 
 
-def test_notes_and_the_draft_reach_the_store_in_order(desk: Desk, store: Store, clock: FakeClock) -> None:
+def test_notes_and_the_draft_reach_the_store_in_order(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
     desk.start_call(caller_name="Ann")
     desk.set_draft("typing")
     first = desk.add_note("one")
@@ -82,7 +85,9 @@ def test_with_start_on_answer_the_record_waits_for_the_answer(desk: Desk) -> Non
 def test_a_second_ring_during_a_call_and_a_stranger_hangup_leave_the_call_alone(desk: Desk) -> None:
     desk.on_phone_event(ring("c1"))
     assert desk.on_phone_event(ring("c2", name="Bo")).action is PhoneAction.BUSY
-    assert desk.on_phone_event(PhoneEvent.create("hangup", call_id="c2")).action is PhoneAction.IGNORED
+    assert (
+        desk.on_phone_event(PhoneEvent.create("hangup", call_id="c2")).action is PhoneAction.IGNORED
+    )
     assert desk.call is not None and desk.call.caller_name == "Ann"
 
 
@@ -97,18 +102,30 @@ def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk:
     from calldesk.core.phrases import Phrase
 
     phrase = Phrase(
-        id="p", title="t", say="Hi {customer}, {agent} here about {ticket}.", category="c",
-        tags=(), when="", instead_of="", sets=(), source=Path("x.yaml"), line=1,
+        id="p",
+        title="t",
+        say="Hi {customer}, {agent} here about {ticket}.",
+        category="c",
+        tags=(),
+        when="",
+        instead_of="",
+        sets=(),
+        source=Path("x.yaml"),
+        line=1,
     )
     desk.start_call(caller_name="Ann")
     assert desk.use_phrase(phrase, "insert") == "Hi Ann, Pat here about {ticket}."
 
 
-def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(desk: Desk, store: Store, clock: FakeClock) -> None:
+def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
     earlier = store.start_call("Ann", "sip:+442079460958@pbx;user=phone")
     store.add_note(earlier.id, "printer offline")
     store.end_call(earlier.id)
-    store.save_checklist_answer(earlier.id, "permanent-fix", {"what": "replace the driver", "where": "", "owner": "Sam"})
+    store.save_checklist_answer(
+        earlier.id, "permanent-fix", {"what": "replace the driver", "where": "", "owner": "Sam"}
+    )
     clock.advance(days=1)
     card = lookup_caller(store, "+44 20 7946 0958", clock.now())
     assert card is not None and card.known
@@ -119,3 +136,36 @@ def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(desk: Desk, st
     assert card.lines()[1] == "Open permanent fix: replace the driver (Sam)"
     assert lookup_caller(store, "", clock.now()) is None
     assert not lookup_caller(store, "0161 000 0000", clock.now()).known
+
+
+def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Store) -> None:
+    from calldesk.core.desk import hashtags
+
+    assert hashtags("#Printer jam, see #1234 and #vpn-drop; again #printer") == [
+        "printer",
+        "vpn-drop",
+    ]
+    assert hashtags("mail a#b or ##x") == []
+    call = desk.start_call()
+    desk.add_note("toner again #printer")
+    desk.add_note("#printer #driver")
+    assert call.tags == ["printer", "driver"]
+    assert desk.writer.flush()
+    assert store.get_call(call.id).tags == ["printer", "driver"]
+
+
+def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
+    from calldesk.core.fixes import recurring_problems
+
+    for _ in range(3):
+        desk.start_call()
+        desk.add_note("paper jam #printer")
+        desk.end_call()
+        clock.advance(days=2)
+    assert desk.writer.flush()
+    (problem,) = recurring_problems(
+        store.recent_calls_for_recurrence(clock.now() - timedelta(days=7)), clock.now()
+    )
+    assert problem.kind == "tag" and problem.label == "printer" and len(problem.call_ids) == 3

@@ -10,7 +10,9 @@ import calldesk.core
 
 
 def core_modules() -> list[str]:
-    return sorted(f"calldesk.core.{module.name}" for module in pkgutil.iter_modules(calldesk.core.__path__))
+    return sorted(
+        f"calldesk.core.{module.name}" for module in pkgutil.iter_modules(calldesk.core.__path__)
+    )
 
 
 def test_every_core_module_imports_without_textual_or_rich() -> None:
@@ -23,7 +25,9 @@ def test_every_core_module_imports_without_textual_or_rich() -> None:
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(leaked))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 
@@ -32,7 +36,10 @@ def test_the_phone_hooks_and_phrase_check_stay_light() -> None:
         "import sys\n"
         "from calldesk.cli import main\n"
         "main.build_parser()\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'yaml'))))\n"
+        "heavy = ('textual', 'rich', 'yaml')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.tui_helpers import build_app, type_text
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
-from tests.tui_helpers import build_app, type_text
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -43,7 +43,9 @@ def seed_history(settings: Settings, clock: FakeClock) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
-def test_desk_with_no_call(snap_compare, settings: Settings, clock: FakeClock, size: tuple[int, int]) -> None:
+def test_desk_with_no_call(
+    snap_compare, settings: Settings, clock: FakeClock, size: tuple[int, int]
+) -> None:
     assert snap_compare(build_app(settings, clock), terminal_size=size, run_before=settle)
 
 
@@ -111,4 +113,3 @@ def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
         await pilot.pause()
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
-

@@ -1,7 +1,8 @@
-"""Pilot tests of the after-call flow: outcome, cooldown (resumed after a restart), checklist, fixes."""
+"""Pilot tests of the after-call flow: outcome, cooldown (resumed after restart), checklist."""
 
 from __future__ import annotations
 
+from tests.tui_helpers import build_app, stored, type_text
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
@@ -11,7 +12,6 @@ from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen
 from calldesk.tui.screens.fixes import FixesScreen
-from tests.tui_helpers import build_app, stored, type_text
 
 
 async def end_call_as(pilot, app, outcome_key: str, reason: str = "") -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +64,9 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
     store.close()
 
 
-async def test_a_snooze_hides_the_break_and_it_comes_back(settings: Settings, clock: FakeClock) -> None:
+async def test_a_snooze_hides_the_break_and_it_comes_back(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "a")
@@ -81,7 +83,9 @@ async def test_a_snooze_hides_the_break_and_it_comes_back(settings: Settings, cl
         assert app.screen.state.snoozes_used == 1
 
 
-async def test_skipping_a_break_needs_a_yes_and_is_recorded(settings: Settings, clock: FakeClock) -> None:
+async def test_skipping_a_break_needs_a_yes_and_is_recorded(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "b")
@@ -102,7 +106,9 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(settings: Settings, 
     store.close()
 
 
-async def test_the_checklist_records_the_blame_and_the_permanent_fix(settings: Settings, clock: FakeClock) -> None:
+async def test_the_checklist_records_the_blame_and_the_permanent_fix(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(100, 40)) as pilot:
         await end_call_as(pilot, app, "f")
@@ -114,7 +120,9 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(settings: S
         assert isinstance(app.screen, ChecklistScreen)
         screen.query_one("#item-took-blame", Checkbox).value = True
         screen.query_one("#item-quick-fix", Input).value = "cleared the print queue"
-        screen.query_one("#item-permanent-fix-what", Input).value = "driver update pushed to all PCs"
+        screen.query_one(
+            "#item-permanent-fix-what", Input
+        ).value = "driver update pushed to all PCs"
         screen.query_one("#item-permanent-fix-where", Input).value = "IT-482"
         screen.query_one("#item-permanent-fix-owner", Input).value = "Sam"
         await pilot.pause()
@@ -134,6 +142,10 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(settings: S
     store = stored(settings, clock)
     answers = store.checklist_answers(call_id)
     assert answers["took-blame"].value is True
-    assert answers["permanent-fix"].value == {"what": "driver update pushed to all PCs", "where": "IT-482", "owner": "Sam"}
+    assert answers["permanent-fix"].value == {
+        "what": "driver update pushed to all PCs",
+        "where": "IT-482",
+        "owner": "Sam",
+    }
     assert [fix.status.value for fix in store.list_fixes(status=None)] == ["done"]
     store.close()

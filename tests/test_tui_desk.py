@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from tests.tui_helpers import build_app, stored, type_text
+
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteItem, NoteList
 from calldesk.tui.widgets.status_bar import StatusBar
-from tests.tui_helpers import build_app, stored, type_text
 
 
-async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(settings: Settings, clock: FakeClock) -> None:
+async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
@@ -30,7 +33,9 @@ async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(settings: Sett
         store.close()
 
 
-async def test_enter_files_an_entry_and_ctrl_j_breaks_a_line(settings: Settings, clock: FakeClock) -> None:
+async def test_enter_files_an_entry_and_ctrl_j_breaks_a_line(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
@@ -55,7 +60,9 @@ async def test_user_text_is_shown_literally(settings: Settings, clock: FakeClock
         assert "[bold]not bold[/bold]" in str(rendered)
 
 
-async def test_caller_fields_are_saved_and_shown_in_the_status_bar(settings: Settings, clock: FakeClock) -> None:
+async def test_caller_fields_are_saved_and_shown_in_the_status_bar(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2", "f4")
@@ -94,7 +101,9 @@ async def test_a_note_can_be_edited_from_the_list(settings: Settings, clock: Fak
         store.close()
 
 
-async def test_an_open_call_comes_back_after_a_restart_exactly_as_it_was(settings: Settings, clock: FakeClock) -> None:
+async def test_an_open_call_comes_back_after_a_restart_exactly_as_it_was(
+    settings: Settings, clock: FakeClock
+) -> None:
     first = build_app(settings, clock)
     async with first.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2", "f4")
@@ -134,3 +143,15 @@ async def test_f8_ends_the_call_and_asks_how_it_went(settings: Settings, clock: 
         await pilot.pause()
         assert app.desk.last_call.outcome.value == "fine"
         assert app.desk.last_call.notes[-1].text == "done"  # the unfinished draft became a note
+
+
+async def test_the_keymap_from_config_rebinds_a_key(clock: FakeClock) -> None:
+    from calldesk.config import load_settings
+
+    settings = load_settings(overrides={"keymap": {"start-call": "f9"}})
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        assert app.desk.call is None
+        await pilot.press("f9")
+        assert app.desk.call is not None

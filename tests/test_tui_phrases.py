@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.tui_helpers import build_app, stored, type_text
 from textual.widgets import OptionList
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.phrase_pane import PhrasePane
-from tests.tui_helpers import build_app, stored, type_text
 
 TEAM_FILE = """\
 category: Team phrases
@@ -40,7 +40,9 @@ async def wait_for_library(app, pilot) -> PhrasePane:  # type: ignore[no-untyped
     return app.screen.query_one(PhrasePane)
 
 
-async def test_search_narrows_as_you_type_and_tolerates_typos(settings: Settings, clock: FakeClock) -> None:
+async def test_search_narrows_as_you_type_and_tolerates_typos(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await wait_for_library(app, pilot)
@@ -53,7 +55,9 @@ async def test_search_narrows_as_you_type_and_tolerates_typos(settings: Settings
         assert "refund" in pane.selected.title.lower() + " ".join(pane.selected.tags)
 
 
-async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(tmp_path: Path, clock: FakeClock) -> None:
+async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(
+    tmp_path: Path, clock: FakeClock
+) -> None:
     settings = team_settings(tmp_path)
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -74,7 +78,9 @@ async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(tmp_pat
     store.close()
 
 
-async def test_ctrl_y_copies_the_phrase_and_counts_the_use(tmp_path: Path, clock: FakeClock) -> None:
+async def test_ctrl_y_copies_the_phrase_and_counts_the_use(
+    tmp_path: Path, clock: FakeClock
+) -> None:
     settings = team_settings(tmp_path)
     app = build_app(settings, clock)
     copied: list[str] = []
@@ -85,7 +91,9 @@ async def test_ctrl_y_copies_the_phrase_and_counts_the_use(tmp_path: Path, clock
         await type_text(pilot, "team greeting")
         await pilot.press("ctrl+y")
         await pilot.pause()
-        assert copied == ["Hello {customer}, this is Pat from the help desk."]  # no call: name unknown
+        assert copied == [
+            "Hello {customer}, this is Pat from the help desk."
+        ]  # no call: name unknown
         assert app.desk.writer.flush()
     store = stored(settings, clock)
     assert store.phrase_use_counts() == {"team-greeting": 1}

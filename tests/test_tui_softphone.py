@@ -6,12 +6,13 @@ import asyncio
 import subprocess
 import sys
 
+from tests.tui_helpers import build_app
+
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.widgets.notes_pane import NotesPane
-from tests.tui_helpers import build_app
 
 
 def hook(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +29,9 @@ async def wait_until(pilot, condition, timeout: float = 5.0) -> None:  # type: i
     raise AssertionError("the app did not get there in time")
 
 
-async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(settings: Settings, clock: FakeClock) -> None:
+async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
+    settings: Settings, clock: FakeClock
+) -> None:
     store = Store.open(settings.database_path, clock)
     earlier = store.start_call("Ann Lee", "+44 20 7946 0958")
     store.add_note(earlier.id, "toner smudges on every page")
@@ -40,7 +43,14 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(settings: 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         result = await asyncio.to_thread(
-            hook, "ring", "--number", "sip:+442079460958@pbx.example;user=phone", "--name", "Ann Lee", "--call-id", "abc"
+            hook,
+            "ring",
+            "--number",
+            "sip:+442079460958@pbx.example;user=phone",
+            "--name",
+            "Ann Lee",
+            "--call-id",
+            "abc",
         )
         assert result.returncode == 0, result.stderr
         await wait_until(pilot, lambda: app.desk.call is not None)
@@ -57,7 +67,9 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(settings: 
         assert app.desk.call is None
 
 
-async def test_a_ring_while_calldesk_is_closed_is_shown_at_the_next_start(settings: Settings, clock: FakeClock) -> None:
+async def test_a_ring_while_calldesk_is_closed_is_shown_at_the_next_start(
+    settings: Settings, clock: FakeClock
+) -> None:
     Store.open(settings.database_path, clock).close()  # calldesk has run before
     result = hook("ring", "--number", "0161 496 0000", "--name", "[bold]Bo[/bold]")
     assert result.returncode == 3
@@ -75,7 +87,11 @@ async def test_a_ring_while_calldesk_is_closed_is_shown_at_the_next_start(settin
     app.notify = spy  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        missed = [message for title, message in shown if title.startswith("Missed while calldesk was closed")]
+        missed = [
+            message
+            for title, message in shown
+            if title.startswith("Missed while calldesk was closed")
+        ]
         assert len(missed) == 1
         assert "[bold]Bo[/bold]" in missed[0] and "0161 496 0000" in missed[0]
         assert app.desk.call is None  # a missed call does not open a record by itself

@@ -121,7 +121,7 @@ def load_settings(
             settings = _set(settings, name, value, source=f"--{name.replace('_', '-')}")
     if settings.softphone.start_on not in ("ring", "answer"):
         raise ConfigError(
-            f"{path}: softphone.start_on must be \"ring\" or \"answer\", "
+            f'{path}: softphone.start_on must be "ring" or "answer", '
             f"not {settings.softphone.start_on!r}"
         )
     return settings
@@ -159,7 +159,9 @@ def _set(settings: Settings, dotted: str, value: Any, source: str) -> Settings:
     head, _, rest = dotted.partition(".")
     if rest:
         inner = getattr(settings, head)
-        return replace(settings, **{head: replace(inner, **{rest: _convert(inner, rest, value, source)})})
+        return replace(
+            settings, **{head: replace(inner, **{rest: _convert(inner, rest, value, source)})}
+        )
     return replace(settings, **{head: _convert(settings, head, value, source)})
 
 
@@ -204,5 +206,11 @@ def _convert(owner: Any, name: str, value: Any, where: str) -> Any:
         pass
     else:
         return value
-    expected = {Path: "a path", bool: "true or false", int: "a whole number", float: "a positive number", str: "a string"}
+    expected = {
+        Path: "a path",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a positive number",
+        str: "a string",
+    }
     raise ConfigError(f"{where}: expected {expected.get(kind, kind_text)}, got {value!r}")

@@ -52,17 +52,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("settings (over config file and environment)")
-    group.add_argument("--config", type=Path, help="config file (default: $CALLDESK_CONFIG or the platform config dir)")
-    group.add_argument("--data-dir", type=Path, help="where the call database lives ($CALLDESK_DATA_DIR)")
+    group.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: $CALLDESK_CONFIG or the platform config dir)",
+    )
+    group.add_argument(
+        "--data-dir", type=Path, help="where the call database lives ($CALLDESK_DATA_DIR)"
+    )
     group.add_argument(
         "--phrase-dir",
         type=Path,
         action="append",
         dest="phrase_dirs",
         metavar="DIR",
-        help="an extra phrase folder, after the bundled and user ones (repeatable; $CALLDESK_PHRASE_DIRS)",
+        help="an extra phrase folder, after the bundled and user ones"
+        " (repeatable; $CALLDESK_PHRASE_DIRS)",
     )
-    group.add_argument("--agent", dest="agent_name", help="your name, for phrases that say {agent} ($CALLDESK_AGENT)")
+    group.add_argument(
+        "--agent",
+        dest="agent_name",
+        help="your name, for phrases that say {agent} ($CALLDESK_AGENT)",
+    )
     group.add_argument(
         "--no-bundled-phrases",
         dest="load_bundled_phrases",
@@ -99,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as error:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+    except Exception as error:
         log = _write_crash_log()
         print(f"calldesk: internal error: {error!r}. Details were saved to {log}.", file=sys.stderr)
         return 70

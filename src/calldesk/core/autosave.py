@@ -1,4 +1,4 @@
-"""Write-behind: store writes run in order on one background thread, so typing never waits on disk."""
+"""Write-behind: store writes run in order on a background thread; typing never waits on disk."""
 
 from __future__ import annotations
 
@@ -58,8 +58,11 @@ class WriteBehind:
         on_done: Callable[[Any], None] | None = None,
     ) -> None:
         with self._cond:
-            if key is not None and self._queue and self._queue[-1].key == key and not (
-                self._busy and len(self._queue) == 1
+            if (
+                key is not None
+                and self._queue
+                and self._queue[-1].key == key
+                and not (self._busy and len(self._queue) == 1)
             ):
                 self._queue[-1] = _Job(run, key, on_done)
             else:
@@ -102,7 +105,7 @@ class WriteBehind:
             try:
                 result = job.run()
             except self._give_up_on as error:
-                # Retrying cannot help (the row it needs is gone): drop it rather than block the queue.
+                # Retrying cannot help (its row is gone): drop it rather than block the queue.
                 with self._cond:
                     self._queue.popleft()
                     self._busy = False
@@ -110,7 +113,7 @@ class WriteBehind:
                 if self._on_given_up:
                     self._on_given_up(error)
                 continue
-            except Exception as error:  # noqa: BLE001 - any store failure keeps the job for retry
+            except Exception as error:
                 first = not self._failing
                 self._failing = True
                 with self._cond:

@@ -35,7 +35,11 @@ class CallerCard:
             return ["First call from this number."]
         last = self.previous[0]
         count = len(self.previous)
-        times = "once before" if count == 1 else f"{count}{'+' if count >= HISTORY_LIMIT else ''} times before"
+        times = (
+            "once before"
+            if count == 1
+            else f"{count}{'+' if count >= HISTORY_LIMIT else ''} times before"
+        )
         when = last.started_at.astimezone().strftime("%d %b %Y")
         first = f': "{last.first_note}"' if last.first_note else ""
         lines = [f"Called {times}; last on {when}{first}"]
@@ -53,7 +57,9 @@ def lookup_caller(
     if not normalise_number(number):
         return None
     previous = [
-        call for call in store.calls_by_number(number, limit=HISTORY_LIMIT + 1) if call.id != exclude_call_id
+        call
+        for call in store.calls_by_number(number, limit=HISTORY_LIMIT + 1)
+        if call.id != exclude_call_id
     ][:HISTORY_LIMIT]
     if not previous:
         return CallerCard(number)

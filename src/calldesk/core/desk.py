@@ -7,6 +7,7 @@ until they land, and the in-memory call can always be exported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from calldesk.core.phrases import Phrase
     from calldesk.core.softphone import PhoneEvent
     from calldesk.core.store import Store
+
+
+# `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
+_HASHTAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
+
+
+def hashtags(text: str) -> list[str]:
+    """The `#tags` in a note, lower-cased, in order, without repeats."""
+    return list(dict.fromkeys(tag.lower().rstrip("-") for tag in _HASHTAG.findall(text)))
 
 
 class DeskError(Exception):
@@ -94,7 +104,9 @@ class Desk:
         """Write out everything still queued. Returns False if some writes could not land."""
         return self.writer.close()
 
-    def _submit(self, run: Callable[[], Any], key: Any = None, done: Callable[[Any], None] | None = None) -> None:
+    def _submit(
+        self, run: Callable[[], Any], key: Any = None, done: Callable[[Any], None] | None = None
+    ) -> None:
         if self.store is None:
             return
 
@@ -169,10 +181,13 @@ class Desk:
         text = text.rstrip()
         if not text.strip():
             raise DeskError("The note is empty.")
-        entry = NoteEntry(id=self._local_id(), call_id=call.id, created_at=self.clock.now(), text=text)
+        entry = NoteEntry(
+            id=self._local_id(), call_id=call.id, created_at=self.clock.now(), text=text
+        )
         call.notes.append(entry)
         call.draft = ""
         store = self.store
+        self._tag(call, text)
 
         def run() -> NoteEntry:
             assert store is not None
@@ -194,6 +209,7 @@ class Desk:
         entry.text = text
         entry.edited_at = self.clock.now()
         store = self.store
+        self._tag(self.call, text)
         self._submit(lambda: store.edit_note(entry.id, text, at=entry.edited_at))
 
     def delete_note(self, entry: NoteEntry) -> None:
@@ -203,6 +219,16 @@ class Desk:
         call.notes.remove(entry)
         store = self.store
         self._submit(lambda: store.delete_note(entry.id))
+
+    def _tag(self, call: Call, text: str) -> None:
+        """Tags typed as `#tag` in notes become the call's tags (for the recurring-problem hint)."""
+        new = [tag for tag in hashtags(text) if tag not in call.tags]
+        if not new:
+            return
+        call.tags.extend(new)
+        tags = list(call.tags)
+        store = self.store
+        self._submit(lambda: store.update_call(call.id, tags=tags), key=("tags", id(call)))
 
     def end_call(self) -> Call:
         """End the open call: a draft still being typed is kept as a last note."""
@@ -249,7 +275,7 @@ class Desk:
     # -- the softphone ------------------------------------------------------------------------
 
     def on_phone_event(self, event: PhoneEvent, start_on: str = "ring") -> PhoneOutcome:
-        """Open, fill or end the call record as the phone says; never touch a call it did not start."""
+        """Open, fill or end the call record as the phone says; never a call it did not start."""
         if event.kind == "ring":
             self._ringing[event.call_id] = event
             if self.call is not None:
@@ -285,7 +311,11 @@ class Desk:
         call = call or self.call
         values = {"agent": self.agent_name}
         if call is not None:
-            values |= {"customer": call.caller_name, "number": call.caller_number, "ticket": call.ticket}
+            values |= {
+                "customer": call.caller_name,
+                "number": call.caller_number,
+                "ticket": call.ticket,
+            }
         return values
 
     def phrase_text(self, phrase: Phrase) -> str:
@@ -299,7 +329,9 @@ class Desk:
         from calldesk.core.phrases import placeholders
 
         values = self.placeholder_values()
-        filled: Mapping[str, bool] = {name: bool(values.get(name)) for name in placeholders(phrase.say)}
+        filled: Mapping[str, bool] = {
+            name: bool(values.get(name)) for name in placeholders(phrase.say)
+        }
         call_id_source = self.call
         store = self.store
         self._submit(

@@ -1,1 +1,1 @@
-"""The Textual front end: a thin layer that turns core objects into widgets and keys into core calls."""
+"""The Textual front end: turns core objects into widgets and key presses into core calls."""

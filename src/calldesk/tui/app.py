@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import App
-from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from calldesk.config import Settings
@@ -28,10 +28,10 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from calldesk.core.softphone import PhoneEvent
     from calldesk.core.checklist import Checklist
     from calldesk.core.phrases import PhraseLibrary
     from calldesk.core.search import PhraseIndex
+    from calldesk.core.softphone import PhoneEvent
     from calldesk.core.store import Store
 
 
@@ -45,14 +45,71 @@ class CalldeskApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {CallCommands, PhraseCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help", tooltip="Show every key", priority=True),
-        Binding("f2", "start_call", "Call", id="start-call", tooltip="Start a call record", priority=True),
-        Binding("f8", "end_call", "End", id="end-call", tooltip="End the call and go to the after-call steps", priority=True),
-        Binding("f3", "focus_phrases", "Phrases", id="find-phrase", tooltip="Search the phrase library", priority=True),
-        Binding("f4", "focus_caller", "Caller", id="edit-caller", tooltip="Edit caller name, number and ticket", priority=True),
-        Binding("f5", "history", "History", id="history", tooltip="Past calls, searchable", priority=True),
-        Binding("f6", "checklist", "Checklist", id="checklist", tooltip="The post-call checklist of the last call", priority=True),
-        Binding("f7", "fixes", "Fixes", id="fixes", tooltip="Open permanent fixes: fix everything twice", priority=True),
-        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (an open call is kept for next time)", priority=True, show=False),
+        Binding(
+            "f2",
+            "start_call",
+            "Call",
+            id="start-call",
+            tooltip="Start a call record",
+            priority=True,
+        ),
+        Binding(
+            "f8",
+            "end_call",
+            "End",
+            id="end-call",
+            tooltip="End the call and go to the after-call steps",
+            priority=True,
+        ),
+        Binding(
+            "f3",
+            "focus_phrases",
+            "Phrases",
+            id="find-phrase",
+            tooltip="Search the phrase library",
+            priority=True,
+        ),
+        Binding(
+            "f4",
+            "focus_caller",
+            "Caller",
+            id="edit-caller",
+            tooltip="Edit caller name, number and ticket",
+            priority=True,
+        ),
+        Binding(
+            "f5",
+            "history",
+            "History",
+            id="history",
+            tooltip="Past calls, searchable",
+            priority=True,
+        ),
+        Binding(
+            "f6",
+            "checklist",
+            "Checklist",
+            id="checklist",
+            tooltip="The post-call checklist of the last call",
+            priority=True,
+        ),
+        Binding(
+            "f7",
+            "fixes",
+            "Fixes",
+            id="fixes",
+            tooltip="Open permanent fixes: fix everything twice",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="quit",
+            tooltip="Quit (an open call is kept for next time)",
+            priority=True,
+            show=False,
+        ),
     ]
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
@@ -84,12 +141,14 @@ class CalldeskApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications carry caller names, phrase titles and file paths: never read them as markup."""
+        """Notifications carry caller names, phrase titles and paths: never read as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
         await self.push_screen(DeskScreen())
         self._open_store()
         self.desk.restore()
@@ -97,7 +156,10 @@ class CalldeskApp(App[None]):
         phrase_pane.say_for = self.desk.phrase_text
         self._show_call()
         if self.desk.call is not None:
-            self.notify("The call that was open when calldesk stopped is back, as it was.", title="Call restored")
+            self.notify(
+                "The call that was open when calldesk stopped is back, as it was.",
+                title="Call restored",
+            )
         self.load_phrases()
         self._start_phone()
         if self.store is not None:
@@ -139,7 +201,8 @@ class CalldeskApp(App[None]):
         self.desk.store = self.store
         if self.store.recovered_from is not None:
             self.notify(
-                f"The database was damaged. It was moved to {self.store.recovered_from} and a new one started.",
+                f"The database was damaged. It was moved to {self.store.recovered_from}"
+                " and a new one started.",
                 title="Database recovered",
                 severity="warning",
                 timeout=30,
@@ -169,12 +232,19 @@ class CalldeskApp(App[None]):
             missed = take_all_pending(self.store, pending_file_path(self.settings.data_dir))
         except (OSError, StoreError) as error:
             missed = []
-            self.notify(f"Could not read the calls missed while calldesk was closed: {error}", severity="warning")
+            self.notify(
+                f"Could not read the calls missed while calldesk was closed: {error}",
+                severity="warning",
+            )
         self._handled_events.update(missed)
         rings = [event for event in missed if event.kind == "ring"]
         if rings:
             lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
-            self.notify("\n".join(lines), title=f"Missed while calldesk was closed ({len(rings)})", timeout=30)
+            self.notify(
+                "\n".join(lines),
+                title=f"Missed while calldesk was closed ({len(rings)})",
+                timeout=30,
+            )
 
         def on_event(event: PhoneEvent) -> None:
             self.call_from_thread(self.phone_event, event)
@@ -184,7 +254,11 @@ class CalldeskApp(App[None]):
             self.phone_server.start()
         except SocketError as error:
             self.phone_server = None
-            self.notify(f"Phone hooks cannot reach this window: {error}", title="Softphone", severity="warning")
+            self.notify(
+                f"Phone hooks cannot reach this window: {error}",
+                title="Softphone",
+                severity="warning",
+            )
         if self.settings.softphone.baresip:
             try:
                 host, port = parse_hostport(self.settings.softphone.baresip)
@@ -221,9 +295,16 @@ class CalldeskApp(App[None]):
             self.notify(caller, title="Ringing", timeout=5)
             self.lookup_caller(self.desk.call.caller_number if self.desk.call else "")
         elif outcome.action is PhoneAction.RINGING:
-            self.notify(f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10)
+            self.notify(
+                f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
+            )
         elif outcome.action is PhoneAction.BUSY:
-            self.notify(f"{caller} is ringing while this call is open.", title="Another call", severity="warning", timeout=10)
+            self.notify(
+                f"{caller} is ringing while this call is open.",
+                title="Another call",
+                severity="warning",
+                timeout=10,
+            )
         elif outcome.action is PhoneAction.HUNG_UP:
             self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
         elif outcome.action is PhoneAction.ENDED and outcome.call is not None:
@@ -239,10 +320,14 @@ class CalldeskApp(App[None]):
 
         card = None
         if self.store is not None and number.strip():
-            self.desk.writer.flush(timeout=1.0)  # the open call must have its stored id to be left out
+            self.desk.writer.flush(
+                timeout=1.0
+            )  # the open call must have its stored id to be left out
             call_id = self.desk.call.id if self.desk.call is not None else None
             card = lookup_caller(self.store, number, self.clock.now(), exclude_call_id=call_id)
-        self.call_from_thread(self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card)
+        self.call_from_thread(
+            self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card
+        )
 
     @work(thread=True, exclusive=True, group="phrases", exit_on_error=False)
     def load_phrases(self) -> None:
@@ -279,10 +364,14 @@ class CalldeskApp(App[None]):
 
     def _set_save_state(self, state: str) -> None:
         self.save_state = state
-        style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(state, "")
+        style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(
+            state, ""
+        )
         text = Text(f" {self.breaks_today} ", style="dim") if self.breaks_today else Text()
         if getattr(self, "phone_link", ""):
-            text.append(f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim")
+            text.append(
+                f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim"
+            )
         text.append(f" {state} ", style=style)
         self.get_screen_stack_desk().query_one(StatusBar).show_extra(text)
 
@@ -366,7 +455,8 @@ class CalldeskApp(App[None]):
         from calldesk.tui.dialogs.outcome import OutcomeDialog
 
         self.notify(
-            f"Call with {call.display_caller()} ended after {format_duration(call.duration(self.clock.now()))}.",
+            f"Call with {call.display_caller()} ended after "
+            f"{format_duration(call.duration(self.clock.now()))}.",
             timeout=4,
         )
         answer = await self.push_screen_wait(OutcomeDialog(call))
@@ -409,7 +499,9 @@ class CalldeskApp(App[None]):
         if self.store is not None and call.id > 0:
             self.desk.writer.flush(timeout=1.0)
             stored = self.store.checklist_answers(call.id)
-            answers = {item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()}
+            answers = {
+                item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()
+            }
 
         def save(item_id: str, value: object, skipped: bool) -> None:
             self.desk.save_checklist_answer(call, item_id, value, skipped)
@@ -429,11 +521,18 @@ class CalldeskApp(App[None]):
             return []
         self.desk.writer.flush(timeout=1.0)
         now = self.clock.now()
-        return recurring_problems(self.store.recent_calls_for_recurrence(now - timedelta(days=7)), now)
+        return recurring_problems(
+            self.store.recent_calls_for_recurrence(now - timedelta(days=7)), now
+        )
 
     def show_recurring(self) -> None:
         for problem in self.recurring()[:2]:
-            self.notify(problem.label, title="This keeps happening: fix it for good", severity="warning", timeout=15)
+            self.notify(
+                problem.label,
+                title="This keeps happening: fix it for good",
+                severity="warning",
+                timeout=15,
+            )
 
     def _show_breaks(self) -> None:
         from calldesk.core.cooldown import day_summary
@@ -442,8 +541,14 @@ class CalldeskApp(App[None]):
             return
         now = self.clock.now().astimezone()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        summary = day_summary(self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo)  # type: ignore[arg-type]
-        self.breaks_today = f"breaks {summary.taken} taken · {summary.skipped} skipped" if summary.taken + summary.skipped else ""
+        summary = day_summary(
+            self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo
+        )  # type: ignore[arg-type]
+        self.breaks_today = (
+            f"breaks {summary.taken} taken · {summary.skipped} skipped"
+            if summary.taken + summary.skipped
+            else ""
+        )
         self._set_save_state(self.save_state)
 
     def _check_cooldown(self) -> None:
@@ -453,18 +558,25 @@ class CalldeskApp(App[None]):
         state = self.cooldown
         if state is None or isinstance(self.screen, CooldownScreen) or self.desk.call is not None:
             return
-        if state.state.is_active and (state.is_due(self.clock.now()) or state.state is Phase.RUNNING):
-            self.push_screen(self._cooldown_screen(state), lambda _: self._after_resumed_break(state.call_id))
+        if state.state.is_active and (
+            state.is_due(self.clock.now()) or state.state is Phase.RUNNING
+        ):
+            self.push_screen(
+                self._cooldown_screen(state), lambda _: self._after_resumed_break(state.call_id)
+            )
 
     def _after_resumed_break(self, call_id: int | None) -> None:
-        """A break that came back (after a snooze or a restart) leads on to that call's checklist."""
+        """A break that came back (snoozed, or after a restart) leads on to its checklist."""
         if self.desk.call is not None or call_id is None or self.store is None:
             return
         from calldesk.core.checklist import unfinished_items
 
         self.desk.writer.flush(timeout=1.0)
         call = self.store.get_call(call_id)
-        answers = {item_id: (a.value, a.skipped) for item_id, a in self.store.checklist_answers(call_id).items()}
+        answers = {
+            item_id: (a.value, a.skipped)
+            for item_id, a in self.store.checklist_answers(call_id).items()
+        }
         if unfinished_items(self._checklist(), answers):
             self._checklist_worker(call)
 
@@ -477,9 +589,15 @@ class CalldeskApp(App[None]):
         """The checklist of the call highlighted in history, else of the call that just ended."""
         from calldesk.tui.screens.history import HistoryScreen
 
-        call = self.screen.selected_call if isinstance(self.screen, HistoryScreen) else self.desk.last_call
+        call = (
+            self.screen.selected_call
+            if isinstance(self.screen, HistoryScreen)
+            else self.desk.last_call
+        )
         if call is None:
-            self.notify("No ended call yet. For older calls: history (F5), then F6.", severity="warning")
+            self.notify(
+                "No ended call yet. For older calls: history (F5), then F6.", severity="warning"
+            )
             return
         if call.is_open:
             self.notify("That call is still open: end it (F8) first.", severity="warning")
@@ -494,7 +612,9 @@ class CalldeskApp(App[None]):
         from calldesk.tui.screens.fixes import FixesScreen
 
         if self.store is None:
-            self.notify("Permanent fixes need the database, which could not be opened.", severity="warning")
+            self.notify(
+                "Permanent fixes need the database, which could not be opened.", severity="warning"
+            )
             return
         if not isinstance(self.screen, FixesScreen):
             self.push_screen(FixesScreen(self.store, self.recurring()))
@@ -524,7 +644,9 @@ class CalldeskApp(App[None]):
         from calldesk.tui.screens.history import HistoryScreen
 
         if self.store is None:
-            self.notify("There is no saved history: the database could not be opened.", severity="warning")
+            self.notify(
+                "There is no saved history: the database could not be opened.", severity="warning"
+            )
             return
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
@@ -615,7 +737,10 @@ class CalldeskApp(App[None]):
             self.notify(f"Copied “{message.phrase.title}”.", timeout=3)
             return
         if self.desk.call is None:
-            self.notify("Start a call (F2) to put phrases into its notes; ctrl+y copies instead.", severity="warning")
+            self.notify(
+                "Start a call (F2) to put phrases into its notes; ctrl+y copies instead.",
+                severity="warning",
+            )
             return
         self.get_screen_stack_desk().query_one(NotesPane).insert_text(text)
 
@@ -627,7 +752,6 @@ class CalldeskApp(App[None]):
         self.desk.close()
         if self.store is not None:
             self.store.close()
-
 
     def _print_error_renderables(self) -> None:
         """An internal error goes to the private crash log; the terminal gets one plain line."""
@@ -663,4 +787,3 @@ def phone_caller(event: PhoneEvent) -> str:
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:
     """Build the app for the CLI and for every test, from settings alone."""
     return CalldeskApp(settings, clock=clock)
-

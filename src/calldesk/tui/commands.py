@@ -41,7 +41,11 @@ class CallCommands(_StateProvider):
             yield "call: start", "F2 · start a call record", app.action_start_call
         else:
             yield "call: end", "F8 · end the call, then outcome and checklist", app.action_end_call
-            yield "call: edit caller", "F4 · caller name, number and ticket", app.action_focus_caller
+            yield (
+                "call: edit caller",
+                "F4 · caller name, number and ticket",
+                app.action_focus_caller,
+            )
             yield "call: type notes", "F6 · back to the note field", app.action_focus_notes
         yield "history: past calls", "F5 · list and search past calls", app.action_history
         yield "help: keys", "F1 · every key calldesk answers to", app.action_help

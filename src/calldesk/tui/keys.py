@@ -42,4 +42,6 @@ def binding_help() -> list[KeyHelp]:
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
     rows += TYPING_KEYS
     order = ["anywhere", "notes", "note list", "phrases"]
-    return sorted(rows, key=lambda row: order.index(row.where) if row.where in order else len(order))
+    return sorted(
+        rows, key=lambda row: order.index(row.where) if row.where in order else len(order)
+    )

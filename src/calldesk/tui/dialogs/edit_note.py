@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
@@ -12,8 +14,10 @@ from textual.widgets import Footer, Label, TextArea
 class EditNoteDialog(ModalScreen[str | None]):
     """Answers the new text, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note", priority=True),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note", priority=True
+        ),
         Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Leave the note as it was"),
     ]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
@@ -33,11 +34,13 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
 
     AUTO_FOCUS = "#outcome-choices"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "choose('fine')", "Fine", id="outcome-fine"),
         Binding("b", "choose('bad')", "Bad", id="outcome-bad"),
         Binding("a", "choose('abusive')", "Abusive", id="outcome-abusive"),
-        Binding("escape", "later", "Later", id="outcome-later", tooltip="Decide later, from history"),
+        Binding(
+            "escape", "later", "Later", id="outcome-later", tooltip="Decide later, from history"
+        ),
     ]
 
     def __init__(self, call: Call) -> None:
@@ -52,12 +55,24 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
             title.append(" go?")
             yield Label(title, classes="dialog-title", markup=False)
             yield OptionList(
-                *(Option(Text.assemble((f"{key}  ", "bold"), name, (f"  {hint}", "dim")), id=outcome.value)
-                  for outcome, key, name, hint in CHOICES),
+                *(
+                    Option(
+                        Text.assemble((f"{key}  ", "bold"), name, (f"  {hint}", "dim")),
+                        id=outcome.value,
+                    )
+                    for outcome, key, name, hint in CHOICES
+                ),
                 id="outcome-choices",
             )
-            yield Input(placeholder="Why, in a line (optional) — Enter saves", id="outcome-reason", max_length=300)
-            yield Label("f fine · b bad · a abusive · Enter saves · Escape decide later", classes="dialog-hint")
+            yield Input(
+                placeholder="Why, in a line (optional) — Enter saves",
+                id="outcome-reason",
+                max_length=300,
+            )
+            yield Label(
+                "f fine · b bad · a abusive · Enter saves · Escape decide later",
+                classes="dialog-hint",
+            )
         yield Footer(compact=True)
 
     def action_choose(self, value: str) -> None:

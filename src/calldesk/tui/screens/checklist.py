@@ -1,13 +1,13 @@
-"""The post-call checklist: took the blame, the quick fix, the permanent fix, and the trainer's items."""
+"""The post-call checklist: the blame, the quick fix, the permanent fix, the trainer's items."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
@@ -46,7 +46,9 @@ class ChecklistItemView(Vertical):
             title.append(" *", style="bold red")
         yield Label(title, markup=False)
         if item.help:
-            yield Label(Text(visible(item.help), style="dim"), markup=False, classes="checklist-help")
+            yield Label(
+                Text(visible(item.help), style="dim"), markup=False, classes="checklist-help"
+            )
         if kind == "check":
             yield Checkbox("Yes", value=self.value is True, id=f"item-{item.id}")
         elif kind == "text":
@@ -58,7 +60,9 @@ class ChecklistItemView(Vertical):
         else:
             current = self.value if isinstance(self.value, Mapping) else {}
             for key, placeholder in FIX_FIELDS:
-                yield Input(str(current.get(key, "")), placeholder=placeholder, id=f"item-{item.id}-{key}")
+                yield Input(
+                    str(current.get(key, "")), placeholder=placeholder, id=f"item-{item.id}-{key}"
+                )
         yield Label("", classes="checklist-skipped", markup=False)
 
     def on_mount(self) -> None:
@@ -66,7 +70,9 @@ class ChecklistItemView(Vertical):
 
     def show_skipped(self) -> None:
         label = self.query_one(".checklist-skipped", Label)
-        label.update(Text("skipped (ctrl+n to undo)", style="italic yellow") if self.skipped else "")
+        label.update(
+            Text("skipped (ctrl+n to undo)", style="italic yellow") if self.skipped else ""
+        )
         label.display = self.skipped
 
     def read_value(self) -> Any:
@@ -78,16 +84,38 @@ class ChecklistItemView(Vertical):
         if kind == "choice":
             pressed = self.query_one(RadioSet).pressed_index
             return self.item.options[pressed] if pressed >= 0 else ""
-        return {key: self.query_one(f"#item-{self.item.id}-{key}", Input).value for key, _ in FIX_FIELDS}
+        return {
+            key: self.query_one(f"#item-{self.item.id}-{key}", Input).value for key, _ in FIX_FIELDS
+        }
 
 
 class ChecklistScreen(Screen[bool]):
     """Dismisses True when done (every required item answered or skipped), False to finish later."""
 
-    BINDINGS = [
-        Binding("ctrl+s", "done", "Done", id="checklist-done", tooltip="Save the checklist", priority=True),
-        Binding("ctrl+n", "skip_item", "Skip item", id="checklist-skip", tooltip="Mark the item you are on as skipped", priority=True),
-        Binding("escape", "later", "Finish later", id="checklist-later", tooltip="Keep what is answered; finish from history"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s",
+            "done",
+            "Done",
+            id="checklist-done",
+            tooltip="Save the checklist",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+n",
+            "skip_item",
+            "Skip item",
+            id="checklist-skip",
+            tooltip="Mark the item you are on as skipped",
+            priority=True,
+        ),
+        Binding(
+            "escape",
+            "later",
+            "Finish later",
+            id="checklist-later",
+            tooltip="Keep what is answered; finish from history",
+        ),
     ]
 
     def __init__(
@@ -109,7 +137,10 @@ class ChecklistScreen(Screen[bool]):
             title.append(visible(clip(self.call.display_caller(), 40)), style="bold")
             yield Label(title, markup=False, id="checklist-title")
             yield Label(
-                Text("Fix everything twice: the quick fix for them, the permanent fix for everyone.", style="dim"),
+                Text(
+                    "Fix everything twice: the quick fix for them, the permanent fix for everyone.",
+                    style="dim",
+                ),
                 markup=False,
             )
             for item in self.checklist.items:
@@ -147,7 +178,9 @@ class ChecklistScreen(Screen[bool]):
         return [
             view
             for view in self.query(ChecklistItemView)
-            if view.item.required and not view.skipped and not is_answered(view.item, view.read_value())
+            if view.item.required
+            and not view.skipped
+            and not is_answered(view.item, view.read_value())
         ]
 
     def action_skip_item(self) -> None:
@@ -162,7 +195,9 @@ class ChecklistScreen(Screen[bool]):
         missing = self.missing()
         if missing:
             names = "; ".join(clip(view.item.label, 40) for view in missing)
-            self.notify(f"Answer or skip (ctrl+n): {names}", title="Not finished", severity="warning")
+            self.notify(
+                f"Answer or skip (ctrl+n): {names}", title="Not finished", severity="warning"
+            )
             missing[0].query("Checkbox, Input, RadioSet").first().focus()
             return
         self.dismiss(True)

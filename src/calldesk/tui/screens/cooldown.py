@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label
@@ -24,11 +25,23 @@ def clock_face(state: CooldownState, now: datetime) -> str:
 class CooldownScreen(Screen[None]):
     """Covers the desk until the break is taken, snoozed or skipped; stray keys do nothing."""
 
-    BINDINGS = [
-        Binding("s", "start", "Start break", id="cooldown-start", tooltip="Start the countdown now"),
-        Binding("z", "snooze", "Snooze", id="cooldown-snooze", tooltip="Put the break off for a little while"),
-        Binding("x", "skip", "Skip", id="cooldown-skip", tooltip="Skip this break (it is recorded)"),
-        Binding("e", "end_early", "End early", id="cooldown-end", tooltip="Back before the time is up"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "s", "start", "Start break", id="cooldown-start", tooltip="Start the countdown now"
+        ),
+        Binding(
+            "z",
+            "snooze",
+            "Snooze",
+            id="cooldown-snooze",
+            tooltip="Put the break off for a little while",
+        ),
+        Binding(
+            "x", "skip", "Skip", id="cooldown-skip", tooltip="Skip this break (it is recorded)"
+        ),
+        Binding(
+            "e", "end_early", "End early", id="cooldown-end", tooltip="Back before the time is up"
+        ),
         Binding("enter", "back", "Back to work", id="cooldown-back", tooltip="Return to the desk"),
     ]
 
@@ -44,13 +57,12 @@ class CooldownScreen(Screen[None]):
         self._save = save
 
     def compose(self) -> ComposeResult:
-        with Center(id="cooldown-box"):
-            with Vertical(id="cooldown"):
-                yield Label("", id="cooldown-title", markup=False)
-                yield Digits(clock_face(self.state, self._now()), id="cooldown-clock")
-                for line in message_lines(self.state):
-                    yield Label(Text(line), classes="cooldown-line", markup=False)
-                yield Label("", id="cooldown-status", markup=False)
+        with Center(id="cooldown-box"), Vertical(id="cooldown"):
+            yield Label("", id="cooldown-title", markup=False)
+            yield Digits(clock_face(self.state, self._now()), id="cooldown-clock")
+            for line in message_lines(self.state):
+                yield Label(Text(line), classes="cooldown-line", markup=False)
+            yield Label("", id="cooldown-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -96,7 +108,9 @@ class CooldownScreen(Screen[None]):
             left = self.state.max_snoozes - self.state.snoozes_used
             return Text(f"s starts the break · z snoozes ({left} left) · x skips")
         if phase is Phase.DONE:
-            return Text("Break over. Next call is a fresh start. Enter goes back to the desk.", style="bold")
+            return Text(
+                "Break over. Next call is a fresh start. Enter goes back to the desk.", style="bold"
+            )
         return Text("Break skipped. Enter goes back to the desk.")
 
     def interrupt(self) -> None:
@@ -122,7 +136,9 @@ class CooldownScreen(Screen[None]):
                 self.dismiss()
 
         self.app.push_screen(
-            ConfirmDialog("Skip this break?", "It is recorded as skipped. You can still step away any time."),
+            ConfirmDialog(
+                "Skip this break?", "It is recorded as skipped. You can still step away any time."
+            ),
             answered,
         )
 

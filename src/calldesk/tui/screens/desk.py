@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -16,8 +18,15 @@ from calldesk.tui.widgets.status_bar import StatusBar
 class DeskScreen(Screen[None]):
     """Where an agent spends the call. The app's actions do the work; this is layout."""
 
-    BINDINGS = [
-        Binding("escape", "app.focus_notes", "Notes", id="focus-notes", tooltip="Back to typing notes", show=False),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "app.focus_notes",
+            "Notes",
+            id="focus-notes",
+            tooltip="Back to typing notes",
+            show=False,
+        ),
     ]
 
     def compose(self) -> ComposeResult:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
@@ -22,9 +22,13 @@ if TYPE_CHECKING:
 class FixesScreen(Screen[None]):
     """A table of permanent fixes; d marks done, w won't fix, o reopens, a shows closed ones too."""
 
-    BINDINGS = [
-        Binding("d", "mark('done')", "Done", id="fix-done", tooltip="The permanent fix is in place"),
-        Binding("w", "mark('wontfix')", "Won't fix", id="fix-wontfix", tooltip="Decided not to fix"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "d", "mark('done')", "Done", id="fix-done", tooltip="The permanent fix is in place"
+        ),
+        Binding(
+            "w", "mark('wontfix')", "Won't fix", id="fix-wontfix", tooltip="Decided not to fix"
+        ),
         Binding("o", "mark('open')", "Reopen", id="fix-reopen", tooltip="Mark the fix open again"),
         Binding("a", "toggle_all", "Open/all", id="fix-all", tooltip="Show closed fixes too"),
         Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
@@ -79,9 +83,18 @@ class FixesScreen(Screen[None]):
         if fixes:
             table.move_cursor(row=min(row, len(fixes) - 1))
         empty = self.query_one("#fixes-empty", Label)
-        empty.update(Text("No open permanent fixes. Nice." if not self.show_all else "No permanent fixes yet.", style="dim"))
+        empty.update(
+            Text(
+                "No open permanent fixes. Nice."
+                if not self.show_all
+                else "No permanent fixes yet.",
+                style="dim",
+            )
+        )
         empty.display = not fixes
-        self.query_one("#fixes").border_subtitle = f"{len(fixes)} {'in all' if self.show_all else 'open'}"
+        self.query_one(
+            "#fixes"
+        ).border_subtitle = f"{len(fixes)} {'in all' if self.show_all else 'open'}"
 
     def action_mark(self, status: str) -> None:
         table = self.query_one(DataTable)

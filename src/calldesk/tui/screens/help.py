@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
@@ -13,13 +15,20 @@ from calldesk.tui.keys import binding_help
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help-close", tooltip="Back to where you were")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "close", "Close", id="help-close", tooltip="Back to where you were")
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="help"):
             yield Label("calldesk keys", classes="dialog-title")
-            yield DataTable(id="help-keys", cursor_type="none", zebra_stripes=True, show_cursor=False)
-            yield Label("ctrl+p opens the command palette: every action is there by name.", classes="dialog-hint")
+            yield DataTable(
+                id="help-keys", cursor_type="none", zebra_stripes=True, show_cursor=False
+            )
+            yield Label(
+                "ctrl+p opens the command palette: every action is there by name.",
+                classes="dialog-hint",
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from calldesk.core.calls import Call, CallSummary, format_duration
@@ -63,7 +63,7 @@ def call_detail(call: Call) -> Text:
 class HistoryScreen(Screen[None]):
     """Search box and call list on the left, the highlighted call on the right."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="history-close", tooltip="Back to the desk"),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
@@ -78,7 +78,9 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):
             with Vertical(id="history-list-pane"):
-                yield Input(placeholder="Search caller, number, ticket or notes", id="history-search")
+                yield Input(
+                    placeholder="Search caller, number, ticket or notes", id="history-search"
+                )
                 yield OptionList(id="history-list")
             with VerticalScroll(id="history-detail"):
                 yield Static("", id="history-detail-text", markup=False)
@@ -93,7 +95,11 @@ class HistoryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def refresh_calls(self, query: str) -> None:
         query = query.strip()
-        calls = self.store.search_calls(query, limit=LIST_LIMIT) if query else self.store.list_calls(limit=LIST_LIMIT)
+        calls = (
+            self.store.search_calls(query, limit=LIST_LIMIT)
+            if query
+            else self.store.list_calls(limit=LIST_LIMIT)
+        )
         self.app.call_from_thread(self._show_calls, calls, query)
 
     def _show_calls(self, calls: list[CallSummary], query: str) -> None:
@@ -103,7 +109,9 @@ class HistoryScreen(Screen[None]):
         listing.add_options(call_option(call) for call in calls)
         listing.highlighted = 0 if calls else None
         pane = self.query_one("#history-list-pane")
-        pane.border_subtitle = f"{len(calls)} calls" + (f" matching “{clip(query, 20)}”" if query else "")
+        pane.border_subtitle = f"{len(calls)} calls" + (
+            f" matching “{clip(query, 20)}”" if query else ""
+        )
         if not calls:
             message = "No call matches." if query else "No calls yet. They appear here once taken."
             self.query_one("#history-detail-text", Static).update(Text(message, style="dim"))

@@ -155,8 +155,11 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         card.border_title = visible(phrase.category)
         card.border_subtitle = label
         when = self.query_one("#practice-when", Label)
-        when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))
-        when.display = bool(phrase.when)
+        if phrase.when or phrase.instead_of:
+            when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))
+        else:  # no situation written: the title is the only cue
+            when.update(Text.assemble(("Phrase: ", "bold"), visible(phrase.title)))
+        when.display = bool(phrase.when or not phrase.instead_of)
         instead = self.query_one("#practice-instead", Label)
         instead.update(
             Text.assemble(("You want to say: ", "bold"), literal(f"“{phrase.instead_of}”"))
@@ -203,7 +206,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.query_one("#practice-say", Label).update(say)
         diff = self.query_one("#practice-diff", Label)
         if self.attempt.strip():
-            hint = Text("Yours vs the phrase: ", style="dim")
+            hint = Text.assemble(("Yours vs the phrase: ", "dim"))
             hint.append_text(diff_text(word_diff(self.attempt, words)))
             diff.update(hint)
         diff.display = bool(self.attempt.strip())

@@ -1,12 +1,13 @@
-"""Every problem found in the phrase files, as `file:line:col: message`, for the agent to pass on."""
+"""Every problem in the phrase files, as `file:line:col: message`, for the agent to pass on."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
@@ -16,7 +17,9 @@ from calldesk.tui.text import visible
 
 
 class ProblemsScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "close", "Close", id="problems-close", tooltip="Back to the desk")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="problems-close", tooltip="Back to the desk")
+    ]
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__()

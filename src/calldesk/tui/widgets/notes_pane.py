@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
-from calldesk.core.calls import Call, NoteEntry
 from calldesk.core.caller import CallerCard
+from calldesk.core.calls import Call, NoteEntry
 from calldesk.tui.text import clip, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
@@ -53,10 +54,25 @@ class NoteItem(ListItem):
 class NoteList(ListView):
     """The call's entries; Enter edits the highlighted one, Delete removes it."""
 
-    BINDINGS = [
-        Binding("enter,e", "edit", "Edit note", id="note-edit", tooltip="Edit the highlighted note"),
-        Binding("delete", "delete", "Delete note", id="note-delete", tooltip="Delete the highlighted note"),
-        Binding("escape", "back", "Back to typing", id="note-back", tooltip="Return to the note input", show=False),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter,e", "edit", "Edit note", id="note-edit", tooltip="Edit the highlighted note"
+        ),
+        Binding(
+            "delete",
+            "delete",
+            "Delete note",
+            id="note-delete",
+            tooltip="Delete the highlighted note",
+        ),
+        Binding(
+            "escape",
+            "back",
+            "Back to typing",
+            id="note-back",
+            tooltip="Return to the note input",
+            show=False,
+        ),
     ]
 
     @dataclass

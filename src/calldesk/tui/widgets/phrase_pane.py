@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
@@ -49,14 +49,18 @@ def preview_text(phrase: Phrase, say: str) -> Text:
 
 def short_problem(problem: Problem) -> str:
     """`file.yaml:3:5: message`: the file's name only, so it fits beside the notes."""
-    where = problem.path.name if problem.line <= 0 else f"{problem.path.name}:{problem.line}:{problem.column}"
+    where = (
+        problem.path.name
+        if problem.line <= 0
+        else f"{problem.path.name}:{problem.line}:{problem.column}"
+    )
     return clip(f"{where}: {problem.message}", 200)
 
 
 class SearchBox(Input):
     """The phrase search field; arrow keys move through the results without leaving it."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
         Binding("pagedown", "move(10)", "Page down", show=False),
@@ -73,9 +77,17 @@ class SearchBox(Input):
 class PhrasePane(Vertical):
     """Find a phrase in two or three keystrokes; Enter puts it in the notes, ctrl+y copies it."""
 
-    BINDINGS = [
-        Binding("enter", "insert", "Insert in notes", id="phrase-insert", tooltip="Put the phrase into the note you are typing"),
-        Binding("ctrl+y", "copy", "Copy", id="phrase-copy", tooltip="Copy the phrase to the clipboard"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "insert",
+            "Insert in notes",
+            id="phrase-insert",
+            tooltip="Put the phrase into the note you are typing",
+        ),
+        Binding(
+            "ctrl+y", "copy", "Copy", id="phrase-copy", tooltip="Copy the phrase to the clipboard"
+        ),
         Binding("escape", "back", "Back to notes", id="phrase-back", show=False),
     ]
 
@@ -148,7 +160,9 @@ class PhrasePane(Vertical):
             target = next((i for i, p in enumerate(self._hits) if p.id == keep), 0)
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
-        self.border_subtitle = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        self.border_subtitle = (
+            f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        )
         self._show_preview()
 
     def _show_preview(self) -> None:

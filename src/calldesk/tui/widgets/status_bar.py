@@ -1,4 +1,4 @@
-"""The line at the top: call state, caller and running timer on the left, save state on the right."""
+"""The top line: call state, caller and call timer on the left, save state on the right."""
 
 from __future__ import annotations
 
