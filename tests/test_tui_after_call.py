@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, stored, type_text
+from tests.tui_helpers import build_app, stored, type_text, wait_for_screen
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
@@ -18,8 +18,7 @@ async def end_call_as(pilot, app, outcome_key: str, reason: str = "") -> None:  
     await pilot.press("f2")
     await type_text(pilot, "shouting from the start")
     await pilot.press("enter", "f8")
-    await pilot.pause()
-    assert isinstance(app.screen, OutcomeDialog)
+    await wait_for_screen(pilot, OutcomeDialog)
     await pilot.press(outcome_key)
     await type_text(pilot, reason)
     await pilot.press("enter")
@@ -32,7 +31,7 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "b", "swore twice")
-        assert isinstance(app.screen, CooldownScreen)
+        await wait_for_screen(pilot, CooldownScreen)
         assert str(app.screen.query_one(Digits).value) == "05:00"
         await pilot.press("escape", "q", "space")  # stray keys do nothing
         assert isinstance(app.screen, CooldownScreen)
@@ -45,16 +44,14 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
     clock.advance(seconds=40)
     again = build_app(settings, clock)
     async with again.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(again.screen, CooldownScreen)
+        await wait_for_screen(pilot, CooldownScreen)
         assert again.screen.query_one(Digits).value == "02:40"
         clock.advance(seconds=161)
         again.screen.tick()
         await pilot.pause()
         assert again.screen.state.state is Phase.DONE
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(again.screen, ChecklistScreen)
+        await wait_for_screen(pilot, ChecklistScreen)
     store = stored(settings, clock)
     assert store.active_cooldown() is None
     (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
@@ -70,16 +67,15 @@ async def test_a_snooze_hides_the_break_and_it_comes_back(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "a")
-        assert isinstance(app.screen, CooldownScreen)
+        await wait_for_screen(pilot, CooldownScreen)
         await pilot.press("z")
         await pilot.pause()
-        assert isinstance(app.screen, ChecklistScreen)  # the checklist while the break waits
+        await wait_for_screen(pilot, ChecklistScreen)  # the checklist while the break waits
         await pilot.press("escape")
         await pilot.pause()
         clock.advance(minutes=settings.cooldown.snooze_minutes, seconds=1)
         app._tick()
-        await pilot.pause()
-        assert isinstance(app.screen, CooldownScreen)
+        await wait_for_screen(pilot, CooldownScreen)
         assert app.screen.state.snoozes_used == 1
 
 
@@ -89,16 +85,15 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, CooldownScreen)
+        await wait_for_screen(pilot, CooldownScreen)
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
-        assert isinstance(app.screen, ChecklistScreen)
+        await wait_for_screen(pilot, ChecklistScreen)
         assert app.desk.writer.flush()
     store = stored(settings, clock)
     (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
@@ -112,12 +107,10 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
     app = build_app(settings, clock)
     async with app.run_test(size=(100, 40)) as pilot:
         await end_call_as(pilot, app, "f")
-        screen = app.screen
-        assert isinstance(screen, ChecklistScreen)
+        screen = await wait_for_screen(pilot, ChecklistScreen)
         call_id = screen.call.id
         await pilot.press("ctrl+s")  # required items missing: stays
-        await pilot.pause()
-        assert isinstance(app.screen, ChecklistScreen)
+        await wait_for_screen(pilot, ChecklistScreen)
         screen.query_one("#item-took-blame", Checkbox).value = True
         screen.query_one("#item-quick-fix", Input).value = "cleared the print queue"
         screen.query_one(
@@ -128,11 +121,14 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
+        for _ in range(100):
+            if not isinstance(app.screen, ChecklistScreen):
+                break
+            await pilot.pause(0.05)
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
         await pilot.press("f7")
-        await pilot.pause()
-        assert isinstance(app.screen, FixesScreen)
+        await wait_for_screen(pilot, FixesScreen)
         await pilot.pause(0.3)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1

@@ -155,3 +155,53 @@ async def test_the_keymap_from_config_rebinds_a_key(clock: FakeClock) -> None:
         assert app.desk.call is None
         await pilot.press("f9")
         assert app.desk.call is not None
+
+
+async def test_f10_exports_the_call_to_a_private_markdown_file(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "# not a heading")
+        await pilot.press("enter", "f10")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if settings.export_dir.is_dir() and any(settings.export_dir.iterdir()):
+                break
+    (exported,) = settings.export_dir.iterdir()
+    assert exported.suffix == ".md"
+    assert exported.stat().st_mode & 0o777 == 0o600
+    text = exported.read_text()
+    assert "\\# not a heading" in text
+
+
+async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.tui.commands import CallCommands, PhraseCommands
+    from calldesk.tui.screens.practice import PracticeScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(60):
+            if app.library is not None:
+                break
+            await pilot.pause(0.05)
+        names = lambda provider: [name for name, *_ in provider(app.screen).commands()]  # noqa: E731
+        assert "call: start" in names(CallCommands) and "call: end" not in names(CallCommands)
+        assert "practice: drill phrases" in names(PhraseCommands)
+        await pilot.press("f2")
+        assert "call: end" in names(CallCommands) and "call: start" not in names(CallCommands)
+        assert "practice: drill phrases" not in names(PhraseCommands)
+        await pilot.press("f9")
+        assert not isinstance(app.screen, PracticeScreen)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("escape")  # outcome: later
+        await pilot.pause()
+        await pilot.press("escape")  # checklist: later
+        await pilot.pause()
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, PracticeScreen)

@@ -20,3 +20,12 @@ def stored(settings: Settings, clock: FakeClock) -> Store:
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     """Type `text` key by key, as an agent would."""
     await pilot.press(*[{" ": "space"}.get(char, char) for char in text])
+
+
+async def wait_for_screen(pilot, kind: type, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """Wait until the app shows a screen of `kind` (workers push the after-call screens)."""
+    for _ in range(int(timeout / 0.05)):
+        if isinstance(pilot.app.screen, kind):
+            return pilot.app.screen
+        await pilot.pause(0.05)
+    raise AssertionError(f"expected {kind.__name__}, the app shows {type(pilot.app.screen).__name__}")

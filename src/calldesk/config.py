@@ -61,6 +61,8 @@ class Settings:
     """Your own phrase folder, loaded after the bundled library."""
     load_bundled_phrases: bool = True
     """Load the phrase library that ships with calldesk."""
+    export_dir: Path = field(default_factory=paths.default_export_dir)
+    """Where F10 in the app writes exported calls (one Markdown file per call)."""
     cooldown: CooldownSettings = field(default_factory=CooldownSettings)
     softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
@@ -89,6 +91,7 @@ ENVIRONMENT = {
     "CALLDESK_AGENT": "agent_name",
     "CALLDESK_BARESIP": "softphone.baresip",
     "CALLDESK_COOLDOWN_MINUTES": "cooldown.minutes",
+    "CALLDESK_EXPORT_DIR": "export_dir",
 }
 CONFIG_ENV = "CALLDESK_CONFIG"
 

@@ -28,6 +28,11 @@ def default_data_dir() -> Path:
     return Path(_DIRS.user_data_dir)
 
 
+def default_export_dir() -> Path:
+    """Where the app exports calls: `calldesk` in the user's documents folder."""
+    return Path(_DIRS.user_documents_dir) / "calldesk"
+
+
 def user_phrase_dir() -> Path:
     """The agent's own phrase folder, loaded after the bundled library."""
     return default_config_dir() / "phrases"

@@ -1340,8 +1340,10 @@ class Store:
             ).fetchall()
         return [_fix(row) for row in rows]
 
-    def fixes_for_calls(self, call_ids: Sequence[int], status: str | None = "open") -> list[PermanentFix]:
-        """Permanent fixes recorded on these calls (with this status, None for all), newest first."""
+    def fixes_for_calls(
+        self, call_ids: Sequence[int], status: str | None = "open"
+    ) -> list[PermanentFix]:
+        """Permanent fixes recorded on these calls (this status, None for all), newest first."""
         if not call_ids:
             return []
         marks = ", ".join("?" * len(call_ids))

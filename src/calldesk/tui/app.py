@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
 from calldesk.core.calls import Call, Outcome, format_duration
@@ -30,6 +31,7 @@ from calldesk.tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from calldesk.core.checklist import Checklist
     from calldesk.core.phrases import PhraseLibrary
+    from calldesk.core.practice import PracticeSummary
     from calldesk.core.search import PhraseIndex
     from calldesk.core.softphone import PhoneEvent
     from calldesk.core.store import Store
@@ -64,7 +66,7 @@ class CalldeskApp(App[None]):
         Binding(
             "f3",
             "focus_phrases",
-            "Phrases",
+            "Find",
             id="find-phrase",
             tooltip="Search the phrase library",
             priority=True,
@@ -76,6 +78,7 @@ class CalldeskApp(App[None]):
             id="edit-caller",
             tooltip="Edit caller name, number and ticket",
             priority=True,
+            show=False,  # the fields are always on screen; F1 and the palette list it
         ),
         Binding(
             "f5",
@@ -88,7 +91,7 @@ class CalldeskApp(App[None]):
         Binding(
             "f6",
             "checklist",
-            "Checklist",
+            "Checks",
             id="checklist",
             tooltip="The post-call checklist of the last call",
             priority=True,
@@ -99,6 +102,22 @@ class CalldeskApp(App[None]):
             "Fixes",
             id="fixes",
             tooltip="Open permanent fixes: fix everything twice",
+            priority=True,
+        ),
+        Binding(
+            "f9",
+            "practice",
+            "Practice",
+            id="practice",
+            tooltip="Drill the awkward phrases between calls",
+            priority=True,
+        ),
+        Binding(
+            "f10",
+            "export",
+            "Export",
+            id="export",
+            tooltip="Export the call to Markdown (the highlighted one in history)",
             priority=True,
         ),
         Binding(
@@ -130,6 +149,7 @@ class CalldeskApp(App[None]):
         self._save_problem = ""
         self.save_state = "saved"
         self.breaks_today = ""
+        self.due_text = ""
         self.cooldown: CooldownState | None = None
 
     def notify(
@@ -342,6 +362,7 @@ class CalldeskApp(App[None]):
 
     def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
         self.library, self.index = library, index
+        self.refresh_due()
         self.get_screen_stack_desk().query_one(PhrasePane).set_index(index, library.problems)
 
     def get_screen_stack_desk(self) -> DeskScreen:
@@ -367,7 +388,9 @@ class CalldeskApp(App[None]):
         style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(
             state, ""
         )
-        text = Text(f" {self.breaks_today} ", style="dim") if self.breaks_today else Text()
+        text = Text(f" {self.due_text} ", style="dim") if self.due_text else Text()
+        if self.breaks_today:
+            text.append(f" {self.breaks_today} ", style="dim")
         if getattr(self, "phone_link", ""):
             text.append(
                 f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim"
@@ -398,8 +421,10 @@ class CalldeskApp(App[None]):
 
         from calldesk.tui.screens.checklist import ChecklistScreen
         from calldesk.tui.screens.cooldown import CooldownScreen
+        from calldesk.tui.screens.practice import PracticeScreen
 
-        return isinstance(self.screen, CooldownScreen | ChecklistScreen | ModalScreen)
+        holding = CooldownScreen | ChecklistScreen | PracticeScreen | ModalScreen
+        return isinstance(self.screen, holding)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         on_call = self.desk.call is not None
@@ -411,6 +436,14 @@ class CalldeskApp(App[None]):
             return not on_call
         if action in ("end_call", "focus_caller"):
             return on_call
+        if action == "practice":
+            return not on_call
+        if action in ("checklist", "export"):
+            from calldesk.tui.screens.history import HistoryScreen
+
+            if isinstance(self.screen, HistoryScreen):
+                return True
+            return self.desk.last_call is not None or (action == "export" and on_call)
         return True
 
     async def _to_desk(self) -> DeskScreen:
@@ -608,6 +641,88 @@ class CalldeskApp(App[None]):
     async def _checklist_worker(self, call: Call) -> None:
         await self.run_checklist(call)
 
+    def action_practice(self) -> None:
+        """Practice between calls only: never during a call or a break, never read-only."""
+        from calldesk.tui.screens.practice import PracticeScreen
+
+        reason = ""
+        if self.desk.call is not None:
+            reason = "Practice is for between calls: end this one first (F8)."
+        elif self.cooldown is not None and self.cooldown.state.is_active:
+            reason = "Take your break first: practice can wait."
+        elif self.store is None or self.store.readonly:
+            reason = "Practice needs the database, and this window cannot write to it."
+        elif self.library is None:
+            reason = "The phrase library is still loading."
+        if reason:
+            self.notify(reason, severity="warning")
+            return
+
+        def finished(summary: PracticeSummary | None) -> None:
+            if summary is not None and summary.reviewed:
+                self.notify(summary.describe(), title="Practice")
+            self.refresh_due()
+
+        self.push_screen(
+            PracticeScreen(
+                self.library.phrases,
+                self.store,
+                self.clock,
+                new_per_day=self.settings.practice.new_per_day,
+                agent_name=self.settings.agent_name,
+            ),
+            finished,
+        )
+
+    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
+    def refresh_due(self) -> None:
+        """How many phrases are due for practice, for the status line."""
+        from calldesk.core.practice import due_count
+
+        if self.store is None or self.library is None:
+            return
+        count = due_count(
+            self.store, self.library.phrases, self.clock.now(), self.settings.practice.new_per_day
+        )
+        self.call_from_thread(self._show_due, count)
+
+    def _show_due(self, count: int) -> None:
+        self.due_text = f"{count} to practise (F9)" if count else ""
+        self._set_save_state(self.save_state)
+
+    def action_export(self) -> None:
+        """Export the highlighted call (history), else the open call, else the last one."""
+        from calldesk.tui.screens.history import HistoryScreen
+
+        if isinstance(self.screen, HistoryScreen):
+            call = self.screen.selected_call
+        else:
+            call = self.desk.call or self.desk.last_call
+        if call is None:
+            self.notify(
+                "No call to export yet. Past calls: F5, highlight one, F10.", severity="warning"
+            )
+            return
+        self.export_call(self.desk.snapshot(call))
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_call(self, call: Call) -> None:
+        """Write one call's Markdown to the export folder (from memory if the store is down)."""
+        from calldesk.core.export import ExportError, build_record, export_call_to_dir, load_record
+
+        stored = self.store is not None and call.id > 0 and not self.desk.writer.failing
+        try:
+            if stored:
+                self.desk.writer.flush(timeout=2.0)
+                record = load_record(self.store, call.id, self._checklist())
+            else:
+                record = build_record(call, checklist=self._checklist())
+            path = export_call_to_dir(record, self.settings.export_dir, force=True)
+        except (ExportError, StoreError, OSError) as error:
+            self.call_from_thread(self.notify, str(error), title="Export failed", severity="error")
+            return
+        self.call_from_thread(self.notify, str(path), title="Call exported", timeout=8)
+
     def action_fixes(self) -> None:
         from calldesk.tui.screens.fixes import FixesScreen
 
@@ -752,6 +867,31 @@ class CalldeskApp(App[None]):
         self.desk.close()
         if self.store is not None:
             self.store.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A background job that failed says so in a line; the details go to the crash log."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        import traceback
+
+        from calldesk.paths import open_crash_log
+
+        where = "the crash log"
+        try:
+            with open_crash_log() as (handle, path):
+                handle.write(
+                    "".join(traceback.format_exception(error)) if error else "unknown error\n"
+                )
+                where = str(path)
+        except OSError:
+            pass
+        self.notify(
+            f"{event.worker.name or 'A background job'} failed: {error}. Details: {where}",
+            title="Something went wrong",
+            severity="error",
+            timeout=20,
+        )
 
     def _print_error_renderables(self) -> None:
         """An internal error goes to the private crash log; the terminal gets one plain line."""

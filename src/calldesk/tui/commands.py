@@ -47,6 +47,14 @@ class CallCommands(_StateProvider):
                 app.action_focus_caller,
             )
             yield "call: type notes", "F6 · back to the note field", app.action_focus_notes
+        if app.desk.call is not None or app.desk.last_call is not None:
+            yield "call: export to Markdown", "F10 · the open or last call", app.action_export
+            yield (
+                "call: checklist",
+                "F6 · the post-call checklist of the last call",
+                app.action_checklist,
+            )
+        yield "fixes: open permanent fixes", "F7 · fix everything twice", app.action_fixes
         yield "history: past calls", "F5 · list and search past calls", app.action_history
         yield "help: keys", "F1 · every key calldesk answers to", app.action_help
 
@@ -56,6 +64,12 @@ class PhraseCommands(_StateProvider):
         app = self.desk_app
         yield "phrases: search", "F3 · search the phrase library", app.action_focus_phrases
         yield "phrases: reload", "read the phrase folders again", app.load_phrases
+        if app.desk.call is None:
+            yield (
+                "practice: drill phrases",
+                "F9 · learn the awkward phrases by heart",
+                app.action_practice,
+            )
         if app.library is not None and app.library.problems:
             yield (
                 "phrases: show problems",

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label
 
@@ -90,15 +91,22 @@ class CooldownScreen(Screen[None]):
         self.tick()
 
     def tick(self) -> None:
+        if not self.is_attached:
+            return  # dismissed: its timer may still fire once while the screen is taken down
         now = self._now()
         if self.state.state is Phase.RUNNING and self.state.is_finished(now):
             self._set(self.state.finish(now))
             self.app.bell()
             self.app.notify("Your break is over. Welcome back.", title="Break over", timeout=15)
-        title = "A longer break" if self.state.long_break else "Take five"
-        self.query_one("#cooldown-title", Label).update(Text(title, style="bold"))
-        self.query_one(Digits).update(clock_face(self.state, now))
-        self.query_one("#cooldown-status", Label).update(self._status())
+        try:
+            title = self.query_one("#cooldown-title", Label)
+            digits = self.query_one(Digits)
+            status = self.query_one("#cooldown-status", Label)
+        except NoMatches:
+            return  # mounting or unmounting: the next tick draws it
+        title.update(Text("A longer break" if self.state.long_break else "Take five", style="bold"))
+        digits.update(clock_face(self.state, now))
+        status.update(self._status())
 
     def _status(self) -> Text:
         phase = self.state.state

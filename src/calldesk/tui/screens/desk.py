@@ -34,4 +34,4 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield NotesPane(id="notes-pane")
             yield PhrasePane(id="phrase-pane")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: see F1

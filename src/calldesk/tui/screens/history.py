@@ -41,7 +41,7 @@ def call_detail(call: Call) -> Text:
     if call.ticket:
         text.append(f"  #{visible(call.ticket)}", style="dim")
     ended = call.ended_at.astimezone().strftime("%H:%M") if call.ended_at else "still open"
-    text.append(f"\n{started:%A %d %B %Y, %H:%M} – {ended}", style="dim")
+    text.append(f"\n{started:%A %d %B %Y, %H:%M} – {ended}  (call {call.id})", style="dim")
     if call.ended_at:
         text.append(f"  ({format_duration(call.duration(call.ended_at))})", style="dim")
     if call.outcome is not None:

@@ -86,7 +86,12 @@ class PhrasePane(Vertical):
             tooltip="Put the phrase into the note you are typing",
         ),
         Binding(
-            "ctrl+y", "copy", "Copy", id="phrase-copy", tooltip="Copy the phrase to the clipboard"
+            "ctrl+y",
+            "copy",
+            "Copy",
+            id="phrase-copy",
+            tooltip="Copy the phrase to the clipboard",
+            show=False,  # the pane's subtitle says it, to keep the footer to one line
         ),
         Binding("escape", "back", "Back to notes", id="phrase-back", show=False),
     ]
@@ -160,9 +165,8 @@ class PhrasePane(Vertical):
             target = next((i for i, p in enumerate(self._hits) if p.id == keep), 0)
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
-        self.border_subtitle = (
-            f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
-        )
+        count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        self.border_subtitle = f"{count} · Enter inserts · ^y copies"
         self._show_preview()
 
     def _show_preview(self) -> None:

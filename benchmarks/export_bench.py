@@ -1,0 +1,139 @@
+"""Time exporting 10,000 stored calls (5 notes each): the CLI to a folder, and rendering alone."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from calldesk.cli.export import WRITERS
+from calldesk.core.calls import Outcome
+from calldesk.core.clock import FakeClock
+from calldesk.core.export import load_records, render_call, render_many
+from calldesk.core.store import Store
+from calldesk.paths import write_private_file
+
+NOTES = (
+    "Printer in room 4 shows offline since Monday; user already restarted it.",
+    "Checked the cable & the switch port: link light on, no *IP* from DHCP.",
+    "Customer upset: <3rd call this week>, wants a [permanent] fix.\nSecond line of the note.",
+    "Renewed the lease, printed a test page - works. Ticket T-1234 updated.",
+    "Agreed to call back tomorrow at 09:30 on +44 20 7946 0958.",
+)
+BUDGET_S = 5.0
+
+
+def build_store(path: Path, calls: int) -> None:
+    """`calls` calls of five notes, an outcome and a checklist answer, via the store API."""
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    store = Store.open(path, FakeClock(start))
+    try:
+        with store.batch():
+            for index in range(calls):
+                began = start + timedelta(minutes=7 * index)
+                call = store.start_call(
+                    f"Caller {index}", "+44 20 7946 0958", f"T-{index}", at=began
+                )
+                for number, text in enumerate(NOTES, 1):
+                    store.add_note(call.id, text, at=began + timedelta(seconds=30 * number))
+                store.end_call(call.id, at=began + timedelta(minutes=4))
+                store.set_outcome(call.id, Outcome.FINE if index % 5 else Outcome.BAD)
+                store.save_checklist_answer(call.id, "took-blame", True)
+    finally:
+        store.close()
+
+
+def disk_floor(folder: Path, files: int) -> float:
+    """Seconds to write `files` 1 kB files the way export does, with nothing else to do."""
+    folder.mkdir()
+    os.sync()
+    began = time.perf_counter()
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(lambda i: write_private_file(folder / f"{i}.md", "x" * 1000), range(files)))
+    return time.perf_counter() - began
+
+
+def run_cli(env: dict[str, str], data_dir: Path, *args: str) -> float:
+    """Seconds `calldesk export ARGS` takes as a fresh process, start-up included."""
+    command = [sys.executable, "-m", "calldesk", "--data-dir", str(data_dir), "export", *args]
+    began = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    took = time.perf_counter() - began
+    if result.returncode != 0:
+        raise SystemExit(f"export failed: {result.stderr}")
+    return took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=10_000)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="calldesk-bench-") as temp:
+        root = Path(temp)
+        # Keep the run away from the user's own config, data and phrase folders.
+        env = {**os.environ}
+        for variable, sub in (
+            ("XDG_CONFIG_HOME", "config"),
+            ("XDG_DATA_HOME", "data-home"),
+            ("XDG_CACHE_HOME", "cache"),
+            ("XDG_STATE_HOME", "state"),
+        ):
+            env[variable] = str(root / sub)
+        env.pop("CALLDESK_CONFIG", None)
+        data_dir = root / "data"
+        database = data_dir / "calldesk.db"
+
+        began = time.perf_counter()
+        build_store(database, options.calls)
+        built_s = time.perf_counter() - began
+        print(f"built {options.calls} calls x {len(NOTES)} notes in {built_s:.2f} s")
+
+        # The floor the disk sets, before and after the export: the same number of files written
+        # the same way with nothing else to do. On a busy shared disk it moves a lot.
+        before_s = disk_floor(root / "floor-before", options.calls)
+        # Flush what was left dirty, so the export does not pay for its writeback.
+        os.sync()
+        out = root / "exports"
+        cli_s = run_cli(env, data_dir, "--all", "-o", f"{out}/")
+        files = len(list(out.iterdir()))
+        print(f"calldesk export --all -o DIR/: {cli_s:.2f} s for {files} files")
+        after_s = disk_floor(root / "floor-after", options.calls)
+        print(
+            f"disk floor: write_private_file x{files} ({WRITERS} threads) alone: "
+            f"{before_s:.2f} s before the export, {after_s:.2f} s after"
+        )
+        one_s = run_cli(env, data_dir, "--all", "-o", str(root / "all.md"))
+        print(f"calldesk export --all -o all.md: {one_s:.2f} s")
+
+        store = Store.open_readonly(database, FakeClock())
+        try:
+            began = time.perf_counter()
+            calls = list(store.iter_calls())
+            records = list(load_records(store, calls))
+            load_s = time.perf_counter() - began
+        finally:
+            store.close()
+        began = time.perf_counter()
+        size = sum(len(render_call(record)) for record in records)
+        render_s = time.perf_counter() - began
+        began = time.perf_counter()
+        many = render_many(records)
+        many_s = time.perf_counter() - began
+        print(
+            f"in process: load {load_s:.2f} s, render_call x{len(records)} {render_s:.2f} s "
+            f"({size / 1e6:.1f} MB), render_many {many_s:.2f} s ({len(many) / 1e6:.1f} MB)"
+        )
+        verdict = "within" if cli_s < BUDGET_S else "OVER"
+        print(f"CLI export {verdict} the {BUDGET_S:.0f} s budget")
+        return 0 if cli_s < BUDGET_S else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

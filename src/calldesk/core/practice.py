@@ -1,0 +1,595 @@
+"""Practice: spaced repetition (FSRS) of phrases, the daily queue, word hints and progress."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
+from enum import IntEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from calldesk.core.clock import Clock, to_iso
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from fsrs import Card, Scheduler
+
+    from calldesk.core.phrases import Phrase
+    from calldesk.core.store import Store
+
+# fsrs is imported only where a card is graded: it costs ~50 ms to import, and the store (which
+# imports this module for its records) and the status bar's due count never need it.
+
+RATINGS: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+"""The four grades, as FSRS numbers them."""
+FORGOT = 1
+LEARNED_STABILITY_DAYS = 21.0
+"""A phrase counts as learned when its card is in review with a stability of at least this many
+days (FSRS expects 90% recall after that long): Anki calls such cards "mature"."""
+LEARN_AHEAD = timedelta(minutes=20)
+"""A session also shows cards still being learned that fall due within this long, rather than
+stopping with a phrase half learned (Anki's learn-ahead limit)."""
+
+SAME, MISSING, EXTRA = "same", "missing", "extra"
+"""`word_diff` operations: words as in the phrase, phrase words left out, words not in it."""
+
+
+class CardState(IntEnum):
+    """Where a phrase stands; 1-3 are FSRS's own states, NEW means never graded in this wording."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """The stored FSRS card of one phrase (one per phrase id, per data folder)."""
+
+    phrase_id: str
+    say_hash: str
+    """`say_hash` of the words the card was learned with; a different one means start over."""
+    card_id: int
+    state: CardState
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    introduced_at: datetime
+    """When this card (this wording) was first graded."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """One grade given, kept forever (also after the phrase changes or leaves the library)."""
+
+    phrase_id: str
+    say_hash: str
+    card_id: int
+    rating: int
+    reviewed_at: datetime
+    elapsed_days: float | None
+    """Days since this card's previous review; None for its first."""
+    state_before: CardState
+    state_after: CardState
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    """When the card fell due next after this review."""
+    typed: bool = False
+    """Whether the agent typed an attempt (rather than saying it aloud)."""
+    id: int | None = None
+
+    @property
+    def introduced(self) -> bool:
+        return self.state_before is CardState.NEW
+
+
+@lru_cache(maxsize=1 << 15)
+def say_hash(say: str) -> str:
+    """A short fingerprint of a phrase's words; changes in spacing or line breaks do not count."""
+    return hashlib.blake2b(" ".join(say.split()).encode(), digest_size=8).hexdigest()
+
+
+# -- the queue -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    phrase: Phrase
+    card: CardRecord | None
+    """The phrase's card; None when it is new, or stale (`changed`) when its words changed."""
+    changed: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        return self.card is None or self.changed
+
+
+@dataclass(frozen=True)
+class PracticeQueue:
+    """What to practise now: due cards, most overdue first, then today's new phrases."""
+
+    due: list[QueueItem] = field(default_factory=list)
+    new: list[QueueItem] = field(default_factory=list)
+    ahead: list[QueueItem] = field(default_factory=list)
+    """Cards still in learning that fall due within the learn-ahead window, soonest first."""
+    new_waiting: int = 0
+    """New phrases left for later days by the daily limit."""
+
+    @property
+    def items(self) -> list[QueueItem]:
+        return [*self.due, *self.new, *self.ahead]
+
+    @property
+    def count(self) -> int:
+        """Cards due now plus today's new ones (not the learn-ahead ones)."""
+        return len(self.due) + len(self.new)
+
+    def first(self) -> QueueItem | None:
+        for part in (self.due, self.new, self.ahead):
+            if part:
+                return part[0]
+        return None
+
+    def __len__(self) -> int:
+        return len(self.due) + len(self.new) + len(self.ahead)
+
+
+def build_queue(
+    phrases: Iterable[Phrase],
+    cards: Mapping[str, CardRecord],
+    now: datetime,
+    new_per_day: int,
+    set_name: str | None = None,
+    *,
+    introduced_today: int = 0,
+    learn_ahead: timedelta = timedelta(0),
+) -> PracticeQueue:
+    """Due cards (most overdue first), then up to `new_per_day - introduced_today` new phrases.
+
+    Only phrases in `phrases` are shown, so a phrase removed from the library keeps its card
+    and history but drops out. New phrases come in this order: those whose words changed (they
+    were known before), then phrases in any drill set, then the rest, each in library order.
+    This is one pass of dictionary look-ups and datetime comparisons, with no FSRS maths.
+    """
+    horizon = now + learn_ahead
+    due: list[tuple[datetime, int, QueueItem]] = []
+    ahead: list[tuple[datetime, int, QueueItem]] = []
+    changed: list[QueueItem] = []
+    in_sets: list[QueueItem] = []
+    rest: list[Phrase] = []
+    for position, phrase in enumerate(phrases):
+        if set_name is not None and set_name not in phrase.sets:
+            continue
+        card = cards.get(phrase.id)
+        if card is None:
+            if phrase.sets:
+                in_sets.append(QueueItem(phrase, None))
+            else:
+                rest.append(phrase)
+        elif card.say_hash != say_hash(phrase.say):
+            changed.append(QueueItem(phrase, card, changed=True))
+        elif card.due <= now:
+            due.append((card.due, position, QueueItem(phrase, card)))
+        elif card.due <= horizon and card.state in (CardState.LEARNING, CardState.RELEARNING):
+            ahead.append((card.due, position, QueueItem(phrase, card)))
+    room = max(0, new_per_day - introduced_today)
+    new = (changed + in_sets)[:room]
+    if len(new) < room:
+        new.extend(QueueItem(phrase, None) for phrase in rest[: room - len(new)])
+    due.sort(key=lambda entry: entry[:2])
+    ahead.sort(key=lambda entry: entry[:2])
+    return PracticeQueue(
+        due=[entry[2] for entry in due],
+        new=new,
+        ahead=[entry[2] for entry in ahead],
+        new_waiting=len(changed) + len(in_sets) + len(rest) - len(new),
+    )
+
+
+def local_day(now: datetime) -> tuple[datetime, datetime]:
+    """The start and end of `now`'s day in local time: the day new phrases are counted in."""
+    local = now.astimezone()
+    start = datetime.combine(local.date(), time(), tzinfo=local.tzinfo)
+    return start, datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+
+
+def introduced_today(store: Store, now: datetime) -> int:
+    """How many new cards were first graded today (local time), from the review log."""
+    start, end = local_day(now)
+    return store.practice_introduced(start, end)
+
+
+def due_count(store: Store, phrases: Sequence[Phrase], now: datetime, new_per_day: int) -> int:
+    """Phrases to practise now: cards due plus what is left of today's new ones (status bar).
+
+    The same number as `build_queue(...).count`, from a lighter query than loading every card.
+    """
+    index = store.practice_due_index(now)
+    due = new = 0
+    for phrase in phrases:
+        entry = index.get(phrase.id)
+        if entry is None or entry[0] != say_hash(phrase.say):
+            new += 1
+        elif entry[1]:
+            due += 1
+    return due + min(new, max(0, new_per_day - introduced_today(store, now)))
+
+
+# -- grading -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def default_scheduler() -> Scheduler:
+    """FSRS with its default parameters (90% retention, steps of 1 and 10 minutes)."""
+    from fsrs import Scheduler
+
+    return Scheduler()
+
+
+def _to_fsrs(card: CardRecord) -> Card:
+    from fsrs import Card, State
+
+    return Card(
+        card_id=card.card_id,
+        state=State(int(card.state)),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due.astimezone(UTC),
+        last_review=None if card.last_review is None else card.last_review.astimezone(UTC),
+    )
+
+
+def grade(
+    store: Store,
+    phrase: Phrase,
+    rating: int,
+    now: datetime,
+    *,
+    typed: bool = False,
+    scheduler: Scheduler | None = None,
+) -> CardRecord:
+    """Grade a phrase 1-4 (again, hard, good, easy): update its card and log the review.
+
+    A phrase with no card, or whose words changed since its card was made, starts a new card;
+    the old card's reviews stay in the log.
+    """
+    from fsrs import Card, Rating
+
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be 1-4 ({', '.join(RATINGS.values())}), not {rating!r}")
+    scheduler = scheduler or default_scheduler()
+    when = now.astimezone(UTC)  # fsrs insists on timezone.utc itself
+    current = store.practice_card(phrase.id)
+    words = say_hash(phrase.say)
+    if current is None or current.say_hash != words:
+        # card_id 0 is a placeholder: the store gives the card its id when it is saved.
+        card, before, introduced, elapsed = Card(card_id=0, due=when), None, when, None
+    else:
+        card, before, introduced = _to_fsrs(current), current, current.introduced_at
+        last = current.last_review
+        elapsed = None if last is None else (when - last).total_seconds() / 86400
+    reviewed, _ = scheduler.review_card(card, Rating(rating), review_datetime=when)
+    record = CardRecord(
+        phrase_id=phrase.id,
+        say_hash=words,
+        card_id=before.card_id if before is not None else 0,
+        state=CardState(int(reviewed.state)),
+        step=reviewed.step,
+        stability=reviewed.stability,
+        difficulty=reviewed.difficulty,
+        due=reviewed.due,
+        last_review=reviewed.last_review,
+        introduced_at=introduced,
+    )
+    review = ReviewRecord(
+        phrase_id=phrase.id,
+        say_hash=words,
+        card_id=record.card_id,
+        rating=rating,
+        reviewed_at=when,
+        elapsed_days=elapsed,
+        state_before=CardState.NEW if before is None else before.state,
+        state_after=record.state,
+        stability=record.stability,
+        difficulty=record.difficulty,
+        due=record.due,
+        typed=typed,
+    )
+    saved, _ = store.save_practice_review(record, review)
+    return saved
+
+
+@dataclass(frozen=True)
+class PracticeSummary:
+    """What one session did."""
+
+    reviewed: int = 0
+    forgotten: int = 0
+    """Grades of 1 (again)."""
+    new: int = 0
+    """Phrases seen for the first time (or in new words)."""
+
+    def describe(self) -> str:
+        if not self.reviewed:
+            return "Nothing practised this time."
+        phrases = "phrase" if self.reviewed == 1 else "phrases"
+        text = f"Practised {self.reviewed} {phrases}"
+        if self.new:
+            text += f" ({self.new} new)"
+        return f"{text}, forgot {self.forgotten}."
+
+
+class PracticeSession:
+    """One sitting: the queue as it stands after each grade, and a running summary.
+
+    Loads the cards once and keeps them current as it grades, so each next card costs one
+    queue build and one small count query.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        phrases: Sequence[Phrase],
+        clock: Clock,
+        *,
+        new_per_day: int,
+        set_name: str | None = None,
+        scheduler: Scheduler | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
+    ) -> None:
+        self.store = store
+        self.phrases = list(phrases)
+        self.clock = clock
+        self.new_per_day = new_per_day
+        self.set_name = set_name
+        self.scheduler = scheduler
+        self.learn_ahead = learn_ahead
+        self.summary = PracticeSummary()
+        self._cards: dict[str, CardRecord] = store.practice_cards()
+
+    def queue(self) -> PracticeQueue:
+        now = self.clock.now()
+        return build_queue(
+            self.phrases,
+            self._cards,
+            now,
+            self.new_per_day,
+            self.set_name,
+            introduced_today=introduced_today(self.store, now),
+            learn_ahead=self.learn_ahead,
+        )
+
+    def next(self) -> QueueItem | None:
+        """The card to show now; None when nothing is due."""
+        return self.queue().first()
+
+    def grade(self, item: QueueItem, rating: int, *, typed: bool = False) -> CardRecord:
+        card = grade(
+            self.store,
+            item.phrase,
+            rating,
+            self.clock.now(),
+            typed=typed,
+            scheduler=self.scheduler,
+        )
+        self._cards[card.phrase_id] = card
+        self.summary = replace(
+            self.summary,
+            reviewed=self.summary.reviewed + 1,
+            forgotten=self.summary.forgotten + (rating == FORGOT),
+            new=self.summary.new + item.is_new,
+        )
+        return card
+
+    def next_due(self) -> datetime | None:
+        """When the next card of this session's phrases falls due (None: none has a card)."""
+        wanted = {
+            p.id: say_hash(p.say)
+            for p in self.phrases
+            if self.set_name is None or self.set_name in p.sets
+        }
+        dues = [
+            card.due for card in self._cards.values() if wanted.get(card.phrase_id) == card.say_hash
+        ]
+        return min(dues, default=None)
+
+
+def practice_text(phrase: Phrase, agent_name: str = "") -> str:
+    """The words to learn as shown: `{{` as `{`, {agent} filled, other placeholders kept."""
+    from calldesk.core.phrases import render
+
+    return render(phrase.say, {"agent": agent_name})
+
+
+def describe_due(due: datetime | None, now: datetime) -> str:
+    """`now`, `in 10 min`, `in 3 h`, `in 4 days`; `-` for none."""
+    if due is None:
+        return "-"
+    seconds = (due - now).total_seconds()
+    if seconds <= 0:
+        return "now"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"in {max(minutes, 1)} min"
+    hours = round(seconds / 3600)
+    if hours < 24:
+        return f"in {hours} h"
+    days = round(seconds / 86400)
+    return f"in {days} day" if days == 1 else f"in {days} days"
+
+
+# -- the word hint -------------------------------------------------------------------------
+
+
+def _word_key(word: str) -> str:
+    """A word as compared: no case, accents or punctuation (`I'm,` matches `im`)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if ch.isalnum()).casefold()
+
+
+def _words(text: str) -> list[str]:
+    """Whitespace-split words; punctuation standing alone (`—`) joins the word before it."""
+    words: list[str] = []
+    for token in text.split():
+        if words and not _word_key(token):
+            words[-1] += " " + token
+        else:
+            words.append(token)
+    return words
+
+
+def word_diff(typed: str, say: str) -> list[tuple[str, str]]:
+    """How a typed attempt compares with the phrase, word by word: a hint, not a grade.
+
+    Returns (operation, words) runs in reading order: SAME (the phrase's own words), MISSING
+    (phrase words the attempt left out) and EXTRA (typed words not in the phrase). Words match
+    ignoring case, accents and punctuation; the text shown is always the original words.
+    """
+    typed_words, say_words = _words(typed), _words(say)
+    matcher = difflib.SequenceMatcher(
+        None, [_word_key(w) for w in typed_words], [_word_key(w) for w in say_words], False
+    )
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append((SAME, " ".join(say_words[j1:j2])))
+            continue
+        if i2 > i1:
+            runs.append((EXTRA, " ".join(typed_words[i1:i2])))
+        if j2 > j1:
+            runs.append((MISSING, " ".join(say_words[j1:j2])))
+    return runs
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseStats:
+    phrase_id: str
+    title: str
+    sets: tuple[str, ...]
+    state: CardState
+    changed: bool
+    """The phrase has a card, but for words it no longer has: it starts over."""
+    reviews: int
+    """Every grade ever given to this phrase id, under any wording."""
+    lapses: int
+    """Times it was forgotten (graded 1) after it had been learned (in review)."""
+    due: datetime | None
+    stability: float | None
+    learned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetStats:
+    name: str
+    learned: int
+    total: int
+
+
+@dataclass(frozen=True)
+class PracticeStats:
+    phrases: list[PhraseStats]
+    sets: list[SetStats]
+    """Every drill set in the library, by name."""
+    learned: int
+    total: int
+    due_now: int
+    """Phrases listed whose card is due (new phrases not counted)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "learned_means": f"in review with stability >= {LEARNED_STABILITY_DAYS:g} days",
+            "learned": self.learned,
+            "total": self.total,
+            "due_now": self.due_now,
+            "sets": [{"name": s.name, "learned": s.learned, "total": s.total} for s in self.sets],
+            "phrases": [
+                {
+                    "id": p.phrase_id,
+                    "title": p.title,
+                    "sets": list(p.sets),
+                    "state": p.state.label,
+                    "changed": p.changed,
+                    "reviews": p.reviews,
+                    "lapses": p.lapses,
+                    "due": None if p.due is None else to_iso(p.due),
+                    "stability_days": p.stability,
+                    "learned": p.learned,
+                }
+                for p in self.phrases
+            ],
+        }
+
+
+def is_learned(card: CardRecord | None) -> bool:
+    return (
+        card is not None
+        and card.state is CardState.REVIEW
+        and (card.stability or 0.0) >= LEARNED_STABILITY_DAYS
+    )
+
+
+def stats(
+    phrases: Sequence[Phrase], store: Store | None, now: datetime, set_name: str | None = None
+) -> PracticeStats:
+    """Per phrase (of `set_name`, or all): reviews, lapses, state, next due; learned per set.
+
+    `store` None means no database yet: every phrase is new.
+    """
+    cards = store.practice_cards() if store is not None else {}
+    counts = store.practice_review_counts() if store is not None else {}
+    per_set: dict[str, list[int]] = {}
+    rows: list[PhraseStats] = []
+    learned_total = total = due_now = 0
+    for phrase in phrases:
+        card = cards.get(phrase.id)
+        changed = card is not None and card.say_hash != say_hash(phrase.say)
+        current = None if changed else card
+        learned = is_learned(current)
+        for name in phrase.sets:
+            entry = per_set.setdefault(name, [0, 0])
+            entry[0] += learned
+            entry[1] += 1
+        if set_name is not None and set_name not in phrase.sets:
+            continue
+        total += 1
+        learned_total += learned
+        due_now += current is not None and current.due <= now
+        reviews, lapses = counts.get(phrase.id, (0, 0))
+        rows.append(
+            PhraseStats(
+                phrase_id=phrase.id,
+                title=phrase.title,
+                sets=phrase.sets,
+                state=CardState.NEW if current is None else current.state,
+                changed=changed,
+                reviews=reviews,
+                lapses=lapses,
+                due=None if current is None else current.due,
+                stability=None if current is None else current.stability,
+                learned=learned,
+            )
+        )
+    sets = [SetStats(name, learned, count) for name, (learned, count) in sorted(per_set.items())]
+    return PracticeStats(rows, sets, learned_total, total, due_now)
+
+
+def set_names(phrases: Iterable[Phrase]) -> list[str]:
+    """Every drill set named in `phrases`, sorted."""
+    return sorted({name for phrase in phrases for name in phrase.sets})

@@ -1,0 +1,393 @@
+"""`calldesk export` run for real as a subprocess: selection, outputs, overwriting, redaction."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from calldesk.core.calls import Outcome
+from calldesk.core.clock import FakeClock
+from calldesk.core.store import Store, StoreInUse
+
+DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def calldesk(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calldesk", "--data-dir", str(data_dir), "export", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def front_matter(document: str) -> dict[str, object]:
+    assert document.startswith("---\n")
+    data = yaml.safe_load(document[4 : document.index("\n---\n", 3) + 1])
+    assert isinstance(data, dict)
+    return data
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    opened = Store.open(data_dir / "calldesk.db", FakeClock(DAY))
+    yield opened
+    opened.close()
+
+
+def add_call(store: Store, at: datetime, name: str, notes: tuple[str, ...] = ()) -> int:
+    call = store.start_call(name, "+44 20 7946 0958", "T-1234", at=at)
+    for index, text in enumerate(notes):
+        store.add_note(call.id, text, at=at + timedelta(seconds=10 * (index + 1)))
+    store.end_call(call.id, at=at + timedelta(minutes=4))
+    return call.id
+
+
+@pytest.fixture
+def three_days(store: Store) -> list[int]:
+    """Calls on 23, 24 (two) and 25 November 2026; the store is then closed."""
+    ids = [
+        add_call(store, DAY - timedelta(days=1), "Yvonne"),
+        add_call(store, DAY, "Ann O'Brien", ("Printer offline", "# still offline")),
+        add_call(store, DAY + timedelta(hours=3), "Bob"),
+        add_call(store, DAY + timedelta(days=1), "Zed"),
+    ]
+    store.set_outcome(ids[1], Outcome.BAD, "shouted")
+    store.save_checklist_answer(ids[1], "took-blame", True)
+    store.save_checklist_answer(
+        ids[1], "permanent-fix", {"what": "New print server", "owner": "Sam"}
+    )
+    store.close()
+    return ids
+
+
+# -- selection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "choose which calls to export: --call ID, --today, --since DATE"),
+        (("--all", "--today"), "choose only one selection (got --today and --all)"),
+        (("--call", "1", "--since", "2026-11-24"), "(got --call and --since)"),
+        (("--until", "2026-11-24"), "choose which calls to export"),
+        (("--all", "--until", "2026-11-24"), "--until needs --since"),
+        (("--since", "24/11/2026"), "--since expects a date as YYYY-MM-DD"),
+        (("--since", "2026-02-30"), "--since expects a date as YYYY-MM-DD"),
+        (("--since", "2026-11-24", "--until", "2026-11-23"), "--until 2026-11-23 is before"),
+    ],
+)
+def test_selection_errors(
+    data_dir: Path, three_days: list[int], args: tuple[str, ...], message: str
+) -> None:
+    result = calldesk(data_dir, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stderr.startswith("calldesk: error: ")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_call_id(data_dir: Path, three_days: list[int]) -> None:
+    result = calldesk(data_dir, "--call", str(three_days[0]), "--call", "99", "--call", "98")
+    assert result.returncode == 1
+    assert "no calls 99, 98 in" in result.stderr
+    assert result.stdout == ""
+
+
+def test_no_database_yet(data_dir: Path) -> None:
+    result = calldesk(data_dir, "--all")
+    assert result.returncode == 1
+    assert f"no calls stored yet in {data_dir / 'calldesk.db'}" in result.stderr
+    assert not data_dir.exists()  # export never creates a database
+
+
+def test_nothing_selected(data_dir: Path, three_days: list[int]) -> None:
+    result = calldesk(data_dir, "--since", "2027-01-01", "-o", str(data_dir.parent / "out/"))
+    assert result.returncode == 0
+    assert "no calls for since 2027-01-01; nothing exported" in result.stderr
+    assert not (data_dir.parent / "out").exists()
+
+
+def test_one_call_to_stdout(data_dir: Path, three_days: list[int]) -> None:
+    result = calldesk(data_dir, "--call", str(three_days[1]))
+    assert result.returncode == 0, result.stderr
+    data = front_matter(result.stdout)
+    assert data["id"] == three_days[1]
+    assert data["caller"] == "Ann O'Brien"
+    assert data["outcome"] == "bad"
+    assert "- **09:00:20** \\# still offline" in result.stdout
+    # Labels come from the checklist the app uses (the bundled one here).
+    assert "- [x] I took the blame" in result.stdout
+    assert "- **What:** New print server" in result.stdout
+    assert result.stderr == "calldesk: exported 1 call to standard output\n"
+
+
+def test_since_until_is_inclusive_local_days(data_dir: Path, three_days: list[int]) -> None:
+    result = calldesk(data_dir, "--since", "2026-11-24", "--until", "2026-11-24")
+    assert result.returncode == 0, result.stderr
+    data = front_matter(result.stdout)
+    assert data["count"] == 2
+    assert data["filters"] == {"since": "2026-11-24", "until": "2026-11-24"}
+    assert [line for line in result.stdout.splitlines() if line.startswith("# ")] == [
+        "# Call with Ann O'Brien — 2026-11-24 09:00",
+        "# Call with Bob — 2026-11-24 12:00",
+    ]
+    since = calldesk(data_dir, "--since", "2026-11-24")
+    assert front_matter(since.stdout)["count"] == 3
+
+
+def test_days_follow_the_local_time_zone(data_dir: Path, store: Store) -> None:
+    # 03:30 UTC on the 25th is still the evening of the 24th in New York.
+    late = add_call(store, datetime(2026, 11, 25, 3, 30, tzinfo=UTC), "Late")
+    store.close()
+    new_york = calldesk(
+        data_dir, "--since", "2026-11-24", "--until", "2026-11-24", env={"TZ": "America/New_York"}
+    )
+    assert front_matter(new_york.stdout)["count"] == 1
+    assert "# Call with Late — 2026-11-24 22:30" in new_york.stdout
+    utc = calldesk(data_dir, "--since", "2026-11-24", "--until", "2026-11-24")
+    assert (utc.returncode, utc.stdout) == (0, "")
+    assert "no calls for 2026-11-24 to 2026-11-24; nothing exported" in utc.stderr
+    next_day = calldesk(data_dir, "--since", "2026-11-25", "--until", "2026-11-25")
+    assert "# Call with Late — 2026-11-25 03:30" in next_day.stdout
+    one = calldesk(data_dir, "--call", str(late), env={"TZ": "America/New_York"})
+    assert front_matter(one.stdout)["started"] == "2026-11-24T22:30:00-05:00"
+
+
+def test_today(data_dir: Path, store: Store) -> None:
+    now = datetime.now(UTC)
+    add_call(store, now - timedelta(days=2), "Old")
+    add_call(store, now, "Fresh")
+    store.close()
+    result = calldesk(data_dir, "--today")
+    assert result.returncode == 0, result.stderr
+    data = front_matter(result.stdout)
+    assert data["count"] == 1
+    assert data["filters"] == {"since": now.date().isoformat(), "until": now.date().isoformat()}
+    assert "# Call with Fresh" in result.stdout
+
+
+# -- outputs --------------------------------------------------------------------------------
+
+
+def test_output_file_is_private_and_never_overwritten(
+    tmp_path: Path, data_dir: Path, three_days: list[int]
+) -> None:
+    target = tmp_path / "reports" / "all.md"
+    first = calldesk(data_dir, "--all", "-o", str(target))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ""
+    assert first.stderr == f"calldesk: exported 4 calls to {target}\n"
+    assert mode(target) == 0o600
+    document = target.read_text(encoding="utf-8")
+    assert front_matter(document)["count"] == 4
+    assert document.count("\n# Call with ") == 4
+
+    target.write_text("my own notes", encoding="utf-8")
+    again = calldesk(data_dir, "--all", "-o", str(target))
+    assert again.returncode == 1
+    assert f"{target} already exists; use --force" in again.stderr
+    assert target.read_text(encoding="utf-8") == "my own notes"
+
+    forced = calldesk(data_dir, "--all", "-o", str(target), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert front_matter(target.read_text(encoding="utf-8"))["count"] == 4
+    assert mode(target) == 0o600
+
+
+def test_output_dir_one_file_per_call(
+    tmp_path: Path, data_dir: Path, three_days: list[int]
+) -> None:
+    out = tmp_path / "exports"
+    result = calldesk(data_dir, "--all", "-o", f"{out}/")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"calldesk: exported 4 calls to {out}/\n"
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [
+        f"2026-11-23_0900_yvonne_{three_days[0]}.md",
+        f"2026-11-24_0900_ann-o-brien_{three_days[1]}.md",
+        f"2026-11-24_1200_bob_{three_days[2]}.md",
+        f"2026-11-25_0900_zed_{three_days[3]}.md",
+    ]
+    assert mode(out) == 0o700
+    for path in out.iterdir():
+        assert mode(path) == 0o600
+        assert front_matter(path.read_text(encoding="utf-8"))["id"] == int(
+            path.stem.rsplit("_", 1)[1]
+        )
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_existing_dir_without_slash_and_no_overwrite(
+    tmp_path: Path, data_dir: Path, three_days: list[int]
+) -> None:
+    out = tmp_path / "exports"
+    out.mkdir(mode=0o755)
+    out.chmod(0o755)
+    taken = out / f"2026-11-24_1200_bob_{three_days[2]}.md"
+    taken.write_text("keep me", encoding="utf-8")
+
+    refused = calldesk(data_dir, "--since", "2026-11-24", "-o", str(out))
+    assert refused.returncode == 1
+    assert f"{taken} already exists; use --force to overwrite" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == [taken.name]  # nothing half written
+    assert taken.read_text(encoding="utf-8") == "keep me"
+
+    forced = calldesk(data_dir, "--since", "2026-11-24", "-o", str(out), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len(list(out.iterdir())) == 3
+    assert front_matter(taken.read_text(encoding="utf-8"))["caller"] == "Bob"
+    assert mode(taken) == 0o600
+    assert mode(out) == 0o755  # a folder the user already had is left as it was
+
+
+def test_unwritable_targets(tmp_path: Path, data_dir: Path, three_days: list[int]) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    into_file = calldesk(data_dir, "--all", "-o", str(blocker / "all.md"))
+    assert into_file.returncode == 1
+    assert f"cannot write {blocker / 'all.md'}" in into_file.stderr
+    as_dir = calldesk(data_dir, "--all", "-o", f"{blocker}/")
+    assert as_dir.returncode == 1
+    assert f"{blocker} is a file, not a folder" in as_dir.stderr
+    assert "Traceback" not in into_file.stderr + as_dir.stderr
+
+
+def test_redact(tmp_path: Path, data_dir: Path, store: Store) -> None:
+    call = store.start_call("", "+44 20 7946 0958", "mail ann@example.com", at=DAY)
+    store.add_note(call.id, "card 4111 1111 1111 1111, call back on (555) 123-4567 at 09:41")
+    store.set_outcome(call.id, Outcome.BAD, "gave out ann@example.com")
+    store.save_checklist_answer(call.id, "quick-fix", "rang 07700 900123")
+    store.save_checklist_answer(
+        call.id, "permanent-fix", {"what": "email ops@example.com", "owner": "Sam"}
+    )
+    store.close()
+
+    secrets = ("7946", "ann@example.com", "4111", "123-4567", "900123", "ops@example.com")
+    plain = calldesk(data_dir, "--all")
+    assert all(secret in plain.stdout for secret in secrets)
+
+    stdout = calldesk(data_dir, "--all", "--redact")
+    assert stdout.returncode == 0, stdout.stderr
+    assert not [secret for secret in secrets if secret in stdout.stdout]
+    assert "card \\[card\\], call back on \\[phone\\] at 09:41" in stdout.stdout
+    assert front_matter(stdout.stdout)["redacted"] is True
+    assert stdout.stderr.endswith("to standard output, redacted\n")
+
+    out = tmp_path / "redacted"
+    to_dir = calldesk(data_dir, "--all", "--redact", "-o", f"{out}/")
+    assert to_dir.returncode == 0, to_dir.stderr
+    [path] = out.iterdir()
+    assert path.name == f"2026-11-24_0900_phone_{call.id}.md"  # the number is not in the name
+    text = path.read_text(encoding="utf-8")
+    assert not [secret for secret in secrets if secret in text]
+    data = front_matter(text)
+    assert (data["number"], data["ticket"], data["outcome_reason"]) == (
+        "[phone]",
+        "mail [email]",
+        "gave out [email]",
+    )
+
+
+def test_export_while_the_app_holds_the_store(data_dir: Path, three_days: list[int]) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path;"
+            "from calldesk.core.clock import SystemClock; from calldesk.core.store import Store;"
+            "s = Store.open(Path(sys.argv[1]), SystemClock());"
+            "s.add_note(1, 'written by the running app');"
+            "print('ready', flush=True); sys.stdin.read()",
+            str(data_dir / "calldesk.db"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        # The lock really is held: a second writer is refused.
+        with pytest.raises(StoreInUse, match="already running"):
+            Store.open(data_dir / "calldesk.db", FakeClock(DAY))
+        result = calldesk(data_dir, "--call", "1")
+        assert result.returncode == 0, result.stderr
+        assert "written by the running app" in result.stdout
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, data_dir: Path, store: Store) -> None:
+    with store.batch():
+        for index in range(250):
+            store.start_call(f"Caller {index}", at=DAY + timedelta(minutes=index))
+    store.close()
+
+    piped = calldesk(data_dir, "--all", "-o", str(tmp_path / "piped.md"))
+    assert piped.stderr == f"calldesk: exported 250 calls to {tmp_path / 'piped.md'}\n"
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "calldesk",
+                "--data-dir",
+                str(data_dir),
+                "export",
+                "--all",
+                "-o",
+                str(tmp_path / "tty.md"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"},
+        )
+        os.close(terminal)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([controller], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(controller)
+    shown = seen.decode("utf-8", "replace")
+    assert "exporting" in shown
+    assert "100%" in shown
+    assert "exported 250 calls" in shown
