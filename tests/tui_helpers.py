@@ -28,4 +28,6 @@ async def wait_for_screen(pilot, kind: type, timeout: float = 10.0):  # type: ig
         if isinstance(pilot.app.screen, kind):
             return pilot.app.screen
         await pilot.pause(0.05)
-    raise AssertionError(f"expected {kind.__name__}, the app shows {type(pilot.app.screen).__name__}")
+    raise AssertionError(
+        f"expected {kind.__name__}, the app shows {type(pilot.app.screen).__name__}"
+    )

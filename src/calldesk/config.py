@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
@@ -131,6 +129,8 @@ def load_settings(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a config file: it is on every command's start-up path
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -145,6 +145,8 @@ def _apply_table(target: Any, table: Mapping[str, Any], path: Path, prefix: str)
     for key, value in table.items():
         name = f"{prefix}{key}"
         if key not in known or key == "config_file":
+            import difflib
+
             close = difflib.get_close_matches(key, [k for k in known if k != "config_file"], n=1)
             hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
             raise ConfigError(f"{path}: unknown setting {name!r}{hint}")

@@ -1,1 +1,1 @@
-"""The calldesk domain in plain Python: phrases, calls, notes, checklist, cooldown, export, store."""
+"""The calldesk domain in plain Python: phrases, calls, notes, checklist, cooldown, store."""

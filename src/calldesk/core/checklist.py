@@ -121,7 +121,11 @@ def checklist_from_document(doc: YamlDocument) -> tuple[Checklist | None, list[P
         return None, check.problems
     entries = root["checklist"]
     if not isinstance(entries, YamlList):
-        check.error(root.where("checklist"), "'checklist' must be a list of items", "see below")
+        check.error(
+            root.where("checklist"),
+            "'checklist' must be a list of items",
+            "start each item with '- id: ...', indented under 'checklist:'",
+        )
         return None, check.problems
     if not entries:
         check.error(

@@ -17,6 +17,7 @@ from calldesk.core.calls import Call, NoteEntry, format_duration
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.fixes import PermanentFix
 from calldesk.core.redact import redact as redact_text
+from calldesk.core.textsafe import visible
 from calldesk.paths import PRIVATE_DIR_MODE, write_private_file
 
 if TYPE_CHECKING:
@@ -231,9 +232,6 @@ def redact_record(record: CallRecord) -> CallRecord:
 
 # -- Markdown escaping ----------------------------------------------------------------------
 
-# C0/C1 control characters (not newline or tab) would act on a terminal the export is printed
-# to; they are written as visible `\x1b`-style text instead.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Characters that start inline structure anywhere in a line: escapes, code spans, emphasis,
 # links and images, raw HTML and autolinks, entities, headings, table cells and strikethrough
 # (the last two for GitHub-flavoured renderers).
@@ -241,11 +239,6 @@ _ALWAYS = str.maketrans({char: "\\" + char for char in "\\`*_[]<>&#|~"})
 # Characters that start block structure only at the beginning of a line: list items, setext
 # underlines and thematic breaks, ordered list items.
 _LINE_START = re.compile(r"[-+=]|\d+[.)]")
-
-
-def visible(text: str) -> str:
-    """`text` with control characters other than newline and tab written as `\\x1b` escapes."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _entity(char: str) -> str:

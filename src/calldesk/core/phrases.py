@@ -279,7 +279,7 @@ def _check_placeholders(
     leftover = _PLACEHOLDER_RE.sub("", text)
     for brace in "{}":
         if brace in leftover:
-            pos = _locate(doc, lines, entry.where(key), brace)
+            pos = _locate(doc, lines, entry.where(key), brace, skip=_PLACEHOLDER_RE)
             check.warning(
                 pos,
                 f"a lone '{brace}' is shown as it is",
@@ -289,14 +289,25 @@ def _check_placeholders(
 
 
 def _locate(
-    doc: YamlDocument, lines: list[str], start: tuple[int, int], needle: str
+    doc: YamlDocument,
+    lines: list[str],
+    start: tuple[int, int],
+    needle: str,
+    skip: re.Pattern[str] | None = None,
 ) -> tuple[int, int]:
-    """Where `needle` first appears at or after `start` in the file; `start` if not found."""
+    """Where `needle` first appears at or after `start` in the file; `start` if not found.
+
+    With `skip`, text matching it (placeholders, `{{`) is passed over, so a lone brace is
+    found where it stands rather than at the first placeholder's brace.
+    """
     if not lines:
         lines.extend(doc.text.splitlines())
     line, column = start
     for number in range(line, min(len(lines), line + 200) + 1):
-        found = lines[number - 1].find(needle, column - 1 if number == line else 0)
+        text = lines[number - 1]
+        if skip is not None:
+            text = skip.sub(lambda match: " " * len(match.group()), text)
+        found = text.find(needle, column - 1 if number == line else 0)
         if found >= 0:
             return (number, found + 1)
     return start

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from calldesk.core.textsafe import escape_char, is_hidden
+
 # -- events ---------------------------------------------------------------------------------
 
 EventKind = Literal["ring", "answer", "hangup"]
@@ -178,20 +180,7 @@ def events_from_pending(records: Iterable[PendingRecord]) -> list[PhoneEvent]:
 # -- showing hostile text -------------------------------------------------------------------
 
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
-# Bidirectional overrides and marks can make a name read backwards or hide part of it.
-_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-# Joiners and emoji tag characters are format characters that real names and emoji need.
-_KEEP_FORMAT = frozenset([0x200C, 0x200D, *range(0xE0020, 0xE0080)])
 ELLIPSIS = "…"
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
 
 
 def _cells(char: str) -> int:
@@ -216,14 +205,8 @@ def display_safe(text: str, width: int) -> str:
     folded = " ".join(line for line in lines if line)
     tokens: list[tuple[str, int]] = []
     for char in folded:
-        code = ord(char)
-        category = unicodedata.category(char)
-        if (
-            category in ("Cc", "Cs")
-            or code in _BIDI
-            or (category == "Cf" and code not in _KEEP_FORMAT)
-        ):
-            escaped = _escape(char)
+        if is_hidden(char):
+            escaped = escape_char(char)
             tokens.append((escaped, len(escaped)))
         else:
             tokens.append((char, _cells(char)))

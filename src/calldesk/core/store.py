@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calldesk.core.calls import Call, CallSummary, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.fixes import FixStatus, PermanentFix, RecentCall
-from calldesk.core.practice import CardRecord, CardState, ReviewRecord
 from calldesk.paths import PRIVATE_FILE_MODE, ensure_private_dir
+
+if TYPE_CHECKING:
+    from calldesk.core.practice import CardRecord, ReviewRecord
 
 BUSY_TIMEOUT_MS = 1000
 """How long a write waits for another connection's write to finish before giving up."""
@@ -1578,6 +1580,8 @@ class Store:
 
     def practice_reviews(self, phrase_id: str | None = None) -> list[ReviewRecord]:
         """The review log (of one phrase id, or all), oldest first."""
+        from calldesk.core.practice import CardState, ReviewRecord
+
         where, params = ("WHERE phrase_id = ?", (phrase_id,)) if phrase_id else ("", ())
         with self._read() as db:
             rows = db.execute(
@@ -1606,6 +1610,8 @@ class Store:
 
     def practice_review_counts(self) -> dict[str, tuple[int, int]]:
         """phrase id -> (reviews, lapses); a lapse is a 1 (again) given to a card in review."""
+        from calldesk.core.practice import CardState
+
         with self._read() as db:
             rows = db.execute(
                 "SELECT phrase_id, count(*), sum(rating = 1 AND state_before = ?)"
@@ -1626,6 +1632,8 @@ class Store:
 
     @staticmethod
     def _practice_card(row: sqlite3.Row) -> CardRecord:
+        from calldesk.core.practice import CardRecord, CardState
+
         return CardRecord(
             phrase_id=row[0],
             say_hash=row[1],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,7 +20,6 @@ from calldesk.core.clock import Clock, SystemClock
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.desk import Desk, DeskError
 from calldesk.core.fixes import RecurringProblem
-from calldesk.core.softphone import display_safe
 from calldesk.core.store import StoreError
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.screens.desk import DeskScreen
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from calldesk.core.phrases import PhraseLibrary
     from calldesk.core.practice import PracticeSummary
     from calldesk.core.search import PhraseIndex
-    from calldesk.core.softphone import PhoneEvent
+    from calldesk.core.softphone import BaresipFollower, EventServer, PhoneEvent
     from calldesk.core.store import Store
 
 
@@ -151,6 +151,10 @@ class CalldeskApp(App[None]):
         self.breaks_today = ""
         self.due_text = ""
         self.cooldown: CooldownState | None = None
+        self.phone_server: EventServer | None = None
+        self.baresip: BaresipFollower | None = None
+        self.phone_link = ""
+        self._handled_events: set[PhoneEvent] = set()
 
     def notify(
         self,
@@ -170,6 +174,7 @@ class CalldeskApp(App[None]):
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         await self.push_screen(DeskScreen())
+        self.call_after_refresh(_after_first_paint)
         self._open_store()
         self.desk.restore()
         phrase_pane = self.screen.query_one(PhrasePane)
@@ -181,7 +186,7 @@ class CalldeskApp(App[None]):
                 title="Call restored",
             )
         self.load_phrases()
-        self._start_phone()
+        self.call_after_refresh(self._start_phone)  # the socket can wait for the first frame
         if self.store is not None:
             self.cooldown = self.store.active_cooldown()
             self._show_breaks()
@@ -242,10 +247,6 @@ class CalldeskApp(App[None]):
             take_all_pending,
         )
 
-        self.phone_server: EventServer | None = None
-        self.baresip: BaresipFollower | None = None
-        self.phone_link = ""
-        self._handled_events: set[PhoneEvent] = set()
         if self.read_only_reason:
             return
         try:
@@ -391,7 +392,7 @@ class CalldeskApp(App[None]):
         text = Text(f" {self.due_text} ", style="dim") if self.due_text else Text()
         if self.breaks_today:
             text.append(f" {self.breaks_today} ", style="dim")
-        if getattr(self, "phone_link", ""):
+        if self.phone_link:
             text.append(
                 f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim"
             )
@@ -768,7 +769,8 @@ class CalldeskApp(App[None]):
 
     async def action_quit(self) -> None:
         self.desk.writer.flush(timeout=2.0)
-        if not (self.desk.writer.failing and self.desk.call is not None):
+        unsaved = self.desk.writer.failing or (self.store is None and not self.read_only_reason)
+        if self.desk.call is None or not unsaved:
             self.exit()
             return
         from calldesk.tui.dialogs.confirm import ConfirmDialog
@@ -860,9 +862,9 @@ class CalldeskApp(App[None]):
         self.get_screen_stack_desk().query_one(NotesPane).insert_text(text)
 
     def on_unmount(self) -> None:
-        if getattr(self, "phone_server", None) is not None:
+        if self.phone_server is not None:
             self.phone_server.stop()
-        if getattr(self, "baresip", None) is not None:
+        if self.baresip is not None:
             self.baresip.stop()
         self.desk.close()
         if self.store is not None:
@@ -918,8 +920,16 @@ class CalldeskApp(App[None]):
         )
 
 
+def _after_first_paint() -> None:
+    """Start-up made its objects: collect again, but never re-scan those (see `run_app`)."""
+    gc.freeze()
+    gc.enable()
+
+
 def phone_caller(event: PhoneEvent) -> str:
     """`name · number` from the network, made safe to show on one line."""
+    from calldesk.core.softphone import display_safe
+
     parts = [part for part in (event.name, event.number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
 

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-# C0/C1 control characters other than newline and tab would move the cursor or change colours
-# if they reached the terminal; show them as visible escapes instead.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from calldesk.core.textsafe import visible
 
-
-def visible(text: str) -> str:
-    """`text` with control characters replaced by visible `\\x1b`-style escapes."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+__all__ = ["clip", "literal", "visible"]
 
 
 def literal(text: str, style: str = "") -> Text:
