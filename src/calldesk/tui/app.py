@@ -11,7 +11,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
@@ -418,14 +418,10 @@ class CalldeskApp(App[None]):
 
     # Screens that hold the agent's attention: only a new call, help and quit get past them.
     def _holding_screen(self) -> bool:
-        from textual.screen import ModalScreen
-
-        from calldesk.tui.screens.checklist import ChecklistScreen
-        from calldesk.tui.screens.cooldown import CooldownScreen
-        from calldesk.tui.screens.practice import PracticeScreen
-
-        holding = CooldownScreen | ChecklistScreen | PracticeScreen | ModalScreen
-        return isinstance(self.screen, holding)
+        """Screens that hold the agent's attention: only a new call, help and quit get past."""
+        return isinstance(self.screen, ModalScreen) or getattr(
+            self.screen, "HOLDS_ATTENTION", False
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         on_call = self.desk.call is not None

@@ -92,6 +92,8 @@ class ChecklistItemView(Vertical):
 class ChecklistScreen(Screen[bool]):
     """Dismisses True when done (every required item answered or skipped), False to finish later."""
 
+    HOLDS_ATTENTION = True  # global keys other than F2, F1 and quit stay away
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",

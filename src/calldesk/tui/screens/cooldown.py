@@ -26,6 +26,8 @@ def clock_face(state: CooldownState, now: datetime) -> str:
 class CooldownScreen(Screen[None]):
     """Covers the desk until the break is taken, snoozed or skipped; stray keys do nothing."""
 
+    HOLDS_ATTENTION = True  # global keys other than F2, F1 and quit stay away
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "s", "start", "Start break", id="cooldown-start", tooltip="Start the countdown now"

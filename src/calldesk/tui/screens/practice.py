@@ -51,6 +51,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
     Dismisses with the session's summary on Escape (None only if something else closes it).
     """
 
+    HOLDS_ATTENTION = True  # global keys other than F2, F1 and quit stay away
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
