@@ -1107,7 +1107,8 @@ class Store:
             return []
         with self._read() as db:
             rows = db.execute(
-                f"{_SUMMARY_SELECT} WHERE c.number_norm = ?"
+                # The repeated `!= ''` lets SQLite use the partial index on number_norm.
+                f"{_SUMMARY_SELECT} WHERE c.number_norm = ? AND c.number_norm != ''"
                 " ORDER BY c.started_at DESC, c.id DESC LIMIT ?",
                 (normalised, limit),
             ).fetchall()
