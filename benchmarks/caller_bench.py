@@ -51,9 +51,8 @@ def main() -> None:
         store = Store.open(Path(folder) / "calldesk.db", clock)
         started = time.perf_counter()
         pool = build(store, clock, args.calls, args.numbers, rng)
-        print(
-            f"stored {args.calls:,} calls from {args.numbers:,} numbers in {time.perf_counter() - started:.1f} s"
-        )
+        took = time.perf_counter() - started
+        print(f"stored {args.calls:,} calls from {args.numbers:,} numbers in {took:.1f} s")
         timings = []
         for _ in range(args.lookups):
             number = rng.choice(pool).replace(" ", "-")  # written differently from the stored one

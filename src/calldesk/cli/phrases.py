@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.phrases import Phrase, PhraseLibrary
+    from calldesk.core.stats import UsageStats
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +63,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     schema.add_argument("--checklist", action="store_true", help="the schema of checklist.yaml")
     schema.set_defaults(handler=run_schema)
+
+    register_trainer_commands(commands)
 
 
 def _positive(text: str) -> int:
@@ -184,16 +188,10 @@ def _table(phrases: list[Phrase]) -> None:
 
 
 def _printable(text: str) -> str:
-    """One line, with control characters (escape sequences, newlines) shown, never obeyed."""
-    out: list[str] = []
-    for char in text:
-        if char in "\n\t":
-            out.append(" ")
-        elif unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
-            out.append(repr(char)[1:-1])
-        else:
-            out.append(char)
-    return "".join(out)
+    """One line, with control characters (escape sequences, bidi overrides) shown, never obeyed."""
+    from calldesk.core.textsafe import visible
+
+    return visible(text).replace("\n", " ").replace("\t", " ")
 
 
 def _width(text: str) -> int:
@@ -206,3 +204,229 @@ def _pad(text: str, width: int) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+# -- trainers' commands: stats and import-espanso (issue #6) --------------------------------------
+
+
+def register_trainer_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """`phrases stats` and `phrases import-espanso`, added to the `phrases` group."""
+    stats = commands.add_parser(
+        "stats",
+        help="how often each phrase was used, which never were, and unfilled placeholders",
+        description="Usage statistics from the call database, for pruning and improving the "
+        "library. Works while calldesk runs (the database is opened read-only).",
+    )
+    stats.add_argument(
+        "--since", metavar="DATE", help="only uses on or after DATE (YYYY-MM-DD, local time)"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    stats.set_defaults(handler=run_stats)
+
+    importer = commands.add_parser(
+        "import-espanso",
+        help="convert Espanso match files into calldesk phrase files",
+        description="Convert Espanso match files (or folders of them) into phrase files in DIR, "
+        "one per Espanso file. Matches that cannot be converted are listed with the reason. "
+        "Exit status 0 when everything converted, 1 when something was skipped.",
+    )
+    importer.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="Espanso match files or folders"
+    )
+    importer.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="DIR", help="where to write"
+    )
+    importer.add_argument(
+        "--category", help="category of every imported phrase (default: 'Espanso: <file name>')"
+    )
+    importer.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
+    importer.set_defaults(handler=run_import_espanso)
+
+
+def run_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from calldesk.cli.main import UserError
+    from calldesk.core.clock import SystemClock
+    from calldesk.core.stats import load_usage_stats, stats_to_json
+    from calldesk.core.store import StoreError
+
+    since_day = _stats_day(args.since) if args.since is not None else None
+    since = datetime.combine(since_day, datetime.min.time()).astimezone() if since_day else None
+    library = _library(settings)
+    try:
+        stats = load_usage_stats(library, settings.database_path, SystemClock(), since)
+    except StoreError as error:
+        raise UserError(str(error), code=1) from None
+    if not stats.has_database:
+        print(
+            f"calldesk: note: no call database yet at {stats.database}; every phrase counts as "
+            "never used",
+            file=sys.stderr,
+        )
+    if args.json:
+        label = since_day.isoformat() if since_day else None
+        print(json.dumps(stats_to_json(stats, label), ensure_ascii=False, indent=2))
+        return 0
+    period = f" since {since_day.isoformat()}" if since_day else ""
+    _print_uses(stats, period)
+    print()
+    _print_never_used(stats, period)
+    print()
+    _print_unfilled(stats, period)
+    return 0
+
+
+def _stats_day(text: str) -> date:
+    from calldesk.cli.main import UserError
+
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise UserError(f"--since expects a date as YYYY-MM-DD (e.g. 2026-11-01), not {text!r}")
+
+
+def _columns(rows: list[tuple[str, ...]], right: int = 0) -> list[str]:
+    """Rows padded into aligned columns; the first `right` columns are numbers, right-aligned."""
+    widths = [max(_width(row[index]) for row in rows) for index in range(len(rows[0]))]
+    lines: list[str] = []
+    for row in rows:
+        cells = [
+            " " * (widths[index] - _width(cell)) + cell
+            if index < right
+            else _pad(cell, widths[index])
+            for index, cell in enumerate(row)
+        ]
+        lines.append(("  " + "  ".join(cells)).rstrip())
+    return lines
+
+
+def _print_uses(stats: UsageStats, period: str) -> None:
+    used = stats.used
+    print(
+        f"Uses per phrase{period}: {_count(stats.total_uses, 'use')} of "
+        f"{_count(len(used), 'phrase')}"
+    )
+    if not used:
+        print("  (none)")
+        return
+    rows = [("uses", "id", "title")] + [
+        (
+            str(entry.uses),
+            _printable(entry.phrase_id),
+            _printable(entry.phrase.title) if entry.phrase else "(no longer in the library)",
+        )
+        for entry in used
+    ]
+    for line in _columns(rows, right=1):
+        print(line)
+
+
+def _print_never_used(stats: UsageStats, period: str) -> None:
+    never = stats.never_used
+    print(f"Never used{period}: {len(never)} of {_count(stats.library_size, 'phrase')}")
+    if not never:
+        print("  (none)")
+        return
+    rows = [("id", "category", "title")] + [
+        (_printable(p.id), _printable(p.category), _printable(p.title)) for p in never
+    ]
+    for line in _columns(rows):
+        print(line)
+
+
+def _print_unfilled(stats: UsageStats, period: str) -> None:
+    gaps = stats.unfilled
+    print(f"Placeholders left unfilled{period}: {_count(len(gaps), 'placeholder')}")
+    if not gaps:
+        print("  (none)")
+        return
+    rows = [("unfilled", "of uses", "id", "placeholder", "")] + [
+        (
+            str(gap.unfilled),
+            str(gap.uses),
+            _printable(gap.phrase_id),
+            _printable(f"{{{gap.placeholder}}}"),
+            "never filled" if gap.never_filled else "",
+        )
+        for gap in gaps
+    ]
+    for line in _columns(rows, right=2):
+        print(line)
+
+
+def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
+    from calldesk.cli.main import UserError
+    from calldesk.core.espanso import convert_espanso, output_names
+    from calldesk.core.phrases import load_configured_library
+    from calldesk.paths import write_private_file
+
+    sources = _espanso_sources(args.files)
+    directory: Path = args.output
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} is not a folder; -o wants the folder to write into")
+    targets = {directory / name for name in output_names(sources).values()}
+    if not args.force:
+        existing = sorted(path for path in targets if path.exists())
+        if existing:
+            more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+            raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
+    # Ids already in use keep theirs: an import never silently replaces a library phrase.
+    # Files this import overwrites do not count; they are being replaced.
+    library = load_configured_library(settings)
+    taken = {p.id for p in library.phrases if p.source.absolute() not in _absolute(targets)}
+    if directory.is_dir():
+        from calldesk.core.phrases import load_library
+
+        local = load_library([directory], optional=())
+        taken |= {p.id for p in local.phrases if p.source.absolute() not in _absolute(targets)}
+    result = convert_espanso(sources, category=args.category, taken_ids=taken)
+    notices = sorted(
+        (*result.skipped, *result.notes), key=lambda n: (str(n.path), n.line, n.column)
+    )
+    for notice in notices:
+        print(_printable(notice.format()))
+    written: list[Path] = []
+    if result.files:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for imported in result.files:
+            path = directory / imported.name
+            try:
+                write_private_file(path, imported.to_yaml())
+            except OSError as error:
+                raise UserError(f"cannot write {path}: {error.strerror}", code=1) from None
+            written.append(path)
+    files = ", ".join(path.name for path in written) or "nothing written"
+    matches = f"{result.matches} match{'' if result.matches == 1 else 'es'}"
+    print(
+        f"imported {_count(result.phrase_count, 'phrase')} from {matches} into {directory} "
+        f"({files}); skipped {len(result.skipped)}",
+        file=sys.stderr,
+    )
+    return 1 if result.skipped or not written else 0
+
+
+def _espanso_sources(paths: list[Path]) -> list[Path]:
+    """The files to import: files as given, and every *.yml/*.yaml under a folder."""
+    from calldesk.cli.main import UserError
+
+    sources: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()
+            )
+            if not found:
+                raise UserError(f"{path} holds no .yml or .yaml files")
+            sources.extend(found)
+        elif path.is_file():
+            sources.append(path)
+        else:
+            raise UserError(f"{path}: no such file or folder")
+    return sources
+
+
+def _absolute(paths: set[Path]) -> set[Path]:
+    return {path.absolute() for path in paths}
