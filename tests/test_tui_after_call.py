@@ -145,3 +145,34 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
     }
     assert [fix.status.value for fix in store.list_fixes(status=None)] == ["done"]
     store.close()
+
+
+async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        call_id = screen.call.id
+        await pilot.press("space", "tab")
+        await type_text(pilot, "reset the client")
+        await pilot.press("tab")
+        await type_text(pilot, "push 5.2")
+        await pilot.press("tab")
+        await type_text(pilot, "IT-982")
+        await pilot.press("tab")
+        await type_text(pilot, "Sam")
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            if not isinstance(app.screen, ChecklistScreen):
+                break
+            await pilot.pause(0.05)
+        assert not isinstance(app.screen, ChecklistScreen)
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    answers = store.checklist_answers(call_id)
+    assert answers["took-blame"].value is True
+    assert answers["quick-fix"].value == "reset the client"
+    assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
+    store.close()

@@ -205,3 +205,19 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, PracticeScreen)
+
+
+async def test_practice_is_not_offered_in_the_status_line_during_a_call(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        extra = app.screen.query_one(StatusBar).query_one("#status-extra")
+        for _ in range(100):
+            if "to practise" in str(extra.render()):
+                break
+            await pilot.pause(0.05)
+        assert "5 to practise (F9)" in str(extra.render())
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "practise" not in str(extra.render())

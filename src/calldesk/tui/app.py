@@ -376,6 +376,7 @@ class CalldeskApp(App[None]):
         self._check_cooldown()
 
     def _show_call(self) -> None:
+        self._set_save_state(self.save_state)  # the practice count hides during a call
         desk_screen = self.get_screen_stack_desk()
         desk_screen.query_one(NotesPane).show_call(self.desk.call)
         desk_screen.query_one(StatusBar).show(self.desk.call, self.clock.now())
@@ -389,7 +390,9 @@ class CalldeskApp(App[None]):
         style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(
             state, ""
         )
-        text = Text(f" {self.due_text} ", style="dim") if self.due_text else Text()
+        on_break = self.cooldown is not None and self.cooldown.state.is_active
+        offer_practice = self.due_text and self.desk.call is None and not on_break
+        text = Text(f" {self.due_text} ", style="dim") if offer_practice else Text()
         if self.breaks_today:
             text.append(f" {self.breaks_today} ", style="dim")
         if self.phone_link:
@@ -427,6 +430,8 @@ class CalldeskApp(App[None]):
         on_call = self.desk.call is not None
         if action in ("help", "quit", "command_palette"):
             return True
+        if action not in DESK_ACTIONS:
+            return True  # Textual's own (focus_next on Tab, …)
         if self._holding_screen() and action != "start_call":
             return False
         if action == "start_call":
@@ -914,6 +919,23 @@ class CalldeskApp(App[None]):
                 f"is saved and comes back when you start calldesk again. Details: {where}"
             )
         )
+
+
+# calldesk's global actions; the cooldown, checklist, practice and dialogs keep all but F2.
+DESK_ACTIONS = frozenset(
+    {
+        "start_call",
+        "end_call",
+        "focus_phrases",
+        "focus_caller",
+        "focus_notes",
+        "history",
+        "checklist",
+        "fixes",
+        "practice",
+        "export",
+    }
+)
 
 
 def _after_first_paint() -> None:

@@ -134,7 +134,7 @@ class ChecklistScreen(Screen[bool]):
         self._save = save
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="checklist"):
+        with VerticalScroll(id="checklist", can_focus=False):  # Tab goes field to field
             title = Text("After the call with ", style="bold")
             title.append(visible(clip(self.call.display_caller(), 40)), style="bold")
             yield Label(title, markup=False, id="checklist-title")
