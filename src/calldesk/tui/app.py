@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -35,6 +38,21 @@ if TYPE_CHECKING:
     from calldesk.core.search import PhraseIndex
     from calldesk.core.softphone import BaresipFollower, EventServer, PhoneEvent
     from calldesk.core.store import Store
+    from calldesk.core.watch import PhraseWatcher
+
+
+@dataclass
+class PhrasesChanged(Message):
+    """A phrase file or checklist was saved, added or removed (from the watcher thread)."""
+
+    paths: set[Path]
+
+
+@dataclass
+class WatchTrouble(Message):
+    """The phrase folders cannot be watched as asked (the watcher fell back, or gave up)."""
+
+    text: str
 
 
 class CalldeskApp(App[None]):
@@ -152,6 +170,7 @@ class CalldeskApp(App[None]):
         self.due_text = ""
         self.cooldown: CooldownState | None = None
         self.phone_server: EventServer | None = None
+        self.watcher: PhraseWatcher | None = None
         self.baresip: BaresipFollower | None = None
         self.phone_link = ""
         self._handled_events: set[PhoneEvent] = set()
@@ -187,6 +206,7 @@ class CalldeskApp(App[None]):
             )
         self.load_phrases()
         self.call_after_refresh(self._start_phone)  # the socket can wait for the first frame
+        self.call_after_refresh(self._watch_phrases)
         if self.store is not None:
             self.cooldown = self.store.active_cooldown()
             self._show_breaks()
@@ -361,8 +381,32 @@ class CalldeskApp(App[None]):
         index = PhraseIndex(library.phrases, usage=usage)
         self.call_from_thread(self._phrases_loaded, library, index)
 
+    def _watch_phrases(self) -> None:
+        """Reload the library when a trainer saves a phrase file (see `calldesk.core.watch`)."""
+        from calldesk.core.watch import PhraseWatcher
+
+        self.watcher = PhraseWatcher(
+            self.settings.phrase_folders(),
+            lambda paths: self.post_message(PhrasesChanged(paths)),
+            on_error=lambda text: self.post_message(WatchTrouble(text)),
+        )
+        self.watcher.start()
+
+    def on_phrases_changed(self, message: PhrasesChanged) -> None:
+        self.load_phrases()
+
+    def on_watch_trouble(self, message: WatchTrouble) -> None:
+        self.notify(message.text, title="Phrase folders", severity="warning", timeout=15)
+
     def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
+        from calldesk.core.watch import summarize_reload
+
+        before = self.library
         self.library, self.index = library, index
+        if before is not None:
+            summary = summarize_reload(before, library).message()
+            if summary:
+                self.notify(summary, title="Phrase library", timeout=6)
         self.refresh_due()
         self.get_screen_stack_desk().query_one(PhrasePane).set_index(index, library.problems)
 
@@ -863,6 +907,8 @@ class CalldeskApp(App[None]):
         self.get_screen_stack_desk().query_one(NotesPane).insert_text(text)
 
     def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.phone_server is not None:
             self.phone_server.stop()
         if self.baresip is not None:
