@@ -32,8 +32,8 @@ class NoteEntry:
 
 
 @dataclass(slots=True)
-class Call:
-    """A call record: who rang, when, what was noted, and how it went."""
+class CallFacts:
+    """What every view of a call knows: who rang, when, and how it went."""
 
     id: int
     started_at: datetime
@@ -42,11 +42,7 @@ class Call:
     caller_number: str = ""
     ticket: str = ""
     outcome: Outcome | None = None
-    outcome_reason: str = ""
-    draft: str = ""
-    """The note being typed and not yet entered; saved too, so a crash cannot lose it."""
     tags: list[str] = field(default_factory=list)
-    notes: list[NoteEntry] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +53,16 @@ class Call:
 
     def display_caller(self) -> str:
         return self.caller_name or self.caller_number or "unknown caller"
+
+
+@dataclass(slots=True)
+class Call(CallFacts):
+    """A call record: who rang, when, what was noted, and how it went."""
+
+    outcome_reason: str = ""
+    draft: str = ""
+    """The note being typed and not yet entered; saved too, so a crash cannot lose it."""
+    notes: list[NoteEntry] = field(default_factory=list)
 
 
 def format_duration(span: timedelta) -> str:
@@ -70,30 +76,12 @@ def format_duration(span: timedelta) -> str:
 
 
 @dataclass(slots=True)
-class CallSummary:
+class CallSummary(CallFacts):
     """What a history list shows of a call, without loading every note."""
 
-    id: int
-    started_at: datetime
-    ended_at: datetime | None = None
-    caller_name: str = ""
-    caller_number: str = ""
-    ticket: str = ""
-    outcome: Outcome | None = None
-    tags: list[str] = field(default_factory=list)
     note_count: int = 0
     first_note: str = ""
     """The start of the first note (at most 200 characters), for a one-line preview."""
-
-    @property
-    def is_open(self) -> bool:
-        return self.ended_at is None
-
-    def duration(self, now: datetime) -> timedelta:
-        return (self.ended_at or now) - self.started_at
-
-    def display_caller(self) -> str:
-        return self.caller_name or self.caller_number or "unknown caller"
 
 
 _SCHEME = re.compile(r"^(?:sips?|tel):", re.IGNORECASE)
