@@ -288,3 +288,47 @@ def test_the_follower_picks_baresip_up_again_after_a_restart(
     finally:
         follower.stop()
         callee.stop()
+
+
+async def test_calldesk_pops_the_call_from_a_real_phone_and_hangup_starts_the_after_call_flow(
+    phones: tuple[Baresip, Baresip, Baresip],
+) -> None:
+    """The issue's "done when": a call from a second baresip opens the record in the app."""
+    from calldesk.config import load_settings
+    from calldesk.core.clock import SystemClock
+    from calldesk.core.store import Store
+    from calldesk.tui.app import make_app
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+
+    caller, callee, _ = phones
+    settings = load_settings(overrides={"softphone.baresip": f"127.0.0.1:{callee.ctrl_port}"})
+    store = Store.open(settings.database_path, SystemClock())
+    earlier = store.start_call("Pat Smith", "1002")
+    store.add_note(earlier.id, "printer jams on tray two")
+    store.end_call(earlier.id)
+    store.close()
+
+    app = make_app(settings)
+
+    async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(int(WAIT / 0.05)):
+            if condition():
+                return
+            await pilot.pause(0.05)
+        pytest.fail("calldesk did not get there in time")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.phone_link == "☎ baresip")
+        control = Control(caller.ctrl_port)
+        try:
+            assert control.command("dial", callee.uri)["ok"] is True
+            await until(pilot, lambda: app.desk.call is not None)
+            assert (app.desk.call.caller_name, app.desk.call.caller_number) == ("Pat Smith", "1002")
+            card = app.screen.query_one("#caller-card")
+            await until(pilot, lambda: card.display)
+            assert "printer jams on tray two" in str(card.render())
+            assert control.command("hangup")["ok"] is True
+            await until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
+            assert app.desk.call is None
+        finally:
+            control.close()

@@ -1,0 +1,63 @@
+"""Pilot tests of history: past calls newest first, search by caller and note words, read-only."""
+
+from __future__ import annotations
+
+from tests.tui_helpers import build_app, type_text, wait_for_screen
+from textual.widgets import OptionList
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.core.store import Store
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.history import HistoryScreen
+
+
+def seed(settings: Settings, clock: FakeClock) -> None:
+    store = Store.open(settings.database_path, clock)
+    for name, note in (
+        ("Ann Lee", "refund for the duplicate charge"),
+        ("Bo Chen", "vpn drops hourly"),
+    ):
+        call = store.start_call(name, "0161 496 0000")
+        store.add_note(call.id, note)
+        clock.advance(minutes=5)
+        store.end_call(call.id)
+        clock.advance(minutes=30)
+    store.close()
+
+
+async def test_history_lists_calls_and_finds_them_by_note_words(
+    settings: Settings, clock: FakeClock
+) -> None:
+    seed(settings, clock)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        screen = await wait_for_screen(pilot, HistoryScreen)
+        listing = screen.query_one("#history-list", OptionList)
+        for _ in range(100):
+            if listing.option_count == 2:
+                break
+            await pilot.pause(0.05)
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(2)]
+        assert "Bo Chen" in prompts[0] and "Ann Lee" in prompts[1]  # newest first
+        await type_text(pilot, "refu")
+        for _ in range(100):
+            if listing.option_count == 1:
+                break
+            await pilot.pause(0.05)
+        assert "Ann Lee" in str(listing.get_option_at_index(0).prompt)
+        for _ in range(100):
+            if screen.selected_call is not None:
+                break
+            await pilot.pause(0.05)
+        detail = str(screen.query_one("#history-detail-text").render())
+        assert "refund for the duplicate charge" in detail
+        await pilot.press("f6")  # that call's checklist, to finish it later
+        await wait_for_screen(pilot, ChecklistScreen)
+        assert app.screen.call.caller_name == "Ann Lee"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, HistoryScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HistoryScreen)
