@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.notifications import SeverityLevel
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
-from calldesk.core.calls import Call, Outcome, format_duration
+from calldesk.core.calls import Call
 from calldesk.core.clock import Clock, SystemClock
-from calldesk.core.cooldown import CooldownState, Phase
+from calldesk.core.cooldown import CooldownState
 from calldesk.core.desk import Desk, DeskError
-from calldesk.core.fixes import RecurringProblem
 from calldesk.core.store import StoreError
+from calldesk.tui.after_call import AfterCallMixin
 from calldesk.tui.commands import CallCommands, PhraseCommands
+from calldesk.tui.library import PhraseLibraryMixin
+from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
@@ -32,7 +30,6 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from calldesk.core.checklist import Checklist
     from calldesk.core.phrases import PhraseLibrary
     from calldesk.core.practice import PracticeSummary
     from calldesk.core.search import PhraseIndex
@@ -41,21 +38,7 @@ if TYPE_CHECKING:
     from calldesk.core.watch import PhraseWatcher
 
 
-@dataclass
-class PhrasesChanged(Message):
-    """A phrase file or checklist was saved, added or removed (from the watcher thread)."""
-
-    paths: set[Path]
-
-
-@dataclass
-class WatchTrouble(Message):
-    """The phrase folders cannot be watched as asked (the watcher fell back, or gave up)."""
-
-    text: str
-
-
-class CalldeskApp(App[None]):
+class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     """calldesk. Global keys are function keys or priority bindings so they work while typing."""
 
     TITLE = "calldesk"
@@ -254,162 +237,6 @@ class CalldeskApp(App[None]):
             )
         self._set_save_state("saved")
 
-    # -- the softphone --------------------------------------------------------------------------
-
-    def _start_phone(self) -> None:
-        """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
-        from calldesk.core.softphone import (
-            BaresipFollower,
-            EventServer,
-            SocketError,
-            parse_hostport,
-            pending_file_path,
-            take_all_pending,
-        )
-
-        if self.read_only_reason:
-            return
-        try:
-            missed = take_all_pending(self.store, pending_file_path(self.settings.data_dir))
-        except (OSError, StoreError) as error:
-            missed = []
-            self.notify(
-                f"Could not read the calls missed while calldesk was closed: {error}",
-                severity="warning",
-            )
-        self._handled_events.update(missed)
-        rings = [event for event in missed if event.kind == "ring"]
-        if rings:
-            lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
-            self.notify(
-                "\n".join(lines),
-                title=f"Missed while calldesk was closed ({len(rings)})",
-                timeout=30,
-            )
-
-        def on_event(event: PhoneEvent) -> None:
-            self.call_from_thread(self.phone_event, event)
-
-        self.phone_server = EventServer(None, on_event)
-        try:
-            self.phone_server.start()
-        except SocketError as error:
-            self.phone_server = None
-            self.notify(
-                f"Phone hooks cannot reach this window: {error}",
-                title="Softphone",
-                severity="warning",
-            )
-        if self.settings.softphone.baresip:
-            try:
-                host, port = parse_hostport(self.settings.softphone.baresip)
-            except ValueError as error:
-                self.notify(f"softphone.baresip: {error}", title="Softphone", severity="error")
-                return
-
-            def on_link(up: bool) -> None:
-                self.call_from_thread(self._phone_linked, up)
-
-            self.baresip = BaresipFollower(host, port, on_event, on_link)
-            self.phone_link = "☎ baresip …"
-            self.baresip.start()
-
-    def _phone_linked(self, up: bool) -> None:
-        self.phone_link = "☎ baresip" if up else "☎ baresip down"
-        self._set_save_state(self.save_state)
-
-    async def phone_event(self, event: PhoneEvent) -> None:
-        """What the phone says happens to the call record; the agent's own calls are left alone."""
-        from calldesk.core.desk import PhoneAction
-
-        if event in self._handled_events:
-            return
-        self._handled_events.add(event)
-        if self.read_only_reason:
-            return
-        outcome = self.desk.on_phone_event(event, self.settings.softphone.start_on)
-        caller = phone_caller(event)
-        if outcome.action is PhoneAction.STARTED:
-            await self._to_desk()
-            self._show_call()
-            self.refresh_bindings()
-            self.notify(caller, title="Ringing", timeout=5)
-            self.lookup_caller(self.desk.call.caller_number if self.desk.call else "")
-        elif outcome.action is PhoneAction.RINGING:
-            self.notify(
-                f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
-            )
-        elif outcome.action is PhoneAction.BUSY:
-            self.notify(
-                f"{caller} is ringing while this call is open.",
-                title="Another call",
-                severity="warning",
-                timeout=10,
-            )
-        elif outcome.action is PhoneAction.HUNG_UP:
-            self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
-        elif outcome.action is PhoneAction.ENDED and outcome.call is not None:
-            await self._to_desk()
-            self._show_call()
-            self.refresh_bindings()
-            self.after_call(outcome.call)
-
-    @work(thread=True, exclusive=True, group="caller-card", exit_on_error=False)
-    def lookup_caller(self, number: str) -> None:
-        """Who is calling: earlier calls, open fixes and recurring problems for this number."""
-        from calldesk.core.caller import lookup_caller
-
-        card = None
-        if self.store is not None and number.strip():
-            self.desk.writer.flush(
-                timeout=1.0
-            )  # the open call must have its stored id to be left out
-            call_id = self.desk.call.id if self.desk.call is not None else None
-            card = lookup_caller(self.store, number, self.clock.now(), exclude_call_id=call_id)
-        self.call_from_thread(
-            self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card
-        )
-
-    @work(thread=True, exclusive=True, group="phrases", exit_on_error=False)
-    def load_phrases(self) -> None:
-        """Load (or reload) the phrase library off the UI thread."""
-        from calldesk.core.phrases import load_configured_library
-        from calldesk.core.search import PhraseIndex
-
-        library = load_configured_library(self.settings, previous=self.library)
-        usage = self.store.phrase_use_counts() if self.store is not None else {}
-        index = PhraseIndex(library.phrases, usage=usage)
-        self.call_from_thread(self._phrases_loaded, library, index)
-
-    def _watch_phrases(self) -> None:
-        """Reload the library when a trainer saves a phrase file (see `calldesk.core.watch`)."""
-        from calldesk.core.watch import PhraseWatcher
-
-        self.watcher = PhraseWatcher(
-            self.settings.phrase_folders(),
-            lambda paths: self.post_message(PhrasesChanged(paths)),
-            on_error=lambda text: self.post_message(WatchTrouble(text)),
-        )
-        self.watcher.start()
-
-    def on_phrases_changed(self, message: PhrasesChanged) -> None:
-        self.load_phrases()
-
-    def on_watch_trouble(self, message: WatchTrouble) -> None:
-        self.notify(message.text, title="Phrase folders", severity="warning", timeout=15)
-
-    def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
-        from calldesk.core.watch import summarize_reload
-
-        before = self.library
-        self.library, self.index = library, index
-        if before is not None:
-            summary = summarize_reload(before, library).message()
-            if summary:
-                self.notify(summary, title="Phrase library", timeout=6)
-        self.refresh_due()
-        self.get_screen_stack_desk().query_one(PhrasePane).set_index(index, library.problems)
-
     def get_screen_stack_desk(self) -> DeskScreen:
         return next(screen for screen in self.screen_stack if isinstance(screen, DeskScreen))
 
@@ -527,166 +354,6 @@ class CalldeskApp(App[None]):
         self.refresh_bindings()
         self.after_call(call)
 
-    @work(exclusive=True, group="after-call", exit_on_error=False)
-    async def after_call(self, call: Call) -> None:
-        """Outcome, then the break if it was a bad call, then the checklist."""
-        from calldesk.core.cooldown import offer
-        from calldesk.tui.dialogs.outcome import OutcomeDialog
-
-        self.notify(
-            f"Call with {call.display_caller()} ended after "
-            f"{format_duration(call.duration(self.clock.now()))}.",
-            timeout=4,
-        )
-        answer = await self.push_screen_wait(OutcomeDialog(call))
-        if answer is not None:
-            self.desk.set_outcome(call, answer.outcome, answer.reason)
-            if answer.outcome.wants_cooldown:
-                recent = self._recent_outcomes(call)
-                state = offer(call.id, self.settings.cooldown, recent, self.clock.now())
-                self.desk.save_cooldown(state)
-                self.cooldown = state
-                await self.push_screen_wait(self._cooldown_screen(state))
-        if self.desk.call is None:  # a new call may have started during the break
-            await self.run_checklist(call)
-
-    def _recent_outcomes(self, call: Call) -> list[Outcome]:
-        recent = [call.outcome] if call.outcome is not None else []
-        if self.store is not None:
-            self.desk.writer.flush(timeout=1.0)
-            recent = self.store.recent_outcomes(self.settings.cooldown.bad_streak + 1)
-            if call.outcome is not None and (not recent or recent[0] is not call.outcome):
-                recent = [call.outcome, *recent]
-        return recent
-
-    def _cooldown_screen(self, state: CooldownState) -> Screen[None]:
-        from calldesk.tui.screens.cooldown import CooldownScreen
-
-        def save(new_state: CooldownState) -> None:
-            self.cooldown = new_state
-            self.desk.save_cooldown(new_state)
-            self._show_breaks()
-
-        return CooldownScreen(state, now=self.clock.now, save=save)
-
-    async def run_checklist(self, call: Call) -> bool:
-        """Show the checklist for `call`; True when it was completed."""
-        from calldesk.tui.screens.checklist import ChecklistScreen
-
-        checklist = self._checklist()
-        answers: dict[str, tuple[object, bool]] = {}
-        if self.store is not None and call.id > 0:
-            self.desk.writer.flush(timeout=1.0)
-            stored = self.store.checklist_answers(call.id)
-            answers = {
-                item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()
-            }
-
-        def save(item_id: str, value: object, skipped: bool) -> None:
-            self.desk.save_checklist_answer(call, item_id, value, skipped)
-
-        done = await self.push_screen_wait(ChecklistScreen(call, checklist, answers, save))
-        if done:
-            self.notify("Checklist saved.", timeout=3)
-            self.show_recurring()
-        else:
-            self.notify("Checklist kept for later: history (F5), then F6.", timeout=5)
-        return bool(done)
-
-    def recurring(self) -> list[RecurringProblem]:
-        from calldesk.core.fixes import recurring_problems
-
-        if self.store is None:
-            return []
-        self.desk.writer.flush(timeout=1.0)
-        now = self.clock.now()
-        return recurring_problems(
-            self.store.recent_calls_for_recurrence(now - timedelta(days=7)), now
-        )
-
-    def show_recurring(self) -> None:
-        for problem in self.recurring()[:2]:
-            self.notify(
-                problem.label,
-                title="This keeps happening: fix it for good",
-                severity="warning",
-                timeout=15,
-            )
-
-    def _show_breaks(self) -> None:
-        from calldesk.core.cooldown import day_summary
-
-        if self.store is None:
-            return
-        now = self.clock.now().astimezone()
-        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        summary = day_summary(
-            self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo
-        )  # type: ignore[arg-type]
-        self.breaks_today = (
-            f"breaks {summary.taken} taken · {summary.skipped} skipped"
-            if summary.taken + summary.skipped
-            else ""
-        )
-        self._set_save_state(self.save_state)
-
-    def _check_cooldown(self) -> None:
-        """Bring a snoozed break back when its snooze is over."""
-        from calldesk.tui.screens.cooldown import CooldownScreen
-
-        state = self.cooldown
-        if state is None or isinstance(self.screen, CooldownScreen) or self.desk.call is not None:
-            return
-        if state.state.is_active and (
-            state.is_due(self.clock.now()) or state.state is Phase.RUNNING
-        ):
-            self.push_screen(
-                self._cooldown_screen(state), lambda _: self._after_resumed_break(state.call_id)
-            )
-
-    def _after_resumed_break(self, call_id: int | None) -> None:
-        """A break that came back (snoozed, or after a restart) leads on to its checklist."""
-        if self.desk.call is not None or call_id is None or self.store is None:
-            return
-        from calldesk.core.checklist import unfinished_items
-
-        self.desk.writer.flush(timeout=1.0)
-        call = self.store.get_call(call_id)
-        answers = {
-            item_id: (a.value, a.skipped)
-            for item_id, a in self.store.checklist_answers(call_id).items()
-        }
-        if unfinished_items(self._checklist(), answers):
-            self._checklist_worker(call)
-
-    def _checklist(self) -> Checklist:
-        from calldesk.core.checklist import DEFAULT_CHECKLIST
-
-        return self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
-
-    def action_checklist(self) -> None:
-        """The checklist of the call highlighted in history, else of the call that just ended."""
-        from calldesk.tui.screens.history import HistoryScreen
-
-        call = (
-            self.screen.selected_call
-            if isinstance(self.screen, HistoryScreen)
-            else self.desk.last_call
-        )
-        if call is None:
-            self.notify(
-                "No ended call yet. For older calls: history (F5), then F6.", severity="warning"
-            )
-            return
-        if call.is_open:
-            self.notify("That call is still open: end it (F8) first.", severity="warning")
-            return
-        self._checklist_worker(call)
-
-    @work(exclusive=True, group="after-call", exit_on_error=False)
-    async def _checklist_worker(self, call: Call) -> None:
-        await self.run_checklist(call)
-
     def action_practice(self) -> None:
         """Practice between calls only: never during a call or a break, never read-only."""
         from calldesk.tui.screens.practice import PracticeScreen
@@ -769,17 +436,6 @@ class CalldeskApp(App[None]):
             return
         self.call_from_thread(self.notify, str(path), title="Call exported", timeout=8)
 
-    def action_fixes(self) -> None:
-        from calldesk.tui.screens.fixes import FixesScreen
-
-        if self.store is None:
-            self.notify(
-                "Permanent fixes need the database, which could not be opened.", severity="warning"
-            )
-            return
-        if not isinstance(self.screen, FixesScreen):
-            self.push_screen(FixesScreen(self.store, self.recurring()))
-
     async def action_focus_phrases(self) -> None:
         (await self._to_desk()).query_one(PhrasePane).focus_search()
 
@@ -794,12 +450,6 @@ class CalldeskApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def action_phrase_problems(self) -> None:
-        from calldesk.tui.screens.problems import ProblemsScreen
-
-        if self.library is not None:
-            self.push_screen(ProblemsScreen(self.library.problems))
 
     def action_history(self) -> None:
         from calldesk.tui.screens.history import HistoryScreen
@@ -988,14 +638,6 @@ def _after_first_paint() -> None:
     """Start-up made its objects: collect again, but never re-scan those (see `run_app`)."""
     gc.freeze()
     gc.enable()
-
-
-def phone_caller(event: PhoneEvent) -> str:
-    """`name · number` from the network, made safe to show on one line."""
-    from calldesk.core.softphone import display_safe
-
-    parts = [part for part in (event.name, event.number) if part]
-    return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:

@@ -1,0 +1,141 @@
+"""The softphone in the app: hooks and baresip start, pop and end call records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from calldesk.core.store import StoreError
+from calldesk.tui.widgets.notes_pane import NotesPane
+
+if TYPE_CHECKING:
+    from calldesk.core.softphone import PhoneEvent
+
+
+def phone_caller(event: PhoneEvent) -> str:
+    """`name · number` from the network, made safe to show on one line."""
+    from calldesk.core.softphone import display_safe
+
+    parts = [part for part in (event.name, event.number) if part]
+    return display_safe(" · ".join(parts) or "unknown caller", 60)
+
+
+class PhoneMixin:
+    """Listens for phone events and turns them into call records; part of `CalldeskApp`."""
+
+    # -- the softphone --------------------------------------------------------------------------
+
+    def _start_phone(self) -> None:
+        """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
+        from calldesk.core.softphone import (
+            BaresipFollower,
+            EventServer,
+            SocketError,
+            parse_hostport,
+            pending_file_path,
+            take_all_pending,
+        )
+
+        if self.read_only_reason:
+            return
+        try:
+            missed = take_all_pending(self.store, pending_file_path(self.settings.data_dir))
+        except (OSError, StoreError) as error:
+            missed = []
+            self.notify(
+                f"Could not read the calls missed while calldesk was closed: {error}",
+                severity="warning",
+            )
+        self._handled_events.update(missed)
+        rings = [event for event in missed if event.kind == "ring"]
+        if rings:
+            lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
+            self.notify(
+                "\n".join(lines),
+                title=f"Missed while calldesk was closed ({len(rings)})",
+                timeout=30,
+            )
+
+        def on_event(event: PhoneEvent) -> None:
+            self.call_from_thread(self.phone_event, event)
+
+        self.phone_server = EventServer(None, on_event)
+        try:
+            self.phone_server.start()
+        except SocketError as error:
+            self.phone_server = None
+            self.notify(
+                f"Phone hooks cannot reach this window: {error}",
+                title="Softphone",
+                severity="warning",
+            )
+        if self.settings.softphone.baresip:
+            try:
+                host, port = parse_hostport(self.settings.softphone.baresip)
+            except ValueError as error:
+                self.notify(f"softphone.baresip: {error}", title="Softphone", severity="error")
+                return
+
+            def on_link(up: bool) -> None:
+                self.call_from_thread(self._phone_linked, up)
+
+            self.baresip = BaresipFollower(host, port, on_event, on_link)
+            self.phone_link = "☎ baresip …"
+            self.baresip.start()
+
+    def _phone_linked(self, up: bool) -> None:
+        self.phone_link = "☎ baresip" if up else "☎ baresip down"
+        self._set_save_state(self.save_state)
+
+    async def phone_event(self, event: PhoneEvent) -> None:
+        """What the phone says happens to the call record; the agent's own calls are left alone."""
+        from calldesk.core.desk import PhoneAction
+
+        if event in self._handled_events:
+            return
+        self._handled_events.add(event)
+        if self.read_only_reason:
+            return
+        outcome = self.desk.on_phone_event(event, self.settings.softphone.start_on)
+        caller = phone_caller(event)
+        if outcome.action is PhoneAction.STARTED:
+            await self._to_desk()
+            self._show_call()
+            self.refresh_bindings()
+            self.notify(caller, title="Ringing", timeout=5)
+            self.lookup_caller(self.desk.call.caller_number if self.desk.call else "")
+        elif outcome.action is PhoneAction.RINGING:
+            self.notify(
+                f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
+            )
+        elif outcome.action is PhoneAction.BUSY:
+            self.notify(
+                f"{caller} is ringing while this call is open.",
+                title="Another call",
+                severity="warning",
+                timeout=10,
+            )
+        elif outcome.action is PhoneAction.HUNG_UP:
+            self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
+        elif outcome.action is PhoneAction.ENDED and outcome.call is not None:
+            await self._to_desk()
+            self._show_call()
+            self.refresh_bindings()
+            self.after_call(outcome.call)
+
+    @work(thread=True, exclusive=True, group="caller-card", exit_on_error=False)
+    def lookup_caller(self, number: str) -> None:
+        """Who is calling: earlier calls, open fixes and recurring problems for this number."""
+        from calldesk.core.caller import lookup_caller
+
+        card = None
+        if self.store is not None and number.strip():
+            self.desk.writer.flush(
+                timeout=1.0
+            )  # the open call must have its stored id to be left out
+            call_id = self.desk.call.id if self.desk.call is not None else None
+            card = lookup_caller(self.store, number, self.clock.now(), exclude_call_id=call_id)
+        self.call_from_thread(
+            self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card
+        )
