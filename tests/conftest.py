@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +55,21 @@ def settings(private_dirs: Path) -> Settings:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def socket_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The socket path calldesk will use, moved to a short folder if the test dir is too deep.
+
+    Unix socket paths are limited to about 100 bytes, and pytest's temp dirs can be longer.
+    """
+    from calldesk.core import softphone
+
+    path = softphone.socket_path()
+    if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:
+        yield path
+        return
+    short = Path(tempfile.mkdtemp(prefix="cd-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
+    yield softphone.socket_path()
+    shutil.rmtree(short, ignore_errors=True)

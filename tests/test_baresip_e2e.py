@@ -294,6 +294,8 @@ async def test_calldesk_pops_the_call_from_a_real_phone_and_hangup_starts_the_af
     phones: tuple[Baresip, Baresip, Baresip],
 ) -> None:
     """The issue's "done when": a call from a second baresip opens the record in the app."""
+    from tests.tui_helpers import wait_until
+
     from calldesk.config import load_settings
     from calldesk.core.clock import SystemClock
     from calldesk.core.store import Store
@@ -310,25 +312,18 @@ async def test_calldesk_pops_the_call_from_a_real_phone_and_hangup_starts_the_af
 
     app = make_app(settings)
 
-    async def until(pilot, condition) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(int(WAIT / 0.05)):
-            if condition():
-                return
-            await pilot.pause(0.05)
-        pytest.fail("calldesk did not get there in time")
-
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.phone_link == "☎ baresip")
+        await wait_until(pilot, lambda: app.phone_link == "☎ baresip")
         control = Control(caller.ctrl_port)
         try:
             assert control.command("dial", callee.uri)["ok"] is True
-            await until(pilot, lambda: app.desk.call is not None)
+            await wait_until(pilot, lambda: app.desk.call is not None)
             assert (app.desk.call.caller_name, app.desk.call.caller_number) == ("Pat Smith", "1002")
             card = app.screen.query_one("#caller-card")
-            await until(pilot, lambda: card.display)
+            await wait_until(pilot, lambda: card.display)
             assert "printer jams on tray two" in str(card.render())
             assert control.command("hangup")["ok"] is True
-            await until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
+            await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
             assert app.desk.call is None
         finally:
             control.close()

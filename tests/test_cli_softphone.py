@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import socket
 import stat
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,23 +34,10 @@ def calldesk(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The socket path the CLI will use; moved to a short folder if the test dir is deep."""
-    path = softphone.socket_path()
-    if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:
-        yield path
-        return
-    short = Path(tempfile.mkdtemp(prefix="cd-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
-    yield softphone.socket_path()
-    shutil.rmtree(short, ignore_errors=True)
-
-
-@pytest.fixture
-def app(runtime: Path) -> Iterator[queue.Queue[PhoneEvent]]:
+def app(socket_path: Path) -> Iterator[queue.Queue[PhoneEvent]]:
     """A running calldesk, as far as the hooks can tell: the event socket, served."""
     events: queue.Queue[PhoneEvent] = queue.Queue()
-    with EventServer(runtime, events.put):
+    with EventServer(socket_path, events.put):
         yield events
 
 
@@ -104,7 +89,7 @@ def test_twinkle_style_hooks_with_odd_values_are_delivered(app: queue.Queue[Phon
     assert (event.number, event.name, event.call_id) == ("-1", "", "abc@127.0.0.1")
 
 
-def test_without_calldesk_the_call_is_kept_in_a_private_file(runtime: Path) -> None:
+def test_without_calldesk_the_call_is_kept_in_a_private_file(socket_path: Path) -> None:
     result = calldesk("ring", "--number", "sip:+44 20 7946 0958@pbx.example;user=phone")
     assert result.returncode == 3
     assert result.stderr == (
@@ -117,7 +102,7 @@ def test_without_calldesk_the_call_is_kept_in_a_private_file(runtime: Path) -> N
 
 
 def test_without_calldesk_the_event_goes_to_the_store_when_there_is_one(
-    runtime: Path, clock: FakeClock
+    socket_path: Path, clock: FakeClock
 ) -> None:
     database = paths.default_data_dir() / "calldesk.db"
     Store.open(database, clock).close()
@@ -130,17 +115,17 @@ def test_without_calldesk_the_event_goes_to_the_store_when_there_is_one(
     assert not pending_file().exists()
 
 
-def test_a_stale_socket_from_a_crashed_app_counts_as_not_running(runtime: Path) -> None:
-    runtime.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+def test_a_stale_socket_from_a_crashed_app_counts_as_not_running(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     crashed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    crashed.bind(str(runtime))
+    crashed.bind(str(socket_path))
     crashed.close()
     result = calldesk("answer", "--call-id", "a1")
     assert result.returncode == 3
     assert result.stderr.startswith("calldesk is not running: the answer to a call was kept")
 
 
-def test_hostile_caller_data_cannot_reach_the_terminal(runtime: Path) -> None:
+def test_hostile_caller_data_cannot_reach_the_terminal(socket_path: Path) -> None:
     result = calldesk("ring", "--number", "\x1b]0;pwned\x07\x1b[2J1001\nrm -rf ~")
     assert result.returncode == 3
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
@@ -208,7 +193,7 @@ def test_usage_errors_exit_with_2() -> None:
 
 
 def test_when_nothing_can_keep_the_event_the_hook_says_so_and_exits_1(
-    runtime: Path, tmp_path: Path
+    socket_path: Path, tmp_path: Path
 ) -> None:
     not_a_folder = tmp_path / "data-file"
     not_a_folder.write_text("")

@@ -12,7 +12,6 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -295,19 +294,6 @@ def test_all_kept_events_come_back_once_and_in_order(tmp_path: Path, clock: Fake
 # -- the event socket -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def sock_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The socket path the app would use, moved somewhere short if the test dir is too deep."""
-    path = softphone.socket_path()
-    if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:
-        yield path
-        return
-    short = Path(tempfile.mkdtemp(prefix="cd-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
-    yield softphone.socket_path()
-    shutil.rmtree(short, ignore_errors=True)
-
-
 class Inbox:
     """Collects events from a server or follower thread; `get` waits for the next one."""
 
@@ -337,25 +323,25 @@ def talk(path: Path, payload: bytes, timeout: float = WAIT) -> list[dict[str, ob
     return [json.loads(line) for line in data.splitlines()]
 
 
-def test_the_server_delivers_an_event_over_a_private_socket(sock_path: Path) -> None:
+def test_the_server_delivers_an_event_over_a_private_socket(socket_path: Path) -> None:
     inbox = Inbox()
-    with EventServer(sock_path, inbox):
-        assert stat.S_IMODE(sock_path.stat().st_mode) == 0o600
-        assert stat.S_IMODE(sock_path.parent.stat().st_mode) == 0o700
-        result = send_event(ring(), sock_path)
+    with EventServer(socket_path, inbox):
+        assert stat.S_IMODE(socket_path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700
+        result = send_event(ring(), socket_path)
         assert result.delivered, result
         assert inbox.get() == ring()
-    assert not sock_path.exists()
+    assert not socket_path.exists()
 
 
-def test_the_server_tightens_a_loose_folder(sock_path: Path) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o755)
-    sock_path.parent.chmod(0o755)
-    with EventServer(sock_path, Inbox()):
-        assert stat.S_IMODE(sock_path.parent.stat().st_mode) == 0o700
+def test_the_server_tightens_a_loose_folder(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o755)
+    socket_path.parent.chmod(0o755)
+    with EventServer(socket_path, Inbox()):
+        assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700
 
 
-def test_the_server_answers_garbage_with_errors_and_keeps_serving(sock_path: Path) -> None:
+def test_the_server_answers_garbage_with_errors_and_keeps_serving(socket_path: Path) -> None:
     inbox = Inbox()
     good = encode_request(ring())
     requests = [
@@ -370,8 +356,8 @@ def test_the_server_answers_garbage_with_errors_and_keeps_serving(sock_path: Pat
         b"\n",  # blank lines are ignored, not answered
         good,
     ]
-    with EventServer(sock_path, inbox):
-        replies = talk(sock_path, b"".join(requests))
+    with EventServer(socket_path, inbox):
+        replies = talk(socket_path, b"".join(requests))
         assert inbox.get() == ring()
     errors = [reply.get("error") for reply in replies]
     assert errors == [
@@ -388,12 +374,12 @@ def test_the_server_answers_garbage_with_errors_and_keeps_serving(sock_path: Pat
     assert replies[-1] == {"ok": True}
 
 
-def test_an_oversized_request_is_refused_and_the_connection_closed(sock_path: Path) -> None:
+def test_an_oversized_request_is_refused_and_the_connection_closed(socket_path: Path) -> None:
     inbox = Inbox()
-    with EventServer(sock_path, inbox):
+    with EventServer(socket_path, inbox):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(WAIT)
-            sock.connect(str(sock_path))
+            sock.connect(str(socket_path))
             # The server may hang up before the last bytes arrive.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 sock.sendall(b"x" * (MAX_LINE + 4096))  # no newline ever comes
@@ -401,36 +387,36 @@ def test_an_oversized_request_is_refused_and_the_connection_closed(sock_path: Pa
             while chunk := sock.recv(4096):
                 data += chunk
         assert json.loads(data.splitlines()[0]) == {"ok": False, "error": "request too long"}
-        assert send_event(ring(), sock_path).delivered
+        assert send_event(ring(), socket_path).delivered
         assert inbox.get() == ring()
 
 
-def test_a_client_that_says_nothing_is_dropped_without_blocking_others(sock_path: Path) -> None:
+def test_a_client_that_says_nothing_is_dropped_without_blocking_others(socket_path: Path) -> None:
     inbox = Inbox()
-    with EventServer(sock_path, inbox, client_timeout=0.3):
+    with EventServer(socket_path, inbox, client_timeout=0.3):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
             silent.settimeout(WAIT)
-            silent.connect(str(sock_path))
-            assert send_event(ring(), sock_path).delivered  # served while the silent one waits
+            silent.connect(str(socket_path))
+            assert send_event(ring(), socket_path).delivered  # served while the silent one waits
             started = time.monotonic()
             assert silent.recv(1) == b""  # the server hung up on it
             assert time.monotonic() - started < WAIT
         assert inbox.get() == ring()
 
 
-def test_clients_beyond_the_limit_are_turned_away_at_once(sock_path: Path) -> None:
+def test_clients_beyond_the_limit_are_turned_away_at_once(socket_path: Path) -> None:
     inbox = Inbox()
-    with EventServer(sock_path, inbox, client_timeout=WAIT * 10, max_clients=2):
+    with EventServer(socket_path, inbox, client_timeout=WAIT * 10, max_clients=2):
         silent = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(3)]
         for sock in silent:
             sock.settimeout(WAIT)
-            sock.connect(str(sock_path))
+            sock.connect(str(socket_path))
         # the first two are kept (they would wait for minutes); the third is closed at once
         assert silent[2].recv(1) == b""
         for sock in silent:
             sock.close()
         deadline = time.monotonic() + WAIT
-        while not (result := send_event(ring(), sock_path)).delivered:
+        while not (result := send_event(ring(), socket_path)).delivered:
             assert time.monotonic() < deadline, result  # slots free once the server sees EOF
         assert inbox.get() == ring()
 
@@ -473,7 +459,7 @@ def test_a_client_of_another_user_is_refused_even_if_the_folder_was_opened_up() 
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_a_slow_callback_does_not_make_the_hook_wait(sock_path: Path) -> None:
+def test_a_slow_callback_does_not_make_the_hook_wait(socket_path: Path) -> None:
     release = threading.Event()
     seen: list[PhoneEvent] = []
 
@@ -481,15 +467,15 @@ def test_a_slow_callback_does_not_make_the_hook_wait(sock_path: Path) -> None:
         release.wait(WAIT)
         seen.append(event)
 
-    with EventServer(sock_path, slow):
-        assert send_event(ring(number="1"), sock_path, timeout=0.5).delivered
-        assert send_event(ring(number="2"), sock_path, timeout=0.5).delivered
+    with EventServer(socket_path, slow):
+        assert send_event(ring(number="1"), socket_path, timeout=0.5).delivered
+        assert send_event(ring(number="2"), socket_path, timeout=0.5).delivered
         release.set()
     # stop() delivers what was accepted, in order
     assert [event.number for event in seen] == ["1", "2"]
 
 
-def test_a_failing_callback_does_not_stop_later_events(sock_path: Path) -> None:
+def test_a_failing_callback_does_not_stop_later_events(socket_path: Path) -> None:
     inbox = Inbox()
 
     def flaky(event: PhoneEvent) -> None:
@@ -497,84 +483,84 @@ def test_a_failing_callback_does_not_stop_later_events(sock_path: Path) -> None:
             raise RuntimeError("the app fell over")
         inbox(event)
 
-    with EventServer(sock_path, flaky):
-        assert send_event(ring(number="boom"), sock_path).delivered
-        assert send_event(ring(number="1001"), sock_path).delivered
+    with EventServer(socket_path, flaky):
+        assert send_event(ring(number="boom"), socket_path).delivered
+        assert send_event(ring(number="1001"), socket_path).delivered
         assert inbox.get().number == "1001"
 
 
-def test_a_stale_socket_from_a_crash_is_replaced(sock_path: Path) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o700)
+def test_a_stale_socket_from_a_crash_is_replaced(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o700)
     crashed = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    crashed.bind(str(sock_path))
+    crashed.bind(str(socket_path))
     crashed.close()  # the file stays behind, nobody listens
-    assert send_event(ring(), sock_path).status == "not_running"
+    assert send_event(ring(), socket_path).status == "not_running"
     inbox = Inbox()
-    with EventServer(sock_path, inbox):
-        assert send_event(ring(), sock_path).delivered
+    with EventServer(socket_path, inbox):
+        assert send_event(ring(), socket_path).delivered
         assert inbox.get() == ring()
 
 
-def test_a_second_server_finds_the_socket_in_use(sock_path: Path) -> None:
-    with EventServer(sock_path, Inbox()):
+def test_a_second_server_finds_the_socket_in_use(socket_path: Path) -> None:
+    with EventServer(socket_path, Inbox()):
         with pytest.raises(SocketInUse, match="Another calldesk"):
-            EventServer(sock_path, Inbox()).start()
-        assert send_event(ring(), sock_path).delivered  # the first one is undisturbed
+            EventServer(socket_path, Inbox()).start()
+        assert send_event(ring(), socket_path).delivered  # the first one is undisturbed
 
 
-def test_a_live_socket_of_another_program_is_not_taken_over(sock_path: Path) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o700)
+def test_a_live_socket_of_another_program_is_not_taken_over(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o700)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as other:
-        other.bind(str(sock_path))
+        other.bind(str(socket_path))
         other.listen(1)
         with pytest.raises(SocketInUse, match="Another program"):
-            EventServer(sock_path, Inbox()).start()
-        assert sock_path.exists()
+            EventServer(socket_path, Inbox()).start()
+        assert socket_path.exists()
 
 
-def test_the_server_can_start_again_after_stopping(sock_path: Path) -> None:
+def test_the_server_can_start_again_after_stopping(socket_path: Path) -> None:
     inbox = Inbox()
-    server = EventServer(sock_path, inbox)
+    server = EventServer(socket_path, inbox)
     server.start()
     server.stop()
-    assert not sock_path.exists()
+    assert not socket_path.exists()
     server.start()
     try:
-        assert send_event(ring(), sock_path).delivered
+        assert send_event(ring(), socket_path).delivered
         assert inbox.get() == ring()
     finally:
         server.stop()
 
 
 def test_a_folder_of_another_user_is_refused(
-    sock_path: Path, monkeypatch: pytest.MonkeyPatch
+    socket_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o700)
+    socket_path.parent.mkdir(parents=True, mode=0o700)
     real_uid = os.getuid()
     monkeypatch.setattr(softphone.os, "getuid", lambda: real_uid + 4242)
     with pytest.raises(SocketUnsafe, match="belongs to another user"):
-        EventServer(sock_path, Inbox()).start()
+        EventServer(socket_path, Inbox()).start()
 
 
 def test_a_socket_of_another_user_is_never_sent_caller_data(
-    sock_path: Path, monkeypatch: pytest.MonkeyPatch
+    socket_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox = Inbox()
-    with EventServer(sock_path, inbox):
+    with EventServer(socket_path, inbox):
         real_uid = os.getuid()
         monkeypatch.setattr(softphone.os, "getuid", lambda: real_uid + 4242)
-        result = send_event(ring(), sock_path)
+        result = send_event(ring(), socket_path)
         monkeypatch.undo()
     assert result.status == "unsafe"
     assert inbox.empty()
 
 
-def test_something_else_at_the_socket_path_is_an_error(sock_path: Path) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o700)
-    sock_path.write_text("not a socket")
+def test_something_else_at_the_socket_path_is_an_error(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o700)
+    socket_path.write_text("not a socket")
     with pytest.raises(SocketError, match="not a socket"):
-        EventServer(sock_path, Inbox()).start()
-    assert send_event(ring(), sock_path).status == "not_running"
+        EventServer(socket_path, Inbox()).start()
+    assert send_event(ring(), socket_path).status == "not_running"
 
 
 def test_a_socket_path_too_long_for_the_kernel_is_a_clear_error(tmp_path: Path) -> None:
@@ -583,23 +569,23 @@ def test_a_socket_path_too_long_for_the_kernel_is_a_clear_error(tmp_path: Path) 
         EventServer(deep, Inbox()).start()
 
 
-def test_sending_reports_why_nothing_was_delivered(sock_path: Path) -> None:
-    assert send_event(ring(), sock_path).status == "not_running"
-    sock_path.parent.mkdir(parents=True, mode=0o700)
+def test_sending_reports_why_nothing_was_delivered(socket_path: Path) -> None:
+    assert send_event(ring(), socket_path).status == "not_running"
+    socket_path.parent.mkdir(parents=True, mode=0o700)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mute:
-        mute.bind(str(sock_path))
+        mute.bind(str(socket_path))
         mute.listen(1)  # accepts connections (in the kernel) but never replies
         started = time.monotonic()
-        result = send_event(ring(), sock_path, timeout=0.2)
+        result = send_event(ring(), socket_path, timeout=0.2)
         assert result.status == "no_answer"
         assert time.monotonic() - started < 1.0
-    sock_path.unlink()
+    socket_path.unlink()
 
 
-def test_a_refusal_from_calldesk_is_reported_with_its_reason(sock_path: Path) -> None:
-    sock_path.parent.mkdir(parents=True, mode=0o700)
+def test_a_refusal_from_calldesk_is_reported_with_its_reason(socket_path: Path) -> None:
+    socket_path.parent.mkdir(parents=True, mode=0o700)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as fake:
-        fake.bind(str(sock_path))
+        fake.bind(str(socket_path))
         fake.listen(1)
 
         def refuse() -> None:
@@ -610,7 +596,7 @@ def test_a_refusal_from_calldesk_is_reported_with_its_reason(sock_path: Path) ->
 
         thread = threading.Thread(target=refuse)
         thread.start()
-        result = send_event(ring(), sock_path, timeout=WAIT)
+        result = send_event(ring(), socket_path, timeout=WAIT)
         thread.join(WAIT)
     assert (result.status, result.detail, result.delivered) == ("refused", "busy", False)
 

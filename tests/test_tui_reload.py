@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui_helpers import build_app, type_text
+from tests.tui_helpers import build_app, type_text, wait_until
 
 from calldesk.config import load_settings
 from calldesk.core.clock import FakeClock
@@ -19,14 +19,6 @@ phrases:
 """
 BROKEN = GOOD.replace("    say:", "    sya:")
 FIXED = GOOD.replace("new printers", "new office printers")
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not reload in time")
 
 
 async def test_a_saved_change_shows_in_search_and_a_broken_file_keeps_its_last_good_version(

@@ -6,7 +6,7 @@ import asyncio
 import subprocess
 import sys
 
-from tests.tui_helpers import build_app
+from tests.tui_helpers import build_app, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
@@ -19,14 +19,6 @@ def hook(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "calldesk", *args], capture_output=True, text=True, timeout=30
     )
-
-
-async def wait_until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
 
 
 async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(

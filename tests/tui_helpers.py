@@ -22,12 +22,20 @@ async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press(*[{" ": "space"}.get(char, char) for char in text])
 
 
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `condition()` holds (workers and threads get there in their time)."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app did not get there in time")
+
+
 async def wait_for_screen(pilot, kind: type, timeout: float = 10.0):  # type: ignore[no-untyped-def]
     """Wait until the app shows a screen of `kind` (workers push the after-call screens)."""
-    for _ in range(int(timeout / 0.05)):
-        if isinstance(pilot.app.screen, kind):
-            return pilot.app.screen
-        await pilot.pause(0.05)
-    raise AssertionError(
-        f"expected {kind.__name__}, the app shows {type(pilot.app.screen).__name__}"
-    )
+    try:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), timeout)
+    except AssertionError:
+        shown = type(pilot.app.screen).__name__
+        raise AssertionError(f"expected {kind.__name__}, the app shows {shown}") from None
+    return pilot.app.screen
