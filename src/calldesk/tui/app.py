@@ -237,18 +237,19 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             )
         self._set_save_state("saved")
 
-    def get_screen_stack_desk(self) -> DeskScreen:
+    def desk_screen(self) -> DeskScreen:
+        """The desk, wherever it is in the screen stack (it is always the bottom one)."""
         return next(screen for screen in self.screen_stack if isinstance(screen, DeskScreen))
 
     # -- status ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        self.get_screen_stack_desk().query_one(StatusBar).show(self.desk.call, self.clock.now())
+        self.desk_screen().query_one(StatusBar).show(self.desk.call, self.clock.now())
         self._check_cooldown()
 
     def _show_call(self) -> None:
         self._set_save_state(self.save_state)  # the practice count hides during a call
-        desk_screen = self.get_screen_stack_desk()
+        desk_screen = self.desk_screen()
         desk_screen.query_one(NotesPane).show_call(self.desk.call)
         desk_screen.query_one(StatusBar).show(self.desk.call, self.clock.now())
         if self.desk.call is not None:
@@ -271,7 +272,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
                 f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim"
             )
         text.append(f" {state} ", style=style)
-        self.get_screen_stack_desk().query_one(StatusBar).show_extra(text)
+        self.desk_screen().query_one(StatusBar).show_extra(text)
 
     def _save_failed(self, error: BaseException) -> None:
         self._save_problem = str(error)
@@ -494,7 +495,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             return
         with message.note_input.prevent(NoteInput.Changed):
             message.note_input.clear()
-        pane = self.get_screen_stack_desk().query_one(NotesPane)
+        pane = self.desk_screen().query_one(NotesPane)
         pane.append_entry(entry, len(self.desk.call.notes) if self.desk.call else 0)
 
     def on_text_area_changed(self, message: NoteInput.Changed) -> None:
@@ -521,7 +522,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             except DeskError as error:
                 self.notify(str(error), severity="warning")
                 return
-            self.get_screen_stack_desk().query_one(NotesPane).refresh_entry(entry)
+            self.desk_screen().query_one(NotesPane).refresh_entry(entry)
 
         self.push_screen(EditNoteDialog(entry.text), edited)
 
@@ -538,7 +539,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             except DeskError as error:
                 self.notify(str(error), severity="warning")
                 return
-            self.get_screen_stack_desk().query_one(NotesPane).remove_entry(entry)
+            self.desk_screen().query_one(NotesPane).remove_entry(entry)
 
         self.push_screen(ConfirmDialog("Delete this note?", entry.text[:200]), answered)
 
@@ -554,7 +555,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
                 severity="warning",
             )
             return
-        self.get_screen_stack_desk().query_one(NotesPane).insert_text(text)
+        self.desk_screen().query_one(NotesPane).insert_text(text)
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

@@ -71,7 +71,7 @@ class PhraseLibraryMixin:
             if summary:
                 self.notify(summary, title="Phrase library", timeout=6)
         self.refresh_due()
-        self.get_screen_stack_desk().query_one(PhrasePane).set_index(index, library.problems)
+        self.desk_screen().query_one(PhrasePane).set_index(index, library.problems)
 
     def action_phrase_problems(self) -> None:
         from calldesk.tui.screens.problems import ProblemsScreen

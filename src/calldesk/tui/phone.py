@@ -136,6 +136,4 @@ class PhoneMixin:
             )  # the open call must have its stored id to be left out
             call_id = self.desk.call.id if self.desk.call is not None else None
             card = lookup_caller(self.store, number, self.clock.now(), exclude_call_id=call_id)
-        self.call_from_thread(
-            self.get_screen_stack_desk().query_one(NotesPane).show_caller_card, card
-        )
+        self.call_from_thread(self.desk_screen().query_one(NotesPane).show_caller_card, card)
