@@ -176,3 +176,25 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
     assert answers["quick-fix"].value == "reset the client"
     assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
     store.close()
+
+
+async def test_the_third_bad_call_in_a_row_offers_the_longer_break(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for round_number in range(3):
+            await end_call_as(pilot, app, "b")
+            screen = await wait_for_screen(pilot, CooldownScreen)
+            if round_number < 2:
+                assert not screen.state.long_break
+                assert screen.query_one(Digits).value == "05:00"
+                await pilot.press("x")
+                await pilot.pause()
+                await pilot.press("y")
+                await wait_for_screen(pilot, ChecklistScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+                clock.advance(minutes=10)
+        assert screen.state.long_break
+        assert screen.query_one(Digits).value == "15:00"

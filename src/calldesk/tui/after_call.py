@@ -43,13 +43,14 @@ class AfterCallMixin:
             await self.run_checklist(call)
 
     def _recent_outcomes(self, call: Call) -> list[Outcome]:
-        recent = [call.outcome] if call.outcome is not None else []
-        if self.store is not None:
-            self.desk.writer.flush(timeout=1.0)
-            recent = self.store.recent_outcomes(self.settings.cooldown.bad_streak + 1)
-            if call.outcome is not None and (not recent or recent[0] is not call.outcome):
-                recent = [call.outcome, *recent]
-        return recent
+        """Outcomes of the latest calls, newest first, this one included (for the bad streak)."""
+        own = [call.outcome] if call.outcome is not None else []
+        if self.store is None:
+            return own
+        limit = self.settings.cooldown.bad_streak + 1
+        if self.desk.writer.flush(timeout=1.0) and not self.desk.writer.failing:
+            return self.store.recent_outcomes(limit)  # this call's outcome has landed
+        return own + self.store.recent_outcomes(limit)
 
     def _cooldown_screen(self, state: CooldownState) -> Screen[None]:
         from calldesk.tui.screens.cooldown import CooldownScreen
