@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, stored, type_text, wait_for_screen
+from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
@@ -121,10 +121,7 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        for _ in range(100):
-            if not isinstance(app.screen, ChecklistScreen):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen), timeout=5)
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
         await pilot.press("f7")
@@ -164,10 +161,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         await pilot.press("tab")
         await type_text(pilot, "Sam")
         await pilot.press("ctrl+s")
-        for _ in range(100):
-            if not isinstance(app.screen, ChecklistScreen):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen), timeout=5)
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
     store = stored(settings, clock)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, stored, type_text
+from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
@@ -184,10 +184,7 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
 
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(60):
-            if app.library is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.library is not None, timeout=3)
         names = lambda provider: [name for name, *_ in provider(app.screen).commands()]  # noqa: E731
         assert "call: start" in names(CallCommands) and "call: end" not in names(CallCommands)
         assert "practice: drill phrases" in names(PhraseCommands)
@@ -213,10 +210,7 @@ async def test_practice_is_not_offered_in_the_status_line_during_a_call(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         extra = app.screen.query_one(StatusBar).query_one("#status-extra")
-        for _ in range(100):
-            if "to practise" in str(extra.render()):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: "to practise" in str(extra.render()), timeout=5)
         assert "5 to practise (F9)" in str(extra.render())
         await pilot.press("f2")
         await pilot.pause()

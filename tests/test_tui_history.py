@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, type_text, wait_for_screen
+from tests.tui_helpers import build_app, type_text, wait_for_screen, wait_until
 from textual.widgets import OptionList
 
 from calldesk.config import Settings
@@ -35,22 +35,13 @@ async def test_history_lists_calls_and_finds_them_by_note_words(
         await pilot.press("f5")
         screen = await wait_for_screen(pilot, HistoryScreen)
         listing = screen.query_one("#history-list", OptionList)
-        for _ in range(100):
-            if listing.option_count == 2:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: listing.option_count == 2, timeout=5)
         prompts = [str(listing.get_option_at_index(i).prompt) for i in range(2)]
         assert "Bo Chen" in prompts[0] and "Ann Lee" in prompts[1]  # newest first
         await type_text(pilot, "refu")
-        for _ in range(100):
-            if listing.option_count == 1:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: listing.option_count == 1, timeout=5)
         assert "Ann Lee" in str(listing.get_option_at_index(0).prompt)
-        for _ in range(100):
-            if screen.selected_call is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.selected_call is not None, timeout=5)
         detail = str(screen.query_one("#history-detail-text").render())
         assert "refund for the duplicate charge" in detail
         await pilot.press("f6")  # that call's checklist, to finish it later
