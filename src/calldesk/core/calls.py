@@ -31,6 +31,11 @@ class NoteEntry:
     edited_at: datetime | None = None
 
 
+def display_caller(name: str, number: str) -> str:
+    """How a caller is named on screen and in lists: the name, else the number."""
+    return name or number or "unknown caller"
+
+
 @dataclass(slots=True)
 class CallFacts:
     """What every view of a call knows: who rang, when, and how it went."""
@@ -52,7 +57,7 @@ class CallFacts:
         return (self.ended_at or now) - self.started_at
 
     def display_caller(self) -> str:
-        return self.caller_name or self.caller_number or "unknown caller"
+        return display_caller(self.caller_name, self.caller_number)
 
 
 @dataclass(slots=True)

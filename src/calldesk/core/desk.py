@@ -89,11 +89,6 @@ class Desk:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    @property
-    def saving(self) -> bool:
-        """Whether writes go to a database at all (False in memory-only mode)."""
-        return self.store is not None
-
     def restore(self) -> Call | None:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         if self.store is not None and self.call is None:
@@ -346,6 +341,3 @@ class Desk:
     def snapshot(self, call: Call) -> Call:
         """A copy of `call` safe to hand to another thread (export, rendering)."""
         return replace(call, notes=[replace(note) for note in call.notes], tags=list(call.tags))
-
-    def now(self) -> datetime:
-        return self.clock.now()

@@ -17,7 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.core.calls import Call, CallSummary, NoteEntry, Outcome, normalise_number
+from calldesk.core.calls import (
+    Call,
+    CallSummary,
+    NoteEntry,
+    Outcome,
+    display_caller,
+    normalise_number,
+)
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.fixes import FixStatus, PermanentFix, RecentCall
@@ -614,35 +621,28 @@ def _note(row: sqlite3.Row) -> NoteEntry:
     )
 
 
+def _facts(row: sqlite3.Row) -> dict[str, Any]:
+    """The `CallFacts` fields of a calls row, shared by full calls and summaries."""
+    return {
+        "id": row["id"],
+        "started_at": from_iso(row["started_at"]),
+        "ended_at": _when(row["ended_at"]),
+        "caller_name": row["caller_name"],
+        "caller_number": row["caller_number"],
+        "ticket": row["ticket"],
+        "outcome": _outcome(row["outcome"]),
+        "tags": list(json.loads(row["tags"])),
+    }
+
+
 def _call(row: sqlite3.Row, notes: list[NoteEntry]) -> Call:
     return Call(
-        id=row["id"],
-        started_at=from_iso(row["started_at"]),
-        ended_at=_when(row["ended_at"]),
-        caller_name=row["caller_name"],
-        caller_number=row["caller_number"],
-        ticket=row["ticket"],
-        outcome=_outcome(row["outcome"]),
-        outcome_reason=row["outcome_reason"],
-        draft=row["draft"],
-        tags=list(json.loads(row["tags"])),
-        notes=notes,
+        **_facts(row), outcome_reason=row["outcome_reason"], draft=row["draft"], notes=notes
     )
 
 
 def _summary(row: sqlite3.Row) -> CallSummary:
-    return CallSummary(
-        id=row["id"],
-        started_at=from_iso(row["started_at"]),
-        ended_at=_when(row["ended_at"]),
-        caller_name=row["caller_name"],
-        caller_number=row["caller_number"],
-        ticket=row["ticket"],
-        outcome=_outcome(row["outcome"]),
-        tags=list(json.loads(row["tags"])),
-        note_count=row["note_count"],
-        first_note=row["first_note"],
-    )
+    return CallSummary(**_facts(row), note_count=row["note_count"], first_note=row["first_note"])
 
 
 def _cooldown(row: sqlite3.Row) -> CooldownState:
@@ -667,7 +667,7 @@ def _fix(row: sqlite3.Row) -> PermanentFix:
         id=row["id"],
         call_id=row["call_id"],
         call_started_at=from_iso(row["started_at"]),
-        caller=row["caller_name"] or row["caller_number"] or "unknown caller",
+        caller=display_caller(row["caller_name"], row["caller_number"]),
         what=row["what"],
         where=row["location"],
         owner=row["owner"],
