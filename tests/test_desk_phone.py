@@ -300,6 +300,16 @@ def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
     assert store.recent_outcomes(5) == []  # the bad-call streak does not see it
 
 
+def test_the_caller_card_says_when_the_last_call_was_missed(
+    desk: Desk, store: Store, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001", "hangup 1001", "ring 1001"])
+    assert desk.writer.flush()
+    card = lookup_caller(store, "1001", clock.now(), exclude_call_id=desk.call.id)
+    assert card is not None and card.lines()[0].startswith("Called once before; last on")
+    assert card.lines()[0].endswith("(missed)")
+
+
 def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(
     desk: Desk, store: Store, clock: FakeClock
 ) -> None:

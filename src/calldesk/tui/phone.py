@@ -135,9 +135,10 @@ class PhoneMixin:
         elif action is PhoneAction.HUNG_UP:
             self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
         elif action is PhoneAction.UNMATCHED:
+            who = caller if event.name or event.number else "a withheld number"
             self.notify(
-                f"The phone hung up a call from {caller}, which calldesk cannot tell apart from"
-                " this one. If it was this call, F8 ends it.",
+                f"The phone hung up a call from {who}: calldesk cannot tell whether it was"
+                " this one. If it was, F8 ends it.",
                 title="Phone",
                 timeout=15,
             )

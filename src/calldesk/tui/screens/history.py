@@ -26,10 +26,12 @@ LIST_LIMIT = 200
 def call_option(call: Call | CallSummary) -> Option:
     started = call.started_at.astimezone()
     prompt = Text(started.strftime("%a %d %b %H:%M"), style="dim")
-    prompt.append("  " + visible(clip(call.display_caller(), 28)))
-    if call.missed:
-        prompt.append("  missed", style="bold yellow")
-    elif call.outcome is not None and call.outcome.wants_cooldown:
+    if call.missed:  # before the caller, so a narrow list cannot cut it off
+        prompt.append(" missed", style="bold yellow")
+        prompt.append(" " + visible(clip(call.display_caller(), 28)))
+    else:
+        prompt.append("  " + visible(clip(call.display_caller(), 28)))
+    if call.outcome is not None and call.outcome.wants_cooldown:
         prompt.append(f"  {call.outcome.value}", style="bold red")
     return Option(prompt, id=str(call.id))
 
