@@ -426,6 +426,22 @@ def test_a_restored_ringing_record_ends_as_missed_if_untouched(
     desk.close()
 
 
+def test_the_phone_still_finds_a_ringing_record_restored_after_a_restart(
+    store: Store, clock: FakeClock
+) -> None:
+    first = Desk(store, clock)
+    first.on_phone_event(event("ring 1001 #a"))
+    first.close()
+    desk = Desk(store, clock)
+    desk.restore()
+    assert play(desk, clock, ["hangup 2002 #b", "answer 1001 #a", "hangup 1001 #a"]).actions == [
+        IGNORED,
+        ANSWERED,
+        ENDED,
+    ]
+    desk.close()
+
+
 # -- withheld callers --------------------------------------------------------------------------
 
 

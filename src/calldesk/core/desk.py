@@ -146,6 +146,12 @@ class Desk:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         if self.store is not None and self.call is None:
             self.call = self.store.open_call()
+            call = self.call
+            if call is not None and self.is_ringing(call):
+                # Only the phone opens a record before the answer: its events still find it,
+                # by number (the call id was not kept).
+                caller = (call.caller_name, call.caller_number)
+                self._link = _PhoneLink("", normalise_number(call.caller_number), None, caller)
         return self.call
 
     def close(self) -> bool:
