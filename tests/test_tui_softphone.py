@@ -130,6 +130,8 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
         first = app.desk.call
         await microsip("answer", "1001")
         await wait_until(pilot, lambda: first.answered_at is not None)
+        bar = app.screen.query_one(StatusBar).query_one("#status-call")
+        await wait_until(pilot, lambda: "ON CALL" in str(bar.render()))
         await type_text(pilot, "router reset twice")
         await pilot.press("enter")
         await microsip("ring", "2002")

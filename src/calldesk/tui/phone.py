@@ -115,6 +115,8 @@ class PhoneMixin:
             self.notify(
                 f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
             )
+        elif action is PhoneAction.ANSWERED:
+            self._tick()  # RINGING becomes ON CALL at once
         elif action is PhoneAction.MISSED and outcome.call is not None:
             await self._missed(outcome.call, outcome.started)
         elif action is PhoneAction.BUSY:
