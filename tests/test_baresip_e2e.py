@@ -290,10 +290,10 @@ def test_the_follower_picks_baresip_up_again_after_a_restart(
         callee.stop()
 
 
-async def test_calldesk_pops_the_call_from_a_real_phone_and_hangup_starts_the_after_call_flow(
+async def test_calldesk_pops_the_call_from_a_real_phone_and_a_caller_who_gives_up_is_missed(
     phones: tuple[Baresip, Baresip, Baresip],
 ) -> None:
-    """The issue's "done when": a call from a second baresip opens the record in the app."""
+    """A call from a second baresip opens the record in the app; hung up unanswered, missed."""
     from tests.tui_helpers import wait_until
 
     from calldesk.config import load_settings
@@ -318,12 +318,42 @@ async def test_calldesk_pops_the_call_from_a_real_phone_and_hangup_starts_the_af
         try:
             assert control.command("dial", callee.uri)["ok"] is True
             await wait_until(pilot, lambda: app.desk.call is not None)
-            assert (app.desk.call.caller_name, app.desk.call.caller_number) == ("Pat Smith", "1002")
+            call = app.desk.call
+            assert (call.caller_name, call.caller_number) == ("Pat Smith", "1002")
             card = app.screen.query_one("#caller-card")
             await wait_until(pilot, lambda: card.display)
             assert "printer jams on tray two" in str(card.render())
             assert control.command("hangup")["ok"] is True
+            await wait_until(pilot, lambda: app.desk.call is None)
+            await pilot.pause()
+            assert call.missed and not isinstance(app.screen, OutcomeDialog)
+        finally:
+            control.close()
+
+
+async def test_a_call_answered_on_a_real_phone_ends_in_the_after_call_flow(
+    phones: tuple[Baresip, Baresip, Baresip],
+) -> None:
+    from tests.tui_helpers import wait_until
+
+    from calldesk.config import load_settings
+    from calldesk.tui.app import make_app
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+
+    caller, _, auto = phones
+    settings = load_settings(overrides={"softphone.baresip": f"127.0.0.1:{auto.ctrl_port}"})
+    app = make_app(settings)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.phone_link == "☎ baresip")
+        control = Control(caller.ctrl_port)
+        try:
+            assert control.command("dial", auto.uri)["ok"] is True
+            await wait_until(pilot, lambda: app.desk.call is not None)
+            call = app.desk.call
+            assert call.caller_number == "1002" and call.answered_at is not None
+            assert control.command("hangup")["ok"] is True
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
-            assert app.desk.call is None
+            assert app.desk.call is None and not call.missed
         finally:
             control.close()

@@ -64,10 +64,10 @@ def test_microsip_style_hooks_with_the_number_appended_are_delivered(
 ) -> None:
     # MicroSIP runs `<command line from microsip.ini> <caller's number>`, unquoted.
     for args in (
-        ("ring", "--number", "+44", "20", "7946", "0958"),
+        ("ring", "--", "+44", "20", "7946", "0958"),
         ("answer", "+44", "20", "7946", "0958"),
-        ("hangup", "--number", "+44", "20", "7946", "0958"),
-        ("hangup", "--number"),  # an anonymous caller: MicroSIP appends nothing
+        ("hangup", "--number", "+44", "20", "7946", "0958"),  # the recipe before `--`
+        ("hangup", "--"),  # a withheld caller: MicroSIP appends nothing
     ):
         result = calldesk(*args)
         assert (result.returncode, result.stderr) == (0, ""), args
@@ -78,6 +78,59 @@ def test_microsip_style_hooks_with_the_number_appended_are_delivered(
         ("hangup", "+44 20 7946 0958"),
         ("hangup", ""),
     ]
+
+
+HOSTILE_NUMBERS = ["-h", "--help", "--version", "-", "--", "$(reboot)", ";rm -rf ~", "-1 --name x"]
+
+
+@pytest.mark.parametrize("number", HOSTILE_NUMBERS)
+def test_after_the_double_dash_any_number_is_a_number(
+    app: queue.Queue[PhoneEvent], number: str
+) -> None:
+    # MicroSIP appends the caller's number unquoted; through `wsl.exe -e` Windows splits it
+    # into words. Both ways, `--` ends the options and the number is delivered as sent.
+    for words in ([number], number.split()):
+        result = calldesk("ring", "--source=microsip", "--", *words)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), words
+        event = app.get(timeout=WAIT)
+        assert (event.kind, event.number, event.name, event.source) == (
+            "ring",
+            number,
+            "",
+            "microsip",
+        )
+
+
+@pytest.mark.parametrize("kind", ["ring", "answer", "hangup"])
+def test_every_hook_takes_options_then_a_double_dash_then_the_caller(
+    app: queue.Queue[PhoneEvent], kind: str
+) -> None:
+    for args, number in (
+        (["--name", "Pat", "--call-id", "a1", "--", "-h"], "-h"),
+        (["--number", "1001", "--name", "Pat", "--call-id", "a1", "--"], "1001"),
+        (["--name", "Pat", "--call-id", "a1", "--", "--", "--help"], "-- --help"),
+        (["--name", "Pat", "--call-id", "a1", "--"], ""),  # a withheld caller: nothing appended
+    ):
+        result = calldesk(kind, *args)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), args
+        event = app.get(timeout=WAIT)
+        assert (event.kind, event.number, event.name, event.call_id) == (kind, number, "Pat", "a1")
+
+
+def test_without_calldesk_a_hostile_number_after_the_double_dash_is_kept(
+    socket_path: Path,
+) -> None:
+    result = calldesk("ring", "--", "--version")
+    assert (result.returncode, result.stdout) == (3, "")
+    assert "the call from --version was kept" in result.stderr
+    [event] = softphone.read_pending_file(pending_file())
+    assert event.number == "--version"
+
+
+def test_the_help_shows_where_the_double_dash_goes() -> None:
+    result = calldesk("ring", "--help")
+    assert result.returncode == 0
+    assert "calldesk ring --source=microsip -- 1001" in " ".join(result.stdout.split())
 
 
 def test_twinkle_style_hooks_with_odd_values_are_delivered(app: queue.Queue[PhoneEvent]) -> None:

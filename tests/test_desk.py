@@ -9,8 +9,7 @@ import pytest
 
 from calldesk.core.caller import lookup_caller
 from calldesk.core.clock import FakeClock
-from calldesk.core.desk import Desk, DeskError, PhoneAction
-from calldesk.core.softphone import PhoneEvent
+from calldesk.core.desk import Desk, DeskError
 from calldesk.core.store import Store
 
 
@@ -26,10 +25,6 @@ def desk(store: Store, clock: FakeClock) -> Desk:
     desk = Desk(store, clock, agent_name="Pat")
     yield desk
     desk.close()
-
-
-def ring(call_id: str = "c1", number: str = "+44 20 7946 0958", name: str = "Ann") -> PhoneEvent:
-    return PhoneEvent.create("ring", number=number, name=name, call_id=call_id)
 
 
 def test_notes_and_the_draft_reach_the_store_in_order(
@@ -64,38 +59,6 @@ def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: St
     stored = store.get_call(call.id)
     assert stored.ended_at is not None
     assert [note.text for note in stored.notes] == ["said they'd call back"]
-
-
-def test_a_ring_starts_the_call_with_the_caller_and_the_hangup_ends_it(desk: Desk) -> None:
-    outcome = desk.on_phone_event(ring())
-    assert outcome.action is PhoneAction.STARTED
-    assert (outcome.call.caller_name, outcome.call.caller_number) == ("Ann", "+44 20 7946 0958")
-    ended = desk.on_phone_event(PhoneEvent.create("hangup", call_id="c1"))
-    assert ended.action is PhoneAction.ENDED and desk.call is None
-
-
-def test_with_start_on_answer_the_record_waits_for_the_answer(desk: Desk) -> None:
-    assert desk.on_phone_event(ring(), start_on="answer").action is PhoneAction.RINGING
-    assert desk.call is None
-    answered = desk.on_phone_event(PhoneEvent.create("answer", call_id="c1"), start_on="answer")
-    assert answered.action is PhoneAction.STARTED
-    assert answered.call.caller_name == "Ann"  # taken from the ring
-
-
-def test_a_second_ring_during_a_call_and_a_stranger_hangup_leave_the_call_alone(desk: Desk) -> None:
-    desk.on_phone_event(ring("c1"))
-    assert desk.on_phone_event(ring("c2", name="Bo")).action is PhoneAction.BUSY
-    assert (
-        desk.on_phone_event(PhoneEvent.create("hangup", call_id="c2")).action is PhoneAction.IGNORED
-    )
-    assert desk.call is not None and desk.call.caller_name == "Ann"
-
-
-def test_the_phone_never_ends_a_call_the_agent_opened_by_hand(desk: Desk) -> None:
-    desk.start_call(caller_name="walk-in")
-    outcome = desk.on_phone_event(PhoneEvent.create("hangup", call_id="c9"))
-    assert outcome.action is PhoneAction.HUNG_UP
-    assert desk.call is not None
 
 
 def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk: Desk) -> None:

@@ -264,6 +264,7 @@ def test_front_matter_holds_the_call_fields() -> None:
         "ticket": "T-1234",
         "outcome": "bad",
         "outcome_reason": "shouted",
+        "missed": False,
         "tags": ["printer", "vpn"],
         "phrases_used": ["own-it", "buy-time"],
     }
@@ -278,6 +279,13 @@ def test_open_call_has_no_end_or_duration() -> None:
     assert "- **Ended:** still open" in body
     assert "- **Outcome:** not recorded" in body
     assert "No notes." in body
+
+
+def test_a_missed_call_says_so() -> None:
+    call = make_call([], outcome=None, outcome_reason="", missed=True)
+    data, body = split_front_matter(render_call(build_record(call)))
+    assert (data["missed"], data["outcome"]) == (True, None)
+    assert "- **Outcome:** missed: the caller hung up while it rang" in body
 
 
 HOSTILE_NAMES = ["--- \n: [x]", "---", "...", "a\n---\nb", "# x", "[bold]", "'\"", "null", "007"]

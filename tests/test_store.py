@@ -171,6 +171,37 @@ def test_v1_database_migrates_to_latest_and_keeps_its_data(db_path: Path, clock:
         assert store.phrases_used(7) == ["sorry"]
 
 
+def test_v3_database_forgets_withheld_numbers_and_counts_old_calls_as_answered(
+    db_path: Path, clock: FakeClock
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    db = sqlite3.connect(db_path, isolation_level=None)
+    for step in MIGRATIONS[:3]:
+        step(db)
+    db.execute("PRAGMA user_version = 3")
+    for call_id, number, norm in (
+        (1, "anonymous", "anonymous"),  # what calldesk stored before
+        (2, "Anonymous", "anonymous"),
+        (3, "sip:anonymous@anonymous.invalid", "anonymous"),
+        (4, "+", ""),
+        (5, "0151 234 5678", "01512345678"),
+    ):
+        db.execute(
+            "INSERT INTO calls (id, started_at, caller_number, number_norm) VALUES (?, ?, ?, ?)",
+            (call_id, f"2026-11-20T10:0{call_id}:00+00:00", number, norm),
+        )
+    db.execute("INSERT INTO notes (call_id, created_at, text) VALUES (1, '2026-11-20', 'acct 9')")
+    db.close()
+    with Store.open(db_path, clock) as store:
+        norms = dict(store._connection().execute("SELECT id, number_norm FROM calls"))
+        assert norms == {1: "", 2: "", 3: "", 4: "", 5: "01512345678"}
+        assert store.calls_by_number("anonymous") == []
+        call = store.get_call(1)
+        assert call.caller_number == "anonymous"  # shown as it was; only the lookup key goes
+        assert call.answered_at == call.started_at and not call.missed
+        assert [c.id for c in store.search_calls("acct")] == [1]
+
+
 def test_database_from_newer_calldesk_is_refused_untouched(db_path: Path, clock: FakeClock) -> None:
     db_path.parent.mkdir(parents=True)
     db = sqlite3.connect(db_path)
@@ -537,13 +568,88 @@ def test_calls_by_number_matches_any_formatting(store: Store, clock: FakeClock) 
         ("tel:+1-555-0100;ext=12", "15550100"),
         ('"Ann Lee" <sip:+44.151.234.5678@pbx>', "441512345678"),
         ("0151 234 5678", "01512345678"),
-        ("sip:alice@example.org", "alice"),
+        ("sip:alice@Example.org", "alice@example.org"),
+        ("sip:alice@example.org:5060;transport=tcp", "alice@example.org"),
+        ("sip:1001:secret@pbx", "1001"),
         ("", ""),
         ("  ", ""),
+        # No number at all: nothing that tells one caller from another.
+        ("anonymous", ""),
+        ("Anonymous", ""),
+        ("UNKNOWN", ""),
+        ("private", ""),
+        ("Restricted", ""),
+        ("unavailable", ""),
+        ("withheld", ""),
+        ("sip:anonymous@anonymous.invalid", ""),
+        ("Anonymous <sip:anonymous@anonymous.invalid>", ""),
+        ('"Anonymous" <sips:Anonymous@anonymous.invalid;transport=tls>', ""),
+        ("sip:unknown@pbx.example", ""),
+        ("sip:caller@anonymous.invalid", ""),
+        ("tel:anonymous", ""),
+        ("+", ""),
+        ("++", ""),
+        ("00", ""),
+        ("-", ""),
+        ("()", ""),
+        ("*#", ""),
+        ("Private Number", ""),
+        ("alice", ""),
+        ("pbx.example.com", ""),
+        ("@pbx", ""),
     ],
 )
 def test_normalise_number(raw: str, expected: str) -> None:
     assert normalise_number(raw) == expected
+
+
+def test_a_missed_call_is_recorded_as_it_rang(store: Store, clock: FakeClock) -> None:
+    rang = clock.now()
+    clock.advance(20)
+    call = store.record_missed_call("Ann", "anonymous", rang_at=rang)
+    assert (call.started_at, call.ended_at) == (rang, clock.now())
+    assert call.missed and call.answered_at is None and call.outcome is None
+    assert store.calls_by_number("anonymous") == []
+    assert store.list_calls()[0].missed
+
+
+def test_a_ringing_call_is_answered_once(store: Store, clock: FakeClock) -> None:
+    call = store.start_call(caller_number="1001", answered=False)
+    assert call.answered_at is None and store.get_call(call.id).answered_at is None
+    clock.advance(5)
+    answered = clock.now()
+    store.mark_answered(call.id)
+    clock.advance(5)
+    store.mark_answered(call.id)
+    assert store.get_call(call.id).answered_at == answered
+    assert store.start_call().answered_at is not None  # opened by hand: answered as it opens
+    with pytest.raises(NotFound):
+        store.mark_answered(404)
+
+
+def test_only_a_call_nobody_wrote_in_can_be_deleted(store: Store) -> None:
+    empty = store.start_call(caller_number="1001", answered=False)
+    assert store.delete_untouched_call(empty.id)
+    with pytest.raises(NotFound):
+        store.get_call(empty.id)
+    for write in (
+        lambda call_id: store.add_note(call_id, "note"),
+        lambda call_id: store.save_draft(call_id, "draft"),
+        lambda call_id: store.update_call(call_id, ticket="T-1"),
+        lambda call_id: store.save_checklist_answer(call_id, "kb", True, skipped=False),
+        lambda call_id: store.end_call(call_id),
+    ):
+        call = store.start_call(caller_number="1001", answered=False)
+        write(call.id)
+        assert not store.delete_untouched_call(call.id)
+        assert store.get_call(call.id).id == call.id
+
+
+def test_ending_a_call_as_missed(store: Store) -> None:
+    call = store.start_call(caller_number="1001", answered=False)
+    ended = store.end_call(call.id, missed=True)
+    assert ended.missed and ended.ended_at is not None
+    assert not store.end_call(store.start_call().id).missed
 
 
 # -- export iteration -----------------------------------------------------------------------

@@ -40,10 +40,18 @@ def register(subparsers: Any) -> None:
         parser = subparsers.add_parser(
             kind,
             help=f"softphone hook: {summary}",
+            usage=(
+                "%(prog)s [-h] [--name NAME] [--call-id ID] [--source NAME]\n"
+                + " " * len(f"usage: calldesk {kind} ")
+                + "[--number N ...] [--] [CALLER ...]"
+            ),
             description=(
                 f"Softphone hook: {summary}.\n"
                 "Accepts what softphones pass: a number, a sip: or tel: URI, or a SIP\n"
-                "name-addr such as '\"Pat Smith\" <sip:1001@pbx>'."
+                "name-addr such as '\"Pat Smith\" <sip:1001@pbx>'.\n\n"
+                "Put -- after the options when the phone appends the caller unquoted\n"
+                f"(MicroSIP): calldesk {kind} --source=microsip -- 1001\n"
+                "Everything after -- is the caller, even a number such as -h."
             ),
             epilog=_EXIT_CODES,
             formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -52,7 +60,8 @@ def register(subparsers: Any) -> None:
             "caller",
             nargs="*",
             metavar="CALLER",
-            help=f"{who}, as phones that append it pass it (MicroSIP); joined with spaces",
+            help=f"{who}, as phones that append it pass it (MicroSIP), after --; words are"
+            " joined with spaces",
         )
         # nargs="*" so `--number` with nothing after it (an anonymous caller, when the phone
         # appends an empty caller ID) is not a usage error that loses the event.
@@ -60,14 +69,21 @@ def register(subparsers: Any) -> None:
             "--number",
             nargs="*",
             metavar="N",
-            help=f"{who}: number or SIP address (several words are joined with spaces)",
+            help=f"{who}: number or SIP address (several words are joined with spaces);"
+            " a value that starts with - must be written --number=VALUE",
         )
         parser.add_argument("--name", default="", help="the caller's name, if the phone knows it")
         parser.add_argument(
-            "--call-id", default="", help="the phone's id for this call, to match ring and hangup"
+            "--call-id",
+            default="",
+            metavar="ID",
+            help="the phone's id for this call, to match ring and hangup",
         )
         parser.add_argument(
-            "--source", default="hook", help='where the event came from (default "hook")'
+            "--source",
+            default="hook",
+            metavar="NAME",
+            help='where the event came from (default "hook")',
         )
         parser.set_defaults(handler=handle_hook, event_kind=kind)
 

@@ -41,6 +41,8 @@ class CallerCard:
             else f"{count}{'+' if count >= HISTORY_LIMIT else ''} times before"
         )
         when = last.started_at.astimezone().strftime("%d %b %Y")
+        if last.missed:
+            when += " (missed)"  # a caller who gave up and rings again
         first = f': "{last.first_note}"' if last.first_note else ""
         lines = [f"Called {times}; last on {when}{first}"]
         for fix in self.open_fixes[:2]:

@@ -48,6 +48,10 @@ class CallFacts:
     ticket: str = ""
     outcome: Outcome | None = None
     tags: list[str] = field(default_factory=list)
+    answered_at: datetime | None = None
+    """When the call was answered; None while it rings, and for a missed call."""
+    missed: bool = False
+    """The caller gave up while it rang: a missed call, with no outcome and no checklist."""
 
     @property
     def is_open(self) -> bool:
@@ -91,6 +95,19 @@ class CallSummary(CallFacts):
 
 _SCHEME = re.compile(r"^(?:sips?|tel):", re.IGNORECASE)
 _NUMBER_NOISE = re.compile(r"[\s\-.()]")
+_DIGIT = re.compile(r"\d")
+
+WITHHELD = frozenset(
+    ["anonymous", "unknown", "unavailable", "restricted", "private", "withheld", "blocked"]
+)
+"""What phones and exchanges send instead of a number when the caller hides it (any case)."""
+ANONYMOUS_HOST = "anonymous.invalid"
+"""The host RFC 3323 gives an anonymous caller's address: nobody in particular."""
+
+
+def is_withheld(user: str) -> bool:
+    """Whether `user` (a number or the user part of a SIP address) is a word for "no number"."""
+    return _NUMBER_NOISE.sub("", user).casefold() in WITHHELD
 
 
 def normalise_number(number: str) -> str:
@@ -98,17 +115,29 @@ def normalise_number(number: str) -> str:
 
     `"Ann" <sip:+44 (151) 234-5678@pbx;user=phone>` and `0044151 234 5678` both become
     `441512345678`. A national number keeps its leading 0: without knowing the caller's country
-    it cannot be turned into an international one safely.
+    it cannot be turned into an international one safely. A named SIP user keeps its host
+    (`alice@pbx.example`), since the name alone is only unique there.
+
+    "" means the caller cannot be told apart from others: nothing given, a withheld number
+    (`anonymous`, `sip:anonymous@anonymous.invalid`, `Restricted`, ...), or a bare word or
+    sign with no digit in it (`+`, `Private Number`). Such a caller is never looked up and
+    never matched with another.
     """
     text = number.strip()
     if "<" in text and ">" in text:
         # A display name may precede the address; only the address identifies the caller.
         text = text[text.index("<") + 1 : text.rindex(">")]
     text = _SCHEME.sub("", text.strip())
-    for separator in (";", "@"):
-        text = text.split(separator, 1)[0]
-    text = _NUMBER_NOISE.sub("", text)
-    text = text.removeprefix("+")
-    if text.startswith("00"):
-        text = text[2:]
-    return text
+    text = text.split(";", 1)[0].split("?", 1)[0]
+    user, at_sign, host = text.partition("@")
+    user = user.split(":", 1)[0]  # `user:password@host`
+    host = host.split(":", 1)[0].strip().casefold()
+    if is_withheld(user) or host == ANONYMOUS_HOST:
+        return ""
+    digits = _NUMBER_NOISE.sub("", user).removeprefix("+")
+    if not _DIGIT.search(digits):
+        named = user.strip().casefold()
+        return f"{named}@{host}" if named and at_sign and host and " " not in named else ""
+    if digits.startswith("00"):
+        digits = digits[2:]
+    return digits

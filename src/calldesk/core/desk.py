@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from calldesk.core.autosave import WriteBehind
-from calldesk.core.calls import Call, NoteEntry, Outcome
+from calldesk.core.calls import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
 
 if TYPE_CHECKING:
@@ -43,16 +43,69 @@ class PhoneAction(StrEnum):
 
     STARTED = "started"  # a call record was opened with the caller filled in
     RINGING = "ringing"  # the phone rings; the record waits for the answer (start_on = answer)
-    ENDED = "ended"  # the call the phone started was ended
+    ANSWERED = "answered"  # the open call was answered
+    ENDED = "ended"  # the call the phone started was ended: the after-call steps follow
+    MISSED = "missed"  # the caller gave up while it rang: `call` is the missed-call entry
     BUSY = "busy"  # another call rings while one is open: the agent decides
-    HUNG_UP = "hung_up"  # the phone hung up on a call the agent opened by hand
-    IGNORED = "ignored"  # nothing to do (a hangup of a call calldesk never saw)
+    OTHER_ANSWERED = "other_answered"  # the agent answered another call while one is open
+    HUNG_UP = "hung_up"  # the phone hung up while a call the agent opened by hand is open
+    UNMATCHED = "unmatched"  # a hangup that cannot be told apart from the open call's
+    IGNORED = "ignored"  # nothing to do (a repeated ring, a hangup of another call)
 
 
 @dataclass(frozen=True)
 class PhoneOutcome:
     action: PhoneAction
     call: Call | None = None
+    started: Call | None = None
+    """With MISSED: the record opened for a call still ringing, if one took its place."""
+
+
+WAITING_LIMIT = 20
+"""Most rings remembered while a call is open or the record waits for the answer."""
+WAITING_FOR = timedelta(minutes=30)
+"""After this long a remembered ring is forgotten: its hangup was lost, or it was taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Ring:
+    """A ring the desk has seen and not yet seen answered or given up."""
+
+    event: PhoneEvent
+    number: str
+    """The caller's number, normalised; "" when the caller cannot be told apart."""
+    at: datetime
+    """When it reached the desk (the desk's clock: the hook's may differ)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PhoneLink:
+    """What ties the open record to a call on the phone."""
+
+    call_id: str
+    """The phone's id for the call; "" when the phone gives none (MicroSIP)."""
+    number: str
+    """The caller's number, normalised; "" when the caller cannot be told apart."""
+    ring: _Ring | None
+    """The ring that opened the record (start_on = "ring"), if one did."""
+    caller: tuple[str, str]
+    """Name and number as the phone gave them, to tell whether the agent changed them."""
+
+
+def event_number(event: PhoneEvent) -> str:
+    """The event's caller number, normalised; "" when it cannot tell callers apart."""
+    return normalise_number(event.number)
+
+
+def same_call(event: PhoneEvent, call_id: str, number: str) -> bool:
+    """Whether `event` is about the call the phone knows as `call_id`, from `number`.
+
+    Call ids decide when both sides have one. Otherwise only the caller's number can, and
+    only when both are usable (`normalise_number`): a withheld caller matches nothing.
+    """
+    if event.call_id and call_id:
+        return event.call_id == call_id
+    return bool(number) and event_number(event) == number
 
 
 class Desk:
@@ -75,9 +128,9 @@ class Desk:
         self._on_saved = on_saved
         self._local_ids = 0
         self._cooldown_ids: dict[tuple[int | None, datetime], int] = {}
-        self.phone_call_id: str | None = None
-        """The softphone's id of the open call, when the phone started it ("" if it gave none)."""
-        self._ringing: dict[str, PhoneEvent] = {}
+        self._link: _PhoneLink | None = None
+        """How the open record is tied to a call on the phone; None if the agent opened it."""
+        self._waiting: list[_Ring] = []
         from calldesk.core.store import NotFound
 
         self.writer = WriteBehind(
@@ -93,6 +146,12 @@ class Desk:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         if self.store is not None and self.call is None:
             self.call = self.store.open_call()
+            call = self.call
+            if call is not None and self.is_ringing(call):
+                # Only the phone opens a record before the answer: its events still find it,
+                # by number (the call id was not kept).
+                caller = (call.caller_name, call.caller_number)
+                self._link = _PhoneLink("", normalise_number(call.caller_number), None, caller)
         return self.call
 
     def close(self) -> bool:
@@ -124,23 +183,33 @@ class Desk:
             raise DeskError("No call is open. Start one with F2.")
         return self.call
 
-    def start_call(self, caller_name: str = "", caller_number: str = "", ticket: str = "") -> Call:
+    def start_call(
+        self,
+        caller_name: str = "",
+        caller_number: str = "",
+        ticket: str = "",
+        *,
+        answered: bool = True,
+    ) -> Call:
+        """Open a call record; `answered=False` for a call still ringing."""
         if self.call is not None:
             raise DeskError("A call is already open. End it with F8 before starting another.")
         now = self.clock.now()
         call = Call(
             id=self._local_id(),
             started_at=now,
+            answered_at=now if answered else None,
             caller_name=caller_name,
             caller_number=caller_number,
             ticket=ticket,
         )
         self.call = call
+        self._link = None
         store = self.store
 
         def run() -> Call:
             assert store is not None
-            return store.start_call(caller_name, caller_number, ticket, at=now)
+            return store.start_call(caller_name, caller_number, ticket, at=now, answered=answered)
 
         def done(stored: Call) -> None:
             call.id = stored.id
@@ -226,18 +295,47 @@ class Desk:
         self._submit(lambda: store.update_call(call.id, tags=tags), key=("tags", id(call)))
 
     def end_call(self) -> Call:
-        """End the open call: a draft still being typed is kept as a last note."""
+        """End the open call: a draft still being typed is kept as a last note.
+
+        A record opened when the phone rang, never answered and holding nothing the agent
+        typed ends as a missed call (`call.missed`): no outcome, no checklist, no break. Once
+        the agent has written anything in it, it is a call like any other.
+        """
         call = self.require_call()
+        missed = self.is_ringing(call) and self._untouched(call)
         if call.draft.strip():
             self.add_note(call.draft)
         now = self.clock.now()
         call.ended_at = now
+        call.missed = missed
         store = self.store
-        self._submit(lambda: store.end_call(call.id, at=now))
-        self.last_call = call
+        self._submit(lambda: store.end_call(call.id, at=now, missed=missed))
+        if not missed:
+            self.last_call = call  # F6 and F10 are about the last call the agent took
         self.call = None
-        self.phone_call_id = None
+        self._link = None
         return call
+
+    @staticmethod
+    def is_ringing(call: Call) -> bool:
+        """Whether `call` is a record opened when the phone rang, not answered yet."""
+        return call.answered_at is None and call.ended_at is None
+
+    def _untouched(self, call: Call) -> bool:
+        """Whether the agent has written nothing in `call`: notes, a draft, a ticket, the caller."""
+        link = self._link
+        caller_kept = link is None or (call.caller_name, call.caller_number) == link.caller
+        return not (call.notes or call.draft.strip() or call.ticket or call.tags) and caller_kept
+
+    def mark_answered(self) -> None:
+        """The open call was answered (the phone said so)."""
+        call = self.require_call()
+        if call.answered_at is not None:
+            return
+        now = self.clock.now()
+        call.answered_at = now
+        store = self.store
+        self._submit(lambda: store.mark_answered(call.id, at=now))
 
     def set_outcome(self, call: Call, outcome: Outcome, reason: str = "") -> None:
         call.outcome = outcome
@@ -270,35 +368,167 @@ class Desk:
     # -- the softphone ------------------------------------------------------------------------
 
     def on_phone_event(self, event: PhoneEvent, start_on: str = "ring") -> PhoneOutcome:
-        """Open, fill or end the call record as the phone says; never a call it did not start."""
+        """Open, fill or end call records as the phone says; never touch another caller's.
+
+        An event belongs to the open record only by `same_call`: the same call id, or, when
+        the phone gives none (MicroSIP), the same usable number. Withheld callers match
+        nothing; the agent decides for them (F8). The rules, event by event:
+
+        ring    the open call ringing again: ignored. No record open and start_on = "ring":
+                opens one, ringing. Otherwise the ring is remembered (BUSY or RINGING).
+        answer  the open call's: marks it answered. No record open: opens one, answered,
+                with the remembered ring's caller. A record open for a call still ringing
+                that the agent wrote nothing in: it is set aside (deleted; its ring is
+                remembered again) and the answered call gets the record. Any other open
+                record stays as it is (OTHER_ANSWERED).
+        hangup  the open call's: ends it, as a missed call if it was never answered and holds
+                nothing the agent wrote (a ring still remembered then takes its place with
+                start_on = "ring"). A remembered ring's: a missed-call entry. Otherwise the
+                open record stays: HUNG_UP if the agent opened it, UNMATCHED if the hangup
+                cannot be told apart from its call, IGNORED if it is clearly another call.
+        """
         if event.kind == "ring":
-            self._ringing[event.call_id] = event
-            if self.call is not None:
-                return PhoneOutcome(PhoneAction.BUSY, self.call)
-            if start_on == "answer":
-                return PhoneOutcome(PhoneAction.RINGING)
-            return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(event))
+            return self._on_ring(event, start_on)
         if event.kind == "answer":
-            ring = self._ringing.pop(event.call_id, None)
-            if self.call is not None:
-                return PhoneOutcome(PhoneAction.IGNORED, self.call)
-            # An auto-answering phone sends no ring: the answer alone starts the record.
-            return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring or event))
+            return self._on_answer(event)
         if event.kind == "hangup":
-            self._ringing.pop(event.call_id, None)
-            if self.call is None:
-                return PhoneOutcome(PhoneAction.IGNORED)
-            if self.phone_call_id is None:
-                return PhoneOutcome(PhoneAction.HUNG_UP, self.call)
-            if event.call_id and self.phone_call_id and event.call_id != self.phone_call_id:
-                return PhoneOutcome(PhoneAction.IGNORED, self.call)
-            return PhoneOutcome(PhoneAction.ENDED, self.end_call())
+            return self._on_hangup(event, start_on)
         return PhoneOutcome(PhoneAction.IGNORED)
 
-    def _start_from_phone(self, event: PhoneEvent) -> Call:
-        call = self.start_call(caller_name=event.name, caller_number=event.number)
-        self.phone_call_id = event.call_id
+    def _is_open_phone_call(self, event: PhoneEvent) -> bool:
+        link = self._link
+        return (
+            self.call is not None
+            and link is not None
+            and same_call(event, link.call_id, link.number)
+        )
+
+    def _on_ring(self, event: PhoneEvent, start_on: str) -> PhoneOutcome:
+        if self._is_open_phone_call(event):
+            return PhoneOutcome(PhoneAction.IGNORED, self.call)  # two hooks for one ring
+        ring = _Ring(event, event_number(event), self.clock.now())
+        self._take_waiting(event)  # a newer ring of the same call replaces an older one
+        if self.call is None and start_on == "ring":
+            return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring, None))
+        if ring.event.call_id or ring.number:
+            # A ring that nothing can match later (withheld, no call id) is not kept.
+            self._waiting = [*self._waiting, ring][-WAITING_LIMIT:]
+        if self.call is not None:
+            return PhoneOutcome(PhoneAction.BUSY, self.call)
+        return PhoneOutcome(PhoneAction.RINGING)
+
+    def _on_answer(self, event: PhoneEvent) -> PhoneOutcome:
+        if self._is_open_phone_call(event):
+            self.mark_answered()
+            return PhoneOutcome(PhoneAction.ANSWERED, self.call)
+        ring = self._take_waiting(event)
+        call, link = self.call, self._link
+        if call is not None and link is not None and self.is_ringing(call):
+            if not (link.call_id or link.number or event.call_id or event_number(event)):
+                # Neither side names a caller, so no caller's data can be crossed: this is
+                # the withheld caller of the open record answering, as far as anyone can say.
+                self.mark_answered()
+                return PhoneOutcome(PhoneAction.ANSWERED, call)
+            if self._untouched(call):
+                self._set_aside(call)
+        if self.call is not None:
+            return PhoneOutcome(PhoneAction.OTHER_ANSWERED, self.call)
+        # Also an auto-answering phone, which sends no ring: the answer alone opens the record.
+        return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring, event))
+
+    def _on_hangup(self, event: PhoneEvent, start_on: str) -> PhoneOutcome:
+        if self._is_open_phone_call(event):
+            call = self.end_call()
+            if not call.missed:
+                return PhoneOutcome(PhoneAction.ENDED, call)
+            started = None
+            if start_on == "ring" and (ring := self._latest_waiting()) is not None:
+                started = self._start_from_phone(ring, None)
+            return PhoneOutcome(PhoneAction.MISSED, call, started)
+        ring = self._take_waiting(event)
+        if ring is not None:
+            return PhoneOutcome(PhoneAction.MISSED, self._record_missed(ring))
+        call = self.call
+        if call is None:
+            return PhoneOutcome(PhoneAction.IGNORED)
+        link = self._link
+        number = event_number(event)
+        if link is None:
+            other = bool(number) and normalise_number(call.caller_number) not in ("", number)
+            return PhoneOutcome(PhoneAction.IGNORED if other else PhoneAction.HUNG_UP, call)
+        if (event.call_id and link.call_id) or (number and link.number):
+            return PhoneOutcome(PhoneAction.IGNORED, call)  # clearly another call
+        return PhoneOutcome(PhoneAction.UNMATCHED, call)
+
+    def _start_from_phone(self, ring: _Ring | None, answer: PhoneEvent | None) -> Call:
+        """Open the record for a call that rings (`answer` None) or was answered."""
+        source = ring.event if ring is not None else answer
+        assert source is not None
+        call = self.start_call(
+            caller_name=source.name, caller_number=source.number, answered=answer is not None
+        )
+        call_id = source.call_id or (answer.call_id if answer is not None else "")
+        number = normalise_number(source.number)
+        if not number and answer is not None:
+            number = normalise_number(answer.number)
+        self._link = _PhoneLink(call_id, number, ring, (source.name, source.number))
         return call
+
+    def _set_aside(self, call: Call) -> None:
+        """Drop the record of a ringing call the agent wrote nothing in; remember its ring."""
+        link = self._link
+        if link is not None and link.ring is not None:
+            ring = link.ring
+            if ring.event.call_id or ring.number:
+                self._waiting = [*self._waiting, ring][-WAITING_LIMIT:]
+        self.call = None
+        self._link = None
+        store = self.store
+        # Should the store find something written after all, the call is kept, as missed.
+        self._submit(
+            lambda: store.delete_untouched_call(call.id) or store.end_call(call.id, missed=True)
+        )
+
+    def _record_missed(self, ring: _Ring) -> Call:
+        """A missed-call entry for a ring the caller gave up."""
+        now = self.clock.now()
+        event = ring.event
+        call = Call(
+            id=self._local_id(),
+            started_at=ring.at,
+            ended_at=now,
+            caller_name=event.name,
+            caller_number=event.number,
+            missed=True,
+        )
+        store = self.store
+
+        def run() -> Call:
+            assert store is not None
+            return store.record_missed_call(event.name, event.number, rang_at=ring.at, ended_at=now)
+
+        def done(stored: Call) -> None:
+            call.id = stored.id
+
+        self._submit(run, done=done)
+        return call
+
+    def _fresh_waiting(self) -> list[_Ring]:
+        cutoff = self.clock.now() - WAITING_FOR
+        self._waiting = [ring for ring in self._waiting if ring.at >= cutoff]
+        return self._waiting
+
+    def _take_waiting(self, event: PhoneEvent) -> _Ring | None:
+        """The remembered ring `event` is about (the latest), forgotten from now on."""
+        for ring in reversed(self._fresh_waiting()):
+            if same_call(event, ring.event.call_id, ring.number):
+                self._waiting = [other for other in self._waiting if other is not ring]
+                return ring
+        return None
+
+    def _latest_waiting(self) -> _Ring | None:
+        waiting = self._fresh_waiting()
+        return waiting.pop() if waiting else None
 
     # -- phrases ---------------------------------------------------------------------------
 

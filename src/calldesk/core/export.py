@@ -340,6 +340,7 @@ def front_matter(record: CallRecord) -> dict[str, object]:
         "ticket": call.ticket,
         "outcome": None if call.outcome is None else str(call.outcome),
         "outcome_reason": call.outcome_reason,
+        "missed": call.missed,
         "tags": list(call.tags),
         "phrases_used": list(record.phrases_used),
     }
@@ -383,7 +384,9 @@ def _metadata(record: CallRecord) -> list[str]:
         ended = _local(call.ended_at)
         span = format_duration(call.ended_at - call.started_at)
         lines.append(_field("Ended", f"{ended:%Y-%m-%d %H:%M:%S} ({span})"))
-    if call.outcome is None:
+    if call.missed:
+        lines.append(_field("Outcome", "missed: the caller hung up while it rang"))
+    elif call.outcome is None:
         lines.append(_field("Outcome", "not recorded"))
     else:
         outcome = str(call.outcome)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from calldesk.core.calls import ANONYMOUS_HOST, is_withheld
 from calldesk.core.textsafe import escape_char, is_hidden
 
 # -- events ---------------------------------------------------------------------------------
@@ -232,7 +233,6 @@ _QUOTED_PAIR = re.compile(r"\\(.)")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"^(sips?|tel):", re.IGNORECASE)
 _PHONE_CHARS = re.compile(r"^[0-9+*#()./\s-]+$")
-_ANONYMOUS = frozenset(["anonymous", "unknown", "unavailable", "restricted", "private"])
 MAX_ARGUMENT = 4096
 """Longest hook argument parsed; the parts kept are capped far below this anyway."""
 
@@ -263,16 +263,19 @@ def _address_number(address: str) -> str:
     if scheme_match:
         text = text[scheme_match.end() :]
     if scheme == "tel":
-        return _percent_decode(text.split(";", 1)[0]).strip()
+        number = _percent_decode(text.split(";", 1)[0]).strip()
+        return "" if is_withheld(number) else number
     if not scheme and "@" not in text:
-        return text  # a bare number as the phone passed it: "+44 20 7946 0958", "1001"
+        # A bare number as the phone passed it ("+44 20 7946 0958", "1001"), or a word for
+        # a withheld one ("anonymous", "Restricted"): MicroSIP passes only the user part.
+        return "" if is_withheld(text) else text
     text = text.split("?", 1)[0]  # URI headers
     user, at_sign, host = text.partition("@")
     if not at_sign:
         user, host = "", user
     user = _percent_decode(user.split(":", 1)[0].split(";", 1)[0]).strip()
     host = host.split(";", 1)[0].strip()
-    if user.casefold() in _ANONYMOUS:
+    if is_withheld(user) or host.split(":", 1)[0].casefold() == ANONYMOUS_HOST:
         return ""
     if not user:
         return host
@@ -288,7 +291,8 @@ def parse_caller(number: str, name: str = "") -> tuple[str, str]:
     `number` may be a bare number, a `sip:`/`sips:`/`tel:` URI, or a SIP name-addr such as
     `"Pat Smith" <sip:1001@host>`, whose display name is used when `name` is empty. The
     number keeps the caller's own formatting ("+44 20 7946 0958"); compare numbers with
-    `calls.normalise_number`. Anonymous callers come back with an empty number.
+    `calls.normalise_number`. Withheld callers (`anonymous`, `sip:anonymous@anonymous.invalid`,
+    `Restricted`, ...) come back with an empty number.
     """
     display = ""
     number = number[:MAX_ARGUMENT].strip()

@@ -267,7 +267,36 @@ def _migrate_v3(db: sqlite3.Connection) -> None:
     _run_script(db, _V3)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2, _migrate_v3]
+# Missed calls (a call given up while it rang) and withheld numbers. Calls recorded before
+# this schema were all taken as answered. `number_norm` is worked out again for every call:
+# older calldesks stored withheld callers as the number `anonymous`, and so on, so each
+# withheld caller's card showed the last one's notes.
+_V4 = """
+ALTER TABLE calls ADD COLUMN answered_at TEXT;
+ALTER TABLE calls ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;
+UPDATE calls SET answered_at = started_at;
+"""
+
+
+def _migrate_v4(db: sqlite3.Connection) -> None:
+    _run_script(db, _V4)
+    rows = db.execute("SELECT id, caller_number, number_norm FROM calls").fetchall()
+    db.executemany(
+        "UPDATE calls SET number_norm = ? WHERE id = ?",
+        [
+            (normalised, call_id)
+            for call_id, number, stored in rows
+            if (normalised := normalise_number(number)) != stored
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_v1,
+    _migrate_v2,
+    _migrate_v3,
+    _migrate_v4,
+]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -586,12 +615,12 @@ def _sync_search_index(db: sqlite3.Connection, fts5: bool) -> bool:
 
 _CALL_COLUMNS = (
     "id, started_at, ended_at, caller_name, caller_number, ticket, outcome, outcome_reason, "
-    "draft, tags"
+    "draft, tags, answered_at, missed"
 )
 _NOTE_COLUMNS = "id, call_id, created_at, edited_at, text"
 _SUMMARY_SELECT = f"""
 SELECT c.id, c.started_at, c.ended_at, c.caller_name, c.caller_number, c.ticket, c.outcome,
-    c.tags,
+    c.tags, c.answered_at, c.missed,
     (SELECT count(*) FROM notes n WHERE n.call_id = c.id) AS note_count,
     coalesce((SELECT substr(n.text, 1, {PREVIEW_CHARS}) FROM notes n WHERE n.call_id = c.id
               ORDER BY n.created_at, n.id LIMIT 1), '') AS first_note
@@ -632,6 +661,8 @@ def _facts(row: sqlite3.Row) -> dict[str, Any]:
         "ticket": row["ticket"],
         "outcome": _outcome(row["outcome"]),
         "tags": list(json.loads(row["tags"])),
+        "answered_at": _when(row["answered_at"]),
+        "missed": bool(row["missed"]),
     }
 
 
@@ -917,23 +948,82 @@ class Store:
         ticket: str = "",
         *,
         at: datetime | None = None,
+        answered: bool = True,
     ) -> Call:
-        """Record a new open call; `at` is when it started (default: now)."""
+        """Record a new open call; `at` is when it started (default: now).
+
+        `answered=False` is a call still ringing: `mark_answered` records the answer later.
+        """
         started = self._now(at)
+        answered_at = started if answered else None
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO calls (started_at, caller_name, caller_number, number_norm, ticket)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (started, caller_name, caller_number, normalise_number(caller_number), ticket),
+                "INSERT INTO calls (started_at, answered_at, caller_name, caller_number,"
+                " number_norm, ticket) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    started,
+                    answered_at,
+                    caller_name,
+                    caller_number,
+                    normalise_number(caller_number),
+                    ticket,
+                ),
             )
             assert cursor.lastrowid is not None
         return Call(
             id=cursor.lastrowid,
             started_at=from_iso(started),
+            answered_at=_when(answered_at),
             caller_name=caller_name,
             caller_number=caller_number,
             ticket=ticket,
         )
+
+    def mark_answered(self, call_id: int, *, at: datetime | None = None) -> None:
+        """Record when a ringing call was answered (a call answered already keeps its time)."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
+                raise self._no_call(call_id)
+            db.execute(
+                "UPDATE calls SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
+                (self._now(at), call_id),
+            )
+
+    def record_missed_call(
+        self,
+        caller_name: str = "",
+        caller_number: str = "",
+        *,
+        rang_at: datetime,
+        ended_at: datetime | None = None,
+    ) -> Call:
+        """Record a call that rang from `rang_at` until the caller gave up (default: now)."""
+        started, ended = self._now(rang_at), self._now(ended_at)
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO calls (started_at, ended_at, missed, caller_name, caller_number,"
+                " number_norm) VALUES (?, ?, 1, ?, ?, ?)",
+                (started, ended, caller_name, caller_number, normalise_number(caller_number)),
+            )
+            assert cursor.lastrowid is not None
+            return self._get_call(db, cursor.lastrowid)
+
+    def delete_untouched_call(self, call_id: int) -> bool:
+        """Delete a call nobody wrote anything in; False (and the call kept) if someone did.
+
+        For the record of a call that rang and was never answered, set aside when the agent
+        answered another call instead. Anything typed (notes, a draft, a ticket, checklist
+        answers, an outcome) keeps the call.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM calls WHERE id = ? AND ended_at IS NULL AND outcome IS NULL"
+                " AND trim(draft) = '' AND ticket = ''"
+                " AND NOT EXISTS (SELECT 1 FROM notes WHERE call_id = calls.id)"
+                " AND NOT EXISTS (SELECT 1 FROM checklist_answers WHERE call_id = calls.id)",
+                (call_id,),
+            )
+            return cursor.rowcount > 0
 
     def update_call(
         self,
@@ -1002,10 +1092,11 @@ class Store:
         with self._write() as db:
             return db.execute("DELETE FROM notes WHERE id = ?", (note_id,)).rowcount > 0
 
-    def end_call(self, call_id: int, *, at: datetime | None = None) -> Call:
+    def end_call(self, call_id: int, *, at: datetime | None = None, missed: bool = False) -> Call:
         """Mark the call ended. A draft still in it becomes its last note rather than vanish.
 
-        Ending an ended call changes nothing (its first end time stands).
+        `missed` records that the caller gave up before the call was answered. Ending an ended
+        call changes nothing (its first end time stands).
         """
         when = self._now(at)
         with self._write() as db:
@@ -1021,7 +1112,10 @@ class Store:
                 )
                 db.execute("UPDATE calls SET draft = '' WHERE id = ?", (call_id,))
             if row["ended_at"] is None:
-                db.execute("UPDATE calls SET ended_at = ? WHERE id = ?", (when, call_id))
+                db.execute(
+                    "UPDATE calls SET ended_at = ?, missed = ? WHERE id = ?",
+                    (when, int(missed), call_id),
+                )
             return self._get_call(db, call_id)
 
     def set_outcome(self, call_id: int, outcome: Outcome | None, reason: str = "") -> None:

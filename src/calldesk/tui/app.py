@@ -353,6 +353,11 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         await self._to_desk()
         self._show_call()
         self.refresh_bindings()
+        if call.missed:  # it only rang, and nothing was written in it: no after-call steps
+            self.notify(
+                "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
+            )
+            return
         self.after_call(call)
 
     def action_practice(self) -> None:

@@ -10,6 +10,7 @@ from calldesk.core.store import StoreError
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:
+    from calldesk.core.calls import Call
     from calldesk.core.softphone import PhoneEvent
 
 
@@ -18,6 +19,14 @@ def phone_caller(event: PhoneEvent) -> str:
     from calldesk.core.softphone import display_safe
 
     parts = [part for part in (event.name, event.number) if part]
+    return display_safe(" · ".join(parts) or "unknown caller", 60)
+
+
+def display_caller_safe(call: Call) -> str:
+    """`name · number` of a call record, made safe to show on one line."""
+    from calldesk.core.softphone import display_safe
+
+    parts = [part for part in (call.caller_name, call.caller_number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
@@ -99,30 +108,73 @@ class PhoneMixin:
             return
         outcome = self.desk.on_phone_event(event, self.settings.softphone.start_on)
         caller = phone_caller(event)
-        if outcome.action is PhoneAction.STARTED:
-            await self._to_desk()
-            self._show_call()
-            self.refresh_bindings()
-            self.notify(caller, title="Ringing", timeout=5)
-            self.lookup_caller(self.desk.call.caller_number if self.desk.call else "")
-        elif outcome.action is PhoneAction.RINGING:
+        action = outcome.action
+        if action is PhoneAction.STARTED:
+            await self._show_phone_call()
+        elif action is PhoneAction.RINGING:
             self.notify(
                 f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
             )
-        elif outcome.action is PhoneAction.BUSY:
+        elif action is PhoneAction.ANSWERED:
+            self._tick()  # RINGING becomes ON CALL at once
+        elif action is PhoneAction.MISSED and outcome.call is not None:
+            await self._missed(outcome.call, outcome.started)
+        elif action is PhoneAction.BUSY:
             self.notify(
                 f"{caller} is ringing while this call is open.",
                 title="Another call",
                 severity="warning",
                 timeout=10,
             )
-        elif outcome.action is PhoneAction.HUNG_UP:
+        elif action is PhoneAction.OTHER_ANSWERED:
+            self.notify(
+                f"{caller} was answered while this call is open: notes still go to this"
+                " record. F8 ends it.",
+                title="Another call",
+                severity="warning",
+                timeout=15,
+            )
+        elif action is PhoneAction.HUNG_UP:
             self.notify("The phone hung up. F8 ends the call record.", title="Phone", timeout=10)
-        elif outcome.action is PhoneAction.ENDED and outcome.call is not None:
+        elif action is PhoneAction.UNMATCHED:
+            who = caller if event.name or event.number else "a withheld number"
+            self.notify(
+                f"The phone hung up a call from {who}: calldesk cannot tell whether it was"
+                " this one. If it was, F8 ends it.",
+                title="Phone",
+                timeout=15,
+            )
+        elif action is PhoneAction.ENDED and outcome.call is not None:
             await self._to_desk()
             self._show_call()
             self.refresh_bindings()
             self.after_call(outcome.call)
+
+    async def _show_phone_call(self) -> None:
+        """Bring the record the phone opened to the screen, with what calldesk knows."""
+        call = self.desk.call
+        if call is None:
+            return
+        await self._to_desk()
+        self._show_call()
+        self.refresh_bindings()
+        title = "Ringing" if self.desk.is_ringing(call) else "Answered"
+        self.notify(display_caller_safe(call), title=title, timeout=5)
+        self.lookup_caller(call.caller_number)
+
+    async def _missed(self, call: Call, started: Call | None) -> None:
+        """A caller gave up while it rang: a short notice, and no after-call steps."""
+        self.notify(
+            f"{display_caller_safe(call)} hung up while it rang. It is in the history as missed.",
+            title="Missed call",
+            severity="warning",
+            timeout=10,
+        )
+        if started is not None:
+            await self._show_phone_call()
+        elif self.desk.call is None:
+            self._show_call()
+            self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="caller-card", exit_on_error=False)
     def lookup_caller(self, number: str) -> None:

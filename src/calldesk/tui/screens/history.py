@@ -26,7 +26,11 @@ LIST_LIMIT = 200
 def call_option(call: Call | CallSummary) -> Option:
     started = call.started_at.astimezone()
     prompt = Text(started.strftime("%a %d %b %H:%M"), style="dim")
-    prompt.append("  " + visible(clip(call.display_caller(), 28)))
+    if call.missed:  # before the caller, so a narrow list cannot cut it off
+        prompt.append(" missed", style="bold yellow")
+        prompt.append(" " + visible(clip(call.display_caller(), 28)))
+    else:
+        prompt.append("  " + visible(clip(call.display_caller(), 28)))
     if call.outcome is not None and call.outcome.wants_cooldown:
         prompt.append(f"  {call.outcome.value}", style="bold red")
     return Option(prompt, id=str(call.id))
@@ -44,6 +48,8 @@ def call_detail(call: Call) -> Text:
     text.append(f"\n{started:%A %d %B %Y, %H:%M} – {ended}  (call {call.id})", style="dim")
     if call.ended_at:
         text.append(f"  ({format_duration(call.duration(call.ended_at))})", style="dim")
+    if call.missed:
+        text.append("\nMissed call: the caller hung up while it rang.", style="bold yellow")
     if call.outcome is not None:
         text.append(f"\nOutcome: {call.outcome.value}")
         if call.outcome_reason:

@@ -18,7 +18,8 @@ def call_status(call: Call | None, now: datetime) -> Text:
         text = Text(" ○ NO CALL ", style="bold reverse")
         text.append("  F2 starts one", style="dim")
         return text
-    text = Text(" ● ON CALL ", style="bold reverse")
+    ringing = call.answered_at is None
+    text = Text(" ● RINGING " if ringing else " ● ON CALL ", style="bold reverse")
     text.append(f" {format_duration(call.duration(now))} ", style="bold")
     who = [part for part in (call.caller_name, call.caller_number) if part]
     text.append(" " + visible(clip(" · ".join(who), 40)) if who else " caller unknown", style="")
