@@ -125,7 +125,8 @@ def test_a_symlink_at_the_target_is_refused(folder: Path, outside: Path, overwri
     target.symlink_to(outside)
     with pytest.raises(FileRefused, match="is a symbolic link") as refused:
         write_private(target, "secret notes\n", overwrite=overwrite)
-    assert str(refused.value).startswith(f"{target}: ")
+    assert str(refused.value).startswith(f"{target} is a symbolic link; ")
+    assert refused.value.strerror.startswith("it is a symbolic link; ")
     assert "Remove the link, or choose another name" in str(refused.value)
     assert target.is_symlink()
     assert_untouched(outside)

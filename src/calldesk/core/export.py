@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 from collections import defaultdict
@@ -15,10 +16,10 @@ import yaml
 
 from calldesk.core.calls import Call, NoteEntry, format_duration
 from calldesk.core.cooldown import CooldownState, Phase
+from calldesk.core.files import FileRefused, make_output_dir, write_private
 from calldesk.core.fixes import PermanentFix
 from calldesk.core.redact import redact as redact_text
 from calldesk.core.textsafe import visible
-from calldesk.paths import PRIVATE_DIR_MODE, write_private_file
 
 if TYPE_CHECKING:
     from calldesk.core.checklist import Checklist
@@ -587,17 +588,27 @@ def default_export_dir() -> Path:
 def prepare_dir(directory: Path) -> None:
     """Create the export folder (private) if it is missing; an existing one is left as it is."""
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    except FileExistsError:
-        raise ExportError(f"{directory} is a file, not a folder; choose a folder.") from None
+        make_output_dir(directory)
+    except FileRefused as error:
+        if error.errno == errno.ENOTDIR:
+            raise ExportError(f"{directory} is a file, not a folder; choose a folder.") from None
+        raise ExportError(str(error)) from None
     except OSError as error:
         raise ExportError(f"cannot create the folder {directory}: {error.strerror}") from None
 
 
-def write_export(path: Path, text: str) -> None:
-    """Write one export file atomically, readable by the user alone."""
+def write_export(path: Path, text: str, *, overwrite: bool = True) -> None:
+    """Write one export file atomically, readable by the user alone (see `write_private`).
+
+    Raises `ExportExists` for an existing file without `overwrite`, `ExportError` for a file
+    that cannot or must not be written (a symbolic link or another user's file at its name).
+    """
     try:
-        write_private_file(path, text)
+        write_private(path, text, overwrite=overwrite)
+    except FileRefused as error:
+        if error.errno == errno.EEXIST:
+            raise ExportExists(path) from None
+        raise ExportError(str(error)) from None
     except OSError as error:
         raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 
@@ -612,7 +623,5 @@ def export_call_to_dir(
     """
     prepare_dir(directory)
     path = directory / export_filename(record.call, redact=redact)
-    if not force and path.exists():
-        raise ExportExists(path)
-    write_export(path, render_call(record, redact=redact))
+    write_export(path, render_call(record, redact=redact), overwrite=force)
     return path

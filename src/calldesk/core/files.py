@@ -25,18 +25,20 @@ _TEMP_NAME_ROOM = 200
 
 
 class FileRefused(OSError):
-    """calldesk will not write `path`: the message says why and what to do.
+    """calldesk will not write `path`; `str()` says why and what to do.
 
-    An OSError, so callers that already report OSError (with `strerror`) report this too.
+    An OSError, so callers that already report OSError report this too: `strerror` reads on
+    its own after "cannot write PATH: ".
     """
 
     def __init__(self, code: int, path: Path | str, reason: str) -> None:
-        super().__init__(code, reason, str(path))
+        super().__init__(code, f"it {reason}", str(path))
         self.path = Path(path)
         self.reason = reason
+        """What is wrong, to follow the path: "is a symbolic link; ..."."""
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{self.path} {self.reason}"
 
 
 def _describe(mode: int) -> str:
@@ -51,32 +53,36 @@ def _describe(mode: int) -> str:
     return "not a regular file"
 
 
-def _symlink_refused(path: Path | str) -> FileRefused:
+def _symlink_refused(path: Path | str, other_name: str) -> FileRefused:
     return FileRefused(
         errno.ELOOP,
         path,
         "is a symbolic link; calldesk neither writes through links nor replaces them. "
-        "Remove the link, or choose another name.",
+        f"Remove the link{other_name}.",
     )
 
 
-def _refuse_unsafe_existing(path: Path | str, info: os.stat_result) -> None:
-    """Raise FileRefused unless `info` (from lstat or fstat) is a regular file of our own."""
+def _refuse_unsafe_existing(path: Path | str, info: os.stat_result, *, named: bool) -> None:
+    """Raise FileRefused unless `info` (from lstat or fstat) is a regular file of our own.
+
+    `named`: the user chose the name (an export), so the message offers another one.
+    """
+    other_name = ", or choose another name" if named else ""
     if stat.S_ISLNK(info.st_mode):
-        raise _symlink_refused(path)
+        raise _symlink_refused(path, other_name)
     if not stat.S_ISREG(info.st_mode):
         raise FileRefused(
             errno.EINVAL,
             path,
             f"is {_describe(info.st_mode)}, not a file calldesk can write. "
-            "Move it away, or choose another name.",
+            f"Move it away{other_name}.",
         )
     if info.st_uid != os.geteuid():
         raise FileRefused(
             errno.EPERM,
             path,
             f"belongs to another user (uid {info.st_uid}); calldesk does not write into or "
-            "replace other people's files. Ask them to remove it, or choose another name.",
+            f"replace other people's files. Ask them to remove it{other_name}.",
         )
 
 
@@ -131,6 +137,10 @@ def make_output_dir(path: Path) -> Path:
         path.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
     except FileExistsError:
         if not path.is_dir():
+            if path.is_symlink():
+                raise FileRefused(
+                    errno.ENOENT, path, "is a symbolic link to nothing. Remove the link."
+                ) from None
             raise FileRefused(
                 errno.ENOTDIR, path, "is not a folder. Move it away, or choose a folder."
             ) from None
@@ -156,9 +166,9 @@ def check_target(path: Path, *, overwrite: bool) -> None:
     """
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
-        return
-    _refuse_unsafe_existing(path, info)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there; writing says why if the folder is missing or a file
+    _refuse_unsafe_existing(path, info, named=True)
     if not overwrite:
         raise FileRefused(errno.EEXIST, path, "already exists; use --force to overwrite it.")
 
@@ -248,7 +258,7 @@ def _put_in_place(dir_fd: int, temp: str, path: Path, *, overwrite: bool) -> Non
     except FileNotFoundError:
         pass
     else:
-        _refuse_unsafe_existing(path, info)
+        _refuse_unsafe_existing(path, info, named=True)
         if not overwrite:
             raise FileRefused(errno.EEXIST, path, "already exists; use --force to overwrite it.")
     os.rename(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
@@ -268,7 +278,7 @@ def open_private(path: Path, flags: int = os.O_RDWR, *, create: bool = True) -> 
     """
     # Refuse what is already there before opening it: opening a device can have effects.
     try:
-        _refuse_unsafe_existing(path, os.lstat(path))
+        _refuse_unsafe_existing(path, os.lstat(path), named=False)
     except FileNotFoundError:
         if not create:
             raise
@@ -279,11 +289,11 @@ def open_private(path: Path, flags: int = os.O_RDWR, *, create: bool = True) -> 
         # Something was put there since the check: say what, as for one found there.
         if error.errno in (errno.ELOOP, errno.EMLINK, errno.EISDIR, errno.ENXIO):
             with contextlib.suppress(FileNotFoundError):
-                _refuse_unsafe_existing(path, os.lstat(path))
+                _refuse_unsafe_existing(path, os.lstat(path), named=False)
         raise
     try:
         info = os.fstat(fd)
-        _refuse_unsafe_existing(path, info)
+        _refuse_unsafe_existing(path, info, named=False)
         if info.st_nlink > 1:
             raise FileRefused(
                 errno.EMLINK,
@@ -317,11 +327,11 @@ def tighten(path: Path) -> None:
         info = os.lstat(path)
     except FileNotFoundError:
         return
-    _refuse_unsafe_existing(path, info)
+    _refuse_unsafe_existing(path, info, named=False)
     if info.st_mode & 0o077:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
         try:
-            _refuse_unsafe_existing(path, os.fstat(fd))
+            _refuse_unsafe_existing(path, os.fstat(fd), named=False)
             os.fchmod(fd, PRIVATE_FILE_MODE)
         finally:
             os.close(fd)
