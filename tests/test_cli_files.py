@@ -112,7 +112,7 @@ def test_export_to_a_linked_file_is_refused(
     assert result.returncode == 1
     assert result.stderr == (
         f"calldesk: error: {target} is a symbolic link; calldesk neither writes through links "
-        "nor replaces them. Remove the link, or choose another name.\n"
+        "nor replaces them. Remove the link, or write to another file or folder.\n"
     )
     assert_untouched(victim)
     assert names(out) == ["calls.md"] and target.is_symlink()
@@ -185,7 +185,7 @@ def test_import_espanso_refuses_a_linked_output_even_with_force(
     assert result.returncode == 1
     assert result.stderr == (
         f"calldesk: error: {out / 'forms.yaml'} is a symbolic link; calldesk neither writes "
-        "through links nor replaces them. Remove the link, or choose another name.\n"
+        "through links nor replaces them. Remove the link, or write to another file or folder.\n"
     )
     assert_untouched(victim)
     assert names(out) == ["forms.yaml"]

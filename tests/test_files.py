@@ -127,7 +127,7 @@ def test_a_symlink_at_the_target_is_refused(folder: Path, outside: Path, overwri
         write_private(target, "secret notes\n", overwrite=overwrite)
     assert str(refused.value).startswith(f"{target} is a symbolic link; ")
     assert refused.value.strerror.startswith("it is a symbolic link; ")
-    assert "Remove the link, or choose another name" in str(refused.value)
+    assert "Remove the link, or write to another file or folder" in str(refused.value)
     assert target.is_symlink()
     assert_untouched(outside)
     assert only_names(folder) == ["notes.md"]

@@ -67,7 +67,7 @@ def _refuse_unsafe_existing(path: Path | str, info: os.stat_result, *, named: bo
 
     `named`: the user chose the name (an export), so the message offers another one.
     """
-    other_name = ", or choose another name" if named else ""
+    other_name = ", or write to another file or folder" if named else ""
     if stat.S_ISLNK(info.st_mode):
         raise _symlink_refused(path, other_name)
     if not stat.S_ISREG(info.st_mode):
