@@ -77,9 +77,15 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="a file for one document, or a folder (DIR/) for one file per call; default stdout",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite existing files")
     parser.add_argument(
-        "--redact", action="store_true", help="mask email addresses, phone and card numbers"
+        "--force",
+        action="store_true",
+        help="replace existing files of yours (never a link or another user's file)",
+    )
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask email addresses, phone, card and IBAN numbers, and the caller's number",
     )
     parser.set_defaults(handler=run_export)
 

@@ -242,7 +242,9 @@ def register_trainer_commands(
     importer.add_argument(
         "--category", help="category of every imported phrase (default: 'Espanso: <file name>')"
     )
-    importer.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
+    importer.add_argument(
+        "--force", action="store_true", help="replace existing files of yours in DIR"
+    )
     importer.set_defaults(handler=run_import_espanso)
 
 
