@@ -406,3 +406,112 @@ def test_tighten_refuses_a_symlink_and_tightens_our_file(folder: Path, outside: 
     with pytest.raises(FileRefused, match="symbolic link"):
         tighten(link)
     assert_untouched(outside)
+
+
+# -- every writer in calldesk ---------------------------------------------------------------
+
+
+def test_the_store_refuses_a_planted_lock_or_database(tmp_path: Path, outside: Path) -> None:
+    from calldesk.core.clock import FakeClock
+    from calldesk.core.store import Store, StoreUnavailable
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    lock = data / "calldesk.lock"
+    lock.symlink_to(outside)
+    with pytest.raises(StoreUnavailable, match=f"{lock} is a symbolic link"):
+        Store.open(data / "calldesk.db", FakeClock())
+    assert_untouched(outside)
+    assert only_names(data) == ["calldesk.lock"]
+
+    lock.unlink()
+    database = data / "calldesk.db"
+    database.symlink_to(outside)
+    with pytest.raises(StoreUnavailable, match=f"{database} is a symbolic link"):
+        Store.open(database, FakeClock())
+    assert_untouched(outside)
+
+    database.unlink()
+    lock.write_text("", encoding="utf-8")
+    os.chown(lock, OTHER_UID, OTHER_UID)
+    with pytest.raises(StoreUnavailable, match="belongs to another user"):
+        Store.open(database, FakeClock())
+    assert not database.exists()
+
+    lock.unlink()
+    Store.open(database, FakeClock()).close()
+    assert (mode(lock), mode(database)) == (0o600, 0o600)
+
+
+def test_the_store_refuses_a_data_folder_linked_by_another_user(
+    tmp_path: Path, outside: Path
+) -> None:
+    from calldesk.core.clock import FakeClock
+    from calldesk.core.store import Store, StoreUnavailable
+
+    link = tmp_path / "data"
+    link.symlink_to(outside.parent)
+    os.lchown(link, OTHER_UID, OTHER_UID)
+    with pytest.raises(StoreUnavailable, match="symbolic link made by another user"):
+        Store.open(link / "calldesk.db", FakeClock())
+    assert only_names(outside.parent) == ["victim.txt"]
+
+
+def test_the_pending_file_is_never_written_or_read_through_a_link(
+    tmp_path: Path, outside: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from calldesk.core.softphone import PhoneEvent, append_pending_file, read_pending_file
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    pending = data / "pending-events.jsonl"
+    pending.symlink_to(outside)
+    event = PhoneEvent("ring", "+44 20 7946 0958", "Pat", "c1", datetime.now(UTC), "hook")
+    with pytest.raises(FileRefused, match="is a symbolic link"):
+        append_pending_file(event, pending)
+    with pytest.raises(FileRefused, match="is a symbolic link"):
+        read_pending_file(pending)
+    assert_untouched(outside)
+
+    pending.unlink()
+    pending.write_text('{"forged": true}\n', encoding="utf-8")
+    os.chown(pending, OTHER_UID, OTHER_UID)
+    with pytest.raises(FileRefused, match="belongs to another user"):
+        read_pending_file(pending)
+    assert pending.read_text(encoding="utf-8") == '{"forged": true}\n'  # left as it was
+
+
+def test_the_socket_lock_and_folder_are_never_followed(
+    socket_path: Path, tmp_path: Path, outside: Path
+) -> None:
+    from calldesk.core.softphone import LOCK_NAME, EventServer, SocketUnsafe
+
+    socket_path.parent.mkdir(parents=True, mode=0o700)
+    lock = socket_path.with_name(LOCK_NAME)
+    lock.symlink_to(outside)
+    with pytest.raises(SocketUnsafe, match="is a symbolic link"):
+        EventServer(socket_path, lambda event: None).start()
+    assert_untouched(outside)
+
+    lock.unlink()
+    socket_path.parent.rmdir()
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    socket_path.parent.symlink_to(theirs)
+    os.lchown(socket_path.parent, OTHER_UID, OTHER_UID)
+    with pytest.raises(SocketUnsafe, match="symbolic link made by another user"):
+        EventServer(socket_path, lambda event: None).start()
+    assert only_names(theirs) == []
+
+
+def test_the_crash_log_is_never_written_through_a_link(outside: Path) -> None:
+    from calldesk.paths import default_data_dir, open_crash_log
+
+    log = default_data_dir() / "crash.log"
+    log.parent.mkdir(parents=True, mode=0o700)
+    log.symlink_to(outside)
+    with pytest.raises(FileRefused, match="is a symbolic link"), open_crash_log() as (handle, _):
+        handle.write("secret traceback")
+    assert_untouched(outside)
