@@ -391,3 +391,29 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, data_dir: Path, store: 
     assert "exporting" in shown
     assert "100%" in shown
     assert "exported 250 calls" in shown
+
+
+def test_redact_masks_text_as_agents_paste_it_and_the_number_field_everywhere(
+    tmp_path: Path, data_dir: Path, store: Store
+) -> None:
+    call = store.start_call("", "sip:1001@pbx.example", "", at=DAY)
+    pasted = (
+        "cc4111111111111111, card 4111\u00a01111\u00a01111\u00a01111, 4111_1111_1111_1111;"
+        " Tel+44 20 7946 0958, 030/12345678, IBAN DE89 3704 0044 0532 0130 00,"
+        " pat@localhost, pat\uff20example.com; back on ext 1001; T-1234-5678 at 09:41"
+    )
+    store.add_note(call.id, pasted)
+    store.end_call(call.id, at=DAY + timedelta(minutes=2))
+    store.close()
+
+    out = tmp_path / "redacted"
+    result = calldesk(data_dir, "--call", str(call.id), "--redact", "-o", f"{out}/")
+    assert result.returncode == 0, result.stderr
+    [path] = out.iterdir()
+    assert path.name == f"2026-11-24_0900_phone_{call.id}.md"
+    text = path.read_text(encoding="utf-8")
+    for secret in ("1001", "4111", "7946", "12345678", "3704", "pat", "DE89"):
+        assert secret not in text, secret
+    assert front_matter(text)["number"] == "[phone]"
+    assert "# Call with \\[phone\\] — " in text
+    assert "back on ext \\[phone\\]; T-1234-5678 at 09:41" in text

@@ -573,6 +573,42 @@ def test_render_many_of_nothing() -> None:
 SECRETS = ["ann@example.com", "+44 20 7946 0958", "4111 1111 1111 1111"]
 
 
+@pytest.mark.parametrize(
+    ("number", "secret"),
+    [
+        ("1001", "1001"),
+        ("sip:1001@pbx.example", "1001"),
+        ("030/12345678", "12345678"),
+        ("sip:alice@pbx.example", "alice"),
+        ("+44 20 7946 0958", "7946"),
+        ("0049\u00a030\u00a012345678", "12345678"),
+    ],
+)
+@pytest.mark.parametrize("named", ["", "as the number", "Pat"])
+def test_the_number_field_is_masked_whole_wherever_it_appears(
+    number: str, secret: str, named: str
+) -> None:
+    name = number if named == "as the number" else named
+    typed = number.replace("sip:", "").split("@")[0] if "alice" not in number else number
+    call = make_call(
+        [f"rang back on {typed} twice", "fixed"], caller_name=name, caller_number=number
+    )
+    fix = PermanentFix(1, 7, START, name or number, "swap", "", "", FixStatus.OPEN, START)
+    record = build_record(call, fixes=[fix])
+    for document in (render_call(record, redact=True), render_many([record], redact=True)):
+        assert secret not in document
+    document = render_call(record, redact=True)
+    data, body = split_front_matter(document)
+    assert data["number"] == "[phone]"
+    assert data["caller"] == ("Pat" if named == "Pat" else "" if not named else "[phone]")
+    who = "Pat" if named == "Pat" else "\\[phone\\]"
+    assert body.lstrip("\n").startswith(f"# Call with {who} — 2026-11-24 09:00\n")
+    assert "- **Number:** \\[phone\\]" in body
+    filename = export_filename(call, redact=True)
+    assert secret not in filename
+    assert filename == f"2026-11-24_0900_{'pat' if named == 'Pat' else 'phone'}_7.md"
+
+
 def test_redaction_reaches_every_user_field() -> None:
     secret = " / ".join(SECRETS)
     call = make_call(

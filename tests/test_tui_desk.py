@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
@@ -174,6 +176,29 @@ async def test_f10_exports_the_call_to_a_private_markdown_file(
     assert exported.stat().st_mode & 0o777 == 0o600
     text = exported.read_text()
     assert "\\# not a heading" in text
+
+
+async def test_f10_never_writes_through_a_link_planted_at_the_export_name(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    from calldesk.core.export import export_filename
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n", encoding="utf-8")
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "card on file")
+        await pilot.press("enter")
+        settings.export_dir.mkdir(parents=True)
+        planted = settings.export_dir / export_filename(app.desk.call)
+        planted.symlink_to(victim)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: any(n.title == "Export failed" for n in app._notifications))
+        [failed] = [n for n in app._notifications if n.title == "Export failed"]
+        assert failed.message.startswith(f"{planted} is a symbolic link;")
+    assert victim.read_text(encoding="utf-8") == "not yours\n"
+    assert [path.name for path in settings.export_dir.iterdir()] == [planted.name]
 
 
 async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(

@@ -10,10 +10,12 @@ from typing import TextIO
 
 from platformdirs import PlatformDirs
 
+from calldesk.core import files
+
 _DIRS = PlatformDirs("calldesk", appauthor=False)
 
-PRIVATE_DIR_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = files.PRIVATE_DIR_MODE
+PRIVATE_FILE_MODE = files.PRIVATE_FILE_MODE
 
 
 def default_config_dir() -> Path:
@@ -60,35 +62,22 @@ def bundled_phrase_dir() -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the user alone; tighten it if it exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    if path.stat().st_mode & 0o077:
-        path.chmod(PRIVATE_DIR_MODE)
-    return path
+    return files.ensure_private_dir(path)
 
 
-def write_private_file(path: Path, data: str | bytes) -> None:
-    """Write `path` atomically with mode 0600: readers see the old file or the new one."""
-    if not path.parent.exists():
-        ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def write_private_file(path: Path, data: str | bytes, *, overwrite: bool = True) -> None:
+    """Write `path` atomically with mode 0600 (see `calldesk.core.files.write_private`)."""
+    files.write_private(path, data, overwrite=overwrite)
 
 
 @contextlib.contextmanager
 def open_crash_log() -> Iterator[tuple[TextIO, Path]]:
-    """Append to the private crash log in the data dir (details of internal errors go there)."""
+    """Append to the private crash log in the data dir (details of internal errors go there).
+
+    A link, a non-regular file or another user's file at its name is refused (OSError).
+    """
     path = default_data_dir() / "crash.log"
-    ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    files.ensure_private_dir(path.parent)
+    fd = files.open_append(path)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         yield handle, path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import sys
@@ -76,9 +77,15 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="a file for one document, or a folder (DIR/) for one file per call; default stdout",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite existing files")
     parser.add_argument(
-        "--redact", action="store_true", help="mask email addresses, phone and card numbers"
+        "--force",
+        action="store_true",
+        help="replace existing files of yours (never a link or another user's file)",
+    )
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask email addresses, phone, card and IBAN numbers, and the caller's number",
     )
     parser.set_defaults(handler=run_export)
 
@@ -231,15 +238,28 @@ def _counted(records: Iterator[CallRecord], tick: Callable[[], None]) -> Iterato
 
 
 def _targets(calls: Sequence[Call], directory: Path, force: bool, redact: bool) -> dict[int, Path]:
-    """Call id -> file to write; refuses (before anything is written) to overwrite any file."""
+    """Call id -> file to write; refuses (before anything is written) any file it must not write.
+
+    That is an existing file without --force, and a symbolic link, a non-regular file or
+    another user's file at any of the names whatever --force says.
+    """
     from calldesk.core.export import export_filename
+    from calldesk.core.files import FileRefused, check_target
 
     targets = {call.id: directory / export_filename(call, redact=redact) for call in calls}
-    if not force:
-        existing = [path for path in targets.values() if path.exists()]
-        if existing:
-            more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-            raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
+    existing: list[Path] = []
+    for path in targets.values():
+        try:
+            check_target(path, overwrite=force)
+        except FileRefused as error:
+            if error.errno != errno.EEXIST:
+                raise UserError(str(error), code=1) from None
+            existing.append(path)
+        except OSError as error:
+            raise UserError(f"cannot write {path}: {error.strerror or error}", code=1) from None
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
     return targets
 
 
@@ -249,12 +269,13 @@ def _write_dir(
     directory: Path,
     *,
     redact: bool,
+    force: bool,
     tick: Callable[[], None],
 ) -> None:
     from calldesk.core.export import ExportError, prepare_dir, render_call, write_export
 
     def write(item: tuple[Path, str]) -> None:
-        write_export(*item)
+        write_export(*item, overwrite=force)
 
     pool = ThreadPoolExecutor(WRITERS)
     try:
@@ -275,12 +296,19 @@ def _write_dir(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _refuse_overwrite(path: Path) -> None:
-    if path.exists():
-        raise UserError(f"{path} already exists; use --force to overwrite it", code=1)
+def _refuse_target(path: Path, force: bool) -> None:
+    """Refuse, before the export starts, a file it would refuse to write."""
+    from calldesk.core.files import FileRefused, check_target
+
+    try:
+        check_target(path, overwrite=force)
+    except FileRefused as error:
+        raise UserError(str(error), code=1) from None
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}", code=1) from None
 
 
-def _write_document(document: str, output: str | None) -> None:
+def _write_document(document: str, output: str | None, force: bool) -> None:
     from calldesk.core.export import ExportError, write_export
 
     if output is None:
@@ -289,7 +317,7 @@ def _write_document(document: str, output: str | None) -> None:
         return
     path = Path(output)
     try:
-        write_export(path, document)
+        write_export(path, document, overwrite=force)
     except ExportError as error:
         raise UserError(str(error), code=1) from None
 
@@ -306,8 +334,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     selection = selection_from_args(args, clock.now().astimezone().date())
     output: str | None = args.output
     directory = Path(output) if output is not None and _is_dir_target(output) else None
-    if output is not None and directory is None and not args.force:
-        _refuse_overwrite(Path(output))
+    if output is not None and directory is None:
+        _refuse_target(Path(output), args.force)
     database = settings.database_path
     if not database.is_file():
         raise UserError(f"no calls stored yet in {database}", code=1)
@@ -330,7 +358,9 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             with _progress(steps) as tick:
                 records = _counted(load_records(store, calls, checklist), tick)
                 if directory is not None:
-                    _write_dir(records, targets, directory, redact=args.redact, tick=tick)
+                    _write_dir(
+                        records, targets, directory, redact=args.redact, force=args.force, tick=tick
+                    )
                 elif len(selection.ids) == 1:
                     document = render_call(next(records), redact=args.redact)
                 else:
@@ -343,7 +373,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     except StoreError as error:
         raise UserError(str(error), code=1) from None
     if directory is None:
-        _write_document(document, output)
+        _write_document(document, output, args.force)
     where = output if output is not None else "standard output"
     redacted = ", redacted" if args.redact else ""
     print(f"calldesk: exported {_plural(len(calls))} to {where}{redacted}", file=sys.stderr)

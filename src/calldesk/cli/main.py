@@ -129,11 +129,14 @@ def run_app(settings: Settings) -> int:
 
 
 def _write_crash_log() -> Path:
+    from calldesk.core.files import FileRefused
     from calldesk.paths import open_crash_log
 
     try:
         with open_crash_log() as (handle, path):
             handle.write(traceback.format_exc())
+    except FileRefused as error:
+        return Path(f"(nowhere: {error})")
     except OSError:
         return Path("(nowhere: the data dir is not writable)")
     return path

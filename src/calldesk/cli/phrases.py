@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import unicodedata
@@ -241,7 +242,9 @@ def register_trainer_commands(
     importer.add_argument(
         "--category", help="category of every imported phrase (default: 'Espanso: <file name>')"
     )
-    importer.add_argument("--force", action="store_true", help="overwrite existing files in DIR")
+    importer.add_argument(
+        "--force", action="store_true", help="replace existing files of yours in DIR"
+    )
     importer.set_defaults(handler=run_import_espanso)
 
 
@@ -360,19 +363,25 @@ def _print_unfilled(stats: UsageStats, period: str) -> None:
 def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
     from calldesk.core.espanso import convert_espanso, output_names
+    from calldesk.core.files import FileRefused, check_target, make_output_dir, write_private
     from calldesk.core.phrases import load_configured_library
-    from calldesk.paths import write_private_file
 
     sources = _espanso_sources(args.files)
     directory: Path = args.output
     if directory.exists() and not directory.is_dir():
         raise UserError(f"{directory} is not a folder; -o wants the folder to write into")
     targets = {directory / name for name in output_names(sources).values()}
-    if not args.force:
-        existing = sorted(path for path in targets if path.exists())
-        if existing:
-            more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-            raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
+    existing: list[Path] = []
+    for path in sorted(targets):
+        try:
+            check_target(path, overwrite=args.force)
+        except FileRefused as error:
+            if error.errno != errno.EEXIST:  # a link or another user's file: never written
+                raise UserError(str(error), code=1) from None
+            existing.append(path)
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
     # Ids already in use keep theirs: an import never silently replaces a library phrase.
     # Files this import overwrites do not count; they are being replaced.
     library = load_configured_library(settings)
@@ -390,11 +399,13 @@ def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
         print(_printable(notice.format()))
     written: list[Path] = []
     if result.files:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         for imported in result.files:
             path = directory / imported.name
             try:
-                write_private_file(path, imported.to_yaml())
+                make_output_dir(directory)
+                write_private(path, imported.to_yaml(), overwrite=args.force)
+            except FileRefused as error:
+                raise UserError(str(error), code=1) from None
             except OSError as error:
                 raise UserError(f"cannot write {path}: {error.strerror}", code=1) from None
             written.append(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 from collections import defaultdict
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from calldesk.core.calls import Call, NoteEntry, format_duration
+from calldesk.core.calls import Call, NoteEntry, display_caller, format_duration
 from calldesk.core.cooldown import CooldownState, Phase
+from calldesk.core.files import FileRefused, make_output_dir, write_private
 from calldesk.core.fixes import PermanentFix
+from calldesk.core.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.redact import redact as redact_text
 from calldesk.core.textsafe import visible
-from calldesk.paths import PRIVATE_DIR_MODE, write_private_file
 
 if TYPE_CHECKING:
     from calldesk.core.checklist import Checklist
@@ -187,43 +189,64 @@ def load_record(store: Store, call_id: int, checklist: Checklist | None = None) 
 # -- redaction ------------------------------------------------------------------------------
 
 
-def _redact_value(value: object) -> object:
+def _redact_value(value: object, numbers: tuple[str, ...]) -> object:
     if isinstance(value, str):
-        return redact_text(value)
+        return redact_text(value, numbers)
     if isinstance(value, Mapping):
-        return {key: _redact_value(item) for key, item in value.items()}
+        return {key: _redact_value(item, numbers) for key, item in value.items()}
     return value
 
 
-def redact_record(record: CallRecord) -> CallRecord:
-    """A copy with email addresses, phone and card numbers masked in every piece of user text.
+def redact_caller(call: Call) -> tuple[str, str]:
+    """The caller's name and number as a redacted export shows them.
 
-    Checklist labels and phrase ids are the trainer's words and stay as they are.
+    The number field is masked whole, whatever it holds (an extension, a SIP address), and
+    wherever the name repeats it.
+    """
+    number = call.caller_number.strip()
+    if not number:
+        return redact_text(call.caller_name), ""
+    if call.caller_name.strip() == number:
+        return REDACTED_NUMBER, REDACTED_NUMBER  # a phone that names the caller by number
+    return redact_text(call.caller_name, (number,)), REDACTED_NUMBER
+
+
+def redact_record(record: CallRecord) -> CallRecord:
+    """A copy with emails, phone, card and IBAN numbers masked in every piece of user text.
+
+    The caller's number field is masked whole, and so is that number wherever it is typed
+    (see `redact_text`). Checklist labels and phrase ids are the trainer's words and stay.
     """
     call = record.call
+    numbers = (call.caller_number,)
+
+    def redact(text: str) -> str:
+        return redact_text(text, numbers)
+
+    name, number = redact_caller(call)
     redacted_call = replace(
         call,
-        caller_name=redact_text(call.caller_name),
-        caller_number=redact_text(call.caller_number),
-        ticket=redact_text(call.ticket),
-        outcome_reason=redact_text(call.outcome_reason),
-        draft=redact_text(call.draft),
-        tags=[redact_text(tag) for tag in call.tags],
-        notes=[replace(note, text=redact_text(note.text)) for note in call.notes],
+        caller_name=name,
+        caller_number=number,
+        ticket=redact(call.ticket),
+        outcome_reason=redact(call.outcome_reason),
+        draft=redact(call.draft),
+        tags=[redact(tag) for tag in call.tags],
+        notes=[replace(note, text=redact(note.text)) for note in call.notes],
     )
     return replace(
         record,
         call=redacted_call,
         checklist=tuple(
-            replace(entry, value=_redact_value(entry.value)) for entry in record.checklist
+            replace(entry, value=_redact_value(entry.value, numbers)) for entry in record.checklist
         ),
         fixes=tuple(
             replace(
                 fix,
-                caller=redact_text(fix.caller),
-                what=redact_text(fix.what),
-                where=redact_text(fix.where),
-                owner=redact_text(fix.owner),
+                caller=redact(fix.caller),
+                what=redact(fix.what),
+                where=redact(fix.where),
+                owner=redact(fix.owner),
             )
             for fix in record.fixes
         ),
@@ -571,12 +594,10 @@ def slug(text: str) -> str:
 def export_filename(call: Call, redact: bool = False) -> str:
     """`YYYY-MM-DD_HHMM_<caller-slug>_<id>.md`: sorts by time, readable, unique by call id.
 
-    With `redact`, the slug is made from the redacted caller, so a caller known only by
-    number does not put the number in the file name.
+    With `redact`, the slug is made from the redacted caller, so the caller's number is never
+    in the file name: a caller known only by number gets `phone`.
     """
-    caller = call.display_caller()
-    if redact:
-        caller = redact_text(caller)
+    caller = display_caller(*redact_caller(call)) if redact else call.display_caller()
     return f"{_local(call.started_at):%Y-%m-%d_%H%M}_{slug(caller)}_{call.id}.md"
 
 
@@ -590,17 +611,27 @@ def default_export_dir() -> Path:
 def prepare_dir(directory: Path) -> None:
     """Create the export folder (private) if it is missing; an existing one is left as it is."""
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    except FileExistsError:
-        raise ExportError(f"{directory} is a file, not a folder; choose a folder.") from None
+        make_output_dir(directory)
+    except FileRefused as error:
+        if error.errno == errno.ENOTDIR:
+            raise ExportError(f"{directory} is a file, not a folder; choose a folder.") from None
+        raise ExportError(str(error)) from None
     except OSError as error:
         raise ExportError(f"cannot create the folder {directory}: {error.strerror}") from None
 
 
-def write_export(path: Path, text: str) -> None:
-    """Write one export file atomically, readable by the user alone."""
+def write_export(path: Path, text: str, *, overwrite: bool = True) -> None:
+    """Write one export file atomically, readable by the user alone (see `write_private`).
+
+    Raises `ExportExists` for an existing file without `overwrite`, `ExportError` for a file
+    that cannot or must not be written (a symbolic link or another user's file at its name).
+    """
     try:
-        write_private_file(path, text)
+        write_private(path, text, overwrite=overwrite)
+    except FileRefused as error:
+        if error.errno == errno.EEXIST:
+            raise ExportExists(path) from None
+        raise ExportError(str(error)) from None
     except OSError as error:
         raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
 
@@ -615,7 +646,5 @@ def export_call_to_dir(
     """
     prepare_dir(directory)
     path = directory / export_filename(record.call, redact=redact)
-    if not force and path.exists():
-        raise ExportExists(path)
-    write_export(path, render_call(record, redact=redact))
+    write_export(path, render_call(record, redact=redact), overwrite=force)
     return path

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from calldesk.core.calls import ANONYMOUS_HOST, is_withheld
+from calldesk.core.files import FileRefused, ensure_private_dir, open_append, open_private
 from calldesk.core.textsafe import escape_char, is_hidden
 
 # -- events ---------------------------------------------------------------------------------
@@ -333,17 +334,16 @@ def pending_file_path(data_dir: Path) -> Path:
 
 
 def append_pending_file(event: PhoneEvent, path: Path) -> None:
-    """Add one event to the private (0600) pending file, safely against a concurrent reader."""
-    if not path.parent.exists():
-        from calldesk.paths import ensure_private_dir
+    """Add one event to the private (0600) pending file, safely against a concurrent reader.
 
-        ensure_private_dir(path.parent)
+    A symbolic link, a non-regular file or another user's file at `path` is refused
+    (`FileRefused`, an OSError): the caller's details never land in a file not the user's own.
+    """
+    ensure_private_dir(path.parent)
     line = (json.dumps(event.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = open_append(path)
     try:
         _lock_exclusive(fd)
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
         os.write(fd, line)
     finally:
         os.close(fd)  # closing drops the lock
@@ -353,10 +353,11 @@ def read_pending_file(path: Path) -> list[PhoneEvent]:
     """The events kept in the pending file, oldest first; the file is emptied.
 
     Lines that are not valid events (a half-written line, garbage) are skipped. A missing file
-    means no events.
+    means no events. A file that is not the user's own (a link, another user's file) is
+    refused with `FileRefused` (an OSError) and left as it is: its events could be forged.
     """
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        fd = open_private(path, os.O_RDWR, create=False)
     except FileNotFoundError:
         return []
     try:
@@ -669,11 +670,17 @@ class EventServer:
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            link = folder.lstat()
             info = folder.stat()
         except OSError as error:
             raise SocketError(
                 f"Cannot create the socket folder {folder}: {error.strerror or error}."
             ) from error
+        if stat.S_ISLNK(link.st_mode) and link.st_uid != os.getuid():
+            raise SocketUnsafe(
+                f"The socket folder {folder} is a symbolic link made by another user "
+                f"(uid {link.st_uid}). Remove it or set XDG_RUNTIME_DIR to a folder of your own."
+            )
         if info.st_uid != os.getuid():
             raise SocketUnsafe(
                 f"The socket folder {folder} belongs to another user (uid {info.st_uid}). "
@@ -693,7 +700,9 @@ class EventServer:
 
         lock_path = self.path.with_name(LOCK_NAME)
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = open_private(lock_path, os.O_RDWR)
+        except FileRefused as error:
+            raise SocketUnsafe(f"{error}") from error
         except OSError as error:
             raise SocketError(f"Cannot create {lock_path}: {error.strerror or error}.") from error
         try:

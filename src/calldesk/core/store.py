@@ -27,8 +27,8 @@ from calldesk.core.calls import (
 )
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.cooldown import CooldownState, Phase
+from calldesk.core.files import FileRefused, ensure_private_dir, open_private, tighten
 from calldesk.core.fixes import FixStatus, PermanentFix, RecentCall
-from calldesk.paths import PRIVATE_FILE_MODE, ensure_private_dir
 
 if TYPE_CHECKING:
     from calldesk.core.practice import CardRecord, ReviewRecord
@@ -373,6 +373,8 @@ def _side_file(path: Path, suffix: str) -> Path:
 
 
 def _unavailable(where: Path, error: OSError) -> StoreUnavailable:
+    if isinstance(error, FileRefused):
+        return StoreUnavailable(str(error))  # it names the file and says what to do
     if error.errno == errno.ENOSPC:
         return StoreUnavailable(
             f"There is no space left on the disk that holds {where}.",
@@ -435,9 +437,13 @@ def _translated(path: Path, readonly: bool) -> Iterator[None]:
 
 
 def _acquire_lock(lock_path: Path) -> int:
-    """Take the single-instance lock (the kernel drops it when the process dies, even killed)."""
+    """Take the single-instance lock (the kernel drops it when the process dies, even killed).
+
+    The lock file stays between runs (removing it would race with a second calldesk), so it
+    is opened, not created afresh; never through a link, and only if it is the user's own.
+    """
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        fd = open_private(lock_path, os.O_RDWR)
     except OSError as error:
         raise _unavailable(lock_path.parent, error) from error
     try:
@@ -451,7 +457,6 @@ def _acquire_lock(lock_path: Path) -> int:
         raise _unavailable(lock_path.parent, error) from error
     # The pid is only for the message another instance shows; failing to write it is harmless.
     with contextlib.suppress(OSError):
-        os.fchmod(fd, PRIVATE_FILE_MODE)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
@@ -473,19 +478,17 @@ def _release_lock(fd: int) -> None:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create `path` 0600 if missing (whatever the umask) and tighten it if it is looser."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
-    try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, PRIVATE_FILE_MODE)
-    finally:
-        os.close(fd)
+    """Create the database `path` 0600 if missing (whatever the umask), tighten a looser one.
+
+    A link, a non-regular file or another user's file there is refused (FileRefused). SQLite
+    opens the path again by name; the folder is the user's alone (0700), so nobody else can
+    swap the file in between.
+    """
+    os.close(open_private(path, os.O_RDWR))
 
 
 def _tighten(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        if path.stat().st_mode & 0o077:
-            path.chmod(PRIVATE_FILE_MODE)
+    tighten(path)
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
