@@ -24,6 +24,7 @@ from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
+from calldesk.tui.text import literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -167,8 +168,15 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications carry caller names, phrase titles and paths: never read as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        """Every toast goes through here: caller names, phrase titles, paths and errors that
+        quote them are shown literally (no markup, no escape sequence reaches the terminal)."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -500,7 +508,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
 
     def on_text_area_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.desk.call is not None:
-            self.desk.set_draft(message.text_area.text)
+            self.desk.set_draft(message.text_area.true_text)
 
     def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
         if self.desk.call is not None:
@@ -611,7 +619,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             where = "nowhere: the data dir is not writable"
         self._exit_renderables.clear()
         self.error_console.print(
-            Text(
+            literal(
                 "calldesk stopped on an internal error. Everything typed up to the last second "
                 f"is saved and comes back when you start calldesk again. Details: {where}"
             )

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, ListItem, ListView
 
 from calldesk.core.caller import CallerCard
 from calldesk.core.calls import Call, NoteEntry
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import LiteralInput, clip, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -109,9 +109,9 @@ class NotesPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="caller-fields"):
-            yield Input(placeholder="Caller name", id="caller_name", max_length=200)
-            yield Input(placeholder="Number", id="caller_number", max_length=100)
-            yield Input(placeholder="Ticket", id="ticket", max_length=100)
+            yield LiteralInput(placeholder="Caller name", id="caller_name", max_length=200)
+            yield LiteralInput(placeholder="Number", id="caller_number", max_length=100)
+            yield LiteralInput(placeholder="Ticket", id="ticket", max_length=100)
         yield Label("", id="caller-card", markup=False)
         yield NoteList(id="note-list")
         yield Label("", id="notes-empty", markup=False)
@@ -143,7 +143,7 @@ class NotesPane(Vertical):
     def show_call(self, call: Call | None) -> None:
         """Fill the pane from `call`, or show how to start one."""
         for field in ("caller_name", "caller_number", "ticket"):
-            field_input = self.query_one(f"#{field}", Input)
+            field_input = self.query_one(f"#{field}", LiteralInput)
             with field_input.prevent(Input.Changed):
                 field_input.value = getattr(call, field) if call else ""
             field_input.disabled = call is None
@@ -189,7 +189,7 @@ class NotesPane(Vertical):
     def insert_text(self, text: str) -> None:
         """Put `text` into the note being typed, at the cursor, and go back to typing."""
         note_input = self.query_one(NoteInput)
-        current = note_input.text
+        current = note_input.true_text
         if current and not current.endswith((" ", "\n")):
             text = " " + text
         note_input.insert(text)
@@ -197,5 +197,5 @@ class NotesPane(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("caller_name", "caller_number", "ticket"):
-            event.stop()
+            event.stop()  # `value` is the true text (see LiteralInput)
             self.post_message(self.CallerChanged(event.input.id, event.value))
