@@ -155,7 +155,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         card = self.query_one("#practice-card")
         label = "new" if item.card is None else "new words" if item.changed else "review"
         card.border_title = literal(phrase.category)
-        card.border_subtitle = label
+        card.border_subtitle = literal(label)
         when = self.query_one("#practice-when", Label)
         if phrase.when or phrase.instead_of:
             when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))

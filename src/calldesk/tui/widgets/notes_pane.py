@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, ListItem, ListView
 
 from calldesk.core.caller import CallerCard
 from calldesk.core.calls import Call, NoteEntry
-from calldesk.tui.text import LiteralInput, clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -166,7 +166,7 @@ class NotesPane(Vertical):
         elif not call.notes:
             empty.update("Type a note and press Enter. ctrl+j starts a new line.")
         empty.display = call is None or not call.notes
-        self.border_subtitle = "" if call is None else note_count(len(call.notes))
+        self.border_subtitle = literal("" if call is None else note_count(len(call.notes)))
 
     def append_entry(self, entry: NoteEntry, count: int) -> None:
         note_list = self.query_one(NoteList)
@@ -174,7 +174,7 @@ class NotesPane(Vertical):
         note_list.index = len(note_list.children) - 1
         note_list.scroll_end(animate=False)
         self.query_one("#notes-empty").display = False
-        self.border_subtitle = note_count(count)
+        self.border_subtitle = literal(note_count(count))
 
     def refresh_entry(self, entry: NoteEntry) -> None:
         for item in self.query(NoteItem):

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.tui.text import LiteralInput, clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
     from calldesk.core.phrases import Phrase
@@ -166,7 +166,7 @@ class PhrasePane(Vertical):
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
         count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
-        self.border_subtitle = f"{count} · Enter inserts · ^y copies"
+        self.border_subtitle = literal(f"{count} · Enter inserts · ^y copies")
         self._show_preview()
 
     def _show_preview(self) -> None:
