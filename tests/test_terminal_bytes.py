@@ -319,3 +319,19 @@ def test_a_real_baresip_call_with_a_hostile_display_name_never_drives_the_termin
         for phone in phones:
             phone.stop()
     assert_nothing_injected(bytes(session.raw), screens)
+
+
+def test_a_cli_error_quoting_a_hostile_path_shows_it_without_obeying_it(
+    private_dirs: Path,
+) -> None:
+    data_dir = private_dirs / "data\x1b]0;MKDATA\x07\u202e" / "missing"
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "--data-dir", str(data_dir), "export", "--call", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "calldesk: error:" in result.stderr
+    assert "data\\x1b]0;MKDATA\\x07\\u202e" in result.stderr
+    assert not has_hidden(result.stderr)
