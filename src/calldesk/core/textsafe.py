@@ -72,6 +72,17 @@ Mark = tuple[int, str]
 """A hidden character and where its escape starts in the shown text."""
 
 
+def _escape_length(char: str) -> int:
+    """`len(escape_char(char))`, without formatting it."""
+    code = ord(char)
+    return 4 if code <= 0xFF else 6 if code <= 0xFFFF else 10
+
+
+def _extra(marks: list[Mark] | tuple[Mark, ...]) -> int:
+    """How many more characters `marks` take shown than true."""
+    return sum(_escape_length(char) - 1 for _, char in marks)
+
+
 def _shown_with_marks(text: str, at: int = 0) -> tuple[str, list[Mark]]:
     if _surely_shown(text):
         return text, []
@@ -101,6 +112,9 @@ class ShownEdit:
     """The shown text that replaced it (hidden characters of the new text as escapes)."""
     removed_marks: tuple[Mark, ...]
     inserted_marks: tuple[Mark, ...]
+    true_start: int
+    true_removed: str
+    true_inserted: str
 
 
 class ShownText:
@@ -110,26 +124,18 @@ class ShownText:
     stands for its hidden character, so a caller name or note keeps its exact value when only
     part of it is edited. An escape the agent cuts into, or types over, becomes the plain text
     it showed: what the agent sees is what is kept. Invariant: `visible(text) == shown`.
+
+    An edit costs the length of the text (string slicing) plus the number of escapes after it,
+    so typing at the end of a long paste stays fast.
     """
 
-    __slots__ = ("_marks", "shown")
+    __slots__ = ("_extra", "_marks", "shown", "text")
 
     def __init__(self, text: str = "") -> None:
-        self.shown, self._marks = _shown_with_marks(text)
-
-    @property
-    def text(self) -> str:
+        self.text = text
         """The true text."""
-        if not self._marks:
-            return self.shown
-        parts: list[str] = []
-        position = 0
-        for offset, char in self._marks:
-            parts.append(self.shown[position:offset])
-            parts.append(char)
-            position = offset + len(escape_char(char))
-        parts.append(self.shown[position:])
-        return "".join(parts)
+        self.shown, self._marks = _shown_with_marks(text)
+        self._extra = _extra(self._marks)
 
     @property
     def marks(self) -> tuple[Mark, ...]:
@@ -137,30 +143,63 @@ class ShownText:
 
     def replace(self, start: int, end: int, new: str) -> ShownEdit:
         """Replace `shown[start:end]` with `new`, whose hidden characters are kept as such."""
-        start, end = sorted((max(0, start), min(len(self.shown), max(0, end))))
-        start = min(start, len(self.shown))
+        size = len(self.shown)
+        start, end = sorted((min(max(0, start), size), min(max(0, end), size)))
+        first, last = self._touched(start, end)
+        marks = self._marks
+        # The true text changes over the whole of any escape the edit touches.
+        wide_start = min(start, marks[first][0]) if first < last else start
+        wide_end = max(end, _mark_end(marks[last - 1])) if first < last else end
+        extra_after = _extra(marks[last:])
+        extra_touched = _extra(marks[first:last])
+        true_start = wide_start - (self._extra - extra_after - extra_touched)
+        true_end = wide_end - (self._extra - extra_after)
+        true_inserted = self.shown[wide_start:start] + new + self.shown[end:wide_end]
+        true_removed = self.text[true_start:true_end]
         removed = self.shown[start:end]
         inserted, inserted_marks = _shown_with_marks(new, start)
-        removed_marks = self._apply(start, end, inserted, inserted_marks)
-        return ShownEdit(start, removed, inserted, removed_marks, tuple(inserted_marks))
+        removed_marks = self._apply(
+            start, end, inserted, inserted_marks, true_start, true_end, true_inserted
+        )
+        return ShownEdit(
+            start,
+            removed,
+            inserted,
+            removed_marks,
+            tuple(inserted_marks),
+            true_start,
+            true_removed,
+            true_inserted,
+        )
 
     def undo(self, edit: ShownEdit) -> None:
         """Take back `edit`, the last replacement not yet undone."""
-        end = edit.start + len(edit.inserted)
-        self._apply(edit.start, end, edit.removed, list(edit.removed_marks))
+        self._apply(
+            edit.start,
+            edit.start + len(edit.inserted),
+            edit.removed,
+            list(edit.removed_marks),
+            edit.true_start,
+            edit.true_start + len(edit.true_inserted),
+            edit.true_removed,
+        )
 
     def redo(self, edit: ShownEdit) -> None:
         """Make `edit` again, after `undo`."""
-        end = edit.start + len(edit.removed)
-        self._apply(edit.start, end, edit.inserted, list(edit.inserted_marks))
+        self._apply(
+            edit.start,
+            edit.start + len(edit.removed),
+            edit.inserted,
+            list(edit.inserted_marks),
+            edit.true_start,
+            edit.true_start + len(edit.true_removed),
+            edit.true_inserted,
+        )
 
-    def _apply(
-        self, start: int, end: int, inserted: str, new_marks: list[Mark]
-    ) -> tuple[Mark, ...]:
-        """Splice `inserted` (with `new_marks`) over `shown[start:end]`.
+    def _touched(self, start: int, end: int) -> tuple[int, int]:
+        """The slice of marks whose escape `shown[start:end]` covers or cuts into.
 
-        Returns the marks that stop standing for their character: those whose escape the range
-        covers or cuts into, and the one that text is inserted inside.
+        With `start == end` (an insertion): the mark the insertion point is inside of.
         """
         marks = self._marks
         # Marks are sorted and never overlap, so the touched ones are consecutive.
@@ -171,11 +210,31 @@ class ShownText:
         last = first
         while last < len(marks) and marks[last][0] < limit:
             last += 1
+        return first, last
+
+    def _apply(
+        self,
+        start: int,
+        end: int,
+        inserted: str,
+        new_marks: list[Mark],
+        true_start: int,
+        true_end: int,
+        true_inserted: str,
+    ) -> tuple[Mark, ...]:
+        """Splice `inserted` (with `new_marks`) over `shown[start:end]`, and the true text.
+
+        Returns the marks that stop standing for their character.
+        """
+        first, last = self._touched(start, end)
+        marks = self._marks
         shift = len(inserted) - (end - start)
         after = [(offset + shift, char) for offset, char in marks[last:]]
         touched = tuple(marks[first:last])
         self._marks = [*marks[:first], *new_marks, *after]
+        self._extra += _extra(new_marks) - _extra(touched)
         self.shown = self.shown[:start] + inserted + self.shown[end:]
+        self.text = self.text[:true_start] + true_inserted + self.text[true_end:]
         return touched
 
 
@@ -184,4 +243,4 @@ def _mark_offset(mark: Mark) -> int:
 
 
 def _mark_end(mark: Mark) -> int:
-    return mark[0] + len(escape_char(mark[1]))
+    return mark[0] + _escape_length(mark[1])
