@@ -244,3 +244,17 @@ async def test_checklist_options_answers_and_caller_are_shown_literally(
         assert saved["note"] == f"stored {OSC52}!"
         for widget in screen.query(Label):
             assert not has_hidden(str(widget.render()))
+
+
+async def test_a_paste_into_the_command_palette_arrives_escaped(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        app.post_message(events.Paste(f"his{OSC52}tory"))
+        await pilot.pause()
+        palette_input = app.screen.query_one("CommandInput")
+        assert palette_input.value == visible(f"his{OSC52}tory")
+        assert not has_hidden(shown_lines(palette_input))

@@ -6,7 +6,7 @@ import gc
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -24,7 +24,7 @@ from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
-from calldesk.tui.text import literal, visible
+from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -177,6 +177,20 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste into one of Textual's own fields (the command palette) arrives escaped.
+
+        calldesk's fields show a paste escaped and keep it exactly (see `calldesk.tui.text`);
+        Textual's would draw an escape sequence in it raw.
+        """
+        if (
+            isinstance(event, events.Paste)
+            and not event.is_forwarded
+            and not isinstance(self.focused, LiteralInput | LiteralTextArea)
+        ):
+            event = events.Paste(visible(event.text))
+        await super().on_event(event)
 
     # -- start-up --------------------------------------------------------------------------
 
