@@ -115,6 +115,12 @@ class Session:
     def wait_for(self, needle: str, timeout: float = 20.0) -> None:
         assert self.app.wait_for(needle, timeout), f"no {needle!r} on screen:\n{self.app.text()}"
 
+    def wait_gone(self, needle: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while needle in self.app.text():
+            assert time.monotonic() < deadline, f"{needle!r} stays:\n{self.app.text()}"
+            self.app.pump(0.1)
+
     def hook(self, *args: str) -> None:
         result = subprocess.run(
             [sys.executable, "-m", "calldesk", *args],
@@ -221,10 +227,14 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
         session.keys("enter", "shift+tab", "up", "enter")
         session.wait_for("Edit note")
         look()
-        session.keys("ctrl+s", "delete")
+        session.keys("ctrl+s")
+        session.wait_gone("ctrl+s save · Escape cancel")  # the dialog, not the footer key
+        session.keys("delete")
         session.wait_for("Delete this note?")
         look()
-        session.keys("escape", "escape")
+        session.keys("escape")
+        session.wait_gone("Delete this note?")
+        session.keys("escape")
         session.paste("pasted " + PAYLOAD)
         session.keys("enter")
         session.wait_for("pasted")
@@ -253,7 +263,7 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
         look()
         session.keys("escape", "ctrl+p")
         session.type("show problems")
-        session.app.pump(0.5)
+        session.wait_for("phrases: show problems")  # the palette found the command
         session.keys("enter")
         session.wait_for("problems in phrase files")
         look()

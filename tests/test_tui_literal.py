@@ -71,8 +71,9 @@ async def test_a_hostile_caller_name_is_shown_escaped_and_stored_exactly(
         for field in (name_field, number_field):
             field.styles.width = 200  # the whole text in view
             field.cursor_position = 0
-        await pilot.pause()
+        await wait_until(pilot, lambda: visible(NAME) in shown_lines(name_field))
         assert_shown_literally(shown_lines(name_field), NAME)
+        await wait_until(pilot, lambda: "1001\\u202e" in shown_lines(number_field))
         assert_shown_literally(shown_lines(number_field), "1001\u202e")
         ringing = [message for title, message in toasts(app) if title == "Ringing"]
         assert ringing and not has_hidden(ringing[0]) and "\\x1b]52" in ringing[0]
@@ -87,14 +88,14 @@ async def test_editing_a_hostile_caller_name_keeps_what_the_agent_did_not_touch(
         await pilot.pause()
         await pilot.press("f4", "end")
         await type_text(pilot, " Smith")
-        assert app.desk.call.caller_name == "Eve\x1b[31m Smith"
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "Eve\x1b[31m Smith")
         name_field = app.screen.query_one("#caller_name", LiteralInput)
         assert name_field.value == "Eve\\x1b[31m Smith"
         await pilot.press(*["backspace"] * 10)  # " Smith" and "[31m": the escape stays whole
-        assert app.desk.call.caller_name == "Eve\x1b"
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "Eve\x1b")
         # One more cuts into the escape: what is left is the text the agent sees, no ESC.
         await pilot.press("backspace")
-        assert app.desk.call.caller_name == "Eve\\x1"
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "Eve\\x1")
         assert name_field.value == "Eve\\x1"
 
 
@@ -105,8 +106,7 @@ async def test_a_pasted_escape_in_a_caller_field_is_kept_and_shown_escaped(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2", "f4")
         app.post_message(events.Paste("\x1b]0;title\x07Pat"))
-        await pilot.pause()
-        assert app.desk.call.caller_name == "\x1b]0;title\x07Pat"
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "\x1b]0;title\x07Pat")
         name_field = app.screen.query_one("#caller_name", LiteralInput)
         assert name_field.value == "\\x1b]0;title\\x07Pat"
 
@@ -153,9 +153,8 @@ async def test_the_note_being_typed_shows_a_paste_escaped_and_keeps_it_through_u
         await pilot.press("f2")
         note = app.screen.query_one(NoteInput)
         app.post_message(events.Paste(f"a{OSC52}b\r\nline two \u202e"))
-        await pilot.pause()
         expected = f"a{OSC52}b\nline two \u202e"
-        assert note.true_text == expected
+        await wait_until(pilot, lambda: note.true_text == expected)
         assert note.text == visible(expected)
         assert not has_hidden(shown_lines(note))
         await type_text(pilot, "!")
@@ -241,7 +240,7 @@ async def test_checklist_options_answers_and_caller_are_shown_literally(
         assert answer.value == visible(f"stored {OSC52}")
         answer.focus()
         await pilot.press("end", "!")
-        assert saved["note"] == f"stored {OSC52}!"
+        await wait_until(pilot, lambda: saved.get("note") == f"stored {OSC52}!")
         for widget in screen.query(Label):
             assert not has_hidden(str(widget.render()))
 
@@ -252,9 +251,14 @@ async def test_a_paste_into_the_command_palette_arrives_escaped(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await wait_until(pilot, lambda: bool(app.screen.query("CommandList")))
+        palette = app.screen
         app.post_message(events.Paste(f"his{OSC52}tory"))
-        await pilot.pause()
-        palette_input = app.screen.query_one("CommandInput")
+        palette_input = palette.query_one("CommandInput")
+        await wait_until(pilot, lambda: bool(palette_input.value))
         assert palette_input.value == visible(f"his{OSC52}tory")
         assert not has_hidden(shown_lines(palette_input))
+        # Close it and let its search finish, so the app does not stop in the middle of one.
+        await wait_until(pilot, lambda: not palette.workers)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is not palette)
