@@ -39,6 +39,7 @@ from calldesk.core.export import (
     visible,
 )
 from calldesk.core.fixes import FixStatus, PermanentFix
+from calldesk.core.textsafe import has_hidden
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 MD = MarkdownIt("commonmark")
@@ -333,6 +334,7 @@ def test_front_matter_round_trips_any_text(
     )
     assert data["tags"] == tags
     assert not RAW_CONTROL.search(document)
+    assert not has_hidden(document)
 
 
 def test_times_are_local_with_their_offset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -360,6 +362,24 @@ def test_hostile_notes_come_back_exactly() -> None:
     assert_structure(body)
     expected = [visible(note.replace("\r\n", "\n")) for note in notes]
     assert note_texts(body) == expected
+
+
+def test_a_bidi_override_or_line_separator_in_the_caller_is_escaped_everywhere() -> None:
+    name = "Pat \u202egpj.exe\u2028Smith\u2066"
+    call = make_call([name], caller_name=name, caller_number="1001\u202e", ticket=name)
+    document = render_call(build_record(call))
+    assert not any(char in document for char in "\u202e\u2028\u2066")
+    data, body = split_front_matter(document)
+    assert (data["caller"], data["number"], data["ticket"]) == (name, "1001\u202e", name)
+    tokens = assert_structure(body)
+    first_h2 = next(i for i, t in enumerate(tokens) if t.tag == "h2")
+    metadata = {
+        children[2].content: inline_text(children[4:])[1:]
+        for children in list_items(tokens[:first_h2])
+    }
+    assert metadata["Caller:"] == "Pat \\u202egpj.exe\\u2028Smith\\u2066"
+    assert metadata["Number:"] == "1001\\u202e"
+    assert note_texts(body) == [visible(name)]
 
 
 def test_control_characters_never_reach_the_output() -> None:
@@ -411,15 +431,17 @@ def test_metadata_and_checklist_answers_stay_text(text: str) -> None:
     record = build_record(call, answers=answers, checklist=CHECKLIST, fixes=[fix])
     _, body = split_front_matter(render_call(record))
     tokens = assert_structure(body)
+    # Shown as typed; hidden characters (the line separator) as visible escapes.
+    shown, shown_text = visible(answer), visible(text)
 
     first_h2 = next(i for i, t in enumerate(tokens) if t.tag == "h2")
     metadata = {}
     for children in list_items(tokens[:first_h2]):
         assert [t.type for t in children[:4]] == ["text", "strong_open", "text", "strong_close"]
         metadata[children[2].content] = inline_text(children[4:])[1:]
-    assert metadata["Caller:"] == answer
-    assert metadata["Ticket:"] == answer
-    assert metadata["Outcome:"] == ("bad — " + text if text else "bad")
+    assert metadata["Caller:"] == shown
+    assert metadata["Ticket:"] == shown
+    assert metadata["Outcome:"] == ("bad — " + shown_text if text else "bad")
 
     checklist = section(tokens, "Checklist")
     labels = [inline_text(children) for children in list_items(checklist)]
@@ -431,15 +453,15 @@ def test_metadata_and_checklist_answers_stay_text(text: str) -> None:
         "[ ] Worded kindly",
     ]
     nested = [inline_text(children) for children in list_items(checklist, level=2)]
-    assert nested == [answer, "phone", answer]
+    assert nested == [shown, "phone", shown]
 
     fields = {}
     for children in list_items(section(tokens, "Permanent fix")):
         fields[children[2].content] = children[4:]
-    assert inline_text(fields["What:"])[1:] == answer
+    assert inline_text(fields["What:"])[1:] == shown
     if text:
-        assert inline_text(fields["Where:"])[1:] == text
-        assert inline_text(fields["Owner:"])[1:] == text
+        assert inline_text(fields["Where:"])[1:] == shown_text
+        assert inline_text(fields["Owner:"])[1:] == shown_text
 
 
 def test_escape_inline_uses_backslashes_and_entities_only_where_needed() -> None:

@@ -9,6 +9,7 @@ import pytest
 from fsrs import Scheduler
 from tests.tui_helpers import type_text
 from textual.app import App
+from textual.content import Content
 from textual.widgets import Input, Label
 
 import calldesk.tui
@@ -99,7 +100,8 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
         ]
         # The next card: markup in trainer text is shown as written.
         assert "[b]markup[/b]" in label_text(app, "#practice-when")
-        assert screen.query_one("#practice-card").border_title == "Odd [i]text[/i]"
+        title = screen.query_one("#practice-card").border_title  # read back as markup
+        assert Content.from_markup(title or "").plain == "Odd [i]text[/i]"
         await pilot.press("enter")  # said it aloud
         assert "Say [red]this[/red] as written, Pat." in label_text(app, "#practice-say")
         assert not screen.query_one("#practice-diff").display

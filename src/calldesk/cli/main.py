@@ -105,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_app(settings)
         return int(handler(args, settings) or 0)
     except (ConfigError, UserError) as error:
-        print(f"calldesk: error: {error}", file=sys.stderr)
+        from calldesk.core.textsafe import visible  # only on this path: hooks start lean
+
+        # Errors quote paths, config values and caller data: shown, never obeyed.
+        print(f"calldesk: error: {visible(str(error))}", file=sys.stderr)
         return getattr(error, "code", 2)
     except KeyboardInterrupt:
         return 130
@@ -113,7 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as error:
         log = _write_crash_log()
-        print(f"calldesk: internal error: {error!r}. Details were saved to {log}.", file=sys.stderr)
+        from calldesk.core.textsafe import visible
+
+        print(
+            visible(f"calldesk: internal error: {error!r}. Details were saved to {log}."),
+            file=sys.stderr,
+        )
         return 70
 
 

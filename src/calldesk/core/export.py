@@ -20,7 +20,7 @@ from calldesk.core.files import FileRefused, make_output_dir, write_private
 from calldesk.core.fixes import PermanentFix
 from calldesk.core.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.redact import redact as redact_text
-from calldesk.core.textsafe import visible
+from calldesk.core.textsafe import has_hidden, visible
 
 if TYPE_CHECKING:
     from calldesk.core.checklist import Checklist
@@ -311,7 +311,7 @@ def escape_inline(text: str, indent: str = "", *, line_start: bool = True) -> st
     visible escapes (see `visible`) and CRLF line ends become plain newlines. `line_start`
     False: the text follows other inline text on its first line (see `_escape_line`).
     """
-    if _PLAIN.fullmatch(text):
+    if _PLAIN.fullmatch(text) and not has_hidden(text):
         return text
     lines = visible(text.replace("\r\n", "\n")).split("\n")
     trailing = 0
@@ -369,16 +369,33 @@ def front_matter(record: CallRecord) -> dict[str, object]:
     }
 
 
+class _FrontMatterDumper(_YAML_DUMPER):  # type: ignore[misc,valid-type]
+    """The safe dumper, with hidden characters in strings written as YAML escapes."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # Only a double-quoted scalar can hold escapes; the emitter escapes controls and line
+    # separators there but leaves bidi and other format characters raw (see `_yaml_block`).
+    style = '"' if has_hidden(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_FrontMatterDumper.add_representer(str, _represent_str)
+
+
 def _yaml_block(data: Mapping[str, object]) -> str:
+    """Front matter that loads back to `data` exactly, with no hidden character in the file."""
     dumped = yaml.dump(
         dict(data),
-        Dumper=_YAML_DUMPER,
+        Dumper=_FrontMatterDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=1 << 30,
     )
-    return f"---\n{dumped}---\n"
+    # Every string with a hidden character is double-quoted, where `\u202e` (as `visible`
+    # writes it) is a YAML escape for the same character.
+    return f"---\n{visible(dumped)}---\n"
 
 
 def _field(name: str, value: str) -> str:

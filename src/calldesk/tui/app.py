@@ -6,7 +6,7 @@ import gc
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -24,6 +24,7 @@ from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
+from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -167,8 +168,29 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications carry caller names, phrase titles and paths: never read as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        """Every toast goes through here: caller names, phrase titles, paths and errors that
+        quote them are shown literally (no markup, no escape sequence reaches the terminal)."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste into one of Textual's own fields (the command palette) arrives escaped.
+
+        calldesk's fields show a paste escaped and keep it exactly (see `calldesk.tui.text`);
+        Textual's would draw an escape sequence in it raw.
+        """
+        if (
+            isinstance(event, events.Paste)
+            and not event.is_forwarded
+            and not isinstance(self.focused, LiteralInput | LiteralTextArea)
+        ):
+            event = events.Paste(visible(event.text))
+        await super().on_event(event)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -505,7 +527,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
 
     def on_text_area_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.desk.call is not None:
-            self.desk.set_draft(message.text_area.text)
+            self.desk.set_draft(message.text_area.true_text)
 
     def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
         if self.desk.call is not None:
@@ -616,7 +638,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             where = "nowhere: the data dir is not writable"
         self._exit_renderables.clear()
         self.error_console.print(
-            Text(
+            literal(
                 "calldesk stopped on an internal error. Everything typed up to the last second "
                 f"is saved and comes back when you start calldesk again. Details: {where}"
             )

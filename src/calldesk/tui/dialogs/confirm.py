@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
+
+from calldesk.tui.text import literal
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -27,9 +28,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self._question, style="bold"), classes="dialog-title", markup=False)
-            if self._detail:
-                yield Label(Text(self._detail), markup=False)
+            yield Label(literal(self._question, "bold"), classes="dialog-title", markup=False)
+            if self._detail:  # may quote a note or an error: shown literally
+                yield Label(literal(self._detail), markup=False)
             yield Label("y yes · n no", classes="dialog-hint")
         yield Footer(compact=True)
 

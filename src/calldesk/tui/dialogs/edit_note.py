@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Footer, Label
+
+from calldesk.tui.text import LiteralTextArea
 
 
 class EditNoteDialog(ModalScreen[str | None]):
@@ -28,17 +30,17 @@ class EditNoteDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Edit note", classes="dialog-title")
-            yield TextArea(self._text, id="edit-text", soft_wrap=True, tab_behavior="focus")
+            yield LiteralTextArea(self._text, id="edit-text", soft_wrap=True, tab_behavior="focus")
             yield Label("ctrl+s save · Escape cancel", classes="dialog-hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        area = self.query_one(TextArea)
+        area = self.query_one(LiteralTextArea)
         area.focus()
         area.move_cursor(area.document.end)
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
+        self.dismiss(self.query_one(LiteralTextArea).true_text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from calldesk.core.calls import Call, Outcome
-from calldesk.tui.text import visible
+from calldesk.tui.text import LiteralInput, visible
 
 CHOICES = (
     (Outcome.FINE, "f", "Fine", "it went OK, or better"),
@@ -64,7 +64,7 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
                 ),
                 id="outcome-choices",
             )
-            yield Input(
+            yield LiteralInput(
                 placeholder="Why, in a line (optional) — Enter saves",
                 id="outcome-reason",
                 max_length=300,
@@ -79,14 +79,14 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
         self.chosen = Outcome(value)
         choices = self.query_one(OptionList)
         choices.highlighted = [outcome.value for outcome, *_ in CHOICES].index(value)
-        self.query_one("#outcome-reason", Input).focus()
+        self.query_one("#outcome-reason", LiteralInput).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.chosen = Outcome(event.option_id)
         self._answer()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_input_submitted(self, event: LiteralInput.Submitted) -> None:
         event.stop()
         if self.chosen is None:
             highlighted = self.query_one(OptionList).highlighted or 0
@@ -95,7 +95,7 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
 
     def _answer(self) -> None:
         assert self.chosen is not None
-        reason = " ".join(self.query_one("#outcome-reason", Input).value.split())
+        reason = " ".join(self.query_one("#outcome-reason", LiteralInput).true_value.split())
         self.dismiss(OutcomeAnswer(self.chosen, reason))
 
     def action_later(self) -> None:

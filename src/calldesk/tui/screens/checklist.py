@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSe
 
 from calldesk.core.calls import Call
 from calldesk.core.checklist import is_answered
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
     from calldesk.core.checklist import Checklist, ChecklistItem
@@ -52,15 +52,17 @@ class ChecklistItemView(Vertical):
         if kind == "check":
             yield Checkbox("Yes", value=self.value is True, id=f"item-{item.id}")
         elif kind == "text":
-            yield Input(str(self.value or ""), placeholder="Type the answer", id=f"item-{item.id}")
+            yield LiteralInput(
+                str(self.value or ""), placeholder="Type the answer", id=f"item-{item.id}"
+            )
         elif kind == "choice":
             with RadioSet(id=f"item-{item.id}"):
                 for option in item.options:
-                    yield RadioButton(visible(option), value=self.value == option)
+                    yield RadioButton(literal(option), value=self.value == option)
         else:
             current = self.value if isinstance(self.value, Mapping) else {}
             for key, placeholder in FIX_FIELDS:
-                yield Input(
+                yield LiteralInput(
                     str(current.get(key, "")), placeholder=placeholder, id=f"item-{item.id}-{key}"
                 )
         yield Label("", classes="checklist-skipped", markup=False)
@@ -80,12 +82,13 @@ class ChecklistItemView(Vertical):
         if kind == "check":
             return self.query_one(Checkbox).value
         if kind == "text":
-            return self.query_one(Input).value
+            return self.query_one(LiteralInput).true_value
         if kind == "choice":
             pressed = self.query_one(RadioSet).pressed_index
             return self.item.options[pressed] if pressed >= 0 else ""
         return {
-            key: self.query_one(f"#item-{self.item.id}-{key}", Input).value for key, _ in FIX_FIELDS
+            key: self.query_one(f"#item-{self.item.id}-{key}", LiteralInput).true_value
+            for key, _ in FIX_FIELDS
         }
 
 

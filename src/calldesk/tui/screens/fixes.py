@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from calldesk.core.fixes import FixStatus, PermanentFix, RecurringProblem
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import clip, literal, visible
 
 if TYPE_CHECKING:
     from calldesk.core.store import Store
@@ -92,9 +92,9 @@ class FixesScreen(Screen[None]):
             )
         )
         empty.display = not fixes
-        self.query_one(
-            "#fixes"
-        ).border_subtitle = f"{len(fixes)} {'in all' if self.show_all else 'open'}"
+        self.query_one("#fixes").border_subtitle = literal(
+            f"{len(fixes)} {'in all' if self.show_all else 'open'}"
+        )
 
     def action_mark(self, status: str) -> None:
         table = self.query_one(DataTable)

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from calldesk.core.calls import Call, CallSummary, format_duration
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.notes_pane import entry_text
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):
             with Vertical(id="history-list-pane"):
-                yield Input(
+                yield LiteralInput(
                     placeholder="Search caller, number, ticket or notes", id="history-search"
                 )
                 yield OptionList(id="history-list")
@@ -95,7 +95,7 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#history-list-pane").border_title = "History"
         self.query_one("#history-detail").border_title = "Call"
-        self.query_one("#history-search", Input).focus()
+        self.query_one("#history-search", LiteralInput).focus()
         self.refresh_calls("")
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
@@ -115,8 +115,8 @@ class HistoryScreen(Screen[None]):
         listing.add_options(call_option(call) for call in calls)
         listing.highlighted = 0 if calls else None
         pane = self.query_one("#history-list-pane")
-        pane.border_subtitle = f"{len(calls)} calls" + (
-            f" matching “{clip(query, 20)}”" if query else ""
+        pane.border_subtitle = literal(
+            f"{len(calls)} calls" + (f" matching “{clip(query, 20)}”" if query else "")
         )
         if not calls:
             message = "No call matches." if query else "No calls yet. They appear here once taken."

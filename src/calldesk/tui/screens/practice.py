@@ -21,7 +21,7 @@ from calldesk.core.practice import (
     practice_text,
     word_diff,
 )
-from calldesk.tui.text import literal, visible
+from calldesk.tui.text import LiteralInput, literal, visible
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -101,7 +101,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
                 yield Label("", id="practice-when", markup=False)
                 yield Label("", id="practice-instead", markup=False)
                 yield Label("", id="practice-ask", markup=False)
-            yield Input(
+            yield LiteralInput(
                 placeholder="Type what you would say, or say it aloud; Enter shows the phrase",
                 id="practice-attempt",
                 max_length=1000,
@@ -132,7 +132,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.query_one("#practice-card").display = has_card
         self.query_one("#practice-answer").display = False
         self.query_one("#practice-empty").display = not has_card
-        attempt = self.query_one("#practice-attempt", Input)
+        attempt = self.query_one("#practice-attempt", LiteralInput)
         attempt.display = has_card
         attempt.disabled = not has_card
         attempt.value = ""
@@ -154,8 +154,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         phrase = item.phrase
         card = self.query_one("#practice-card")
         label = "new" if item.card is None else "new words" if item.changed else "review"
-        card.border_title = visible(phrase.category)
-        card.border_subtitle = label
+        card.border_title = literal(phrase.category)
+        card.border_subtitle = literal(label)
         when = self.query_one("#practice-when", Label)
         if phrase.when or phrase.instead_of:
             when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))
@@ -197,8 +197,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
     def action_reveal(self) -> None:
         if self.item is None or self.revealed:
             return
-        attempt = self.query_one("#practice-attempt", Input)
-        self.attempt = attempt.value
+        attempt = self.query_one("#practice-attempt", LiteralInput)
+        self.attempt = attempt.true_value
         self.revealed = True
         # Disabled, so 1-4 reach the grade bindings instead of the text field.
         attempt.disabled = True

@@ -31,7 +31,11 @@ class ProblemsScreen(ModalScreen[None]):
             style = "red" if problem.is_error else "yellow"
             text.append(visible(problem.format()) + "\n", style=style)
         with VerticalScroll(classes="dialog wide"):
-            yield Label(f"{len(self.problems)} problems in phrase files", classes="dialog-title")
+            yield Label(
+                f"{len(self.problems)} problems in phrase files",
+                classes="dialog-title",
+                markup=False,
+            )
             yield Static(text or Text("None."), markup=False)
             yield Label(
                 "Files with errors were skipped; everything else is loaded. "

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.message import Message
-from textual.widgets import TextArea
+
+from calldesk.tui.text import LiteralTextArea
 
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter"})
 
 
-class NoteInput(TextArea):
-    """A multi-line text field where Enter submits, as in a chat box."""
+class NoteInput(LiteralTextArea):
+    """A multi-line text field where Enter submits, as in a chat box; shown literally."""
 
     @dataclass
     class Submitted(Message):
@@ -20,12 +21,13 @@ class NoteInput(TextArea):
 
         note_input: NoteInput
         text: str
+        """The true text (hidden characters included), not what is shown."""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            self.post_message(self.Submitted(self, self.true_text))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()

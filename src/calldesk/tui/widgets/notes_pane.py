@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, ListItem, ListView
 
 from calldesk.core.caller import CallerCard
 from calldesk.core.calls import Call, NoteEntry
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -109,9 +109,9 @@ class NotesPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="caller-fields"):
-            yield Input(placeholder="Caller name", id="caller_name", max_length=200)
-            yield Input(placeholder="Number", id="caller_number", max_length=100)
-            yield Input(placeholder="Ticket", id="ticket", max_length=100)
+            yield LiteralInput(placeholder="Caller name", id="caller_name", max_length=200)
+            yield LiteralInput(placeholder="Number", id="caller_number", max_length=100)
+            yield LiteralInput(placeholder="Ticket", id="ticket", max_length=100)
         yield Label("", id="caller-card", markup=False)
         yield NoteList(id="note-list")
         yield Label("", id="notes-empty", markup=False)
@@ -143,7 +143,7 @@ class NotesPane(Vertical):
     def show_call(self, call: Call | None) -> None:
         """Fill the pane from `call`, or show how to start one."""
         for field in ("caller_name", "caller_number", "ticket"):
-            field_input = self.query_one(f"#{field}", Input)
+            field_input = self.query_one(f"#{field}", LiteralInput)
             with field_input.prevent(Input.Changed):
                 field_input.value = getattr(call, field) if call else ""
             field_input.disabled = call is None
@@ -166,7 +166,7 @@ class NotesPane(Vertical):
         elif not call.notes:
             empty.update("Type a note and press Enter. ctrl+j starts a new line.")
         empty.display = call is None or not call.notes
-        self.border_subtitle = "" if call is None else note_count(len(call.notes))
+        self.border_subtitle = literal("" if call is None else note_count(len(call.notes)))
 
     def append_entry(self, entry: NoteEntry, count: int) -> None:
         note_list = self.query_one(NoteList)
@@ -174,7 +174,7 @@ class NotesPane(Vertical):
         note_list.index = len(note_list.children) - 1
         note_list.scroll_end(animate=False)
         self.query_one("#notes-empty").display = False
-        self.border_subtitle = note_count(count)
+        self.border_subtitle = literal(note_count(count))
 
     def refresh_entry(self, entry: NoteEntry) -> None:
         for item in self.query(NoteItem):
@@ -189,7 +189,7 @@ class NotesPane(Vertical):
     def insert_text(self, text: str) -> None:
         """Put `text` into the note being typed, at the cursor, and go back to typing."""
         note_input = self.query_one(NoteInput)
-        current = note_input.text
+        current = note_input.true_text
         if current and not current.endswith((" ", "\n")):
             text = " " + text
         note_input.insert(text)
@@ -197,5 +197,5 @@ class NotesPane(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("caller_name", "caller_number", "ticket"):
-            event.stop()
+            event.stop()  # `value` is the true text (see LiteralInput)
             self.post_message(self.CallerChanged(event.input.id, event.value))

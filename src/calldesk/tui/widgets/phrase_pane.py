@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.tui.text import clip, visible
+from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
     from calldesk.core.phrases import Phrase
@@ -57,7 +57,7 @@ def short_problem(problem: Problem) -> str:
     return clip(f"{where}: {problem.message}", 200)
 
 
-class SearchBox(Input):
+class SearchBox(LiteralInput):
     """The phrase search field; arrow keys move through the results without leaving it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -123,7 +123,7 @@ class PhrasePane(Vertical):
 
     @property
     def query_text(self) -> str:
-        return self.query_one(SearchBox).value
+        return self.query_one(SearchBox).true_value
 
     @property
     def selected(self) -> Phrase | None:
@@ -166,7 +166,7 @@ class PhrasePane(Vertical):
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
         count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
-        self.border_subtitle = f"{count} · Enter inserts · ^y copies"
+        self.border_subtitle = literal(f"{count} · Enter inserts · ^y copies")
         self._show_preview()
 
     def _show_preview(self) -> None:
