@@ -213,8 +213,9 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
         session.hook(
             "ring", "--name", PAYLOAD, "--number", "1001" + PAYLOAD[:40], "--call-id", "c1"
         )
-        session.wait_for("ON CALL")
+        session.wait_for("RINGING")
         session.hook("answer", "--call-id", "c1")
+        session.wait_for("ON CALL")
         look()
         # A phrase goes into the note, which is filed; then edited (saved as it was), and a
         # delete is asked and refused.
@@ -297,7 +298,9 @@ def test_a_real_baresip_call_with_a_hostile_display_name_never_drives_the_termin
         )
         phones.append(caller)
         callee = start_baresip(
-            tmp_path / "callee", '"Agent" <sip:agent@127.0.0.1:{port}>;regint=0', "agent"
+            tmp_path / "callee",
+            '"Agent" <sip:agent@127.0.0.1:{port}>;regint=0;answermode=auto',
+            "agent",
         )
         phones.append(callee)
         env = {**env, "CALLDESK_BARESIP": f"127.0.0.1:{callee.ctrl_port}"}
