@@ -147,10 +147,14 @@ def parse_yaml(data: bytes | str, path: Path) -> YamlDocument:
         doc.value = _Builder(path, text, doc.problems).run()
     except _Stop:
         doc.value = None
-    except yaml.MarkedYAMLError as error:
-        doc.problems.append(_syntax_problem(path, text, error))
     except yaml.YAMLError as error:
-        doc.problems.append(_reader_problem(path, text, error))
+        nesting = _problems_before_deep_nesting(path, text)
+        if nesting is not None:
+            doc.problems[:] = nesting
+        elif isinstance(error, yaml.MarkedYAMLError):
+            doc.problems.append(_syntax_problem(path, text, error))
+        else:
+            doc.problems.append(_reader_problem(path, text, error))
     except (RecursionError, MemoryError, ValueError, TypeError) as error:
         # Not expected from libyaml, but a trainer's file must never crash the app.
         doc.problems.append(Problem(path, 0, 0, f"cannot read the YAML: {error}", ""))
@@ -266,12 +270,8 @@ class _Builder:
     def _open(self, event: Any, value: YamlMap | YamlList, tag: str) -> None:
         self._check_tag(event, (tag,))
         if len(self.stack) >= MAX_DEPTH:
-            self._error(
-                _pos(event),
-                f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                "flatten the structure",
-                fatal=True,
-            )
+            self.problems.append(_too_deep(self.path, _pos(event)))
+            raise _Stop
         if self.stack and self.stack[-1].is_map and not self.stack[-1].has_key:
             self._error(
                 _pos(event),
@@ -386,6 +386,194 @@ class _Builder:
         mapping[key] = value
         mapping.key_pos[key] = frame.key_pos
         mapping.value_pos[key] = pos
+
+
+def _too_deep(path: Path, pos: Pos) -> Problem:
+    return Problem(
+        path,
+        pos[0],
+        pos[1],
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        "flatten the structure",
+    )
+
+
+def _problems_before_deep_nesting(path: Path, text: str) -> list[Problem] | None:
+    """The problems of a file whose deep flow nesting stopped the YAML library; None if not that.
+
+    The depth rule is calldesk's, but the events only reach it if the library hands them on:
+    libyaml (PyYAML 6.0.4) refuses flow nesting past 1,000 levels, and it looks up to 1,024
+    characters past a `[` for a `:` before passing the `[` on, so `[[[[...` stops it before
+    a single event arrives. So the text is cut at the bracket that opens flow level
+    MAX_DEPTH + 1, nesting any YAML library reads, and read again: the events then show
+    where nesting passes MAX_DEPTH (or the first problem before it). Only when the
+    library agrees, still inside MAX_DEPTH collections where the text was cut, does the cut
+    count; otherwise the library's own problem stands.
+    """
+    cut = _deep_flow_start(text, MAX_DEPTH)
+    if cut is None:
+        return None
+    problems: list[Problem] = []
+    builder = _Builder(path, text[:cut], problems)
+    try:
+        builder.run()
+    except _Stop:  # a calldesk rule, before or at the depth limit
+        return problems
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        if mark is not None and mark.index < cut:  # a mistake before the nesting comes first
+            problems.append(_syntax_problem(path, text, error))
+            return problems
+        if len(builder.stack) >= MAX_DEPTH:
+            line = text.count("\n", 0, cut) + 1
+            problems.append(_too_deep(path, (line, cut - text.rfind("\n", 0, cut))))
+            return problems
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+# Just enough of YAML's syntax to tell brackets that nest from brackets in text.
+_BLOCK_PLAIN = re.compile(r"[^ \t\r\n](?:[^ \t\r\n:]++|:(?=[^ \t\r\n])|[ \t]++(?=[^ \t\r\n#]))*+")
+_FLOW_PLAIN = re.compile(
+    r"[^ \t\r\n](?:[^ \t\r\n,\[\]{}:]++|:(?=[^ \t\r\n,\[\]{}])"
+    r"|[ \t\r\n]++(?=[^ \t\r\n#,\[\]{}:]))*+"
+)
+_PROPERTY = re.compile(r"[^ \t\r\n,\[\]{}]*+")  # the rest of an &anchor, *alias or !tag
+_QUOTED = {
+    '"': re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL),
+    "'": re.compile(r"'(?:[^']++|'')*+'"),
+}
+_SPACES = re.compile(r"[ \t]*+")
+_WHITESPACE = re.compile(r"[ \t\r\n]*+")
+_BREAK_OR_END = frozenset(" \t\r\n")
+_DOCUMENT_MARKER = re.compile(r"(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
+
+
+def _deep_flow_start(text: str, limit: int) -> int | None:
+    """Where the `[` or `{` that opens flow level `limit + 1` is, or None if nothing nests so deep.
+
+    Skips what is text: quoted and block scalars, plain scalars (with their continuation
+    lines), comments. It may misjudge odd YAML; the caller checks its answer with the parser.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    size = len(text)
+    at = 0
+    skip_deeper_than: int | None = None  # lines still inside a block or plain scalar
+    while at < size:
+        line_start = at
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            line_end = size
+        at = _SPACES.match(text, at).end()
+        indent = at - line_start
+        if skip_deeper_than is not None:
+            if at >= line_end or text[at] in "#\r" or indent > skip_deeper_than:
+                at = line_end + 1
+                continue
+            skip_deeper_than = None
+        parent = indent - 1  # the column a scalar's further lines must go past
+        token = -1
+        while True:
+            at = _SPACES.match(text, at).end()
+            if at >= line_end or text[at] in "#\r":
+                break
+            char = text[at]
+            column = at - line_start
+            following = text[at + 1] if at + 1 < size else " "
+            if column == 0 and char in "%-.":
+                if char == "%":  # a directive
+                    break
+                marker = _DOCUMENT_MARKER.match(text, at)
+                if marker is not None:
+                    if char == ".":
+                        break
+                    at = marker.end()
+                    continue
+            if char in "-?:" and following in _BREAK_OR_END:
+                parent = token if char == ":" and token >= 0 else column
+                at += 1
+                continue
+            token = column
+            if char in "&*!":
+                at = _PROPERTY.match(text, at + 1).end()
+            elif char in "[{":
+                end = _flow_end(text, at, limit)
+                if end < 0:
+                    return -end - 1
+                if end > size:
+                    return None
+                at = end
+                line_start = text.rfind("\n", 0, at) + 1
+                line_end = text.find("\n", at)
+                if line_end < 0:
+                    line_end = size
+            elif char in "\"'":
+                quoted = _QUOTED[char].match(text, at)
+                if quoted is None:
+                    return None
+                at = quoted.end()
+                line_start = text.rfind("\n", 0, at) + 1
+                line_end = text.find("\n", at)
+                if line_end < 0:
+                    line_end = size
+            elif char in "|>":
+                skip_deeper_than = parent
+                break
+            else:
+                at = _BLOCK_PLAIN.match(text, at, line_end).end()
+                at = _SPACES.match(text, at).end()
+                if at >= line_end or text[at] == "\r":
+                    skip_deeper_than = parent
+        at = line_end + 1
+    return None
+
+
+def _flow_end(text: str, at: int, limit: int) -> int:
+    """Just past the flow collection starting at `at`; -1 - index of a bracket past `limit`.
+
+    Past the end of the text when the collection is never closed.
+    """
+    size = len(text)
+    level = 0
+    node = -1  # where the node starts when &anchor or !tag come before its bracket
+    while at < size:
+        at = _WHITESPACE.match(text, at).end()
+        if at >= size:
+            break
+        char = text[at]
+        if char == "#":
+            line_end = text.find("\n", at)
+            at = size if line_end < 0 else line_end
+            continue
+        if char in "&!":
+            node = at if node < 0 else node
+            at = _PROPERTY.match(text, at + 1).end()
+            continue
+        if char in "[{":
+            level += 1
+            if level > limit:
+                return -1 - (at if node < 0 else node)
+            at += 1
+        elif char in "]}":
+            level -= 1
+            at += 1
+            if level <= 0:
+                return at
+        elif char == "," or (char in "?:" and (at + 1 >= size or text[at + 1] in " \t\r\n,[]{}")):
+            at += 1
+        elif char in "\"'":
+            quoted = _QUOTED[char].match(text, at)
+            if quoted is None:
+                break
+            at = quoted.end()
+        elif char == "*":
+            at = _PROPERTY.match(text, at + 1).end()
+        else:
+            at = _FLOW_PLAIN.match(text, at).end()
+        node = -1
+    return size + 1
 
 
 def _pos(event: Any) -> Pos:
