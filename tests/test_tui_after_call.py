@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.cooldown import Phase
+from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen
 from calldesk.tui.screens.fixes import FixesScreen
+from calldesk.tui.screens.help import HelpScreen
 
 
 async def end_call_as(pilot, app, outcome_key: str, reason: str = "") -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +102,23 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
     (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
     assert state.state is Phase.SKIPPED
     store.close()
+
+
+@pytest.mark.parametrize(("key", "over_the_break"), [("x", ConfirmDialog), ("f1", HelpScreen)])
+async def test_the_break_stays_one_screen_while_something_covers_it(
+    settings: Settings, clock: FakeClock, key: str, over_the_break: type
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press(key)
+        await wait_for_screen(pilot, over_the_break)
+        clock.advance(seconds=5)
+        app._tick()  # the once-a-second tick, while the agent reads the question or the help
+        await pilot.pause()
+        assert isinstance(app.screen, over_the_break)
+        assert [type(s) for s in app.screen_stack].count(CooldownScreen) == 1
 
 
 async def test_the_checklist_records_the_blame_and_the_permanent_fix(
