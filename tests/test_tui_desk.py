@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
@@ -215,3 +217,26 @@ async def test_practice_is_not_offered_in_the_status_line_during_a_call(
         await pilot.press("f2")
         await pilot.pause()
         assert "practise" not in str(extra.render())
+
+
+async def test_the_clock_tick_is_harmless_while_the_app_shuts_down(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # The once-a-second tick runs in a task of its own, so it can fire while Textual takes the
+    # screens down (it raised NoMatches). Here it fires at every step of the shutdown.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "still typing")
+        close_all = app._close_all
+
+        async def close_all_ticking() -> None:
+            closing = asyncio.ensure_future(close_all())
+            while not closing.done():
+                app._tick()
+                await asyncio.sleep(0)
+            await closing
+            app._tick()
+
+        app._close_all = close_all_ticking  # type: ignore[method-assign]
+    assert app.return_code in (None, 0)
