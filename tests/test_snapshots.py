@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.tui_helpers import build_app, type_text
+from tests.tui_helpers import build_app, type_text, wait_for_screen, wait_until
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
+from calldesk.tui.screens.history import HistoryScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -16,10 +17,7 @@ SIZES = [(80, 24), (120, 40)]
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait for the phrase library, and stop cursors blinking so every frame is the same."""
     app = pilot.app
-    for _ in range(100):
-        if app.index is not None:
-            break
-        await pilot.pause(0.05)
+    await wait_until(pilot, lambda: app.index is not None)
     for widget in app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False
@@ -74,7 +72,8 @@ def test_history(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("f5")
-        await pilot.pause(0.3)
+        history = await wait_for_screen(pilot, HistoryScreen)
+        await wait_until(pilot, lambda: history.selected_call is not None)
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

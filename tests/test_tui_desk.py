@@ -167,10 +167,9 @@ async def test_f10_exports_the_call_to_a_private_markdown_file(
         await pilot.press("f2")
         await type_text(pilot, "# not a heading")
         await pilot.press("enter", "f10")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if settings.export_dir.is_dir() and any(settings.export_dir.iterdir()):
-                break
+        await wait_until(
+            pilot, lambda: settings.export_dir.is_dir() and any(settings.export_dir.iterdir())
+        )
     (exported,) = settings.export_dir.iterdir()
     assert exported.suffix == ".md"
     assert exported.stat().st_mode & 0o777 == 0o600
