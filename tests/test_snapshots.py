@@ -9,6 +9,10 @@ from textual.widgets import Input, TextArea
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
+from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.help import HelpScreen
 from calldesk.tui.screens.history import HistoryScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -84,11 +88,11 @@ async def end_bad_call(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("f2")
     await type_text(pilot, "caller shouted throughout")
     await pilot.press("enter", "f8")
-    await pilot.pause()
+    await wait_for_screen(pilot, OutcomeDialog)
     await pilot.press("b")
     await type_text(pilot, "swore at me")
     await pilot.press("enter")
-    await pilot.pause()
+    await wait_for_screen(pilot, CooldownScreen)
 
 
 def test_cooldown(snap_compare, settings: Settings, clock: FakeClock) -> None:
@@ -99,7 +103,7 @@ def test_checklist(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await end_bad_call(pilot)
         await pilot.press("z")  # snooze the break: the checklist comes next
-        await pilot.pause()
+        await wait_for_screen(pilot, ChecklistScreen)
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
@@ -109,6 +113,6 @@ def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for_screen(pilot, HelpScreen)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
