@@ -312,6 +312,7 @@ def test_nesting_inside_a_mapping_is_reported_where_it_starts(loader: str) -> No
         "# ]]]]]]]]\n",
         "a: [\"]]]]\", ']]}}', x]\n",
         'a: "[[[[\n  ]]]]"\n',
+        "a: [?'[', x]\n",  # in flow, ? is a key indicator even without a space after it
     ],
 )
 def test_brackets_in_text_neither_hide_nor_fake_deep_nesting(loader: str, before: str) -> None:

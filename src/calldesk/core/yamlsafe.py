@@ -561,7 +561,7 @@ def _flow_end(text: str, at: int, limit: int) -> int:
             at += 1
             if level <= 0:
                 return at
-        elif char == "," or (char in "?:" and (at + 1 >= size or text[at + 1] in " \t\r\n,[]{}")):
+        elif char in ",?:":  # in flow, ? and : at the start of a token are always indicators
             at += 1
         elif char in "\"'":
             quoted = _QUOTED[char].match(text, at)
