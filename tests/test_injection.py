@@ -19,7 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.text import Text
 from tests.pty_app import PtyApp, app_env
-from tests.tui_helpers import build_app, wait_until
+from tests.tui_helpers import build_app, started_up, wait_until
 from textual import events
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static, TextArea
@@ -101,7 +101,7 @@ def assert_no_markup_styles(renderable: object) -> None:
 
 
 async def wait_for_library(app: CalldeskApp, pilot) -> PhrasePane:  # type: ignore[no-untyped-def]
-    await wait_until(pilot, lambda: app.index is not None)
+    await wait_until(pilot, lambda: started_up(app))  # the status line too, for snapshots
     assert app.library is not None and not app.library.problems, app.library.problems
     return app.screen.query_one(PhrasePane)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.tui_helpers import build_app, type_text, wait_for_screen, wait_until
+from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen, wait_until
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
@@ -19,9 +19,9 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait for the phrase library, and stop cursors blinking so every frame is the same."""
+    """Wait for what loads in threads, and stop cursors blinking so every frame is the same."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.index is not None)
+    await wait_until(pilot, lambda: started_up(app))
     for widget in app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False

@@ -22,6 +22,13 @@ async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press(*[{" ": "space"}.get(char, char) for char in text])
 
 
+def started_up(app: CalldeskApp) -> bool:
+    """The phrase library is in and the practice count is on the status line (both threads)."""
+    return app.index is not None and not any(
+        worker.group in ("phrases", "due") and not worker.is_finished for worker in app.workers
+    )
+
+
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     """Let the app run until `condition()` holds (workers and threads get there in their time)."""
     for _ in range(int(timeout / 0.05)):
