@@ -211,7 +211,7 @@ async def test_practice_is_not_offered_in_the_status_line_during_a_call(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         extra = app.screen.query_one(StatusBar).query_one("#status-extra")
-        await wait_until(pilot, lambda: "to practise" in str(extra.render()), timeout=5)
+        await wait_until(pilot, lambda: "to practise" in str(extra.render()))
         assert "5 to practise (F9)" in str(extra.render())
         await pilot.press("f2")
         await pilot.pause()
