@@ -288,17 +288,16 @@ def fill(folder: Path) -> Path:
     """Write a file until the disk is full; returns it (delete it to make room again)."""
     filler = folder / "filler"
     chunk = b"\0" * 65536
-    with filler.open("wb") as handle:
+    # Unbuffered: a buffered file keeps what did not fit and fails again when it is closed.
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(chunk)
-                handle.flush()
         except OSError as error:
             assert error.errno == errno.ENOSPC, error
-    with contextlib.suppress(OSError), filler.open("ab") as handle:  # the last few bytes
+    with contextlib.suppress(OSError), filler.open("ab", buffering=0) as handle:  # the last bytes
         while True:
             handle.write(b"\0")
-            handle.flush()
     return filler
 
 
