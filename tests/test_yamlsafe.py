@@ -374,6 +374,16 @@ def test_any_nesting_is_accepted_up_to_the_limit_and_placed_beyond_it(
         assert deep == [] and (doc.ok or not close or not text), doc.problems
 
 
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"])
+def test_lines_are_numbered_as_editors_show_them(loader: str, odd: str) -> None:
+    # YAML (and libyaml's positions) also break lines at these; editors show them in the line.
+    doc = parse_yaml(f'a: "x{odd}y"\nb: [c]\n', HERE)
+    assert doc.value.key_pos["b"] == (2, 1)
+    assert one_problem(f"a: 1{odd}b: 2\nc: d: e\n")[:2] == (2, 5)
+    assert one_problem(f"{odd}a: [\n")[0] == 2  # the end of the file, after its one line
+    assert one_problem("a: 1\r\nb: 2\rc: d: e\n")[:2] == (3, 5)  # CR LF and CR do count
+
+
 def test_a_key_that_is_a_list_is_refused() -> None:
     assert "key must be plain text" in one_problem("[a, b]: c\n")[2]
 

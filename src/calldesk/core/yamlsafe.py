@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import difflib
 import re
@@ -203,6 +204,7 @@ class _Builder:
         self.path = path
         self.text = text
         self.problems = problems
+        self._pos: Callable[[Any], Pos] = _positions(text)
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
@@ -243,7 +245,7 @@ class _Builder:
         self.documents += 1
         if self.documents > 1:
             self._error(
-                _pos(event),
+                self._pos(event),
                 "a second YAML document starts here (---)",
                 "keep one document per file: remove the --- line or split the file",
                 fatal=True,
@@ -255,26 +257,26 @@ class _Builder:
             return True
         shown = tag.replace(_TAG, "!!", 1) if tag.startswith(_TAG) else tag
         self._error(
-            _pos(event),
+            self._pos(event),
             f"unsupported tag {shown}",
             "only plain YAML is read here: remove the tag",
         )
         return False
 
     def _mapping_start(self, event: Any) -> None:
-        self._open(event, YamlMap(_pos(event)), _MAP)
+        self._open(event, YamlMap(self._pos(event)), _MAP)
 
     def _sequence_start(self, event: Any) -> None:
-        self._open(event, YamlList(_pos(event)), _SEQ)
+        self._open(event, YamlList(self._pos(event)), _SEQ)
 
     def _open(self, event: Any, value: YamlMap | YamlList, tag: str) -> None:
         self._check_tag(event, (tag,))
         if len(self.stack) >= MAX_DEPTH:
-            self.problems.append(_too_deep(self.path, _pos(event)))
+            self.problems.append(_too_deep(self.path, self._pos(event)))
             raise _Stop
         if self.stack and self.stack[-1].is_map and not self.stack[-1].has_key:
             self._error(
-                _pos(event),
+                self._pos(event),
                 "a key must be plain text, not a list or mapping",
                 "write the key as a word followed by ': '",
                 fatal=True,
@@ -291,7 +293,7 @@ class _Builder:
         self._add(frame.value, frame.value.pos, frame.size)
 
     def _alias(self, event: Any) -> None:
-        pos = _pos(event)
+        pos = self._pos(event)
         name = event.anchor
         if name in self.open_anchors:
             self._error(
@@ -320,7 +322,7 @@ class _Builder:
         self._add(value, pos, size)
 
     def _scalar(self, event: Any) -> None:
-        pos = _pos(event)
+        pos = self._pos(event)
         value = self._scalar_value(event, pos)
         if value == "<<" and event.tag is None and event.implicit[0]:
             # A plain `<<` key asks for a merge, which plain YAML readers disagree on.
@@ -425,8 +427,7 @@ def _problems_before_deep_nesting(path: Path, text: str) -> list[Problem] | None
             problems.append(_syntax_problem(path, text, error))
             return problems
         if len(builder.stack) >= MAX_DEPTH:
-            line = text.count("\n", 0, cut) + 1
-            problems.append(_too_deep(path, (line, cut - text.rfind("\n", 0, cut))))
+            problems.append(_too_deep(path, _Lines(text).at(cut)))
             return problems
     except yaml.YAMLError:
         pass
@@ -581,6 +582,39 @@ def _pos(event: Any) -> Pos:
     return (mark.line + 1, mark.column + 1)
 
 
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+class _Lines:
+    """(line, column) of a character index, with line breaks as editors count them.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, and so do libyaml's positions; the
+    trainer's editor shows those characters inside a line, and that is the line to report.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in _BREAK.finditer(text))]
+
+    def at(self, index: int) -> Pos:
+        line = bisect.bisect_right(self.starts, index) - 1
+        return (line + 1, index - self.starts[line] + 1)
+
+    def of(self, event: Any) -> Pos:
+        return self.at(event.start_mark.index)
+
+
+def _positions(text: str) -> Callable[[Any], Pos]:
+    """How to place an event in `text`: libyaml's own line and column, unless they differ."""
+    return _Lines(text).of if _ODD_BREAK.search(text) else _pos
+
+
+def _mark_pos(text: str, mark: Any) -> Pos:
+    if _ODD_BREAK.search(text):
+        return _Lines(text).at(mark.index)
+    return (mark.line + 1, mark.column + 1)
+
+
 def _resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar by the YAML 1.2 core schema."""
     value = _WORDS.get(text, _NO_MATCH)
@@ -672,7 +706,7 @@ _UNCLOSED = {
 def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Problem:
     """A libyaml error as a Problem; tabs get their own message because they are so common."""
     mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    line, column = _mark_pos(text, mark) if mark is not None else (0, 0)
     tab = _tab_indent_near(text, line)
     problem_text = str(error.problem or "")
     if tab is not None and (
@@ -688,11 +722,11 @@ def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Probl
     opened = _UNCLOSED.get(str(error.context or ""))
     if opened and error.context_mark is not None:
         # Report where it was opened: that is where the trainer has to look.
-        started = error.context_mark
+        started_line, started_column = _mark_pos(text, error.context_mark)
         return Problem(
             path,
-            started.line + 1,
-            started.column + 1,
+            started_line,
+            started_column,
             f"this {opened} is never closed (noticed on line {line})",
             f"add the closing {_CLOSER[opened]}",
         )
@@ -707,7 +741,7 @@ def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Probl
 
 def _tab_indent_near(text: str, line: int) -> Pos | None:
     """The first tab in the leading whitespace of `line`, else of the nearest line above."""
-    lines = text.splitlines()
+    lines = _BREAK.split(text)  # numbered as the problems are (not str.splitlines)
     for number in range(min(line, len(lines)), 0, -1):
         content = lines[number - 1]
         indent = content[: len(content) - len(content.lstrip(" \t"))]
