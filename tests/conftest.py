@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -10,9 +11,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import textual.app
+import textual.pilot
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
+
+
+async def _until_the_event_loop_is_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+    """Stands in for Textual's `wait_for_idle` in Pilot: run the event loop until nothing is ready.
+
+    Pilot's own version sleeps in 20 ms steps until the process's CPU time stops moving: at
+    least 40 ms per key pressed, up to a second while any thread works (the phrase loader, the
+    note writer), so it made most of the suite's time; and under load a starved process looks
+    idle, so it guessed wrong exactly when the machine was busy. Here the loop turns until no
+    callback is ready to run: a pressed key has then gone through the app, the screen and the
+    focused widget, and whatever they posted has been handled. What happens later (workers,
+    threads, screens pushed by them) the tests wait for by state: `wait_for_screen`,
+    `wait_until`.
+    """
+    loop = asyncio.get_running_loop()
+    for _ in range(10_000):
+        await asyncio.sleep(0)
+        if not getattr(loop, "_ready", None):  # CPython's queue of callbacks ready to run
+            return
+
+
+textual.app.wait_for_idle = _until_the_event_loop_is_idle  # type: ignore[assignment]
+textual.pilot.wait_for_idle = _until_the_event_loop_is_idle  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)

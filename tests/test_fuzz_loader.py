@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calldesk.cli.main import main
@@ -300,6 +300,7 @@ def test_any_phrase_file_gives_placed_problems_and_never_raises(data: bytes) -> 
 
 @FUZZ
 @given(data=st.one_of(shaped(CHECKLIST_FILE), GARBAGE_TEXT))
+@example(data="\u2028checklist: \u2028[]\n".encode())  # was placed on line 4 of 2
 def test_any_checklist_file_gives_placed_problems_and_never_raises(data: bytes) -> None:
     load_one(data, "checklist.yaml")
 

@@ -19,7 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.text import Text
 from tests.pty_app import PtyApp, app_env
-from tests.tui_helpers import build_app
+from tests.tui_helpers import build_app, started_up, wait_until
 from textual import events
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static, TextArea
@@ -101,11 +101,7 @@ def assert_no_markup_styles(renderable: object) -> None:
 
 
 async def wait_for_library(app: CalldeskApp, pilot) -> PhrasePane:  # type: ignore[no-untyped-def]
-    for _ in range(100):
-        if app.index is not None:
-            break
-        await pilot.pause(0.05)
-    assert app.index is not None, "the phrase library did not load"
+    await wait_until(pilot, lambda: started_up(app))  # the status line too, for snapshots
     assert app.library is not None and not app.library.problems, app.library.problems
     return app.screen.query_one(PhrasePane)
 
@@ -223,10 +219,7 @@ async def test_history_lists_and_details_a_hostile_call_literally(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f5")
         detail = app.screen.query_one("#history-detail-text", Static)
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "Eve" in plain(detail.render()):
-                break
+        await wait_until(pilot, lambda: "Eve" in plain(detail.render()))
         listing = app.screen.query_one("#history-list", OptionList)
         assert_literal(plain(listing.get_option_at_index(0).prompt), "[bold]\x1b[31mEve")
         shown = plain(detail.render())

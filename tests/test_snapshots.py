@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from tests.tui_helpers import build_app, type_text
+from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen, wait_until
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
+from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.help import HelpScreen
+from calldesk.tui.screens.history import HistoryScreen
 
 SIZES = [(80, 24), (120, 40)]
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait for the phrase library, and stop cursors blinking so every frame is the same."""
+    """Wait for what loads in threads, and stop cursors blinking so every frame is the same."""
     app = pilot.app
-    for _ in range(100):
-        if app.index is not None:
-            break
-        await pilot.pause(0.05)
+    await wait_until(pilot, lambda: started_up(app))
     for widget in app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False
@@ -74,7 +76,8 @@ def test_history(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("f5")
-        await pilot.pause(0.3)
+        history = await wait_for_screen(pilot, HistoryScreen)
+        await wait_until(pilot, lambda: history.selected_call is not None)
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
@@ -85,11 +88,11 @@ async def end_bad_call(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("f2")
     await type_text(pilot, "caller shouted throughout")
     await pilot.press("enter", "f8")
-    await pilot.pause()
+    await wait_for_screen(pilot, OutcomeDialog)
     await pilot.press("b")
     await type_text(pilot, "swore at me")
     await pilot.press("enter")
-    await pilot.pause()
+    await wait_for_screen(pilot, CooldownScreen)
 
 
 def test_cooldown(snap_compare, settings: Settings, clock: FakeClock) -> None:
@@ -100,7 +103,7 @@ def test_checklist(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await end_bad_call(pilot)
         await pilot.press("z")  # snooze the break: the checklist comes next
-        await pilot.pause()
+        await wait_for_screen(pilot, ChecklistScreen)
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
@@ -110,6 +113,6 @@ def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for_screen(pilot, HelpScreen)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

@@ -172,11 +172,10 @@ def test_display_safe_shows_one_line_that_can_never_act_on_the_terminal(
     assert display_safe(text, width) == shown
 
 
-def test_display_safe_stays_fast_on_long_hostile_input() -> None:
+def test_display_safe_reads_long_hostile_input() -> None:
+    # How fast (a backtracking regex takes minutes here): benchmarks/hostile_input_bench.py.
     text = " " * 200_000 + "\n" + "\t " * 100_000 + "Pat"
-    started = time.perf_counter()
     assert display_safe(text, 10) == "Pat"
-    assert time.perf_counter() - started < 2.0  # a backtracking regex takes minutes here
 
 
 # -- hook arguments -------------------------------------------------------------------------
@@ -227,13 +226,12 @@ def test_hook_arguments_are_read_as_softphones_pass_them(
     assert parse_caller(number, name) == expected
 
 
-def test_hook_arguments_of_any_size_are_parsed_quickly_and_capped() -> None:
-    started = time.perf_counter()
+def test_hook_arguments_of_any_size_are_parsed_and_capped() -> None:
+    # How fast: benchmarks/hostile_input_bench.py.
     for hostile in (" " * 1_000_000, '"' + " " * 1_000_000, "<" * 1_000_000, "9" * 1_000_000):
         number, name = parse_caller(hostile, " " * 1_000_000)
         event = PhoneEvent.create("ring", number=number, name=name)
         assert len(event.number) <= MAX_NUMBER
-    assert time.perf_counter() - started < 2.0
 
 
 # -- the pending-events file ----------------------------------------------------------------
@@ -411,9 +409,7 @@ def test_a_client_that_says_nothing_is_dropped_without_blocking_others(socket_pa
             silent.settimeout(WAIT)
             silent.connect(str(socket_path))
             assert send_event(ring(), socket_path).delivered  # served while the silent one waits
-            started = time.monotonic()
-            assert silent.recv(1) == b""  # the server hung up on it
-            assert time.monotonic() - started < WAIT
+            assert silent.recv(1) == b""  # the server hung up on it (else recv times out)
         assert inbox.get() == ring()
 
 
@@ -588,10 +584,9 @@ def test_sending_reports_why_nothing_was_delivered(socket_path: Path) -> None:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mute:
         mute.bind(str(socket_path))
         mute.listen(1)  # accepts connections (in the kernel) but never replies
-        started = time.monotonic()
+        # How soon the hook gives up: benchmarks/hostile_input_bench.py.
         result = send_event(ring(), socket_path, timeout=0.2)
         assert result.status == "no_answer"
-        assert time.monotonic() - started < 1.0
     socket_path.unlink()
 
 
@@ -842,8 +837,8 @@ def test_the_follower_says_once_that_baresip_is_not_there(
     follower = BaresipFollower("127.0.0.1", port, Inbox(), links, retry_min=0.01, retry_max=0.02)
     follower.start()
     assert several.wait(WAIT)
-    started = time.monotonic()
-    follower.stop()
-    assert time.monotonic() - started < WAIT
+    thread = follower._thread
+    follower.stop(timeout=WAIT)
+    assert thread is not None and not thread.is_alive()
     assert links.get() is False
     assert links.changes.empty()  # several failed attempts, one report

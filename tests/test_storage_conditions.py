@@ -205,7 +205,7 @@ def test_an_unwritable_data_folder_is_reported_and_notes_stay_on_screen(private_
     try:
         assert app.wait_for("NO CALL", timeout=30), app.text()
         assert app.wait_for("Notes are NOT being saved"), app.text()
-        assert "NOT SAVED" in app.text()
+        assert app.wait_for("NOT SAVED"), app.text()
         app.press("f2")
         assert app.wait_for("ON CALL"), app.text()
         app.type("kept in memory", per_key=0.01)
@@ -288,17 +288,16 @@ def fill(folder: Path) -> Path:
     """Write a file until the disk is full; returns it (delete it to make room again)."""
     filler = folder / "filler"
     chunk = b"\0" * 65536
-    with filler.open("wb") as handle:
+    # Unbuffered: a buffered file keeps what did not fit and fails again when it is closed.
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(chunk)
-                handle.flush()
         except OSError as error:
             assert error.errno == errno.ENOSPC, error
-    with contextlib.suppress(OSError), filler.open("ab") as handle:  # the last few bytes
+    with contextlib.suppress(OSError), filler.open("ab", buffering=0) as handle:  # the last bytes
         while True:
             handle.write(b"\0")
-            handle.flush()
     return filler
 
 
@@ -363,8 +362,9 @@ def test_writes_failing_like_a_full_disk_warn_and_quit_asks_first(private_dirs: 
             if "NOT SAVED" in app.text():
                 break
         assert wait_until(app, lambda screen: "NOT SAVED" in screen), app.text()
-        assert "Notes could not be saved" in app.text()
-        assert typed[-1] in app.text()  # the newest note is on screen all the same
+        assert wait_until(app, lambda screen: "Notes could not be saved" in screen), app.text()
+        # The newest note is on screen all the same (drawn once the app gets to it).
+        assert wait_until(app, lambda screen: typed[-1] in screen), app.text()
         app.press("ctrl+q")
         assert app.wait_for("Quit anyway?"), app.text()
         assert app.process.poll() is None  # it asked instead of dropping the notes

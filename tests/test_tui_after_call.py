@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.cooldown import Phase
+from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.screens.fixes import FixesScreen
+from calldesk.tui.screens.help import HelpScreen
+
+
+def screen_names(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [type(screen).__name__ for screen in app.screen_stack]
 
 
 async def end_call_as(pilot, app, outcome_key: str, reason: str = "") -> None:  # type: ignore[no-untyped-def]
@@ -87,11 +95,12 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
         await end_call_as(pilot, app, "b")
         await wait_for_screen(pilot, CooldownScreen)
         await pilot.press("x")
-        await pilot.pause()
+        await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("n")
         await wait_for_screen(pilot, CooldownScreen)
+        assert screen_names(app).count("CooldownScreen") == 1
         await pilot.press("x")
-        await pilot.pause()
+        await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ChecklistScreen)
         assert app.desk.writer.flush()
@@ -99,6 +108,23 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
     (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
     assert state.state is Phase.SKIPPED
     store.close()
+
+
+@pytest.mark.parametrize(("key", "over_the_break"), [("x", ConfirmDialog), ("f1", HelpScreen)])
+async def test_the_break_stays_one_screen_while_something_covers_it(
+    settings: Settings, clock: FakeClock, key: str, over_the_break: type
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press(key)
+        await wait_for_screen(pilot, over_the_break)
+        clock.advance(seconds=5)
+        app._tick()  # the once-a-second tick, while the agent reads the question or the help
+        await pilot.pause()
+        assert isinstance(app.screen, over_the_break)
+        assert screen_names(app).count("CooldownScreen") == 1
 
 
 async def test_the_checklist_records_the_blame_and_the_permanent_fix(
@@ -121,17 +147,16 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen), timeout=5)
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
         await pilot.press("f7")
-        await wait_for_screen(pilot, FixesScreen)
-        await pilot.pause(0.3)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 1
+        fixes = await wait_for_screen(pilot, FixesScreen)
+        table = fixes.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1)
         assert "driver update" in str(table.get_row_at(0)[2])
         await pilot.press("d")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: table.row_count == 0)  # only open fixes are listed
     store = stored(settings, clock)
     answers = store.checklist_answers(call_id)
     assert answers["took-blame"].value is True
@@ -161,7 +186,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         await pilot.press("tab")
         await type_text(pilot, "Sam")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen), timeout=5)
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
     store = stored(settings, clock)
@@ -184,11 +209,11 @@ async def test_the_third_bad_call_in_a_row_offers_the_longer_break(
                 assert not screen.state.long_break
                 assert screen.query_one(Digits).value == "05:00"
                 await pilot.press("x")
-                await pilot.pause()
+                await wait_for_screen(pilot, ConfirmDialog)
                 await pilot.press("y")
                 await wait_for_screen(pilot, ChecklistScreen)
                 await pilot.press("escape")
-                await pilot.pause()
+                await wait_until(pilot, lambda: isinstance(app.screen, DeskScreen))
                 clock.advance(minutes=10)
         assert screen.state.long_break
         assert screen.query_one(Digits).value == "15:00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tests.tui_helpers import build_app, stored, type_text, wait_until
@@ -167,10 +168,9 @@ async def test_f10_exports_the_call_to_a_private_markdown_file(
         await pilot.press("f2")
         await type_text(pilot, "# not a heading")
         await pilot.press("enter", "f10")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if settings.export_dir.is_dir() and any(settings.export_dir.iterdir()):
-                break
+        await wait_until(
+            pilot, lambda: settings.export_dir.is_dir() and any(settings.export_dir.iterdir())
+        )
     (exported,) = settings.export_dir.iterdir()
     assert exported.suffix == ".md"
     assert exported.stat().st_mode & 0o777 == 0o600
@@ -235,8 +235,31 @@ async def test_practice_is_not_offered_in_the_status_line_during_a_call(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         extra = app.screen.query_one(StatusBar).query_one("#status-extra")
-        await wait_until(pilot, lambda: "to practise" in str(extra.render()), timeout=5)
+        await wait_until(pilot, lambda: "to practise" in str(extra.render()))
         assert "5 to practise (F9)" in str(extra.render())
         await pilot.press("f2")
         await pilot.pause()
         assert "practise" not in str(extra.render())
+
+
+async def test_the_clock_tick_is_harmless_while_the_app_shuts_down(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # The once-a-second tick runs in a task of its own, so it can fire while Textual takes the
+    # screens down (it raised NoMatches). Here it fires at every step of the shutdown.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "still typing")
+        close_all = app._close_all
+
+        async def close_all_ticking() -> None:
+            closing = asyncio.ensure_future(close_all())
+            while not closing.done():
+                app._tick()
+                await asyncio.sleep(0)
+            await closing
+            app._tick()
+
+        app._close_all = close_all_ticking  # type: ignore[method-assign]
+    assert app.return_code in (None, 0)

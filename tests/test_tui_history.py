@@ -35,13 +35,19 @@ async def test_history_lists_calls_and_finds_them_by_note_words(
         await pilot.press("f5")
         screen = await wait_for_screen(pilot, HistoryScreen)
         listing = screen.query_one("#history-list", OptionList)
-        await wait_until(pilot, lambda: listing.option_count == 2, timeout=5)
+        await wait_until(pilot, lambda: listing.option_count == 2)
         prompts = [str(listing.get_option_at_index(i).prompt) for i in range(2)]
         assert "Bo Chen" in prompts[0] and "Ann Lee" in prompts[1]  # newest first
         await type_text(pilot, "refu")
-        await wait_until(pilot, lambda: listing.option_count == 1, timeout=5)
+        await wait_until(pilot, lambda: listing.option_count == 1)
         assert "Ann Lee" in str(listing.get_option_at_index(0).prompt)
-        await wait_until(pilot, lambda: screen.selected_call is not None, timeout=5)
+        # The detail follows the highlight in a worker: wait for Ann's, not the one before.
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.selected_call is not None and screen.selected_call.caller_name == "Ann Lee"
+            ),
+        )
         detail = str(screen.query_one("#history-detail-text").render())
         assert "refund for the duplicate charge" in detail
         await pilot.press("f6")  # that call's checklist, to finish it later

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui_helpers import build_app, stored, type_text
+from tests.tui_helpers import build_app, stored, type_text, wait_until
 from textual.widgets import OptionList
 
 from calldesk.config import Settings, load_settings
@@ -32,11 +32,7 @@ def team_settings(tmp_path: Path, broken: str | None = None) -> Settings:
 
 
 async def wait_for_library(app, pilot) -> PhrasePane:  # type: ignore[no-untyped-def]
-    for _ in range(50):
-        await pilot.pause(0.05)
-        if app.index is not None:
-            break
-    assert app.index is not None, "the phrase library did not load"
+    await wait_until(pilot, lambda: app.index is not None)
     return app.screen.query_one(PhrasePane)
 
 

@@ -59,7 +59,7 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
 
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening after 1st frame
         result = await asyncio.to_thread(
             hook,
             "ring",
@@ -107,7 +107,7 @@ async def test_a_ring_while_calldesk_is_closed_is_shown_at_the_next_start(
 
     app.notify = spy  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # the pops come first
         missed = [
             message
             for title, message in shown

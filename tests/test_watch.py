@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import shutil
-import statistics
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +14,8 @@ import pytest
 from calldesk.core.phrases import load_library
 from calldesk.core.watch import PhraseWatcher, WatchPlan, plan_watch, summarize_reload
 
-WAIT = 5.0
-"""Generous: a loaded CI machine must not make these flaky. Latency is asserted separately."""
+WAIT = 30.0
+"""Only ever waited out when a change never comes: a loaded machine must not make these flaky."""
 
 PHRASE = """\
 category: Test
@@ -290,9 +288,7 @@ def test_stop_ends_the_threads_and_the_calls(folder: Path) -> None:
     watcher = PhraseWatcher([folder], recorder)
     watcher.start()
     assert watcher.wait_ready(WAIT)
-    started = time.monotonic()
-    watcher.stop()
-    assert time.monotonic() - started < 1.0
+    watcher.stop()  # how fast: benchmarks/watch_bench.py
     assert not watcher.running
     (folder / "late.yaml").write_text(phrase_file("late"), encoding="utf-8")
     with pytest.raises(queue.Empty):
@@ -394,56 +390,24 @@ def test_summarize_reload_names_what_changed(tmp_path: Path) -> None:
     assert fixed.message() == "Phrases reloaded: 1 changed. Fixed: 1 file."
 
 
-# -- latency ------------------------------------------------------------------------------------
+# -- every save arrives ----------------------------------------------------------------------------
 
 
-def measure_latency(folder: Path, edits: int = 20, polling: bool = False) -> list[float]:
-    """Seconds from each save (write and close) to `on_change`, one edit at a time."""
-    reported: queue.Queue[float] = queue.Queue()
-    target = folder / "latency.yaml"
-    target.write_text(phrase_file("latency"), encoding="utf-8")
-    with PhraseWatcher(
-        [folder], lambda _paths: reported.put(time.perf_counter()), force_polling=polling
-    ) as watcher:
+@pytest.mark.parametrize("polling", [False, True], ids=["notify", "polling"])
+def test_every_save_in_place_or_renamed_into_place_reaches_on_change(
+    folder: Path, polling: bool
+) -> None:
+    # How fast: benchmarks/watch_bench.py. Here only that each save arrives, one by one.
+    recorder = Recorder()
+    target = folder / "greetings.yaml"
+    with PhraseWatcher([folder], recorder, force_polling=polling) as watcher:
         assert watcher.wait_ready(WAIT)
-        time.sleep(0.3)
-        while not reported.empty():
-            reported.get_nowait()
-        latencies: list[float] = []
-        for number in range(edits):
-            if number % 2:  # half written in place, half renamed into place
-                target.write_text(phrase_file("latency", f"Edit {number}"), encoding="utf-8")
+        recorder.drain()
+        for number in range(4):
+            if number % 2:
+                target.write_text(phrase_file("hello", f"Edit {number}"), encoding="utf-8")
             else:
-                temp = folder / f".latency.yaml.{number}.tmp"
-                temp.write_text(phrase_file("latency", f"Edit {number}"), encoding="utf-8")
+                temp = folder / f".greetings.yaml.{number}.tmp"
+                temp.write_text(phrase_file("hello", f"Edit {number}"), encoding="utf-8")
                 os.replace(temp, target)
-            saved = time.perf_counter()
-            latencies.append(reported.get(timeout=WAIT) - saved)
-            time.sleep(0.1)  # a trainer does not save twice within 100 ms
-    return latencies
-
-
-def test_a_save_reaches_on_change_well_within_a_second(folder: Path) -> None:
-    latencies = measure_latency(folder)
-    assert statistics.median(latencies) < 0.4, latencies
-    assert max(latencies) < 1.0, latencies
-
-
-def test_polling_reaches_on_change_within_a_second_too(folder: Path) -> None:
-    latencies = measure_latency(folder, edits=10, polling=True)
-    assert max(latencies) < 1.0, latencies
-
-
-if __name__ == "__main__":
-    # .venv/bin/python tests/test_watch.py [EDITS]: print the measured latency.
-    import tempfile
-
-    edits = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    for polling in (False, True):
-        with tempfile.TemporaryDirectory() as temporary:
-            measured = sorted(measure_latency(Path(temporary), edits, polling))
-        print(
-            f"{'polling' if polling else 'inotify'}: {edits} edits, "
-            f"median {statistics.median(measured) * 1000:.0f} ms, "
-            f"max {measured[-1] * 1000:.0f} ms, min {measured[0] * 1000:.0f} ms"
-        )
+            assert target in recorder.until(target)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calldesk.core import yamlsafe
 from calldesk.core.yamlsafe import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -207,11 +210,178 @@ def test_a_quoted_double_angle_key_is_just_text() -> None:
     assert parse_yaml('"<<": 1\n', HERE).value == {"<<": 1}
 
 
-@pytest.mark.parametrize("data", ["[" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000])
+ABSURD_NESTING = ["[" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000]
+
+
+@pytest.mark.parametrize("data", ABSURD_NESTING)
 def test_absurd_nesting_is_refused_without_crashing(data: str) -> None:
     # libyaml's own composer would overflow the C stack here and kill the process.
     _, _, message, _ = one_problem(data)
     assert f"more than {MAX_DEPTH} levels" in message
+
+
+class _StricterScanner(yaml.SafeLoader):
+    """A YAML library that gives up on nesting long before it reaches calldesk's events.
+
+    Like libyaml in PyYAML 6.0.4, but at 100 levels, block or flow: it raises while it still
+    looks ahead for a possible key, so no event of the nesting has reached calldesk yet.
+    """
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        if self.flow_level >= 100:
+            raise yaml.scanner.ScannerError("upstream", None, "gave up", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if len(self.indents) >= 100:
+            raise yaml.scanner.ScannerError("upstream", None, "gave up", self.get_mark())
+        return super().add_indent(column)
+
+
+LOADERS = {
+    "libyaml": getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    "pure-python": yaml.SafeLoader,
+    "stricter-upstream": _StricterScanner,
+}
+
+
+@pytest.fixture(params=sorted(LOADERS))
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once with each YAML library calldesk may meet."""
+    monkeypatch.setattr(yamlsafe, "_Loader", LOADERS[request.param])
+    return str(request.param)
+
+
+def nested(block: int, flow: list[str]) -> tuple[str, tuple[int, int]]:
+    """YAML with `block` block sequences, then one flow opener per `flow` item, never closed.
+
+    Returns the text and the (line, column) where nesting level MAX_DEPTH + 1 begins.
+    """
+    text = "- " * block
+    where = (1, 2 * MAX_DEPTH + 1) if block > MAX_DEPTH else (0, 0)
+    for level, opener in enumerate(flow, start=block + 1):
+        if level == MAX_DEPTH + 1:
+            line = text.count("\n") + 1
+            where = (line, len(text) - (text.rfind("\n") + 1) + 1)
+        text += opener
+    return text, where
+
+
+@pytest.mark.parametrize(
+    ("block", "opener"),
+    [
+        (0, "["),
+        (30, "["),
+        (0, "[ "),
+        (0, "[\n"),
+        (0, '["]]", '),
+        (0, "{a: "),
+        (10, "[# ]]]\n"),
+        (0, "&a ! ["),
+        (200, "["),
+    ],
+)
+def test_nesting_past_the_limit_is_reported_where_it_starts_whatever_the_library(
+    loader: str, block: int, opener: str
+) -> None:
+    text, where = nested(block, [opener] * 5_000)
+    line, column, message, hint = one_problem(text)
+    assert (line, column) == where
+    assert message == f"the YAML is nested more than {MAX_DEPTH} levels deep"
+    assert hint == "flatten the structure"
+
+
+def test_nesting_inside_a_mapping_is_reported_where_it_starts(loader: str) -> None:
+    text = "a:\n  b: " + "[" * 5_000
+    # Two mappings, then the 63rd bracket (on line 2, from column 6) opens level 65.
+    assert one_problem(text)[:3] == (
+        2,
+        6 + 62,
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+    )
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        'a: "]]]]]]]]"\n',
+        "a: ']]]]'']]]]'\n",
+        "a: x ]]]]]]]]\n",
+        "a: |\n  ]]]]]]]]\n  [\n",
+        "a: >-\n    ]]]] }}}}\n",
+        "# ]]]]]]]]\n",
+        "a: [\"]]]]\", ']]}}', x]\n",
+        'a: "[[[[\n  ]]]]"\n',
+        "a: [?'[', x]\n",  # in flow, ? is a key indicator even without a space after it
+    ],
+)
+def test_brackets_in_text_neither_hide_nor_fake_deep_nesting(loader: str, before: str) -> None:
+    text, (_, column) = nested(0, ["["] * 5_000)
+    assert parse_yaml(before + "b: 1\n", HERE).ok
+    # The mapping is the first level, so the 64th bracket after "b: " opens level 65.
+    assert one_problem(before + "b: " + text)[:2] == (before.count("\n") + 1, column - 1 + 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a: "' + "[" * 5_000 + '"\nb: [c\n',
+        "a: |\n  " + "[" * 5_000 + "\nb: [c\n",
+        "# " + "[" * 5_000 + "\nb: [c\n",
+        "a: x " + "[" * 5_000 + "\nb: [c\n",
+        "a: x\n  " + "[" * 5_000 + "\nb: [c\n",
+    ],
+)
+def test_brackets_in_text_are_not_nesting(loader: str, text: str) -> None:
+    # The file is broken elsewhere, so the depth check looks at it, and must see text here.
+    line, _, message, _ = one_problem(text)
+    assert line == text.count("\n") and message.startswith("this [ is never closed")
+
+
+def test_a_mapping_as_a_key_is_refused_before_any_depth(loader: str) -> None:
+    # Every library sees the second { as the first key of the first: calldesk's rule for keys.
+    assert one_problem("{" * 100_000)[:3] == (
+        1,
+        2,
+        "a key must be plain text, not a list or mapping",
+    )
+
+
+@given(
+    block=st.integers(0, 80),
+    flow=st.lists(
+        st.sampled_from(["[", "[ ", "{a: ", "[\n", "[x, ", '["]", ', "&a [", "[# ]\n"]),
+        min_size=0,
+        max_size=1_200,
+    ),
+    close=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("library", sorted(LOADERS))
+def test_any_nesting_is_accepted_up_to_the_limit_and_placed_beyond_it(
+    library: str, block: int, flow: list[str], close: bool
+) -> None:
+    text, where = nested(block, flow)
+    if close:
+        text += "".join("}" if opener[0] == "{" else "]" for opener in reversed(flow))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlsafe, "_Loader", LOADERS[library])
+        doc = parse_yaml(text, HERE)
+    deep = [p for p in doc.problems if "levels deep" in p.message]
+    if block + len(flow) > MAX_DEPTH:
+        assert [(p.line, p.column) for p in deep] == [where], doc.problems
+    else:
+        assert deep == [] and (doc.ok or not close or not text), doc.problems
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"])
+def test_lines_are_numbered_as_editors_show_them(loader: str, odd: str) -> None:
+    # YAML (and libyaml's positions) also break lines at these; editors show them in the line.
+    doc = parse_yaml(f'a: "x{odd}y"\nb: [c]\n', HERE)
+    assert doc.value.key_pos["b"] == (2, 1)
+    assert one_problem(f"a: 1{odd}b: 2\nc: d: e\n")[:2] == (2, 5)
+    assert one_problem(f"{odd}a: [\n")[0] == 2  # the end of the file, after its one line
+    assert one_problem("a: 1\r\nb: 2\rc: d: e\n")[:2] == (3, 5)  # CR LF and CR do count
 
 
 def test_a_key_that_is_a_list_is_refused() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.core.store import Store
@@ -22,16 +24,26 @@ async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press(*[{" ": "space"}.get(char, char) for char in text])
 
 
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until `condition()` holds (workers and threads get there in their time)."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
+def started_up(app: CalldeskApp) -> bool:
+    """The phrase library is in and the practice count is on the status line (both threads)."""
+    return app.index is not None and not any(
+        worker.group in ("phrases", "due") and not worker.is_finished for worker in app.workers
+    )
 
 
-async def wait_for_screen(pilot, kind: type, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+async def wait_until(pilot, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `condition()` holds (workers and threads get there in their time).
+
+    The timeout only ever runs out when the state never comes: generous, for busy machines.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not get there in time")
+        await pilot.pause(0.02)
+
+
+async def wait_for_screen(pilot, kind: type, timeout: float = 30.0):  # type: ignore[no-untyped-def]
     """Wait until the app shows a screen of `kind` (workers push the after-call screens)."""
     try:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), timeout)

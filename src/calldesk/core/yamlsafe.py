@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import difflib
 import re
@@ -147,10 +148,14 @@ def parse_yaml(data: bytes | str, path: Path) -> YamlDocument:
         doc.value = _Builder(path, text, doc.problems).run()
     except _Stop:
         doc.value = None
-    except yaml.MarkedYAMLError as error:
-        doc.problems.append(_syntax_problem(path, text, error))
     except yaml.YAMLError as error:
-        doc.problems.append(_reader_problem(path, text, error))
+        nesting = _problems_before_deep_nesting(path, text)
+        if nesting is not None:
+            doc.problems[:] = nesting
+        elif isinstance(error, yaml.MarkedYAMLError):
+            doc.problems.append(_syntax_problem(path, text, error))
+        else:
+            doc.problems.append(_reader_problem(path, text, error))
     except (RecursionError, MemoryError, ValueError, TypeError) as error:
         # Not expected from libyaml, but a trainer's file must never crash the app.
         doc.problems.append(Problem(path, 0, 0, f"cannot read the YAML: {error}", ""))
@@ -199,6 +204,7 @@ class _Builder:
         self.path = path
         self.text = text
         self.problems = problems
+        self._pos: Callable[[Any], Pos] = _positions(text)
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
@@ -239,7 +245,7 @@ class _Builder:
         self.documents += 1
         if self.documents > 1:
             self._error(
-                _pos(event),
+                self._pos(event),
                 "a second YAML document starts here (---)",
                 "keep one document per file: remove the --- line or split the file",
                 fatal=True,
@@ -251,30 +257,26 @@ class _Builder:
             return True
         shown = tag.replace(_TAG, "!!", 1) if tag.startswith(_TAG) else tag
         self._error(
-            _pos(event),
+            self._pos(event),
             f"unsupported tag {shown}",
             "only plain YAML is read here: remove the tag",
         )
         return False
 
     def _mapping_start(self, event: Any) -> None:
-        self._open(event, YamlMap(_pos(event)), _MAP)
+        self._open(event, YamlMap(self._pos(event)), _MAP)
 
     def _sequence_start(self, event: Any) -> None:
-        self._open(event, YamlList(_pos(event)), _SEQ)
+        self._open(event, YamlList(self._pos(event)), _SEQ)
 
     def _open(self, event: Any, value: YamlMap | YamlList, tag: str) -> None:
         self._check_tag(event, (tag,))
         if len(self.stack) >= MAX_DEPTH:
-            self._error(
-                _pos(event),
-                f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                "flatten the structure",
-                fatal=True,
-            )
+            self.problems.append(_too_deep(self.path, self._pos(event)))
+            raise _Stop
         if self.stack and self.stack[-1].is_map and not self.stack[-1].has_key:
             self._error(
-                _pos(event),
+                self._pos(event),
                 "a key must be plain text, not a list or mapping",
                 "write the key as a word followed by ': '",
                 fatal=True,
@@ -291,7 +293,7 @@ class _Builder:
         self._add(frame.value, frame.value.pos, frame.size)
 
     def _alias(self, event: Any) -> None:
-        pos = _pos(event)
+        pos = self._pos(event)
         name = event.anchor
         if name in self.open_anchors:
             self._error(
@@ -320,7 +322,7 @@ class _Builder:
         self._add(value, pos, size)
 
     def _scalar(self, event: Any) -> None:
-        pos = _pos(event)
+        pos = self._pos(event)
         value = self._scalar_value(event, pos)
         if value == "<<" and event.tag is None and event.implicit[0]:
             # A plain `<<` key asks for a merge, which plain YAML readers disagree on.
@@ -388,8 +390,228 @@ class _Builder:
         mapping.value_pos[key] = pos
 
 
+def _too_deep(path: Path, pos: Pos) -> Problem:
+    return Problem(
+        path,
+        pos[0],
+        pos[1],
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        "flatten the structure",
+    )
+
+
+def _problems_before_deep_nesting(path: Path, text: str) -> list[Problem] | None:
+    """The problems of a file whose deep flow nesting stopped the YAML library; None if not that.
+
+    The depth rule is calldesk's, but the events only reach it if the library hands them on:
+    libyaml (PyYAML 6.0.4) refuses flow nesting past 1,000 levels, and it looks up to 1,024
+    characters past a `[` for a `:` before passing the `[` on, so `[[[[...` stops it before
+    a single event arrives. So the text is cut at the bracket that opens flow level
+    MAX_DEPTH + 1, nesting any YAML library reads, and read again: the events then show
+    where nesting passes MAX_DEPTH (or the first problem before it). Only when the
+    library agrees, still inside MAX_DEPTH collections where the text was cut, does the cut
+    count; otherwise the library's own problem stands.
+    """
+    cut = _deep_flow_start(text, MAX_DEPTH)
+    if cut is None:
+        return None
+    problems: list[Problem] = []
+    builder = _Builder(path, text[:cut], problems)
+    try:
+        builder.run()
+    except _Stop:  # a calldesk rule, before or at the depth limit
+        return problems
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        if mark is not None and mark.index < cut:  # a mistake before the nesting comes first
+            problems.append(_syntax_problem(path, text, error))
+            return problems
+        if len(builder.stack) >= MAX_DEPTH:
+            problems.append(_too_deep(path, _Lines(text).at(cut)))
+            return problems
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+# Just enough of YAML's syntax to tell brackets that nest from brackets in text.
+_BLOCK_PLAIN = re.compile(r"[^ \t\r\n](?:[^ \t\r\n:]++|:(?=[^ \t\r\n])|[ \t]++(?=[^ \t\r\n#]))*+")
+_FLOW_PLAIN = re.compile(
+    r"[^ \t\r\n](?:[^ \t\r\n,\[\]{}:]++|:(?=[^ \t\r\n,\[\]{}])"
+    r"|[ \t\r\n]++(?=[^ \t\r\n#,\[\]{}:]))*+"
+)
+_PROPERTY = re.compile(r"[^ \t\r\n,\[\]{}]*+")  # the rest of an &anchor, *alias or !tag
+_QUOTED = {
+    '"': re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL),
+    "'": re.compile(r"'(?:[^']++|'')*+'"),
+}
+_SPACES = re.compile(r"[ \t]*+")
+_WHITESPACE = re.compile(r"[ \t\r\n]*+")
+_BREAK_OR_END = frozenset(" \t\r\n")
+_DOCUMENT_MARKER = re.compile(r"(?:---|\.\.\.)(?=[ \t\r\n]|\Z)")
+
+
+def _deep_flow_start(text: str, limit: int) -> int | None:
+    """Where the `[` or `{` that opens flow level `limit + 1` is, or None if nothing nests so deep.
+
+    Skips what is text: quoted and block scalars, plain scalars (with their continuation
+    lines), comments. It may misjudge odd YAML; the caller checks its answer with the parser.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    size = len(text)
+    at = 0
+    skip_deeper_than: int | None = None  # lines still inside a block or plain scalar
+    while at < size:
+        line_start = at
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            line_end = size
+        at = _SPACES.match(text, at).end()
+        indent = at - line_start
+        if skip_deeper_than is not None:
+            if at >= line_end or text[at] in "#\r" or indent > skip_deeper_than:
+                at = line_end + 1
+                continue
+            skip_deeper_than = None
+        parent = indent - 1  # the column a scalar's further lines must go past
+        token = -1
+        while True:
+            at = _SPACES.match(text, at).end()
+            if at >= line_end or text[at] in "#\r":
+                break
+            char = text[at]
+            column = at - line_start
+            following = text[at + 1] if at + 1 < size else " "
+            if column == 0 and char in "%-.":
+                if char == "%":  # a directive
+                    break
+                marker = _DOCUMENT_MARKER.match(text, at)
+                if marker is not None:
+                    if char == ".":
+                        break
+                    at = marker.end()
+                    continue
+            if char in "-?:" and following in _BREAK_OR_END:
+                parent = token if char == ":" and token >= 0 else column
+                at += 1
+                continue
+            token = column
+            if char in "&*!":
+                at = _PROPERTY.match(text, at + 1).end()
+            elif char in "[{":
+                end = _flow_end(text, at, limit)
+                if end < 0:
+                    return -end - 1
+                if end > size:
+                    return None
+                at = end
+                line_start = text.rfind("\n", 0, at) + 1
+                line_end = text.find("\n", at)
+                if line_end < 0:
+                    line_end = size
+            elif char in "\"'":
+                quoted = _QUOTED[char].match(text, at)
+                if quoted is None:
+                    return None
+                at = quoted.end()
+                line_start = text.rfind("\n", 0, at) + 1
+                line_end = text.find("\n", at)
+                if line_end < 0:
+                    line_end = size
+            elif char in "|>":
+                skip_deeper_than = parent
+                break
+            else:
+                at = _BLOCK_PLAIN.match(text, at, line_end).end()
+                at = _SPACES.match(text, at).end()
+                if at >= line_end or text[at] == "\r":
+                    skip_deeper_than = parent
+        at = line_end + 1
+    return None
+
+
+def _flow_end(text: str, at: int, limit: int) -> int:
+    """Just past the flow collection starting at `at`; -1 - index of a bracket past `limit`.
+
+    Past the end of the text when the collection is never closed.
+    """
+    size = len(text)
+    level = 0
+    node = -1  # where the node starts when &anchor or !tag come before its bracket
+    while at < size:
+        at = _WHITESPACE.match(text, at).end()
+        if at >= size:
+            break
+        char = text[at]
+        if char == "#":
+            line_end = text.find("\n", at)
+            at = size if line_end < 0 else line_end
+            continue
+        if char in "&!":
+            node = at if node < 0 else node
+            at = _PROPERTY.match(text, at + 1).end()
+            continue
+        if char in "[{":
+            level += 1
+            if level > limit:
+                return -1 - (at if node < 0 else node)
+            at += 1
+        elif char in "]}":
+            level -= 1
+            at += 1
+            if level <= 0:
+                return at
+        elif char in ",?:":  # in flow, ? and : at the start of a token are always indicators
+            at += 1
+        elif char in "\"'":
+            quoted = _QUOTED[char].match(text, at)
+            if quoted is None:
+                break
+            at = quoted.end()
+        elif char == "*":
+            at = _PROPERTY.match(text, at + 1).end()
+        else:
+            at = _FLOW_PLAIN.match(text, at).end()
+        node = -1
+    return size + 1
+
+
 def _pos(event: Any) -> Pos:
     mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+class _Lines:
+    """(line, column) of a character index, with line breaks as editors count them.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, and so do libyaml's positions; the
+    trainer's editor shows those characters inside a line, and that is the line to report.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in _BREAK.finditer(text))]
+
+    def at(self, index: int) -> Pos:
+        line = bisect.bisect_right(self.starts, index) - 1
+        return (line + 1, index - self.starts[line] + 1)
+
+    def of(self, event: Any) -> Pos:
+        return self.at(event.start_mark.index)
+
+
+def _positions(text: str) -> Callable[[Any], Pos]:
+    """How to place an event in `text`: libyaml's own line and column, unless they differ."""
+    return _Lines(text).of if _ODD_BREAK.search(text) else _pos
+
+
+def _mark_pos(text: str, mark: Any) -> Pos:
+    if _ODD_BREAK.search(text):
+        return _Lines(text).at(mark.index)
     return (mark.line + 1, mark.column + 1)
 
 
@@ -484,7 +706,7 @@ _UNCLOSED = {
 def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Problem:
     """A libyaml error as a Problem; tabs get their own message because they are so common."""
     mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    line, column = _mark_pos(text, mark) if mark is not None else (0, 0)
     tab = _tab_indent_near(text, line)
     problem_text = str(error.problem or "")
     if tab is not None and (
@@ -500,11 +722,11 @@ def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Probl
     opened = _UNCLOSED.get(str(error.context or ""))
     if opened and error.context_mark is not None:
         # Report where it was opened: that is where the trainer has to look.
-        started = error.context_mark
+        started_line, started_column = _mark_pos(text, error.context_mark)
         return Problem(
             path,
-            started.line + 1,
-            started.column + 1,
+            started_line,
+            started_column,
             f"this {opened} is never closed (noticed on line {line})",
             f"add the closing {_CLOSER[opened]}",
         )
@@ -519,7 +741,7 @@ def _syntax_problem(path: Path, text: str, error: yaml.MarkedYAMLError) -> Probl
 
 def _tab_indent_near(text: str, line: int) -> Pos | None:
     """The first tab in the leading whitespace of `line`, else of the nearest line above."""
-    lines = text.splitlines()
+    lines = _BREAK.split(text)  # numbered as the problems are (not str.splitlines)
     for number in range(min(line, len(lines)), 0, -1):
         content = lines[number - 1]
         indent = content[: len(content) - len(content.lstrip(" \t"))]

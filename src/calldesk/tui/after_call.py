@@ -128,8 +128,10 @@ class AfterCallMixin:
         from calldesk.tui.screens.cooldown import CooldownScreen
 
         state = self.cooldown
-        if state is None or isinstance(self.screen, CooldownScreen) or self.desk.call is not None:
+        if state is None or self.desk.call is not None:
             return
+        if any(isinstance(screen, CooldownScreen) for screen in self.screen_stack):
+            return  # still there, under its skip question or the help
         if state.state.is_active and (
             state.is_due(self.clock.now()) or state.state is Phase.RUNNING
         ):

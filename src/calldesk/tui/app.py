@@ -266,6 +266,8 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     # -- status ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        if not self.is_running:
+            return  # the timer's own task can fire while Textual takes the screens down
         self.desk_screen().query_one(StatusBar).show(self.desk.call, self.clock.now())
         self._check_cooldown()
 
