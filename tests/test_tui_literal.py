@@ -117,6 +117,7 @@ async def test_the_call_ended_toast_and_the_outcome_dialog_show_the_caller_escap
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await ring(app, NAME)
+        await app.phone_event(PhoneEvent.create("answer", call_id="c1"))
         await pilot.pause()
         await app.phone_event(PhoneEvent.create("hangup", call_id="c1"))
         dialog = await wait_for_screen(pilot, OutcomeDialog)
