@@ -13,9 +13,17 @@ from pathlib import Path
 import pytest
 import textual.app
 import textual.pilot
+from hypothesis import settings as hypothesis_settings
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
+
+# The suite must give the same answer on every machine: by default Hypothesis replays the same
+# examples (derandomized) and never fails a property for being slow on a busy machine. Search
+# for new counterexamples with HYPOTHESIS_PROFILE=explore (random, more examples).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 async def _until_the_event_loop_is_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
