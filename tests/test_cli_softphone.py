@@ -187,15 +187,15 @@ def test_hostile_caller_data_cannot_reach_the_terminal(socket_path: Path) -> Non
 
 
 def twinkle_script() -> str:
-    """The Twinkle recipe exactly as documented (the README, or the draft in docs/notes)."""
-    root = Path(__file__).resolve().parents[1]
-    for doc in (root / "README.md", root / "docs" / "notes" / "softphone.md"):
-        text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
-        marker = text.find("<!-- twinkle-script")
-        if marker >= 0:
-            start = text.index("```sh\n", marker) + len("```sh\n")
-            return text[start : text.index("```", start)]
-    pytest.fail("the Twinkle recipe (marked <!-- twinkle-script -->) is in no document")
+    """The Twinkle recipe exactly as the user guide's softphone page gives it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "softphones.md").read_text("utf-8")
+    marker = text.find("<!-- twinkle-script")
+    if marker < 0:
+        pytest.fail(
+            "the Twinkle recipe (marked <!-- twinkle-script -->) is not in docs/softphones.md"
+        )
+    start = text.index("```sh\n", marker) + len("```sh\n")
+    return text[start : text.index("```", start)]
 
 
 def test_the_documented_twinkle_script_passes_hostile_caller_data_safely(

@@ -29,7 +29,9 @@ def test_the_readme_opens_with_the_install_and_the_test_command_and_ci_runs_the_
 
 
 def test_every_key_of_the_app_is_in_the_readme_key_table() -> None:
-    table = README[README.index("## Keys") : README.index("## The phrase library")].lower()
+    start = README.index("\n## Keys\n")
+    table = README[start : README.index("\n## ", start + 1)].lower()
+    assert "| --- | --- | --- |" in table
     for row in binding_help():
         for key in re.split(r"\s*/\s*", row.keys):
             assert key.lower() in table, (
