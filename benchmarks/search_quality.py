@@ -519,16 +519,24 @@ def load_thesaurus(path: Path, phrases: Sequence[Any]) -> list[ThesaurusGroup]:
 
 
 def thesaurus_targets(groups: Sequence[ThesaurusGroup], query: str) -> dict[str, frozenset[str]]:
-    """The groups whose words (whole words, in order) occur in `query`, and their targets."""
+    """The groups whose entries occur in `query` (whole words, in order), and their targets.
+
+    The longest entry wins: "leave a message" is voicemail, not cancelling because of "leave".
+    """
     typed = words_of(query)
-    found: dict[str, frozenset[str]] = {}
+    spans: list[tuple[int, int, ThesaurusGroup]] = []
     for group in groups:
         for entry in group.words:
             n = len(entry)
-            if any(typed[i : i + n] == entry for i in range(len(typed) - n + 1)):
-                found[group.name] = group.targets
-                break
-    return found
+            for start in range(len(typed) - n + 1):
+                if typed[start : start + n] == entry:
+                    spans.append((start, start + n, group))
+    kept = [
+        (start, end, group)
+        for start, end, group in spans
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+    ]
+    return {group.name: group.targets for _, _, group in kept}
 
 
 @dataclass(frozen=True)
