@@ -48,6 +48,8 @@ BUNDLED_PHRASES = HERE.parent / "phrases"
 SITUATIONS_FILE = HERE / "search_situations.yaml"
 THESAURUS_FILE = HERE / "thesaurus-draft.yaml"
 TOP = 3
+MAX_QUERY = 80
+MAX_SITUATIONS_BYTES = 1_000_000
 TOP_HIT_KINDS = ("threat", "legal", "abuse")
 """Moments where only the first hit counts: a wrong first line here does harm."""
 
@@ -225,6 +227,10 @@ class SituationsError(Exception):
 def load_situations(path: Path, phrase_ids: Iterable[str]) -> list[Situation]:
     """Every situation in `path`, checked against the library's phrase ids."""
     known = set(phrase_ids)
+    if not path.is_file():
+        raise SituationsError([f"{path}: not a file (give a YAML file of situations)"])
+    if path.stat().st_size > MAX_SITUATIONS_BYTES:
+        raise SituationsError([f"{path}: larger than {MAX_SITUATIONS_BYTES // 1_000_000} MB"])
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -269,6 +275,12 @@ def load_situations(path: Path, phrase_ids: Iterable[str]) -> list[Situation]:
         ):
             problems.append(f"{where}: `queries` must be a list of what agents type (strings)")
             queries = []
+        for query in queries:
+            if len(query) > MAX_QUERY or not query.isprintable():
+                problems.append(
+                    f"{where}: query {query[:40]!r} must be one printable line "
+                    f"of at most {MAX_QUERY} characters, as typed in the search box"
+                )
         fits = entry.get("fits")
         if not isinstance(fits, list) or not fits or not all(isinstance(f, str) for f in fits):
             problems.append(f"{where}: `fits` must list the ids of the phrases that fit")
@@ -714,7 +726,7 @@ def print_thesaurus(coverage: ThesaurusCoverage) -> None:
         f"{coverage.fitting} of them lead to a fitting phrase"
     )
     for situation, query, group in coverage.wrong:
-        print(f"  leads elsewhere: {shown(situation)} {shown(query)!r} -> {shown(group)}")
+        print(f"  leads elsewhere: {shown(situation)} {query!r} -> {shown(group)}")
     print()
 
 
@@ -770,7 +782,11 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], engine: str) -> list
     if engine not in old.get("engines", {}):
         return [f"{engine}: not in the older run"]
     before = {(q["situation"], q["query"]): q for q in old["engines"][engine]["queries"]}
+    now = {(q["situation"], q["query"]) for q in new["engines"][engine]["queries"]}
     lines: list[str] = []
+    added, gone = len(now - before.keys()), len(before.keys() - now)
+    if added or gone:
+        lines.append(f"  {added} query(ies) new since, {gone} no longer in the situations")
     for q in new["engines"][engine]["queries"]:
         key = (q["situation"], q["query"])
         was = before.get(key)
@@ -786,11 +802,22 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], engine: str) -> list
         if was["lost"] != q["lost"]:
             changes.append("no longer loses a fit" if not q["lost"] else "NOW LOSES A FIT")
         if changes:
-            lines.append(f"  {shown(key[0])} {shown(key[1])!r}: {', '.join(changes)}")
+            lines.append(f"  {shown(key[0])} {key[1]!r}: {', '.join(changes)}")
     return lines
 
 
 # ---- Main ------------------------------------------------------------------------------
+
+
+def sizes(text: str) -> list[int]:
+    """`--sizes`: comma-separated numbers of generated phrases, 1 to 1,000,000."""
+    try:
+        found = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give numbers, e.g. 10000,100000") from None
+    if not all(1 <= size <= 1_000_000 for size in found):
+        raise argparse.ArgumentTypeError(f"{text!r}: each size must be 1 to 1,000,000")
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -799,7 +826,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--summary", action="store_true", help="skip the per-query table")
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
     parser.add_argument("--compare", type=Path, metavar="OLD.json", help="a previous --json run")
-    parser.add_argument("--sizes", default="10000,100000", help="generated library sizes")
+    parser.add_argument(
+        "--sizes", type=sizes, default="10000,100000", help="generated library sizes"
+    )
     parser.add_argument("--no-speed", action="store_true", help="skip the speed section")
     parser.add_argument(
         "--engines", default="calldesk,substring,fzf", help="comma-separated; calldesk first"
@@ -822,6 +851,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compare:
         try:
             old = json.loads(args.compare.read_text(encoding="utf-8"))
+            if not isinstance(old, dict) or old.get("benchmark") != "search_quality":
+                raise ValueError("no `benchmark: search_quality` in it")
         except (OSError, ValueError) as error:
             print(f"{args.compare}: not a --json run of this benchmark: {error}", file=sys.stderr)
             return 2
@@ -856,7 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_details(names, results)
         speed: list[SpeedResult] = []
         if not args.no_speed and "calldesk" in results:
-            for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+            for size in args.sizes:
                 speed.append(measure_speed(size, situations, Path(tmp)))
     if not args.json:
         print_summary(names, summaries)
@@ -876,7 +907,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if old is not None:
             print(f"Changes since {shown(str(args.compare))}")
             for name in names:
-                lines = compare(old, report, name)
+                try:
+                    lines = compare(old, report, name)
+                except (KeyError, TypeError, AttributeError):
+                    print(
+                        f"{shown(str(args.compare))}: not a --json run of this benchmark",
+                        file=sys.stderr,
+                    )
+                    return 2
                 print(f" {name}: {len(lines)} change(s)")
                 for line in lines:
                     print(line)

@@ -219,6 +219,26 @@ def test_a_bad_situations_file_names_the_line_and_what_is_wrong(tmp_path: Path) 
     ]
 
 
+def test_a_query_must_be_a_printable_line_of_sensible_length(tmp_path: Path) -> None:
+    too_long, longest = "a" * 81, "b" * 80
+    path = write(
+        tmp_path,
+        "situations:\n"
+        "  - id: x\n"
+        "    kind: threat\n"
+        "    moment: m\n"
+        f'    queries: ["red \\e[31m", {too_long}, {longest}]\n'
+        "    fits: [threat-ending-the-call]\n",
+    )
+    with pytest.raises(bench.SituationsError) as caught:
+        bench.load_situations(path, ["threat-ending-the-call"])
+    rule = "must be one printable line of at most 80 characters, as typed in the search box"
+    assert caught.value.problems == [
+        f"{path}:2 (x): query 'red \\x1b[31m' {rule}",
+        f"{path}:2 (x): query '{too_long[:40]}' {rule}",
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     ["situations: [\n", "just text\n", "situations: {}\n", "\x00\n"],
