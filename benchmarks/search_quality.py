@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -604,9 +605,9 @@ def cell(score: QueryScore, top_hit_counts: bool) -> str:
 
 
 def print_details(engines: Sequence[str], results: Mapping[str, Sequence[SituationScore]]) -> None:
-    print("Per query: fnd = a fitting phrase in the top 3 for the full query; keys = keystroke")
-    print("from which one stays in the top 3 (* = one was there earlier and got lost); 1st =")
-    print("the top hit fits (threat, legal and abuse moments only).")
+    print("Per query: fnd = a fitting phrase in the top 3 for the full query; keys = the")
+    print("keystroke from which one stays in the top 3 (* = one was there earlier, then got")
+    print("lost); 1st = the top hit fits (threat, legal and abuse moments only).")
     head = f"{'situation / query':<28}" + "".join(f" {name[:12]:<12}" for name in engines)
     sub = f"{'':<28}" + " fnd keys 1st" * len(engines)
     first = results[engines[0]]
@@ -616,7 +617,8 @@ def print_details(engines: Sequence[str], results: Mapping[str, Sequence[Situati
             print()
             print(head)
             print(sub)
-        print(f"{shown(situation.id, 22)} [{situation.kind}] {shown(situation.moment)}")
+        line = f"{shown(situation.id)} [{situation.kind}] {shown(situation.moment)}"
+        print(textwrap.fill(line, 80, subsequent_indent="    ", break_on_hyphens=False))
         for q_index, query in enumerate(situation.queries):
             row = f"  {shown(query, 26):<26}"
             for name in engines:
@@ -722,7 +724,7 @@ def print_speed(speed: Sequence[SpeedResult]) -> None:
 def print_thesaurus(coverage: ThesaurusCoverage) -> None:
     print(f"Thesaurus draft ({THESAURUS_FILE.name}, data only, no search engine):")
     print(
-        f"  {coverage.covered}/{coverage.queries} queries contain a word of a group; "
+        f"  {coverage.covered}/{coverage.queries} queries contain a group's words; "
         f"{coverage.fitting} of them lead to a fitting phrase"
     )
     for situation, query, group in coverage.wrong:
@@ -877,9 +879,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("no engine to run")
         names = [engine.name for engine in engines]
         say(
-            f"{len(situations)} situations, {sum(len(s.queries) for s in situations)} queries, "
-            f"{len(library.phrases)} bundled phrases, top {TOP}; "
-            f"situations: {args.situations.name}"
+            f"{len(situations)} situations, {sum(len(s.queries) for s in situations)} queries "
+            f"({shown(args.situations.name)}); {len(library.phrases)} bundled phrases; top {TOP}"
         )
         results = {engine.name: run_engine(engine, situations) for engine in engines}
         summaries = {name: summarize(scores) for name, scores in results.items()}
