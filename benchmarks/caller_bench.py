@@ -10,9 +10,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from calldesk.core.caller import lookup_caller
+from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 
 
 def build(

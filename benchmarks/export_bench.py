@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from calldesk.cli.export import WRITERS
-from calldesk.core.calls import Outcome
+from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.export import load_records, render_call, render_many
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.export.markdown import load_records, render_call, render_many
 from calldesk.paths import write_private_file
 
 NOTES = (

@@ -92,7 +92,7 @@ def run_cases(runs: int, cached: bool) -> None:
     with private_env(cached) as env:
         saved = dict(os.environ)
         os.environ.update({k: env[k] for k in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "HOME")})
-        from calldesk.core.softphone import EventServer, socket_path
+        from calldesk.core.phone.softphone import EventServer, socket_path
 
         received: list[object] = []
         try:
@@ -107,7 +107,7 @@ def run_cases(runs: int, cached: bool) -> None:
 
     with private_env(cached) as env:
         from calldesk.core.clock import SystemClock
-        from calldesk.core.store import Store
+        from calldesk.core.db.store import Store
 
         database = Path(env["XDG_DATA_HOME"]) / "calldesk" / "calldesk.db"
         Store.open(database, SystemClock()).close()

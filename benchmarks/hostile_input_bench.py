@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from calldesk.core.softphone import PhoneEvent, display_safe, parse_caller, send_event
+from calldesk.core.phone.softphone import PhoneEvent, display_safe, parse_caller, send_event
 
 RUNS = 5
 

@@ -22,8 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.phrases import Phrase
-from calldesk.core.practice import (
+from calldesk.core.db.store import Store
+from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice.cards import (
     CardRecord,
     CardState,
     ReviewRecord,
@@ -32,7 +33,6 @@ from calldesk.core.practice import (
     introduced_today,
     say_hash,
 )
-from calldesk.core.store import Store
 
 SEED = 20261124
 TARGET_MS = 50.0

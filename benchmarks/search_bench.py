@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from calldesk.core.phrases import load_library
-from calldesk.core.search import PhraseIndex
+from calldesk.core.library.phrases import load_library
+from calldesk.core.library.search import PhraseIndex
 
 SEED = 20261124
 PHRASES_PER_FILE = 500  # about 250 KB a file, well under the 2 MiB limit

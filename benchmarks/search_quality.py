@@ -96,7 +96,7 @@ class Engine(Protocol):
 
 def load_phrases(folders: Sequence[Path]) -> Any:
     """calldesk's phrase library from `folders`, as the app loads it."""
-    from calldesk.core.phrases import load_library
+    from calldesk.core.library.phrases import load_library
 
     return load_library(list(folders), optional=[])
 
@@ -106,7 +106,7 @@ def calldesk_engine(library: Any) -> Engine:
 
     Change the import here when the search moves or takes more (a thesaurus, keywords).
     """
-    from calldesk.core.search import PhraseIndex
+    from calldesk.core.library.search import PhraseIndex
 
     index = PhraseIndex(library.phrases)
     index.prepare()

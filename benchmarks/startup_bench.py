@@ -93,9 +93,9 @@ def write_phrases(folder: Path, count: int, per_file: int = 250) -> None:
 
 def write_calls(data_dir: Path, count: int) -> None:
     """`count` ended calls with a few notes each, stored as calldesk stores them."""
-    from calldesk.core.calls import Outcome
+    from calldesk.core.calls.model import Outcome
     from calldesk.core.clock import FakeClock
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
 
     rng = random.Random(11)
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from calldesk.core.watch import PhraseWatcher
+from calldesk.core.library.watch import PhraseWatcher
 
 WAIT = 10.0
 

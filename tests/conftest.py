@@ -97,7 +97,7 @@ def socket_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
     Unix socket paths are limited to about 100 bytes, and pytest's temp dirs can be longer.
     """
-    from calldesk.core import softphone
+    from calldesk.core.phone import softphone
 
     path = softphone.socket_path()
     if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from calldesk.core.autosave import WriteBehind
+from calldesk.core.calls.autosave import WriteBehind
 
 
 def test_jobs_run_in_order_and_report_results() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.softphone import (
+from calldesk.core.phone.softphone import (
     BaresipFollower,
     NetstringDecoder,
     PhoneEvent,
@@ -298,7 +298,7 @@ async def test_calldesk_pops_the_call_from_a_real_phone_and_a_caller_who_gives_u
 
     from calldesk.config import load_settings
     from calldesk.core.clock import SystemClock
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
     from calldesk.tui.app import make_app
     from calldesk.tui.dialogs.outcome import OutcomeDialog
 

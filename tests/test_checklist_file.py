@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.checklist import (
+from calldesk.core.aftercall.checklist import (
     DEFAULT_CHECKLIST,
     Checklist,
     ChecklistItem,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from calldesk.core.calls import Outcome
+from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store, StoreInUse
+from calldesk.core.db.store import Store, StoreInUse
 
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -318,7 +318,7 @@ def test_export_while_the_app_holds_the_store(data_dir: Path, three_days: list[i
             sys.executable,
             "-c",
             "import sys; from pathlib import Path;"
-            "from calldesk.core.clock import SystemClock; from calldesk.core.store import Store;"
+            "from calldesk.core.clock import SystemClock; from calldesk.core.db.store import Store;"
             "s = Store.open(Path(sys.argv[1]), SystemClock());"
             "s.add_note(1, 'written by the running app');"
             "print('ready', flush=True); sys.stdin.read()",

@@ -14,7 +14,7 @@ import pytest
 
 from calldesk import paths
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "espanso"
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

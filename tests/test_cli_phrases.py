@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 
 from calldesk import paths
-from calldesk.core.checklist import ITEM_KEYS, checklist_from_document
-from calldesk.core.phrases import FILE_KEYS, PHRASE_KEYS, load_library, phrases_from_document
-from calldesk.core.schema import checklist_schema, phrase_file_schema
-from calldesk.core.yamlsafe import parse_yaml, read_yaml
+from calldesk.core.aftercall.checklist import ITEM_KEYS, checklist_from_document
+from calldesk.core.library.phrases import (
+    FILE_KEYS,
+    PHRASE_KEYS,
+    load_library,
+    phrases_from_document,
+)
+from calldesk.core.library.schema import checklist_schema, phrase_file_schema
+from calldesk.core.library.yamlsafe import parse_yaml, read_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phrases"
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): .+$")

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from calldesk.config import Settings, load_settings
+from calldesk.core.aftercall.cooldown import offer
 from calldesk.core.clock import SystemClock
-from calldesk.core.cooldown import offer
-from calldesk.core.practice import CardState
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.practice.cards import CardState
 
 PHRASES = """\
 category: Calming a furious caller

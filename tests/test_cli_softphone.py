@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from calldesk import paths
-from calldesk.core import softphone
 from calldesk.core.clock import FakeClock
-from calldesk.core.softphone import EventServer, PhoneEvent, events_from_pending
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.phone import softphone
+from calldesk.core.phone.softphone import EventServer, PhoneEvent, events_from_pending
 
 WAIT = 10.0
 

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from calldesk.config import CooldownSettings
-from calldesk.core.calls import Outcome
-from calldesk.core.clock import FakeClock
-from calldesk.core.cooldown import (
+from calldesk.core.aftercall.cooldown import (
     COOLDOWN_MESSAGES,
     CooldownError,
     CooldownState,
@@ -21,7 +19,9 @@ from calldesk.core.cooldown import (
     message_lines,
     offer,
 )
-from calldesk.core.store import Store
+from calldesk.core.calls.model import Outcome
+from calldesk.core.clock import FakeClock
+from calldesk.core.db.store import Store
 
 SETTINGS = CooldownSettings(
     minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15

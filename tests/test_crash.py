@@ -26,7 +26,7 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.core.clock import SystemClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.caller import lookup_caller
+from calldesk.core.calls.caller import lookup_caller
+from calldesk.core.calls.desk import Desk, DeskError
 from calldesk.core.clock import FakeClock
-from calldesk.core.desk import Desk, DeskError
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: St
 
 
 def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk: Desk) -> None:
-    from calldesk.core.phrases import Phrase
+    from calldesk.core.library.phrases import Phrase
 
     phrase = Phrase(
         id="p",
@@ -102,7 +102,7 @@ def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
 
 
 def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Store) -> None:
-    from calldesk.core.desk import hashtags
+    from calldesk.core.calls.desk import hashtags
 
     assert hashtags("#Printer jam, see #1234 and #vpn-drop; again #printer") == [
         "printer",
@@ -120,7 +120,7 @@ def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Store) -> None:
 def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
     desk: Desk, store: Store, clock: FakeClock
 ) -> None:
-    from calldesk.core.fixes import recurring_problems
+    from calldesk.core.aftercall.fixes import recurring_problems
 
     for _ in range(3):
         desk.start_call()

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.caller import lookup_caller
-from calldesk.core.calls import Call
+from calldesk.core.calls.caller import lookup_caller
+from calldesk.core.calls.desk import WAITING_FOR, Desk, PhoneAction, PhoneOutcome
+from calldesk.core.calls.model import Call
 from calldesk.core.clock import FakeClock
-from calldesk.core.desk import WAITING_FOR, Desk, PhoneAction, PhoneOutcome
-from calldesk.core.softphone import PhoneEvent
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.phone.softphone import PhoneEvent
 
 STARTED, RINGING, ANSWERED, ENDED, MISSED = (
     PhoneAction.STARTED,

@@ -11,7 +11,7 @@ from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
 from calldesk.core.clock import SystemClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

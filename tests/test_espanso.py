@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calldesk import paths
-from calldesk.core.espanso import _TOKEN_RE, convert_espanso, output_names
-from calldesk.core.phrases import load_library, render
+from calldesk.core.library.espanso import _TOKEN_RE, convert_espanso, output_names
+from calldesk.core.library.phrases import load_library, render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "espanso"
 

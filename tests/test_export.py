@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from calldesk.core.calls import Call, NoteEntry, Outcome
-from calldesk.core.checklist import Checklist, ChecklistItem, ItemKind
+from calldesk.core.aftercall.checklist import Checklist, ChecklistItem, ItemKind
+from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.fixes import FixStatus, PermanentFix
+from calldesk.core.calls.model import Call, NoteEntry, Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.cooldown import CooldownState, Phase
-from calldesk.core.export import (
+from calldesk.core.export.markdown import (
     CallRecord,
     ExportExists,
     build_record,
@@ -38,7 +39,6 @@ from calldesk.core.export import (
     slug,
     visible,
 )
-from calldesk.core.fixes import FixStatus, PermanentFix
 from calldesk.core.textsafe import has_hidden
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -708,7 +708,7 @@ def test_default_export_dir_is_in_the_documents_folder(private_dirs: Path) -> No
 
 
 def test_records_from_the_store(tmp_path: Path) -> None:
-    from calldesk.core.store import NotFound, Store
+    from calldesk.core.db.store import NotFound, Store
 
     clock = FakeClock(START)
     store = Store.open(tmp_path / "calldesk.db", clock)

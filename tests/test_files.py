@@ -413,7 +413,7 @@ def test_tighten_refuses_a_symlink_and_tightens_our_file(folder: Path, outside: 
 
 def test_the_store_refuses_a_planted_lock_or_database(tmp_path: Path, outside: Path) -> None:
     from calldesk.core.clock import FakeClock
-    from calldesk.core.store import Store, StoreUnavailable
+    from calldesk.core.db.store import Store, StoreUnavailable
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
@@ -447,7 +447,7 @@ def test_the_store_refuses_a_data_folder_linked_by_another_user(
     tmp_path: Path, outside: Path
 ) -> None:
     from calldesk.core.clock import FakeClock
-    from calldesk.core.store import Store, StoreUnavailable
+    from calldesk.core.db.store import Store, StoreUnavailable
 
     link = tmp_path / "data"
     link.symlink_to(outside.parent)
@@ -462,7 +462,7 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 ) -> None:
     from datetime import UTC, datetime
 
-    from calldesk.core.softphone import PhoneEvent, append_pending_file, read_pending_file
+    from calldesk.core.phone.softphone import PhoneEvent, append_pending_file, read_pending_file
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
@@ -486,7 +486,7 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 def test_the_socket_lock_and_folder_are_never_followed(
     socket_path: Path, tmp_path: Path, outside: Path
 ) -> None:
-    from calldesk.core.softphone import LOCK_NAME, EventServer, SocketUnsafe
+    from calldesk.core.phone.softphone import LOCK_NAME, EventServer, SocketUnsafe
 
     socket_path.parent.mkdir(parents=True, mode=0o700)
     lock = socket_path.with_name(LOCK_NAME)

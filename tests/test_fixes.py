@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from calldesk.core.clock import FakeClock
-from calldesk.core.fixes import (
+from calldesk.core.aftercall.fixes import (
     RecentCall,
     content_words,
     jaccard,
     recurring_problems,
 )
-from calldesk.core.store import Store
+from calldesk.core.clock import FakeClock
+from calldesk.core.db.store import Store
 
 
 def call(

@@ -41,14 +41,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calldesk.cli.main import main
-from calldesk.core.phrases import (
+from calldesk.core.library.phrases import (
     FILE_KEYS,
     PHRASE_KEYS,
     PhraseLibrary,
     load_library,
 )
-from calldesk.core.problems import Problem
-from calldesk.core.yamlsafe import MAX_FILE_BYTES
+from calldesk.core.library.problems import Problem
+from calldesk.core.library.yamlsafe import MAX_FILE_BYTES
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

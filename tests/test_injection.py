@@ -27,7 +27,7 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from calldesk.cli.main import main
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.text import visible
 from calldesk.tui.widgets.note_input import NoteInput

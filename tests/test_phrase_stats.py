@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.phrases import load_library
-from calldesk.core.stats import usage_stats
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.library.phrases import load_library
+from calldesk.core.library.stats import usage_stats
 
 LIBRARY = """\
 category: Calls

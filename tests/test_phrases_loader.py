@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.checklist import DEFAULT_CHECKLIST
-from calldesk.core.phrases import (
+from calldesk.core.aftercall.checklist import DEFAULT_CHECKLIST
+from calldesk.core.library.phrases import (
     KNOWN_PLACEHOLDERS,
     Phrase,
     PhraseLibrary,
@@ -18,7 +18,7 @@ from calldesk.core.phrases import (
     placeholders,
     render,
 )
-from calldesk.core.problems import Problem, Severity
+from calldesk.core.library.problems import Problem, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phrases"
 

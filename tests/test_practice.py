@@ -14,8 +14,9 @@ import pytest
 from fsrs import Scheduler
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.phrases import Phrase
-from calldesk.core.practice import (
+from calldesk.core.db.store import MIGRATIONS, Store
+from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice.cards import (
     EXTRA,
     LEARNED_STABILITY_DAYS,
     MISSING,
@@ -33,7 +34,6 @@ from calldesk.core.practice import (
     stats,
     word_diff,
 )
-from calldesk.core.store import MIGRATIONS, Store
 
 EXACT = Scheduler(enable_fuzzing=False)  # fuzzing adds randomness to review intervals
 
@@ -492,7 +492,7 @@ def test_card_ids_are_never_reused(store: Store, clock: FakeClock) -> None:
 
 def test_core_practice_imports_neither_textual_nor_fsrs() -> None:
     code = (
-        "import sys, calldesk.core.store, calldesk.core.practice;"
+        "import sys, calldesk.core.db.store, calldesk.core.practice.cards;"
         "print(sorted(m for m in ('textual', 'rich', 'fsrs') if m in sys.modules))"
     )
     result = subprocess.run(

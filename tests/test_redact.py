@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calldesk.core.redact import classify_number, luhn_valid, redact
+from calldesk.core.export.redact import classify_number, luhn_valid, redact
 
 
 @pytest.mark.parametrize(

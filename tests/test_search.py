@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from calldesk.core.phrases import Phrase
-from calldesk.core.search import PhraseIndex, SearchResult, parse_query, search_phrases
+from calldesk.core.library.phrases import Phrase
+from calldesk.core.library.search import PhraseIndex, SearchResult, parse_query, search_phrases
 
 
 def phrase(

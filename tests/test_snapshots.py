@@ -8,7 +8,7 @@ from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen

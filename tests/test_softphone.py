@@ -18,9 +18,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from calldesk.core import softphone
 from calldesk.core.clock import FakeClock
-from calldesk.core.softphone import (
+from calldesk.core.db.store import Store
+from calldesk.core.phone import softphone
+from calldesk.core.phone.softphone import (
     MAX_CALL_ID,
     MAX_LINE,
     MAX_NAME,
@@ -46,7 +47,6 @@ from calldesk.core.softphone import (
     send_event,
     take_all_pending,
 )
-from calldesk.core.store import Store
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WAIT = 5.0

@@ -34,7 +34,7 @@ from tests.tui_helpers import build_app, type_text
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock, SystemClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.widgets.notes_pane import NoteItem

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from calldesk.config import CooldownSettings, Settings
-from calldesk.core import store as store_module
-from calldesk.core.calls import Call, NoteEntry, Outcome, normalise_number
+from calldesk.core.aftercall.cooldown import offer
+from calldesk.core.aftercall.fixes import FixStatus
+from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import FakeClock
-from calldesk.core.cooldown import offer
-from calldesk.core.fixes import FixStatus
-from calldesk.core.store import (
+from calldesk.core.db import store as store_module
+from calldesk.core.db.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     NotFound,
@@ -380,7 +380,7 @@ CRASHING_CHILD = """
 import os, sys
 from pathlib import Path
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 store = Store.open(Path(sys.argv[1]), FakeClock())
 call = store.start_call("Crash Caller", "+1 555 0100", "T-9")
 store.add_note(call.id, "first")
@@ -939,7 +939,7 @@ HOLDING_CHILD = """
 import sys
 from pathlib import Path
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 store = Store.open(Path(sys.argv[1]), FakeClock())
 call = store.start_call("Held", "", "")
 store.add_note(call.id, "written by the first instance")

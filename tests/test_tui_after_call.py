@@ -7,8 +7,8 @@ from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wai
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
+from calldesk.core.aftercall.cooldown import Phase
 from calldesk.core.clock import FakeClock
-from calldesk.core.cooldown import Phase
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen

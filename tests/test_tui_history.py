@@ -7,7 +7,7 @@ from textual.widgets import OptionList
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.history import HistoryScreen
 

@@ -14,9 +14,9 @@ from textual.widgets import Input, Label
 
 import calldesk.tui
 from calldesk.core.clock import FakeClock
-from calldesk.core.phrases import Phrase
-from calldesk.core.practice import CardState, PracticeSummary
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
+from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice.cards import CardState, PracticeSummary
 from calldesk.tui.screens.practice import PracticeScreen
 
 PHRASES = [

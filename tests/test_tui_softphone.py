@@ -10,7 +10,7 @@ from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.history import HistoryScreen

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calldesk.core import yamlsafe
-from calldesk.core.yamlsafe import (
+from calldesk.core.library import yamlsafe
+from calldesk.core.library.yamlsafe import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
     YamlList,

@@ -6,7 +6,7 @@ import time
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.store import Store
+from calldesk.core.db.store import Store
 from calldesk.tui.app import CalldeskApp, make_app
 
 

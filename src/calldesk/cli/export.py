@@ -20,10 +20,10 @@ from calldesk.cli.main import UserError
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
-    from calldesk.core.calls import Call
-    from calldesk.core.checklist import Checklist
-    from calldesk.core.export import CallRecord
-    from calldesk.core.store import Store
+    from calldesk.core.aftercall.checklist import Checklist
+    from calldesk.core.calls.model import Call
+    from calldesk.core.db.store import Store
+    from calldesk.core.export.markdown import CallRecord
 
 PROGRESS_MIN_CALLS = 200
 """Show a progress bar (on a terminal) from this many calls; fewer finish before it would draw."""
@@ -168,7 +168,7 @@ def selection_from_args(args: argparse.Namespace, today: date) -> Selection:
 
 
 def _selected_calls(store: Store, selection: Selection) -> list[Call]:
-    from calldesk.core.store import NotFound
+    from calldesk.core.db.store import NotFound
 
     if not selection.ids:
         return list(store.iter_calls(selection.since, selection.until))
@@ -192,7 +192,7 @@ def _selected_calls(store: Store, selection: Selection) -> list[Call]:
 
 def load_checklist(settings: Settings) -> Checklist:
     """The trainer's checklist (or the built-in one), to label the stored answers."""
-    from calldesk.core.phrases import load_configured_library
+    from calldesk.core.library.phrases import load_configured_library
 
     # Problems in the trainer's files are `calldesk phrases check`'s business: a broken
     # checklist falls back to an earlier one, and answers without an item keep their ids.
@@ -243,7 +243,7 @@ def _targets(calls: Sequence[Call], directory: Path, force: bool, redact: bool) 
     That is an existing file without --force, and a symbolic link, a non-regular file or
     another user's file at any of the names whatever --force says.
     """
-    from calldesk.core.export import export_filename
+    from calldesk.core.export.markdown import export_filename
     from calldesk.core.files import FileRefused, check_target
 
     targets = {call.id: directory / export_filename(call, redact=redact) for call in calls}
@@ -272,7 +272,7 @@ def _write_dir(
     force: bool,
     tick: Callable[[], None],
 ) -> None:
-    from calldesk.core.export import ExportError, prepare_dir, render_call, write_export
+    from calldesk.core.export.markdown import ExportError, prepare_dir, render_call, write_export
 
     def write(item: tuple[Path, str]) -> None:
         write_export(*item, overwrite=force)
@@ -309,7 +309,7 @@ def _refuse_target(path: Path, force: bool) -> None:
 
 
 def _write_document(document: str, output: str | None, force: bool) -> None:
-    from calldesk.core.export import ExportError, write_export
+    from calldesk.core.export.markdown import ExportError, write_export
 
     if output is None:
         sys.stdout.buffer.write(document.encode("utf-8"))
@@ -327,8 +327,8 @@ def _write_document(document: str, output: str | None, force: bool) -> None:
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.export import load_records, render_call, render_many
-    from calldesk.core.store import Store, StoreError
+    from calldesk.core.db.store import Store, StoreError
+    from calldesk.core.export.markdown import load_records, render_call, render_many
 
     clock = SystemClock()
     selection = selection_from_args(args, clock.now().astimezone().date())

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
-    from calldesk.core.phrases import Phrase, PhraseLibrary
-    from calldesk.core.stats import UsageStats
+    from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.stats import UsageStats
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,8 +79,8 @@ def _positive(text: str) -> int:
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.phrases import load_configured_library, load_library
-    from calldesk.core.problems import Problem
+    from calldesk.core.library.phrases import load_configured_library, load_library
+    from calldesk.core.library.problems import Problem
 
     missing: list[Problem] = []
     if args.paths:
@@ -107,7 +107,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.search import PhraseIndex
+    from calldesk.core.library.search import PhraseIndex
 
     library = _library(settings)
     query = " ".join([args.query, *(f'tag:"{tag}"' for tag in args.tag)])
@@ -127,7 +127,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.phrases import fold
+    from calldesk.core.library.phrases import fold
 
     library = _library(settings)
     phrases = list(library.phrases)
@@ -142,7 +142,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.schema import checklist_schema, phrase_file_schema
+    from calldesk.core.library.schema import checklist_schema, phrase_file_schema
 
     schema = checklist_schema() if args.checklist else phrase_file_schema()
     print(json.dumps(schema, ensure_ascii=False, indent=2))
@@ -150,7 +150,7 @@ def run_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(settings: Settings) -> PhraseLibrary:
-    from calldesk.core.phrases import load_configured_library
+    from calldesk.core.library.phrases import load_configured_library
 
     library = load_configured_library(settings)
     if library.errors:
@@ -251,8 +251,8 @@ def register_trainer_commands(
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
     from calldesk.core.clock import SystemClock
-    from calldesk.core.stats import load_usage_stats, stats_to_json
-    from calldesk.core.store import StoreError
+    from calldesk.core.db.store import StoreError
+    from calldesk.core.library.stats import load_usage_stats, stats_to_json
 
     since_day = _stats_day(args.since) if args.since is not None else None
     since = datetime.combine(since_day, datetime.min.time()).astimezone() if since_day else None
@@ -362,9 +362,9 @@ def _print_unfilled(stats: UsageStats, period: str) -> None:
 
 def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
-    from calldesk.core.espanso import convert_espanso, output_names
     from calldesk.core.files import FileRefused, check_target, make_output_dir, write_private
-    from calldesk.core.phrases import load_configured_library
+    from calldesk.core.library.espanso import convert_espanso, output_names
+    from calldesk.core.library.phrases import load_configured_library
 
     sources = _espanso_sources(args.files)
     directory: Path = args.output
@@ -387,7 +387,7 @@ def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
     library = load_configured_library(settings)
     taken = {p.id for p in library.phrases if p.source.absolute() not in _absolute(targets)}
     if directory.is_dir():
-        from calldesk.core.phrases import load_library
+        from calldesk.core.library.phrases import load_library
 
         local = load_library([directory], optional=())
         taken |= {p.id for p in local.phrases if p.source.absolute() not in _absolute(targets)}

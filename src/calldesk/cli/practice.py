@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
     from calldesk.config import Settings
     from calldesk.core.clock import Clock
-    from calldesk.core.phrases import Phrase
-    from calldesk.core.practice import PracticeSession, QueueItem
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
+    from calldesk.core.library.phrases import Phrase
+    from calldesk.core.practice.cards import PracticeSession, QueueItem
 
 QUIT = ("q", "quit")
 _GRADE_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "again": 1, "hard": 2, "good": 3, "easy": 4}
@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
 
 def run_session(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.practice import PracticeSession
+    from calldesk.core.practice.cards import PracticeSession
 
     phrases = _phrases(settings, args.set_name)
     clock = SystemClock()
@@ -88,7 +88,7 @@ def run_session(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextmanager
 def _open_store(settings: Settings, clock: Clock) -> Iterator[Store]:
-    from calldesk.core.store import Store, StoreError, StoreInUse
+    from calldesk.core.db.store import Store, StoreError, StoreInUse
 
     try:
         store = Store.open(settings.database_path, clock)
@@ -114,7 +114,7 @@ def _refuse_during_call_or_break(store: Store, now: datetime) -> None:
             f"a call is open (started {started}). End it in calldesk first; practise after.",
             code=1,
         )
-    from calldesk.core.cooldown import Phase
+    from calldesk.core.aftercall.cooldown import Phase
 
     cooldown = store.active_cooldown()
     if cooldown is None:
@@ -134,7 +134,7 @@ def _refuse_during_call_or_break(store: Store, now: datetime) -> None:
 
 def _practise(session: PracticeSession, agent_name: str) -> None:
     """Card after card until nothing is due, q, end of input or Ctrl-C; then the summary."""
-    from calldesk.core.practice import describe_due
+    from calldesk.core.practice.cards import describe_due
 
     queue = session.queue()
     set_part = f" · set {_line(session.set_name or '')}" if session.set_name else ""
@@ -165,7 +165,7 @@ def _practise(session: PracticeSession, agent_name: str) -> None:
 
 def _card(session: PracticeSession, item: QueueItem, number: int, agent_name: str) -> bool:
     """Show one card, take the attempt and the grade; False when the agent quits."""
-    from calldesk.core.practice import practice_text, word_diff
+    from calldesk.core.practice.cards import practice_text, word_diff
 
     phrase = item.phrase
     print()
@@ -210,7 +210,7 @@ def _ask(prompt: str) -> str:
 
 def _diff_line(runs: list[tuple[str, str]]) -> str:
     """git's word-diff notation, which reads without colour: [-extra-] and {+missing+}."""
-    from calldesk.core.practice import EXTRA, MISSING
+    from calldesk.core.practice.cards import EXTRA, MISSING
 
     parts: list[str] = []
     for op, words in runs:
@@ -229,7 +229,7 @@ def _diff_line(runs: list[tuple[str, str]]) -> str:
 
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.practice import LEARNED_STABILITY_DAYS, describe_due, stats
+    from calldesk.core.practice.cards import LEARNED_STABILITY_DAYS, describe_due, stats
 
     set_name = getattr(args, "set_name", None)
     phrases = _phrases(settings, set_name)
@@ -275,7 +275,7 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def _open_for_reading(path: Path, clock: Clock) -> Store:
     """The store as usual (which also updates an old one), or read-only beside a running app."""
-    from calldesk.core.store import Store, StoreError, StoreInUse
+    from calldesk.core.db.store import Store, StoreError, StoreInUse
 
     try:
         try:
@@ -291,8 +291,8 @@ def _open_for_reading(path: Path, clock: Clock) -> Store:
 
 def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:
     """The configured library; naming a set that no phrase is in is an error."""
-    from calldesk.core.phrases import load_configured_library
-    from calldesk.core.practice import set_names
+    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.practice.cards import set_names
 
     library = load_configured_library(settings)
     if library.errors:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
-    from calldesk.core.softphone import PhoneEvent, SendResult
+    from calldesk.core.phone.softphone import PhoneEvent, SendResult
 
 # Softphones run these hooks synchronously (MicroSIP and Twinkle wait for them), so nothing
 # is imported at module level beyond argparse, and the socket wait is kept short.
@@ -90,7 +90,7 @@ def register(subparsers: Any) -> None:
 
 def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
     """Send the event to the running calldesk; if it is not there, keep the event for later."""
-    from calldesk.core import softphone
+    from calldesk.core.phone import softphone
 
     words = [*(args.number or []), *args.caller]
     number, name = softphone.parse_caller(" ".join(words), args.name)
@@ -116,7 +116,7 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _why(result: SendResult) -> str:
-    from calldesk.core.softphone import display_safe
+    from calldesk.core.phone.softphone import display_safe
 
     detail = display_safe(result.detail, 120)
     if result.status == "no_answer":
@@ -129,7 +129,7 @@ def _why(result: SendResult) -> str:
 
 
 def _what(event: PhoneEvent) -> str:
-    from calldesk.core.softphone import display_safe
+    from calldesk.core.phone.softphone import display_safe
 
     # Caller data is hostile and this goes to a terminal: show it, never let it act.
     who = display_safe(event.number or event.name, 60)

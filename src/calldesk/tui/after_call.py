@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.screen import Screen
 
-from calldesk.core.calls import Call, Outcome, format_duration
-from calldesk.core.cooldown import CooldownState, Phase
-from calldesk.core.fixes import RecurringProblem
+from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.fixes import RecurringProblem
+from calldesk.core.calls.model import Call, Outcome, format_duration
 
 if TYPE_CHECKING:
-    from calldesk.core.checklist import Checklist
+    from calldesk.core.aftercall.checklist import Checklist
 
 
 class AfterCallMixin:
@@ -22,7 +22,7 @@ class AfterCallMixin:
     @work(exclusive=True, group="after-call", exit_on_error=False)
     async def after_call(self, call: Call) -> None:
         """Outcome, then the break if it was a bad call, then the checklist."""
-        from calldesk.core.cooldown import offer
+        from calldesk.core.aftercall.cooldown import offer
         from calldesk.tui.dialogs.outcome import OutcomeDialog
 
         self.notify(
@@ -87,7 +87,7 @@ class AfterCallMixin:
         return bool(done)
 
     def recurring(self) -> list[RecurringProblem]:
-        from calldesk.core.fixes import recurring_problems
+        from calldesk.core.aftercall.fixes import recurring_problems
 
         if self.store is None:
             return []
@@ -107,7 +107,7 @@ class AfterCallMixin:
             )
 
     def _show_breaks(self) -> None:
-        from calldesk.core.cooldown import day_summary
+        from calldesk.core.aftercall.cooldown import day_summary
 
         if self.store is None:
             return
@@ -143,7 +143,7 @@ class AfterCallMixin:
         """A break that came back (snoozed, or after a restart) leads on to its checklist."""
         if self.desk.call is not None or call_id is None or self.store is None:
             return
-        from calldesk.core.checklist import unfinished_items
+        from calldesk.core.aftercall.checklist import unfinished_items
 
         self.desk.writer.flush(timeout=1.0)
         call = self.store.get_call(call_id)
@@ -155,7 +155,7 @@ class AfterCallMixin:
             self._checklist_worker(call)
 
     def _checklist(self) -> Checklist:
-        from calldesk.core.checklist import DEFAULT_CHECKLIST
+        from calldesk.core.aftercall.checklist import DEFAULT_CHECKLIST
 
         return self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
 

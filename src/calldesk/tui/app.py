@@ -14,11 +14,11 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
-from calldesk.core.calls import Call
+from calldesk.core.aftercall.cooldown import CooldownState
+from calldesk.core.calls.desk import Desk, DeskError
+from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
-from calldesk.core.cooldown import CooldownState
-from calldesk.core.desk import Desk, DeskError
-from calldesk.core.store import StoreError
+from calldesk.core.db.store import StoreError
 from calldesk.tui.after_call import AfterCallMixin
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
@@ -31,12 +31,12 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from calldesk.core.phrases import PhraseLibrary
-    from calldesk.core.practice import PracticeSummary
-    from calldesk.core.search import PhraseIndex
-    from calldesk.core.softphone import BaresipFollower, EventServer, PhoneEvent
-    from calldesk.core.store import Store
-    from calldesk.core.watch import PhraseWatcher
+    from calldesk.core.db.store import Store
+    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.search import PhraseIndex
+    from calldesk.core.library.watch import PhraseWatcher
+    from calldesk.core.phone.softphone import BaresipFollower, EventServer, PhoneEvent
+    from calldesk.core.practice.cards import PracticeSummary
 
 
 class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
@@ -219,7 +219,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         self.set_interval(1.0, self._tick)
 
     def _open_store(self) -> None:
-        from calldesk.core.store import Store, StoreError, StoreInUse, StoreLocked
+        from calldesk.core.db.store import Store, StoreError, StoreInUse, StoreLocked
 
         path = self.settings.database_path
         try:
@@ -420,7 +420,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     @work(thread=True, exclusive=True, group="due", exit_on_error=False)
     def refresh_due(self) -> None:
         """How many phrases are due for practice, for the status line."""
-        from calldesk.core.practice import due_count
+        from calldesk.core.practice.cards import due_count
 
         if self.store is None or self.library is None:
             return
@@ -451,7 +451,12 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_call(self, call: Call) -> None:
         """Write one call's Markdown to the export folder (from memory if the store is down)."""
-        from calldesk.core.export import ExportError, build_record, export_call_to_dir, load_record
+        from calldesk.core.export.markdown import (
+            ExportError,
+            build_record,
+            export_call_to_dir,
+            load_record,
+        )
 
         stored = self.store is not None and call.id > 0 and not self.desk.writer.failing
         try:

@@ -12,8 +12,8 @@ from textual.message import Message
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
-    from calldesk.core.phrases import PhraseLibrary
-    from calldesk.core.search import PhraseIndex
+    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.search import PhraseIndex
 
 
 @dataclass
@@ -36,8 +36,8 @@ class PhraseLibraryMixin:
     @work(thread=True, exclusive=True, group="phrases", exit_on_error=False)
     def load_phrases(self) -> None:
         """Load (or reload) the phrase library off the UI thread."""
-        from calldesk.core.phrases import load_configured_library
-        from calldesk.core.search import PhraseIndex
+        from calldesk.core.library.phrases import load_configured_library
+        from calldesk.core.library.search import PhraseIndex
 
         library = load_configured_library(self.settings, previous=self.library)
         usage = self.store.phrase_use_counts() if self.store is not None else {}
@@ -45,8 +45,8 @@ class PhraseLibraryMixin:
         self.call_from_thread(self._phrases_loaded, library, index)
 
     def _watch_phrases(self) -> None:
-        """Reload the library when a trainer saves a phrase file (see `calldesk.core.watch`)."""
-        from calldesk.core.watch import PhraseWatcher
+        """Reload the library when a trainer saves a phrase file."""
+        from calldesk.core.library.watch import PhraseWatcher
 
         self.watcher = PhraseWatcher(
             self.settings.phrase_folders(),
@@ -62,7 +62,7 @@ class PhraseLibraryMixin:
         self.notify(message.text, title="Phrase folders", severity="warning", timeout=15)
 
     def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
-        from calldesk.core.watch import summarize_reload
+        from calldesk.core.library.watch import summarize_reload
 
         before = self.library
         self.library, self.index = library, index

@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from calldesk.core.store import StoreError
+from calldesk.core.db.store import StoreError
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:
-    from calldesk.core.calls import Call
-    from calldesk.core.softphone import PhoneEvent
+    from calldesk.core.calls.model import Call
+    from calldesk.core.phone.softphone import PhoneEvent
 
 
 def phone_caller(event: PhoneEvent) -> str:
     """`name · number` from the network, made safe to show on one line."""
-    from calldesk.core.softphone import display_safe
+    from calldesk.core.phone.softphone import display_safe
 
     parts = [part for part in (event.name, event.number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
@@ -24,7 +24,7 @@ def phone_caller(event: PhoneEvent) -> str:
 
 def display_caller_safe(call: Call) -> str:
     """`name · number` of a call record, made safe to show on one line."""
-    from calldesk.core.softphone import display_safe
+    from calldesk.core.phone.softphone import display_safe
 
     parts = [part for part in (call.caller_name, call.caller_number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
@@ -37,7 +37,7 @@ class PhoneMixin:
 
     def _start_phone(self) -> None:
         """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
-        from calldesk.core.softphone import (
+        from calldesk.core.phone.softphone import (
             BaresipFollower,
             EventServer,
             SocketError,
@@ -99,7 +99,7 @@ class PhoneMixin:
 
     async def phone_event(self, event: PhoneEvent) -> None:
         """What the phone says happens to the call record; the agent's own calls are left alone."""
-        from calldesk.core.desk import PhoneAction
+        from calldesk.core.calls.desk import PhoneAction
 
         if event in self._handled_events:
             return
@@ -179,7 +179,7 @@ class PhoneMixin:
     @work(thread=True, exclusive=True, group="caller-card", exit_on_error=False)
     def lookup_caller(self, number: str) -> None:
         """Who is calling: earlier calls, open fixes and recurring problems for this number."""
-        from calldesk.core.caller import lookup_caller
+        from calldesk.core.calls.caller import lookup_caller
 
         card = None
         if self.store is not None and number.strip():

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from calldesk.core.calls import Call, Outcome
+from calldesk.core.calls.model import Call, Outcome
 from calldesk.tui.text import LiteralInput, visible
 
 CHOICES = (

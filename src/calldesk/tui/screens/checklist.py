@@ -13,12 +13,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet
 
-from calldesk.core.calls import Call
-from calldesk.core.checklist import is_answered
+from calldesk.core.aftercall.checklist import is_answered
+from calldesk.core.calls.model import Call
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.checklist import Checklist, ChecklistItem
+    from calldesk.core.aftercall.checklist import Checklist, ChecklistItem
 
 FIX_FIELDS = (
     ("what", "What would stop this ever happening again?"),

@@ -14,7 +14,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label
 
-from calldesk.core.cooldown import CooldownError, CooldownState, Phase, message_lines
+from calldesk.core.aftercall.cooldown import CooldownError, CooldownState, Phase, message_lines
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 
 

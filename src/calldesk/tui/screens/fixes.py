@@ -12,11 +12,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from calldesk.core.fixes import FixStatus, PermanentFix, RecurringProblem
+from calldesk.core.aftercall.fixes import FixStatus, PermanentFix, RecurringProblem
 from calldesk.tui.text import clip, literal, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
 
 
 class FixesScreen(Screen[None]):

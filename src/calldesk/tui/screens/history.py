@@ -13,12 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.core.calls import Call, CallSummary, format_duration
+from calldesk.core.calls.model import Call, CallSummary, format_duration
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.notes_pane import entry_text
 
 if TYPE_CHECKING:
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
 
 LIST_LIMIT = 200
 

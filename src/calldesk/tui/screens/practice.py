@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from calldesk.core.practice import (
+from calldesk.core.practice.cards import (
     EXTRA,
     MISSING,
     PracticeSession,
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from fsrs import Scheduler
 
     from calldesk.core.clock import Clock
-    from calldesk.core.phrases import Phrase
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
+    from calldesk.core.library.phrases import Phrase
 
 _DIFF_STYLES = {MISSING: "bold underline green", EXTRA: "strike red"}
 

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from calldesk.core.problems import Problem
+from calldesk.core.library.problems import Problem
 from calldesk.tui.text import visible
 
 

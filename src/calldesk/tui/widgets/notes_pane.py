@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
-from calldesk.core.caller import CallerCard
-from calldesk.core.calls import Call, NoteEntry
+from calldesk.core.calls.caller import CallerCard
+from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 

@@ -17,9 +17,9 @@ from textual.widgets.option_list import Option
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.phrases import Phrase
-    from calldesk.core.problems import Problem
-    from calldesk.core.search import PhraseIndex
+    from calldesk.core.library.phrases import Phrase
+    from calldesk.core.library.problems import Problem
+    from calldesk.core.library.search import PhraseIndex
 
 RESULT_LIMIT = 100
 

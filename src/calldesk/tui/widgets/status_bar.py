@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-from calldesk.core.calls import Call, format_duration
+from calldesk.core.calls.model import Call, format_duration
 from calldesk.tui.text import clip, visible
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from calldesk.core.calls import ANONYMOUS_HOST, is_withheld
+from calldesk.core.calls.model import ANONYMOUS_HOST, is_withheld
 from calldesk.core.files import FileRefused, ensure_private_dir, open_append, open_private
 from calldesk.core.textsafe import escape_char, is_hidden
 
@@ -404,7 +404,7 @@ def keep_for_later(event: PhoneEvent, database_path: Path, pending_file: Path) -
         stored = False
         try:
             from calldesk.core.clock import SystemClock
-            from calldesk.core.store import Store
+            from calldesk.core.db.store import Store
 
             store = Store.open(database_path, SystemClock())
             try:

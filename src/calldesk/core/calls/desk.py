@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from calldesk.core.autosave import WriteBehind
-from calldesk.core.calls import Call, NoteEntry, Outcome, normalise_number
+from calldesk.core.calls.autosave import WriteBehind
+from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
 
 if TYPE_CHECKING:
-    from calldesk.core.cooldown import CooldownState
-    from calldesk.core.phrases import Phrase
-    from calldesk.core.softphone import PhoneEvent
-    from calldesk.core.store import Store
+    from calldesk.core.aftercall.cooldown import CooldownState
+    from calldesk.core.db.store import Store
+    from calldesk.core.library.phrases import Phrase
+    from calldesk.core.phone.softphone import PhoneEvent
 
 
 # `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
@@ -131,7 +131,7 @@ class Desk:
         self._link: _PhoneLink | None = None
         """How the open record is tied to a call on the phone; None if the agent opened it."""
         self._waiting: list[_Ring] = []
-        from calldesk.core.store import NotFound
+        from calldesk.core.db.store import NotFound
 
         self.writer = WriteBehind(
             on_error=on_save_error,
@@ -545,13 +545,13 @@ class Desk:
 
     def phrase_text(self, phrase: Phrase) -> str:
         """The phrase's words with what the open call knows filled in."""
-        from calldesk.core.phrases import render
+        from calldesk.core.library.phrases import render
 
         return render(phrase.say, self.placeholder_values()).strip()
 
     def use_phrase(self, phrase: Phrase, action: str) -> str:
         """Record that `phrase` was inserted or copied, and return its filled-in text."""
-        from calldesk.core.phrases import placeholders
+        from calldesk.core.library.phrases import placeholders
 
         values = self.placeholder_values()
         filled: Mapping[str, bool] = {

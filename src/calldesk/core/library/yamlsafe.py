@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from yaml import events
 
-from calldesk.core.problems import Problem, Severity
+from calldesk.core.library.problems import Problem, Severity
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Bigger files are refused unread: no phrase file needs that much, and parsing costs memory."""

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from calldesk.core.phrases import Phrase, fold, sort_key
+from calldesk.core.library.phrases import Phrase, fold, sort_key
 
 FILTERS: Mapping[str, str] = {
     "tag": "tag",

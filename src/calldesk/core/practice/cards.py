@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from fsrs import Card, Scheduler
 
-    from calldesk.core.phrases import Phrase
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
+    from calldesk.core.library.phrases import Phrase
 
 # fsrs is imported only where a card is graded: it costs ~50 ms to import, and the store (which
 # imports this module for its records) and the status bar's due count never need it.
@@ -410,7 +410,7 @@ class PracticeSession:
 
 def practice_text(phrase: Phrase, agent_name: str = "") -> str:
     """The words to learn as shown: `{{` as `{`, {agent} filled, other placeholders kept."""
-    from calldesk.core.phrases import render
+    from calldesk.core.library.phrases import render
 
     return render(phrase.say, {"agent": agent_name})
 

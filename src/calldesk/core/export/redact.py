@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from calldesk.core.calls import normalise_number
+from calldesk.core.calls.model import normalise_number
 
 EMAIL = "[email]"
 PHONE = "[phone]"

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calldesk.core.phrases import PHRASE_SUFFIXES
+from calldesk.core.library.phrases import PHRASE_SUFFIXES
 
 if TYPE_CHECKING:
-    from calldesk.core.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.phrases import Phrase, PhraseLibrary
 
 log = logging.getLogger(__name__)
 

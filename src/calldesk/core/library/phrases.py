@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calldesk import paths
-from calldesk.core.checklist import (
+from calldesk.core.aftercall.checklist import (
     CHECKLIST_FILE_NAMES,
     DEFAULT_CHECKLIST,
     Checklist,
     checklist_from_document,
 )
-from calldesk.core.problems import Problem, Severity
-from calldesk.core.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
+from calldesk.core.library.problems import Problem, Severity
+from calldesk.core.library.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
 
 if TYPE_CHECKING:
     from calldesk.config import Settings

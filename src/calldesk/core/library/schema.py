@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from calldesk.core.checklist import FILE_KEYS as CHECKLIST_FILE_KEYS
-from calldesk.core.checklist import MIN_CHOICE_OPTIONS, REQUIRED_ITEM_KEYS, ItemKind
-from calldesk.core.phrases import KNOWN_PLACEHOLDERS, REQUIRED_PHRASE_KEYS
-from calldesk.core.yamlsafe import ID_PATTERN
+from calldesk.core.aftercall.checklist import FILE_KEYS as CHECKLIST_FILE_KEYS
+from calldesk.core.aftercall.checklist import MIN_CHOICE_OPTIONS, REQUIRED_ITEM_KEYS, ItemKind
+from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, REQUIRED_PHRASE_KEYS
+from calldesk.core.library.yamlsafe import ID_PATTERN
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

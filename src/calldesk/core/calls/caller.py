@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from calldesk.core.calls import CallSummary, normalise_number
-from calldesk.core.fixes import PermanentFix, RecurringProblem, recurring_problems
+from calldesk.core.aftercall.fixes import PermanentFix, RecurringProblem, recurring_problems
+from calldesk.core.calls.model import CallSummary, normalise_number
 
 if TYPE_CHECKING:
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
 
 HISTORY_LIMIT = 20
 RECURRENCE_WINDOW = timedelta(days=7)

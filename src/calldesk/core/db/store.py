@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.core.calls import (
+from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.fixes import FixStatus, PermanentFix, RecentCall
+from calldesk.core.calls.model import (
     Call,
     CallSummary,
     NoteEntry,
@@ -26,12 +28,10 @@ from calldesk.core.calls import (
     normalise_number,
 )
 from calldesk.core.clock import Clock, from_iso, to_iso
-from calldesk.core.cooldown import CooldownState, Phase
 from calldesk.core.files import FileRefused, ensure_private_dir, open_private, tighten
-from calldesk.core.fixes import FixStatus, PermanentFix, RecentCall
 
 if TYPE_CHECKING:
-    from calldesk.core.practice import CardRecord, ReviewRecord
+    from calldesk.core.practice.cards import CardRecord, ReviewRecord
 
 BUSY_TIMEOUT_MS = 1000
 """How long a write waits for another connection's write to finish before giving up."""
@@ -228,7 +228,7 @@ def _migrate_v2(db: sqlite3.Connection) -> None:
     )
 
 
-# Practice (core/practice.py): one FSRS card per phrase id, and every grade ever given. Rows
+# Practice (core/practice/cards.py): one FSRS card per phrase id, and every grade ever given. Rows
 # are never deleted, so a removed or reworded phrase keeps its history.
 _V3 = """
 CREATE TABLE practice_cards (
@@ -1592,7 +1592,7 @@ class Store:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    # -- practice (spaced repetition; the scheduling is in core/practice.py) ----------------
+    # -- practice (spaced repetition; the scheduling is in core/practice/cards.py) ----------------
 
     _PRACTICE_CARD_COLUMNS = (
         "phrase_id, say_hash, card_id, state, step, stability, difficulty, due, last_review,"
@@ -1678,7 +1678,7 @@ class Store:
 
     def practice_reviews(self, phrase_id: str | None = None) -> list[ReviewRecord]:
         """The review log (of one phrase id, or all), oldest first."""
-        from calldesk.core.practice import CardState, ReviewRecord
+        from calldesk.core.practice.cards import CardState, ReviewRecord
 
         where, params = ("WHERE phrase_id = ?", (phrase_id,)) if phrase_id else ("", ())
         with self._read() as db:
@@ -1708,7 +1708,7 @@ class Store:
 
     def practice_review_counts(self) -> dict[str, tuple[int, int]]:
         """phrase id -> (reviews, lapses); a lapse is a 1 (again) given to a card in review."""
-        from calldesk.core.practice import CardState
+        from calldesk.core.practice.cards import CardState
 
         with self._read() as db:
             rows = db.execute(
@@ -1730,7 +1730,7 @@ class Store:
 
     @staticmethod
     def _practice_card(row: sqlite3.Row) -> CardRecord:
-        from calldesk.core.practice import CardRecord, CardState
+        from calldesk.core.practice.cards import CardRecord, CardState
 
         return CardRecord(
             phrase_id=row[0],

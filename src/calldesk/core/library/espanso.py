@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from calldesk.core.checklist import CHECKLIST_FILE_NAMES
-from calldesk.core.phrases import KNOWN_PLACEHOLDERS, phrases_from_document
-from calldesk.core.yamlsafe import YamlList, YamlMap, parse_yaml, read_yaml
+from calldesk.core.aftercall.checklist import CHECKLIST_FILE_NAMES
+from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, phrases_from_document
+from calldesk.core.library.yamlsafe import YamlList, YamlMap, parse_yaml, read_yaml
 
 FILE_TAG = "espanso"
 """Every imported phrase gets this tag, so `tag:espanso` finds them."""

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from calldesk.core.problems import Problem
-from calldesk.core.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
+from calldesk.core.library.problems import Problem
+from calldesk.core.library.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
 
 CHECKLIST_FILE_NAMES = ("checklist.yaml", "checklist.yml")
 """A file with one of these names at the top of a phrase folder is the checklist, not phrases."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from calldesk.core.calls import Outcome
+from calldesk.core.calls.model import Outcome
 
 if TYPE_CHECKING:
     from calldesk.config import CooldownSettings

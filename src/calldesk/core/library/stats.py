@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from calldesk.core.clock import Clock
-from calldesk.core.phrases import Phrase, PhraseLibrary
+from calldesk.core.library.phrases import Phrase, PhraseLibrary
 
 JSON_VERSION = 1
 """Bumped only when the JSON shape changes incompatibly (fields may be added without a bump)."""
@@ -109,7 +109,7 @@ def load_usage_stats(
     A database that does not exist yet gives every phrase as never used. Other problems
     raise `StoreError` with a message for the user.
     """
-    from calldesk.core.store import Store
+    from calldesk.core.db.store import Store
 
     if not database.is_file():
         return usage_stats(library, {}, {}, since=since, database=database, has_database=False)

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from calldesk.core.calls import Call, NoteEntry, display_caller, format_duration
-from calldesk.core.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.fixes import PermanentFix
+from calldesk.core.calls.model import Call, NoteEntry, display_caller, format_duration
+from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
+from calldesk.core.export.redact import redact as redact_text
 from calldesk.core.files import FileRefused, make_output_dir, write_private
-from calldesk.core.fixes import PermanentFix
-from calldesk.core.redact import PHONE as REDACTED_NUMBER
-from calldesk.core.redact import redact as redact_text
 from calldesk.core.textsafe import has_hidden, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.checklist import Checklist
-    from calldesk.core.store import Store
+    from calldesk.core.aftercall.checklist import Checklist
+    from calldesk.core.db.store import Store
 
 # libyaml's emitter is several times faster than the pure-Python one, which matters at 10,000
 # calls; both are the safe dumper (plain data only) and write the same YAML.

@@ -1,0 +1,1 @@
+"""After the call: the cooldown break, the checklist and permanent fixes."""

@@ -1,0 +1,1 @@
+"""Calls and their notes: the model, the desk that runs a call, autosave and caller lookup."""

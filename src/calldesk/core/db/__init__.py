@@ -1,0 +1,1 @@
+"""The SQLite store: connection, lock, migrations and errors."""

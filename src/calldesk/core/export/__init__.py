@@ -1,0 +1,1 @@
+"""Markdown export of calls and its redaction."""

@@ -1,0 +1,1 @@
+"""The phrase library: reading, search, watching, schema, stats, problems, Espanso import."""

@@ -1,0 +1,1 @@
+"""Phone events: the hook socket, the baresip follower and missed events."""

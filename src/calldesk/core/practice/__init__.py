@@ -1,0 +1,1 @@
+"""Practice: spaced-repetition cards drilled from the phrase library."""
