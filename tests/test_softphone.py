@@ -395,8 +395,11 @@ def test_an_oversized_request_is_refused_and_the_connection_closed(socket_path: 
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 sock.sendall(b"x" * (MAX_LINE + 4096))  # no newline ever comes
             data = b""
-            while chunk := sock.recv(4096):
-                data += chunk
+            # The reply must arrive; the end may be a clean EOF or a reset, depending on how
+            # many of the refused bytes were still in flight when the server closed.
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(4096):
+                    data += chunk
         assert json.loads(data.splitlines()[0]) == {"ok": False, "error": "request too long"}
         assert send_event(ring(), socket_path).delivered
         assert inbox.get() == ring()

@@ -946,6 +946,13 @@ class EventServer:
             return
         with contextlib.suppress(KeyError, ValueError):
             selector.unregister(client.sock)
+        # Closing with unread bytes makes the peer's next read fail with ECONNRESET instead of a
+        # clean end, so read what already arrived (bounded) before closing.
+        with contextlib.suppress(OSError):
+            client.sock.setblocking(False)
+            for _ in range(64):
+                if not client.sock.recv(65536):
+                    break
         client.sock.close()
 
     def _dispatch(self) -> None:
