@@ -107,10 +107,10 @@ def run_cases(runs: int, cached: bool) -> None:
 
     with private_env(cached) as env:
         from calldesk.core.clock import SystemClock
-        from calldesk.core.db.store import Store
+        from calldesk.core.storage import Database
 
         database = Path(env["XDG_DATA_HOME"]) / "calldesk" / "calldesk.db"
-        Store.open(database, SystemClock()).close()
+        Database.open(database, SystemClock()).close()
         report("no-app+db", time_runs(env, runs, expect=3))
 
 

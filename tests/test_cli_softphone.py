@@ -15,9 +15,9 @@ import pytest
 
 from calldesk import paths
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
-from calldesk.core.phone import softphone
+from calldesk.core.phone import softphone, spool
 from calldesk.core.phone.softphone import EventServer, PhoneEvent, events_from_pending
+from calldesk.core.storage import Database
 
 WAIT = 10.0
 
@@ -158,12 +158,12 @@ def test_without_calldesk_the_event_goes_to_the_store_when_there_is_one(
     socket_path: Path, clock: FakeClock
 ) -> None:
     database = paths.default_data_dir() / "calldesk.db"
-    Store.open(database, clock).close()
+    Database.open(database, clock).close()
     result = calldesk("hangup", "--call-id", "a1", "tel:+1-555-0100")
     assert result.returncode == 3
     assert "the end of the call from +1-555-0100 was kept" in result.stderr
-    with Store.open(database, clock) as store:
-        [event] = events_from_pending(store.take_pending_events())
+    with Database.open(database, clock) as store:
+        [event] = events_from_pending(spool.take_pending_events(store))
     assert (event.kind, event.number, event.call_id) == ("hangup", "+1-555-0100", "a1")
     assert not pending_file().exists()
 

@@ -19,8 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
-from calldesk.core.phone import softphone
+from calldesk.core.phone import softphone, spool
 from calldesk.core.phone.softphone import (
     MAX_CALL_ID,
     MAX_LINE,
@@ -47,6 +46,7 @@ from calldesk.core.phone.softphone import (
     send_event,
     take_all_pending,
 )
+from calldesk.core.storage import Database
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WAIT = 5.0
@@ -268,12 +268,12 @@ def test_an_undelivered_event_goes_to_the_store_when_calldesk_is_not_running(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     database = tmp_path / "calldesk.db"
-    Store.open(database, clock).close()
+    Database.open(database, clock).close()
     event = ring()
     assert keep_for_later(event, database, tmp_path / "pending.jsonl") == "store"
     assert not (tmp_path / "pending.jsonl").exists()
-    with Store.open(database, clock) as store:
-        assert events_from_pending(store.take_pending_events()) == [event]
+    with Database.open(database, clock) as store:
+        assert events_from_pending(spool.take_pending_events(store)) == [event]
 
 
 def test_an_undelivered_event_goes_to_the_file_when_the_store_is_in_use_or_missing(
@@ -283,7 +283,7 @@ def test_an_undelivered_event_goes_to_the_file_when_the_store_is_in_use_or_missi
     pending = tmp_path / "pending.jsonl"
     assert keep_for_later(ring(number="1"), database, pending) == "file"
     assert not database.exists()  # a hook never creates the database
-    with Store.open(database, clock):  # a running calldesk holds the store
+    with Database.open(database, clock):  # a running calldesk holds the store
         assert keep_for_later(ring(number="2"), database, pending) == "file"
     assert [event.number for event in read_pending_file(pending)] == ["1", "2"]
 
@@ -292,11 +292,11 @@ def test_all_kept_events_come_back_once_and_in_order(tmp_path: Path, clock: Fake
     database, pending = tmp_path / "calldesk.db", tmp_path / "pending.jsonl"
     early = PhoneEvent("ring", "1", "", "c1", AT - timedelta(minutes=5), "hook")
     late = PhoneEvent("hangup", "1", "", "c1", AT, "hook")
-    with Store.open(database, clock) as store:
-        store.add_pending_event(late.kind, late.to_dict())
+    with Database.open(database, clock) as store:
+        spool.add_pending_event(store, late.kind, late.to_dict())
     append_pending_file(late, pending)  # the same event kept twice
     append_pending_file(early, pending)
-    with Store.open(database, clock) as store:
+    with Database.open(database, clock) as store:
         assert take_all_pending(store, pending) == [early, late]
         assert take_all_pending(store, pending) == []
     assert take_all_pending(None, pending) == []

@@ -251,8 +251,8 @@ def register_trainer_commands(
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import StoreError
     from calldesk.core.library.stats import load_usage_stats, stats_to_json
+    from calldesk.core.storage import StoreError
 
     since_day = _stats_day(args.since) if args.since is not None else None
     since = datetime.combine(since_day, datetime.min.time()).astimezone() if since_day else None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from calldesk.core.db.store import StoreError
+from calldesk.core.storage import StoreError
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:

@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 
 from calldesk.core.calls.model import ANONYMOUS_HOST, is_withheld
 from calldesk.core.files import FileRefused, ensure_private_dir, open_append, open_private
+from calldesk.core.phone import spool
 from calldesk.core.textsafe import escape_char, is_hidden
 
 # -- events ---------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class PhoneEvent:
 
 
 class PendingRecord(Protocol):
-    """What `Store.take_pending_events()` returns, without importing the store here."""
+    """What `spool.take_pending_events()` returns, without importing the store here."""
 
     kind: str
     payload: dict[str, Any]
@@ -382,13 +383,13 @@ def read_pending_file(path: Path) -> list[PhoneEvent]:
 def take_all_pending(store: Any, pending_file: Path) -> list[PhoneEvent]:
     """Every event kept while calldesk was away, from the store and the file, oldest first.
 
-    `store` is an open `Store` (its pending events are marked shown) or None; the file is
+    `store` is an open `Database` (its pending events are marked shown) or None; the file is
     emptied. An event kept twice comes back once: copies are equal, down to the time the hook
     stamped. A hook that gave up waiting on a busy calldesk keeps its event even though
     calldesk may then take it live; PhoneEvent is hashable, so the app can drop those by
     comparing with the events it has already handled.
     """
-    events = events_from_pending(store.take_pending_events()) if store is not None else []
+    events = events_from_pending(spool.take_pending_events(store)) if store is not None else []
     events += read_pending_file(pending_file)
     return sorted(dict.fromkeys(events), key=lambda event: event.at)
 
@@ -404,11 +405,11 @@ def keep_for_later(event: PhoneEvent, database_path: Path, pending_file: Path) -
         stored = False
         try:
             from calldesk.core.clock import SystemClock
-            from calldesk.core.db.store import Store
+            from calldesk.core.db.database import Database
 
-            store = Store.open(database_path, SystemClock())
+            store = Database.open(database_path, SystemClock())
             try:
-                store.add_pending_event(event.kind, event.to_dict())
+                spool.add_pending_event(store, event.kind, event.to_dict())
                 stored = True
             finally:
                 store.close()
