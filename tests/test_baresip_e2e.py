@@ -19,12 +19,8 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.calls import records as call_records
-from calldesk.core.phone.softphone import (
-    BaresipFollower,
-    NetstringDecoder,
-    PhoneEvent,
-    encode_netstring,
-)
+from calldesk.core.phone.baresip import BaresipFollower, NetstringDecoder, encode_netstring
+from calldesk.core.phone.events import PhoneEvent
 
 WAIT = 15.0
 """Generous bound for each step (baresip start, ringing, hangup); steps end as soon as done."""

@@ -21,7 +21,7 @@ from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.calls.desk import WAITING_FOR, Desk, PhoneAction, PhoneOutcome
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import FakeClock
-from calldesk.core.phone.softphone import PhoneEvent
+from calldesk.core.phone.events import PhoneEvent
 from calldesk.core.storage import Database
 
 STARTED, RINGING, ANSWERED, ENDED, MISSED = (

@@ -462,7 +462,8 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 ) -> None:
     from datetime import UTC, datetime
 
-    from calldesk.core.phone.softphone import PhoneEvent, append_pending_file, read_pending_file
+    from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.spool import append_pending_file, read_pending_file
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
@@ -486,7 +487,8 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 def test_the_socket_lock_and_folder_are_never_followed(
     socket_path: Path, tmp_path: Path, outside: Path
 ) -> None:
-    from calldesk.core.phone.softphone import LOCK_NAME, EventServer, SocketUnsafe
+    from calldesk.core.phone.channel import LOCK_NAME, SocketUnsafe
+    from calldesk.core.phone.server import EventServer
 
     socket_path.parent.mkdir(parents=True, mode=0o700)
     lock = socket_path.with_name(LOCK_NAME)

@@ -906,16 +906,16 @@ def test_recent_calls_for_recurrence(store: Database, clock: FakeClock) -> None:
 
 
 def test_pending_events_are_taken_once_and_kept(store: Database, clock: FakeClock) -> None:
-    assert spool.take_pending_events(store) == []
+    assert spool.take_legacy_events(store) == []
     first = spool.add_pending_event(store, "missed_call", {"number": "+44 151", "ä": [1, 2]})
     second = spool.add_pending_event(store, "ring", {})
-    taken = spool.take_pending_events(store)
+    taken = spool.take_legacy_events(store)
     assert [(e.id, e.kind, e.payload) for e in taken] == [
         (first, "missed_call", {"number": "+44 151", "ä": [1, 2]}),
         (second, "ring", {}),
     ]
     assert taken[0].created_at == clock.now()
-    assert spool.take_pending_events(store) == []
+    assert spool.take_legacy_events(store) == []
     rows = store._connection().execute("SELECT count(*) FROM pending_events").fetchone()[0]
     assert rows == 2  # shown, not deleted
 

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from calldesk.core.library.phrases import PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
-    from calldesk.core.phone.softphone import BaresipFollower, EventServer, PhoneEvent
+    from calldesk.core.phone.baresip import BaresipFollower
+    from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.server import EventServer
     from calldesk.core.practice.cards import PracticeSummary
     from calldesk.core.storage import Database
 

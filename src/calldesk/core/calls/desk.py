@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from calldesk.core.aftercall.cooldown import CooldownState
     from calldesk.core.db.database import Database
     from calldesk.core.library.phrases import Phrase
-    from calldesk.core.phone.softphone import PhoneEvent
+    from calldesk.core.phone.events import PhoneEvent
 
 
 # `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
