@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.aftercall import records as aftercall_records
-from calldesk.core.aftercall.cooldown import offer
+from calldesk.core.aftercall.cooldown import BreakRules, offer
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
 from calldesk.core.practice import records as practice_records
@@ -186,7 +187,7 @@ def test_no_practice_while_a_break_is_waiting(library: Path, team_settings: Sett
         call = call_records.start_call(store, "Pat")
         call_records.end_call(store, call.id)
         aftercall_records.save_cooldown(
-            store, offer(call.id, team_settings.cooldown, [], clock.now())
+            store, offer(call.id, BreakRules(**asdict(team_settings.cooldown)), [], clock.now())
         )
     result = calldesk(library, "practice", stdin="\n3\n")
     assert result.returncode == 1

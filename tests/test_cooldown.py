@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.config import CooldownSettings
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import (
     COOLDOWN_MESSAGES,
+    BreakRules,
     CooldownError,
     CooldownState,
     Phase,
@@ -25,9 +25,7 @@ from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
 
-SETTINGS = CooldownSettings(
-    minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15
-)
+SETTINGS = BreakRules(minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15)
 BAD, ABUSIVE, FINE = Outcome.BAD, Outcome.ABUSIVE, Outcome.FINE
 
 

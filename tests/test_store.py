@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.config import CooldownSettings, Settings
+from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
-from calldesk.core.aftercall.cooldown import offer
+from calldesk.core.aftercall.cooldown import BreakRules, offer
 from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.aftercall.records import FixStatus
 from calldesk.core.calls import records as call_records
@@ -268,9 +268,7 @@ def test_records_for_a_missing_call_raise_not_found(store: Database, clock: Fake
     with pytest.raises(NotFound):
         phrase_records.record_phrase_use(store, "apology", 404, "insert")
     with pytest.raises(NotFound):
-        aftercall_records.save_cooldown(
-            store, offer(404, CooldownSettings(), [Outcome.BAD], clock.now())
-        )
+        aftercall_records.save_cooldown(store, offer(404, BreakRules(), [Outcome.BAD], clock.now()))
     assert phrase_records.phrase_use_counts(store) == {}
 
 

@@ -197,7 +197,7 @@ def load_checklist(settings: Settings) -> Checklist:
 
     # Problems in the trainer's files are `calldesk phrases check`'s business: a broken
     # checklist falls back to an earlier one, and answers without an item keep their ids.
-    return load_configured_library(settings).checklist
+    return load_configured_library(settings.phrase_folders(), settings.user_phrase_dir).checklist
 
 
 # -- where it goes --------------------------------------------------------------------------

@@ -297,7 +297,7 @@ def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:
     from calldesk.core.library.phrases import load_configured_library
     from calldesk.core.practice.cards import set_names
 
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     if library.errors:
         count = len(library.errors)
         print(

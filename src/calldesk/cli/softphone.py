@@ -102,7 +102,7 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
     event = PhoneEvent.create(
         args.event_kind, number=number, name=name, call_id=args.call_id, source=args.source
     )
-    result = send_event(event, socket_path(runtime_dir()), timeout=HOOK_TIMEOUT)
+    result = send_event(event, socket_path(runtime_dir(settings.data_dir)), timeout=HOOK_TIMEOUT)
     if result.delivered:
         return EXIT_DELIVERED
     pending_file = pending_file_path(settings.data_dir)

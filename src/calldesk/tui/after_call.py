@@ -24,7 +24,9 @@ class AfterCallMixin:
     @work(exclusive=True, group="after-call", exit_on_error=False)
     async def after_call(self, call: Call) -> None:
         """Outcome, then the break if it was a bad call, then the checklist."""
-        from calldesk.core.aftercall.cooldown import offer
+        from dataclasses import asdict
+
+        from calldesk.core.aftercall.cooldown import BreakRules, offer
         from calldesk.tui.dialogs.outcome import OutcomeDialog
 
         self.notify(
@@ -37,7 +39,8 @@ class AfterCallMixin:
             self.desk.set_outcome(call, answer.outcome, answer.reason)
             if answer.outcome.wants_cooldown:
                 recent = self._recent_outcomes(call)
-                state = offer(call.id, self.settings.cooldown, recent, self.clock.now())
+                rules = BreakRules(**asdict(self.settings.cooldown))
+                state = offer(call.id, rules, recent, self.clock.now())
                 self.desk.save_cooldown(state)
                 self.cooldown = state
                 await self.push_screen_wait(self._cooldown_screen(state))

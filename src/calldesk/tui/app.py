@@ -616,7 +616,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
 
         where = "the crash log"
         try:
-            with open_crash_log() as (handle, path):
+            with open_crash_log(self.settings.data_dir) as (handle, path):
                 handle.write(
                     "".join(traceback.format_exception(error)) if error else "unknown error\n"
                 )
@@ -639,7 +639,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         from calldesk.paths import open_crash_log
 
         try:
-            with open_crash_log() as (handle, path):
+            with open_crash_log(self.settings.data_dir) as (handle, path):
                 console = Console(file=handle, width=120, force_terminal=False)
                 for renderable in self._exit_renderables:
                     console.print(renderable)

@@ -39,7 +39,9 @@ class PhraseLibraryMixin:
         from calldesk.core.library.phrases import load_configured_library
         from calldesk.core.library.search import PhraseIndex
 
-        library = load_configured_library(self.settings, previous=self.library)
+        library = load_configured_library(
+            self.settings.phrase_folders(), self.settings.user_phrase_dir, previous=self.library
+        )
         from calldesk.core.library import records as phrase_records
 
         usage = phrase_records.phrase_use_counts(self.store) if self.store is not None else {}

@@ -66,7 +66,7 @@ class PhoneMixin:
         def on_event(event: PhoneEvent) -> None:
             self.call_from_thread(self.phone_event, event)
 
-        self.phone_server = EventServer(socket_path(runtime_dir()), on_event)
+        self.phone_server = EventServer(socket_path(runtime_dir(self.settings.data_dir)), on_event)
         try:
             self.phone_server.start()
         except SocketError as error:
