@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -139,3 +140,41 @@ def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
         clock.now(),
     )
     assert problem.kind == "tag" and problem.label == "printer" and len(problem.call_ids) == 3
+
+
+# -- ids ----------------------------------------------------------------------------------------
+
+
+def test_calls_and_notes_have_their_stored_ids_before_any_write_lands(
+    store: Database, clock: FakeClock
+) -> None:
+    earlier = call_records.start_call(store, "Earlier")
+    call_records.add_note(store, earlier.id, "already there")
+    desk = Desk(store, clock)
+    gate = threading.Event()
+    desk.writer.submit(gate.wait)  # the disk is stuck: nothing below lands yet
+    call = desk.start_call(caller_name="Ann")
+    note = desk.add_note("printer jams")
+    ids = (call.id, note.id, note.call_id)
+    assert ids == (earlier.id + 1, 2, earlier.id + 1)
+    assert not desk.is_stored(call)
+    assert desk.is_stored(call_records.get_call(store, earlier.id))
+    gate.set()
+    assert desk.writer.flush()
+    assert (call.id, note.id, note.call_id) == ids  # the writer changed nothing
+    assert desk.is_stored(call)
+    stored = call_records.get_call(store, call.id)
+    assert (stored.caller_name, [(n.id, n.text) for n in stored.notes]) == (
+        "Ann",
+        [(note.id, "printer jams")],
+    )
+    desk.close()
+
+
+def test_without_a_database_ids_are_local_and_nothing_is_stored(clock: FakeClock) -> None:
+    desk = Desk(None, clock)
+    call = desk.start_call()
+    note = desk.add_note("kept in memory")
+    assert call.id < 0 and note.id < 0 and note.call_id == call.id
+    assert not desk.is_stored(call)
+    desk.close()

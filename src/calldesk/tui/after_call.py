@@ -73,7 +73,7 @@ class AfterCallMixin:
 
         checklist = self._checklist()
         answers: dict[str, tuple[object, bool]] = {}
-        if self.store is not None and call.id > 0:
+        if self.store is not None and self.desk.is_stored(call):
             self.desk.writer.flush(timeout=1.0)
             stored = aftercall_records.checklist_answers(self.store, call.id)
             answers = {

@@ -461,7 +461,9 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             load_record,
         )
 
-        stored = self.store is not None and call.id > 0 and not self.desk.writer.failing
+        stored = (
+            self.store is not None and self.desk.is_stored(call) and not self.desk.writer.failing
+        )
         try:
             if stored:
                 self.desk.writer.flush(timeout=2.0)

@@ -125,13 +125,16 @@ class Desk:
         on_save_recovered: Callable[[], None] | None = None,
         on_saved: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
         self.clock = clock
         self.agent_name = agent_name
         self.call: Call | None = None
         self.last_call: Call | None = None
         self._on_saved = on_saved
         self._local_ids = 0
+        self._unsaved: set[int] = set()
+        """Ids of calls whose first write has not landed yet (added here, removed by the writer)."""
+        self._next_ids: list[int] | None = None
+        self.store = store
         self._cooldown_ids: dict[tuple[int | None, datetime], int] = {}
         self._link: _PhoneLink | None = None
         """How the open record is tied to a call on the phone; None if the agent opened it."""
@@ -175,9 +178,45 @@ class Desk:
 
         self.writer.submit(run, key=key, on_done=finished)
 
-    def _local_id(self) -> int:
-        self._local_ids -= 1
-        return self._local_ids
+    def _submit_insert(self, call_id: int, run: Callable[[], Any]) -> None:
+        """Queue the write that creates call `call_id`; `is_stored` is False until it lands."""
+        if self.store is None:
+            return
+        self._unsaved.add(call_id)
+        self._submit(run, done=lambda _: self._unsaved.discard(call_id))
+
+    @property
+    def store(self) -> Database | None:
+        return self._store
+
+    @store.setter
+    def store(self, store: Database | None) -> None:
+        """Attach the database: from now on calls and notes get their stored ids as they are made.
+
+        Ids are handed out here, on the caller's thread, from the next free ones in the database
+        (the desk is its only writer of calls and notes); the writer thread never changes a
+        call or note object. Without a database, ids are local and negative.
+        """
+        self._store = store
+        self._next_ids = list(call_records.next_ids(store)) if store is not None else None
+
+    def _new_id(self, table: int) -> int:
+        if self._next_ids is None:
+            self._local_ids -= 1
+            return self._local_ids
+        new = self._next_ids[table]
+        self._next_ids[table] += 1
+        return new
+
+    def _new_call_id(self) -> int:
+        return self._new_id(0)
+
+    def _new_note_id(self) -> int:
+        return self._new_id(1)
+
+    def is_stored(self, call: Call) -> bool:
+        """Whether `call` is in the database: it has a stored id and its first write landed."""
+        return call.id > 0 and call.id not in self._unsaved
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -199,7 +238,7 @@ class Desk:
             raise DeskError("A call is already open. End it with F8 before starting another.")
         now = self.clock.now()
         call = Call(
-            id=self._local_id(),
+            id=self._new_call_id(),
             started_at=now,
             answered_at=now if answered else None,
             caller_name=caller_name,
@@ -210,16 +249,21 @@ class Desk:
         self._link = None
         store = self.store
 
+        call_id = call.id
+
         def run() -> Call:
             assert store is not None
             return call_records.start_call(
-                store, caller_name, caller_number, ticket, at=now, answered=answered
+                store,
+                caller_name,
+                caller_number,
+                ticket,
+                at=now,
+                answered=answered,
+                call_id=call_id,
             )
 
-        def done(stored: Call) -> None:
-            call.id = stored.id
-
-        self._submit(run, done=done)
+        self._submit_insert(call_id, run)
         return call
 
     def update_caller(self, **fields: str) -> None:
@@ -252,22 +296,20 @@ class Desk:
         if not text.strip():
             raise DeskError("The note is empty.")
         entry = NoteEntry(
-            id=self._local_id(), call_id=call.id, created_at=self.clock.now(), text=text
+            id=self._new_note_id(), call_id=call.id, created_at=self.clock.now(), text=text
         )
         call.notes.append(entry)
         call.draft = ""
         store = self.store
         self._tag(call, text)
 
+        call_id, note_id, at = call.id, entry.id, entry.created_at
+
         def run() -> NoteEntry:
             assert store is not None
-            return call_records.add_note(store, call.id, text, at=entry.created_at)
+            return call_records.add_note(store, call_id, text, at=at, note_id=note_id)
 
-        def done(stored: NoteEntry) -> None:
-            entry.id = stored.id
-            entry.call_id = stored.call_id
-
-        self._submit(run, done=done)
+        self._submit(run)
         return entry
 
     def edit_note(self, entry: NoteEntry, text: str) -> None:
@@ -507,7 +549,7 @@ class Desk:
         now = self.clock.now()
         event = ring.event
         call = Call(
-            id=self._local_id(),
+            id=self._new_call_id(),
             started_at=ring.at,
             ended_at=now,
             caller_name=event.name,
@@ -516,16 +558,15 @@ class Desk:
         )
         store = self.store
 
+        call_id = call.id
+
         def run() -> Call:
             assert store is not None
             return call_records.record_missed_call(
-                store, event.name, event.number, rang_at=ring.at, ended_at=now
+                store, event.name, event.number, rang_at=ring.at, ended_at=now, call_id=call_id
             )
 
-        def done(stored: Call) -> None:
-            call.id = stored.id
-
-        self._submit(run, done=done)
+        self._submit_insert(call_id, run)
         return call
 
     def _fresh_waiting(self) -> list[_Ring]:

@@ -45,18 +45,21 @@ def start_call(
     *,
     at: datetime | None = None,
     answered: bool = True,
+    call_id: int | None = None,
 ) -> Call:
     """Record a new open call; `at` is when it started (default: now).
 
     `answered=False` is a call still ringing: `mark_answered` records the answer later.
+    `call_id` is the id the desk gave the call (see `next_ids`); None lets SQLite choose.
     """
     started = db.now(at)
     answered_at = started if answered else None
     with db.write() as conn:
         cursor = conn.execute(
-            "INSERT INTO calls (started_at, answered_at, caller_name, caller_number,"
-            " number_norm, ticket) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO calls (id, started_at, answered_at, caller_name, caller_number,"
+            " number_norm, ticket) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
+                call_id,
                 started,
                 answered_at,
                 caller_name,
@@ -74,6 +77,20 @@ def start_call(
         caller_number=caller_number,
         ticket=ticket,
     )
+
+
+def next_ids(db: Database) -> tuple[int, int]:
+    """The next free call id and note id: the desk numbers what it creates from these.
+
+    The desk is the only writer of calls and notes while it has the database (the lock file
+    keeps a second calldesk out), so ids it hands out from here never collide.
+    """
+    with db.read() as conn:
+        row = conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM calls),"
+            " (SELECT coalesce(max(id), 0) FROM notes)"
+        ).fetchone()
+    return int(row[0]) + 1, int(row[1]) + 1
 
 
 def mark_answered(db: Database, call_id: int, *, at: datetime | None = None) -> None:
@@ -94,14 +111,15 @@ def record_missed_call(
     *,
     rang_at: datetime,
     ended_at: datetime | None = None,
+    call_id: int | None = None,
 ) -> Call:
     """Record a call that rang from `rang_at` until the caller gave up (default: now)."""
     started, ended = db.now(rang_at), db.now(ended_at)
     with db.write() as conn:
         cursor = conn.execute(
-            "INSERT INTO calls (started_at, ended_at, missed, caller_name, caller_number,"
-            " number_norm) VALUES (?, ?, 1, ?, ?, ?)",
-            (started, ended, caller_name, caller_number, normalise_number(caller_number)),
+            "INSERT INTO calls (id, started_at, ended_at, missed, caller_name, caller_number,"
+            " number_norm) VALUES (?, ?, ?, 1, ?, ?, ?)",
+            (call_id, started, ended, caller_name, caller_number, normalise_number(caller_number)),
         )
         assert cursor.lastrowid is not None
         return _get_call(conn, cursor.lastrowid)
@@ -163,15 +181,25 @@ def save_draft(db: Database, call_id: int, text: str) -> None:
             raise call_not_found(call_id)
 
 
-def add_note(db: Database, call_id: int, text: str, *, at: datetime | None = None) -> NoteEntry:
-    """Add a note entry and clear the draft it was typed in, in one transaction."""
+def add_note(
+    db: Database,
+    call_id: int,
+    text: str,
+    *,
+    at: datetime | None = None,
+    note_id: int | None = None,
+) -> NoteEntry:
+    """Add a note entry and clear the draft it was typed in, in one transaction.
+
+    `note_id` is the id the desk gave the note (see `next_ids`); None lets SQLite choose.
+    """
     created = db.now(at)
     with db.write() as conn:
         if conn.execute("UPDATE calls SET draft = '' WHERE id = ?", (call_id,)).rowcount == 0:
             raise call_not_found(call_id)
         cursor = conn.execute(
-            "INSERT INTO notes (call_id, created_at, text) VALUES (?, ?, ?)",
-            (call_id, created, text),
+            "INSERT INTO notes (id, call_id, created_at, text) VALUES (?, ?, ?, ?)",
+            (note_id, call_id, created, text),
         )
         assert cursor.lastrowid is not None
         return NoteEntry(cursor.lastrowid, call_id, from_iso(created), text)
