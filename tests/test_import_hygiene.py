@@ -11,7 +11,8 @@ import calldesk.core
 
 def core_modules() -> list[str]:
     return sorted(
-        f"calldesk.core.{module.name}" for module in pkgutil.iter_modules(calldesk.core.__path__)
+        module.name
+        for module in pkgutil.walk_packages(calldesk.core.__path__, prefix="calldesk.core.")
     )
 
 
