@@ -12,8 +12,7 @@ import calldesk.core
 def core_modules() -> list[str]:
     return sorted(
         module.name
-        for module in pkgutil.walk_packages(calldesk.core.__path__, "calldesk.core.")
-        if not module.ispkg
+        for module in pkgutil.walk_packages(calldesk.core.__path__, prefix="calldesk.core.")
     )
 
 
