@@ -201,3 +201,34 @@ def test_the_crash_log_follows_data_dir(tmp_path: Path) -> None:
     assert f"Details were saved to {log}." in result.stderr
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
     assert not (paths.default_data_dir() / "crash.log").exists()
+
+
+# -- docs/architecture.md names files that exist ---------------------------------------------
+
+_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+(?:[\w-]+\.(?:py|md|toml))?|[\w-]+\.(?:py|md|toml))")
+_PLACES = (ROOT, ROOT / "src" / "calldesk", ROOT / "src" / "calldesk" / "core", ROOT / "docs")
+
+
+def paths_named(text: str) -> set[str]:
+    """File and folder paths in a Markdown text: `a/b.py`, `src/calldesk/tui/`, `x.toml`."""
+    return {match for match in _PATH.findall(text) if "://" not in match}
+
+
+def missing(named: set[str]) -> list[str]:
+    return sorted(name for name in named if not any((place / name).exists() for place in _PLACES))
+
+
+def test_the_path_finder_sees_paths_and_misses() -> None:
+    text = "See `core/calls/desk.py`, `src/calldesk/tui/screens/` and `pyproject.toml`; `a.b()`."
+    assert paths_named(text) == {
+        "core/calls/desk.py",
+        "src/calldesk/tui/screens/",
+        "pyproject.toml",
+    }
+    assert missing(paths_named("`core/gone.py`")) == ["core/gone.py"]
+
+
+def test_every_file_named_in_the_architecture_page_exists() -> None:
+    named = paths_named((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
+    assert len(named) > 30
+    assert missing(named) == []
