@@ -191,6 +191,7 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (joined to the batch if one is open); errors are translated."""
         with self._lock, translated(self.path, self.readonly):
             db = self._connection()
             if self._batch_depth:
@@ -207,6 +208,7 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: everything read in it comes from the same snapshot."""
         with self._lock, translated(self.path, self.readonly):
             db = self._connection()
             if db.in_transaction:
@@ -231,6 +233,7 @@ class Database:
                 self._batch_depth -= 1
 
     def now(self, at: datetime | None = None) -> str:
+        """`at` (default: the clock's now) as the ISO text every stored time is kept in."""
         return to_iso(at or self._clock.now())
 
     # -- app state -------------------------------------------------------------------------
