@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from calldesk.core.calls.autosave import WriteBehind
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from calldesk.core.phone.softphone import PhoneEvent
 
 
+T = TypeVar("T")
+
 # `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
 _HASHTAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
 
@@ -35,7 +37,15 @@ def hashtags(text: str) -> list[str]:
 
 
 class DeskError(Exception):
-    """Something the agent asked for that cannot be done now; the message says what to do."""
+    """Something the agent asked for that cannot be done now; the message says what to do.
+
+    Keys appear as `{key:<binding id>}` placeholders: the screen names the key bound now.
+    """
+
+
+def key(action_id: str) -> str:
+    """A message's placeholder for the key of an action (`start-call`): core knows no keys."""
+    return "{key:" + action_id + "}"
 
 
 class PhoneAction(StrEnum):
@@ -172,6 +182,26 @@ class Desk:
 
         self.writer.submit(run, key=key, on_done=finished)
 
+    def write(self, run: Callable[[], T], done: Callable[[T], None] | None = None) -> None:
+        """Queue a store write that is not about the open call (a practice grade, a fix's
+        status): it lands in order with the rest, and a failure is reported like theirs.
+        `done` hears its result on the writer thread."""
+        self._submit(run, done=done)
+
+    def read_after_writes(
+        self,
+        read: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run `read` on the writer thread once the writes queued so far have landed.
+
+        Its result goes to `done` (or its error to `failed`), on the writer thread: a screen
+        turns that into a message. While the store fails to write, the read runs at once and
+        sees what is stored (`writer.failing` says so), so no screen waits on a broken disk.
+        """
+        self.writer.submit_read(read, on_done=done, on_failed=failed)
+
     def _local_id(self) -> int:
         self._local_ids -= 1
         return self._local_ids
@@ -180,7 +210,7 @@ class Desk:
 
     def require_call(self) -> Call:
         if self.call is None:
-            raise DeskError("No call is open. Start one with F2.")
+            raise DeskError(f"No call is open. Start one with {key('start-call')}.")
         return self.call
 
     def start_call(
@@ -193,7 +223,9 @@ class Desk:
     ) -> Call:
         """Open a call record; `answered=False` for a call still ringing."""
         if self.call is not None:
-            raise DeskError("A call is already open. End it with F8 before starting another.")
+            raise DeskError(
+                f"A call is already open. End it with {key('end-call')} before starting another."
+            )
         now = self.clock.now()
         call = Call(
             id=self._local_id(),
