@@ -50,7 +50,8 @@ class AfterCall:
                 state = offer(call.id, host.settings.cooldown, recent, host.clock.now())
                 host.desk.save_cooldown(state)
                 host.cooldown = state
-                await host.push_screen_wait(self._cooldown_screen(state))
+                if host.desk.call is None:  # else it comes back when that call ends
+                    await host.push_screen_wait(self._cooldown_screen(state))
         if host.desk.call is None:  # a new call may have started during the break
             await self.run_checklist(call)
 

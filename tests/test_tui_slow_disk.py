@@ -1,0 +1,112 @@
+"""The screen never waits on the disk: with writes that take 2 s, keys still echo at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from tests.tui_helpers import build_app, wait_for_screen, wait_until
+
+from calldesk.config import Settings
+from calldesk.core.calls.autosave import WriteBehind
+from calldesk.core.clock import FakeClock
+from calldesk.core.db.store import Store
+from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.widgets.note_input import NoteInput
+from calldesk.tui.widgets.notes_pane import NoteItem
+from calldesk.tui.widgets.phrase_pane import SearchBox
+
+WRITES = frozenset(
+    {
+        "start_call",
+        "mark_answered",
+        "update_call",
+        "save_draft",
+        "add_note",
+        "edit_note",
+        "delete_note",
+        "end_call",
+        "set_outcome",
+        "record_phrase_use",
+        "save_checklist_answer",
+        "set_fix_status",
+        "save_cooldown",
+        "save_practice_review",
+    }
+)
+
+
+class SlowStore:
+    """A real store whose every write takes `seconds` (a disk that crawls, and never fails)."""
+
+    def __init__(self, store: Store, seconds: float = 2.0) -> None:
+        self._store = store
+        self._seconds = seconds
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if name not in WRITES:
+            return attribute
+
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(self._seconds)
+            return attribute(*args, **kwargs)
+
+        return slow
+
+
+@pytest.fixture
+def slow_disk(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every store the app opens writes slowly; returns the threads that waited on the writer."""
+    real_open = Store.open.__func__  # type: ignore[attr-defined]
+
+    def open_slowly(cls: type[Store], *args: Any, **kwargs: Any) -> SlowStore:
+        return SlowStore(real_open(cls, *args, **kwargs))
+
+    monkeypatch.setattr(Store, "open", classmethod(open_slowly))
+    waited: list[str] = []
+    real_flush = WriteBehind.flush
+
+    def flush(self: WriteBehind, timeout: float = 5.0) -> bool:
+        waited.append(threading.current_thread().name)
+        return real_flush(self, timeout)
+
+    monkeypatch.setattr(WriteBehind, "flush", flush)
+    return waited
+
+
+async def test_keys_echo_while_every_write_takes_two_seconds(
+    settings: Settings, clock: FakeClock, slow_disk: list[str]
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.store, SlowStore)
+        await pilot.press("f2")
+        note_input = app.screen.query_one(NoteInput)
+        typed = ""
+        for key, char in (("h", "h"), ("i", "i"), ("space", " "), ("t", "t"), ("o", "o")):
+            await pilot.press(key)
+            typed += char
+            assert note_input.true_text == typed  # echoed, with the call's first write queued
+            assert app.desk.call is not None and app.desk.call.draft == typed
+        assert app.desk.writer.pending  # the disk has not caught up: nothing waited for it
+        await pilot.press("enter")
+        assert [item.entry.text for item in app.screen.query(NoteItem)] == ["hi to"]
+        await pilot.press("f8")
+        await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("b", "enter")  # a bad call: the break asks for the latest outcomes
+        await pilot.press("f3")  # meanwhile the agent looks a phrase up
+        search = app.screen.query_one(SearchBox)
+        typed = ""
+        for key in "sorry":
+            await pilot.press(key)
+            typed += key
+            assert search.value == typed
+        assert app.desk.writer.pending  # the outcome is still on its way to the disk
+        # The break comes once the outcome is read behind the writes.
+        await wait_for_screen(pilot, CooldownScreen, timeout=60)
+        assert threading.main_thread().name not in slow_disk  # the UI thread never waited
+        await wait_until(pilot, lambda: not app.desk.writer.pending, timeout=60)
