@@ -27,10 +27,17 @@ from calldesk.core.calls.desk import Desk, DeskError
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
 from calldesk.tui.after_call import AfterCall
-from calldesk.tui.bindings import APP_BINDINGS, DESK_ACTIONS, active_keymap, key_name, name_keys
+from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.export import Exporter
-from calldesk.tui.failures import SaveFailed, SaveRecovered, log_failure, open_store
+from calldesk.tui.failures import (
+    CRASHED,
+    SaveFailed,
+    SaveRecovered,
+    log_failure,
+    log_renderables,
+    open_store,
+)
 from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
@@ -166,7 +173,7 @@ class CalldeskApp(App[None]):
     async def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        await self.push_screen(DeskScreen())
+        await self.push_screen(DeskScreen(self.notes))
         self.call_after_refresh(_after_first_paint)
         self._open_store()
         self.desk.restore()
@@ -291,33 +298,17 @@ class CalldeskApp(App[None]):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _holding_screen(self) -> bool:
-        """Screens that hold the agent's attention: only a new call, help and quit get past."""
-        return isinstance(self.screen, ModalScreen) or getattr(
-            self.screen, "HOLDS_ATTENTION", False
-        )
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_call = self.desk.call is not None
-        if action in ("help", "quit", "command_palette"):
-            return True
-        if action not in DESK_ACTIONS:
-            return True  # Textual's own (focus_next on Tab, …)
-        if self._holding_screen() and action != "start_call":
-            return False
-        if action == "start_call":
-            return not on_call
-        if action in ("end_call", "focus_caller"):
-            return on_call
-        if action == "practice":
-            return not on_call
-        if action in ("checklist", "export"):
-            from calldesk.tui.screens.history import HistoryScreen
+        from calldesk.tui.screens.history import HistoryScreen
 
-            if isinstance(self.screen, HistoryScreen):
-                return True
-            return self.desk.last_call is not None or (action == "export" and on_call)
-        return True
+        return action_allowed(
+            action,
+            on_call=self.desk.call is not None,
+            has_last_call=self.desk.last_call is not None,
+            holding=isinstance(self.screen, ModalScreen)
+            or getattr(self.screen, "HOLDS_ATTENTION", False),
+            in_history=isinstance(self.screen, HistoryScreen),
+        )
 
     async def to_desk(self) -> DeskScreen:
         """Close whatever is over the desk; a break in progress ends (counted as taken)."""
@@ -443,24 +434,6 @@ class CalldeskApp(App[None]):
 
     # -- messages from the panes and the threads -------------------------------------------------
 
-    def on_note_input_submitted(self, message: NoteInput.Submitted) -> None:
-        self.notes.submitted(message)
-
-    def on_text_area_changed(self, message: NoteInput.Changed) -> None:
-        self.notes.draft_changed(message)
-
-    def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
-        self.notes.caller_changed(message)
-
-    def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
-        self.notes.edit_requested(message)
-
-    def on_note_list_delete_requested(self, message: NoteList.DeleteRequested) -> None:
-        self.notes.delete_requested(message)
-
-    def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
-        self.notes.phrase_chosen(message)
-
     def on_phrases_changed(self, message: PhrasesChanged) -> None:
         self.phrases.load()
 
@@ -492,27 +465,10 @@ class CalldeskApp(App[None]):
 
     def _print_error_renderables(self) -> None:
         """An internal error goes to the private crash log; the terminal gets one plain line."""
-        if not self._exit_renderables:
-            return
-        from rich.console import Console
-
-        from calldesk.paths import open_crash_log
-
-        try:
-            with open_crash_log() as (handle, path):
-                console = Console(file=handle, width=120, force_terminal=False)
-                for renderable in self._exit_renderables:
-                    console.print(renderable)
-            where = str(path)
-        except OSError:
-            where = "nowhere: the data dir is not writable"
-        self._exit_renderables.clear()
-        self.error_console.print(
-            literal(
-                "calldesk stopped on an internal error. Everything typed up to the last second "
-                f"is saved and comes back when you start calldesk again. Details: {where}"
-            )
-        )
+        if self._exit_renderables:
+            where = log_renderables(self._exit_renderables)
+            self._exit_renderables.clear()
+            self.error_console.print(literal(CRASHED.format(where=where)))
 
 
 def _after_first_paint() -> None:

@@ -110,6 +110,31 @@ DESK_ACTIONS = frozenset(
 )
 
 
+def action_allowed(
+    action: str, *, on_call: bool, has_last_call: bool, holding: bool, in_history: bool
+) -> bool:
+    """Whether a global action may run now (the app's `check_action`).
+
+    `holding`: a screen that holds the agent's attention (a dialog, the break, the checklist,
+    practice) is up: only a new call, help and quit get past it.
+    """
+    if action in ("help", "quit", "command_palette"):
+        return True
+    if action not in DESK_ACTIONS:
+        return True  # Textual's own (focus_next on Tab, …)
+    if holding and action != "start_call":
+        return False
+    if action == "start_call":
+        return not on_call
+    if action in ("end_call", "focus_caller"):
+        return on_call
+    if action == "practice":
+        return not on_call
+    if action in ("checklist", "export"):
+        return in_history or has_last_call or (action == "export" and on_call)
+    return True
+
+
 _FUNCTION_KEY = re.compile(r"f\d{1,2}")
 
 

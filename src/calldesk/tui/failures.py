@@ -88,6 +88,26 @@ def open_store(path: Path, clock: Clock, export_key: str) -> Opened:
     )
 
 
+CRASHED = (
+    "calldesk stopped on an internal error. Everything typed up to the last second "
+    "is saved and comes back when you start calldesk again. Details: {where}"
+)
+
+
+def log_renderables(renderables: list[object]) -> str:
+    """Print an internal error's report to the private crash log; returns where it went."""
+    from rich.console import Console
+
+    try:
+        with open_crash_log() as (handle, path):
+            console = Console(file=handle, width=120, force_terminal=False)
+            for renderable in renderables:
+                console.print(renderable)
+        return str(path)
+    except OSError:
+        return "nowhere: the data dir is not writable"
+
+
 def log_failure(error: BaseException | None) -> str:
     """Write a failed job's traceback to the private crash log; returns where it went."""
     try:
