@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.tui_helpers import build_app, stored, type_text, wait_until
+from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
@@ -205,6 +205,8 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
     settings: Settings, clock: FakeClock
 ) -> None:
     from calldesk.tui.commands import CallCommands, PhraseCommands
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+    from calldesk.tui.screens.checklist import ChecklistScreen
     from calldesk.tui.screens.practice import PracticeScreen
 
     app = build_app(settings, clock)
@@ -219,9 +221,9 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
         await pilot.press("f9")
         assert not isinstance(app.screen, PracticeScreen)
         await pilot.press("f8")
-        await pilot.pause()
+        await wait_for_screen(pilot, OutcomeDialog)
         await pilot.press("escape")  # outcome: later
-        await pilot.pause()
+        await wait_for_screen(pilot, ChecklistScreen)  # its answers read behind the writes
         await pilot.press("escape")  # checklist: later
         await pilot.pause()
         await pilot.press("f9")

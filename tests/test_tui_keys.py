@@ -53,7 +53,7 @@ async def test_a_remapped_keymap_is_named_on_screen_in_toasts_help_and_palette(
         toasts = [notification.message for notification in app._notifications]
         assert any("Start a call (F12)" in toast for toast in toasts), toasts
         # The palette's hints, and the help table.
-        hints = [help_text for _, help_text, _ in CallCommands.commands.__get__(_palette(app))()]
+        hints = [help_text for _, help_text, _ in CallCommands(app.screen).commands()]
         assert "F4 · list and search past calls" in hints
         assert "F12 · start a call record" in hints
         await pilot.press("f1")
@@ -66,15 +66,6 @@ async def test_a_remapped_keymap_is_named_on_screen_in_toasts_help_and_palette(
         assert app.desk.call is not None
         # With a call open, the palette's notes hint names the key that goes back to the notes
         # (Escape), not F6, which opens the checklist.
-        hints = [help_text for _, help_text, _ in CallCommands.commands.__get__(_palette(app))()]
+        hints = [help_text for _, help_text, _ in CallCommands(app.screen).commands()]
         assert "Escape · back to the note field" in hints
         assert "ctrl+e · end the call, then outcome and checklist" in hints
-
-
-def _palette(app):  # type: ignore[no-untyped-def]
-    """A stand-in provider whose `desk_app` is `app` (the palette's providers read only that)."""
-
-    class Stand:
-        desk_app = app
-
-    return Stand()

@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from tests.tui_helpers import build_app, wait_for_screen, wait_until
+from tests.tui_helpers import build_app, started_up, stored, wait_for_screen, wait_until
+from textual.widgets import Input
 
 from calldesk.config import Settings
 from calldesk.core.calls.autosave import WriteBehind
@@ -15,6 +16,7 @@ from calldesk.core.clock import FakeClock
 from calldesk.core.db.store import Store
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.practice import PracticeScreen
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteItem
 from calldesk.tui.widgets.phrase_pane import SearchBox
@@ -110,3 +112,26 @@ async def test_keys_echo_while_every_write_takes_two_seconds(
         await wait_for_screen(pilot, CooldownScreen, timeout=60)
         assert threading.main_thread().name not in slow_disk  # the UI thread never waited
         await wait_until(pilot, lambda: not app.desk.writer.pending, timeout=60)
+
+
+async def test_practice_grades_and_fix_marks_go_through_the_writer(
+    settings: Settings, clock: FakeClock, slow_disk: list[str]
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app))
+        await pilot.press("f9")
+        screen = await wait_for_screen(pilot, PracticeScreen)
+        await wait_until(pilot, lambda: screen.item is not None)  # cards read off the UI thread
+        first = screen.item
+        await pilot.press("o", "k")
+        assert screen.query_one("#practice-attempt", Input).value == "ok"
+        await pilot.press("enter", "3")  # graded: the write takes 2 s, the screen waits for none
+        assert screen.item is None and app.desk.writer.pending
+        await wait_until(pilot, lambda: screen.item is not None, timeout=60)
+        assert screen.item.phrase.id != first.phrase.id
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PracticeScreen))
+        assert threading.main_thread().name not in slow_disk
+    with stored(settings, clock) as store:
+        assert [review.rating for review in store.practice_reviews()] == [3]
