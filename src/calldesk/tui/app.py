@@ -12,10 +12,8 @@ import gc
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from textual import events
 from textual.app import App
 from textual.binding import BindingType
-from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -44,7 +42,7 @@ from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
-from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
+from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -68,7 +66,7 @@ _NAMED_BINDINGS: list[BindingType] = [
 ]
 
 
-class CalldeskApp(App[None]):
+class CalldeskApp(LiteralApp):
     """calldesk. Global keys are function keys or priority bindings so they work while typing."""
 
     TITLE = "calldesk"
@@ -134,39 +132,6 @@ class CalldeskApp(App[None]):
 
     def name_keys(self, text: str) -> str:
         return name_keys(text, active_keymap(self), _NAMED_BINDINGS)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Every toast goes through here: caller names, phrase titles, paths and errors that
-        quote them are shown literally (no markup, no escape sequence reaches the terminal)."""
-        super().notify(
-            visible(message),
-            title=visible(title),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
-
-    async def on_event(self, event: events.Event) -> None:
-        """A paste into one of Textual's own fields (the command palette) arrives escaped.
-
-        calldesk's fields show a paste escaped and keep it exactly (see `calldesk.tui.text`);
-        Textual's would draw an escape sequence in it raw.
-        """
-        if (
-            isinstance(event, events.Paste)
-            and not event.is_forwarded
-            and not isinstance(self.focused, LiteralInput | LiteralTextArea)
-        ):
-            event = events.Paste(visible(event.text))
-        await super().on_event(event)
 
     # -- start-up --------------------------------------------------------------------------
 

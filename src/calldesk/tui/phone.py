@@ -40,30 +40,42 @@ class PhoneLine:
         self.baresip: BaresipFollower | None = None
         self._handled_events: set[PhoneEvent] = set()
         self._lookups = 0
+        self._stopped = False
         """Caller lookups asked for; only the newest one's answer is shown."""
 
     def start(self) -> None:
         """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
+        from calldesk.core.phone.softphone import pending_file_path, take_all_pending
+
+        if self.host.read_only_reason:
+            return
+        store, spool = self.host.store, pending_file_path(self.host.settings.data_dir)
+        # Read (and emptied) on the writer thread, then the socket opens: no event is lost
+        # between the two, and none is shown twice.
+        self.host.data.read(
+            lambda: take_all_pending(store, spool), self._listen, on_error=self._spool_unread
+        )
+
+    def _spool_unread(self, error: BaseException) -> None:
+        if not isinstance(error, OSError | StoreError):
+            raise error
+        self.host.notify(
+            f"Could not read the calls missed while calldesk was closed: {error}",
+            severity="warning",
+        )
+        self._listen([])
+
+    def _listen(self, missed: list[PhoneEvent]) -> None:
+        """Show the pops missed while calldesk was closed, then listen for new ones."""
         from calldesk.core.phone.softphone import (
             BaresipFollower,
             EventServer,
             SocketError,
             parse_hostport,
-            pending_file_path,
-            take_all_pending,
         )
 
-        if self.host.read_only_reason:
-            return
-        try:
-            spool = pending_file_path(self.host.settings.data_dir)
-            missed = take_all_pending(self.host.store, spool)
-        except (OSError, StoreError) as error:
-            missed = []
-            self.host.notify(
-                f"Could not read the calls missed while calldesk was closed: {error}",
-                severity="warning",
-            )
+        if self._stopped:
+            return  # the app closed while the spool was read
         self._handled_events.update(missed)
         rings = [event for event in missed if event.kind == "ring"]
         if rings:
@@ -212,6 +224,7 @@ class PhoneLine:
             pane.show_caller_card(card)
 
     def stop(self) -> None:
+        self._stopped = True
         if self.server is not None:
             self.server.stop()
         if self.baresip is not None:
