@@ -28,14 +28,7 @@ from calldesk.tui.after_call import AfterCall
 from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.export import Exporter
-from calldesk.tui.failures import (
-    CRASHED,
-    SaveFailed,
-    SaveRecovered,
-    log_failure,
-    log_renderables,
-    open_store,
-)
+from calldesk.tui.failures import CRASHED, SaveFailed, SaveRecovered, Saving, log_renderables
 from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
@@ -100,7 +93,7 @@ class CalldeskApp(LiteralApp):
             on_save_recovered=lambda: self.post_message(SaveRecovered()),
         )
         self.data = DeskData(self.desk, self)
-        self._save_problem = ""
+        self.saving = Saving(self)
         self.after_calls = AfterCall(self)
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
@@ -140,7 +133,7 @@ class CalldeskApp(LiteralApp):
             self.set_keymap(dict(self.settings.keymap))
         await self.push_screen(DeskScreen(self.notes))
         self.call_after_refresh(_after_first_paint)
-        self._open_store()
+        self.saving.open_store()
         self.desk.restore()
         phrase_pane = self.desk_widget(PhrasePane)
         if phrase_pane is not None:
@@ -156,23 +149,6 @@ class CalldeskApp(LiteralApp):
         self.call_after_refresh(self.phrases.watch)
         self.after_calls.resume_break()
         self.set_interval(1.0, self._tick)
-
-    def _open_store(self) -> None:
-        opened = open_store(self.settings.database_path, self.clock, self.key("export"))
-        self.store = opened.store
-        self.read_only_reason = opened.read_only_reason
-        self._save_problem = opened.problem
-        if opened.message:
-            self.notify(
-                opened.message,
-                title=opened.title,
-                severity=opened.severity,  # type: ignore[arg-type]
-                timeout=opened.timeout,
-            )
-        if opened.save_state == "saved":
-            self.desk.store = self.store
-        self.save_state = opened.save_state
-        self._show_status_extra()
 
     def desk_screen(self) -> DeskScreen | None:
         """The desk, wherever it is in the screen stack (the bottom one); None while the app
@@ -241,19 +217,10 @@ class CalldeskApp(LiteralApp):
     watch_due_text = watch_breaks_today = watch_phone_link = watch_cooldown = watch_save_state
 
     def on_save_failed(self, message: SaveFailed) -> None:
-        self._save_problem = str(message.error)
-        self.save_state = "NOT SAVED"
-        self.notify(
-            f"{message.error}\nYour notes are kept in memory and saved as soon as the disk allows.",
-            title="Notes could not be saved",
-            severity="error",
-            timeout=30,
-        )
+        self.saving.failed(message.error)
 
     def on_save_recovered(self, message: SaveRecovered) -> None:
-        self._save_problem = ""
-        self.save_state = "saved"
-        self.notify("Everything typed is saved again.", title="Saving again")
+        self.saving.recovered()
 
     async def on_read_done(self, message: ReadDone) -> None:
         """A read behind the writes came back: hand it to whoever asked."""
@@ -374,28 +341,7 @@ class CalldeskApp(LiteralApp):
             self.push_screen(HistoryScreen(self.store))
 
     def action_quit(self) -> None:
-        """Quit once the queued writes are in; ask first if the open call's notes are not."""
-        self.data.read(lambda: self.desk.writer.failing, self._quit)
-
-    def _quit(self, failing: bool) -> None:
-        unsaved = failing or (self.store is None and not self.read_only_reason)
-        if self.desk.call is None or not unsaved:
-            self.exit()
-            return
-        from calldesk.tui.dialogs.confirm import ConfirmDialog
-
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
-                self.exit()
-
-        self.push_screen(
-            ConfirmDialog(
-                "Notes of the open call are not saved. Quit anyway?",
-                f"{self._save_problem}\nPress n, then export the call ({self.key('export')})"
-                " to keep them.",
-            ),
-            answered,
-        )
+        self.saving.quit()
 
     # -- messages from the panes and the threads -------------------------------------------------
 
@@ -416,17 +362,8 @@ class CalldeskApp(LiteralApp):
             self.store.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A background job that failed says so in a line; the details go to the crash log."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        where = log_failure(error)
-        self.notify(
-            f"{event.worker.name or 'A background job'} failed: {error}. Details: {where}",
-            title="Something went wrong",
-            severity="error",
-            timeout=20,
-        )
+        if event.state is WorkerState.ERROR:
+            self.saving.job_failed(event.worker.name, event.worker.error)
 
     def _print_error_renderables(self) -> None:
         """An internal error goes to the private crash log; the terminal gets one plain line."""

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from calldesk.core.clock import Clock
     from calldesk.core.db.store import Store
+    from calldesk.tui.host import Host
 
 
 @dataclass
@@ -116,3 +117,83 @@ def log_failure(error: BaseException | None) -> str:
             return str(path)
     except OSError:
         return "the crash log"
+
+
+class Saving:
+    """Whether what the agent types is saved: the store, save failures, quitting, crashes.
+
+    Owned by the app; it sets the app's `save_state`, which the status line shows.
+    """
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.problem = ""
+        """Why notes are not saved now ("" when they are); repeated when the agent quits."""
+
+    def open_store(self) -> None:
+        host = self.host
+        opened = open_store(host.settings.database_path, host.clock, host.key("export"))
+        host.store = opened.store
+        host.read_only_reason = opened.read_only_reason
+        self.problem = opened.problem
+        if opened.message:
+            host.notify(
+                opened.message,
+                title=opened.title,
+                severity=opened.severity,  # type: ignore[arg-type]
+                timeout=opened.timeout,
+            )
+        if opened.save_state == "saved":
+            host.desk.store = host.store
+        host.save_state = opened.save_state
+
+    def failed(self, error: BaseException) -> None:
+        self.problem = str(error)
+        self.host.save_state = "NOT SAVED"
+        self.host.notify(
+            f"{error}\nYour notes are kept in memory and saved as soon as the disk allows.",
+            title="Notes could not be saved",
+            severity="error",
+            timeout=30,
+        )
+
+    def recovered(self) -> None:
+        self.problem = ""
+        self.host.save_state = "saved"
+        self.host.notify("Everything typed is saved again.", title="Saving again")
+
+    def quit(self) -> None:
+        """Quit once the queued writes are in; ask first if the open call's notes are not."""
+        writer = self.host.desk.writer
+        self.host.data.read(lambda: writer.failing, self._quit)
+
+    def _quit(self, failing: bool) -> None:
+        host = self.host
+        unsaved = failing or (host.store is None and not host.read_only_reason)
+        if host.desk.call is None or not unsaved:
+            host.exit()
+            return
+        from calldesk.tui.dialogs.confirm import ConfirmDialog
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                host.exit()
+
+        host.push_screen(
+            ConfirmDialog(
+                "Notes of the open call are not saved. Quit anyway?",
+                f"{self.problem}\nPress n, then export the call ({host.key('export')})"
+                " to keep them.",
+            ),
+            answered,
+        )
+
+    def job_failed(self, name: str, error: BaseException | None) -> None:
+        """A background job that failed says so in a line; the details go to the crash log."""
+        where = log_failure(error)
+        self.host.notify(
+            f"{name or 'A background job'} failed: {error}. Details: {where}",
+            title="Something went wrong",
+            severity="error",
+            timeout=20,
+        )

@@ -38,6 +38,7 @@ class Host(Protocol):
     data: DeskData
     store: Store | None
     read_only_reason: str
+    save_state: str
     cooldown: CooldownState | None
     breaks_today: str
     phone_link: str
@@ -78,6 +79,8 @@ class Host(Protocol):
     def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
 
     def refresh_bindings(self) -> None: ...
+
+    def exit(self) -> None: ...
 
     def copy_to_clipboard(self, text: str) -> None: ...
 
