@@ -132,3 +132,21 @@ def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
         store.recent_calls_for_recurrence(clock.now() - timedelta(days=7)), clock.now()
     )
     assert problem.kind == "tag" and problem.label == "printer" and len(problem.call_ids) == 3
+
+
+def test_a_read_after_writes_sees_what_the_desk_queued_before_it(desk: Desk, store: Store) -> None:
+    import threading
+
+    call = desk.start_call("Ann Lee")
+    desk.add_note("printer offline")
+    answered = threading.Event()
+    found: list[object] = []
+
+    def done(value: object) -> None:
+        found.append(value)
+        answered.set()
+
+    # Asked before the writes land: the call's stored id is read on the writer thread.
+    desk.read_after_writes(lambda: [n.text for n in store.get_call(call.id).notes], done)
+    assert answered.wait(5)
+    assert found == [["printer offline"]]
