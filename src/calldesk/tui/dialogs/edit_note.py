@@ -35,7 +35,7 @@ class EditNoteDialog(ModalScreen[str | None]):
             keymap = active_keymap(self.app)
             save = key_name("edit-save", keymap, self.BINDINGS)
             cancel = key_name("edit-cancel", keymap, self.BINDINGS)
-            yield Label(f"{save} save · {cancel} cancel", classes="dialog-hint")
+            yield Label(f"{save} save · {cancel} cancel", classes="dialog-hint", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
