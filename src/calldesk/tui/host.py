@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from calldesk.core.db.store import Store
     from calldesk.core.library.phrases import PhraseLibrary
     from calldesk.tui.reads import DeskData
-    from calldesk.tui.screens.desk import DeskScreen
 
 T = TypeVar("T")
 W = TypeVar("W", bound="Widget")
@@ -88,7 +87,9 @@ class Host(Protocol):
         """A widget of the desk screen; None while the screens are built or taken down."""
         ...
 
-    def to_desk(self) -> Awaitable[DeskScreen]: ...
+    def to_desk(self) -> Awaitable[Screen[Any]]:
+        """Close whatever is over the desk screen, and answer it."""
+        ...
 
     def show_call(self) -> None:
         """Bring the open call (or none) to the desk: notes, status line, focus."""
