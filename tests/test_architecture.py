@@ -201,7 +201,8 @@ def test_the_crash_log_follows_data_dir(tmp_path: Path) -> None:
 # -- docs/architecture.md names files that exist ---------------------------------------------
 
 _PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+(?:[\w-]+\.(?:py|md|toml))?|[\w-]+\.(?:py|md|toml))")
-_PLACES = (ROOT, ROOT / "src" / "calldesk", ROOT / "src" / "calldesk" / "core", ROOT / "docs")
+_CODE = ROOT / "src" / "calldesk"
+_PLACES = (ROOT, _CODE, _CODE / "core", _CODE / "tui", ROOT / "docs")
 
 
 def paths_named(text: str) -> set[str]:
