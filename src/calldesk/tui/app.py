@@ -214,6 +214,13 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         self.call_after_refresh(self._watch_phrases)
         if self.store is not None:
             self.cooldown = self.store.active_cooldown()
+            if self.cooldown is not None and self.cooldown.repaired:
+                self.notify(
+                    f"The stored break could not be timed as it was ({self.cooldown.repaired}).",
+                    title="Break repaired",
+                    severity="warning",
+                    timeout=15,
+                )
             self._show_breaks()
             self._check_cooldown()
         self.set_interval(1.0, self._tick)
@@ -677,4 +684,11 @@ def _after_first_paint() -> None:
 
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:
     """Build the app for the CLI and for every test, from settings alone."""
+    if settings.keymap:
+        from dataclasses import replace
+
+        from calldesk.tui.keymap_check import checked_keymap
+
+        keymap = checked_keymap(settings.keymap, settings.config_file)  # ConfigError: exit 2
+        settings = replace(settings, keymap=keymap)
     return CalldeskApp(settings, clock=clock)

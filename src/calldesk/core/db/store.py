@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.cooldown import CooldownState, Phase, representable
 from calldesk.core.aftercall.fixes import FixStatus, PermanentFix, RecentCall
 from calldesk.core.calls.model import (
     Call,
@@ -680,19 +680,22 @@ def _summary(row: sqlite3.Row) -> CallSummary:
 
 
 def _cooldown(row: sqlite3.Row) -> CooldownState:
-    return CooldownState(
-        id=row["id"],
-        call_id=row["call_id"],
-        duration_s=row["duration_s"],
-        state=Phase(row["state"]),
-        offered_at=from_iso(row["offered_at"]),
-        started_at=_when(row["started_at"]),
-        snoozed_until=_when(row["snoozed_until"]),
-        snoozes_used=row["snoozes_used"],
-        ended_at=_when(row["ended_at"]),
-        long_break=bool(row["long_break"]),
-        snooze_s=row["snooze_s"],
-        max_snoozes=row["max_snoozes"],
+    # Clamped: a stored break calldesk cannot time must never stop it from starting.
+    return representable(
+        CooldownState(
+            id=row["id"],
+            call_id=row["call_id"],
+            duration_s=row["duration_s"],
+            state=Phase(row["state"]),
+            offered_at=from_iso(row["offered_at"]),
+            started_at=_when(row["started_at"]),
+            snoozed_until=_when(row["snoozed_until"]),
+            snoozes_used=row["snoozes_used"],
+            ended_at=_when(row["ended_at"]),
+            long_break=bool(row["long_break"]),
+            snooze_s=row["snooze_s"],
+            max_snoozes=row["max_snoozes"],
+        )
     )
 
 
