@@ -417,3 +417,46 @@ def test_redact_masks_text_as_agents_paste_it_and_the_number_field_everywhere(
     assert front_matter(text)["number"] == "[phone]"
     assert "# Call with \\[phone\\] — " in text
     assert "back on ext \\[phone\\]; T-1234-5678 at 09:41" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--since", "0001-01-01"), "--since expects a date from 1900-01-01 to 9998-12-31"),
+        (("--since", "2026-11-01", "--until", "9999-12-31"), "--until expects a date from"),
+        (("--since", "9999-12-31"), "--since expects a date from 1900-01-01 to 9998-12-31"),
+        (("--call", "99999999999999999999999"), "argument --call: a call id is from 1 to"),
+        (("--call", "0"), "argument --call: a call id is from 1 to"),
+        (("--call", "-5"), "argument --call: a call id is from 1 to"),
+    ],
+)
+def test_out_of_range_options_are_a_usage_error_not_a_crash(
+    three_days: list[int], data_dir: Path, private_dirs: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = calldesk(data_dir, *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not list(private_dirs.rglob("crash.log"))
+
+
+def test_stats_since_out_of_range_is_a_usage_error(data_dir: Path, private_dirs: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "calldesk",
+            "--data-dir",
+            str(data_dir),
+            "phrases",
+            "stats",
+            "--since",
+            "0001-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--since expects a date from 1900-01-01 to 9998-12-31" in result.stderr
+    assert not list(private_dirs.rglob("crash.log"))

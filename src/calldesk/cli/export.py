@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, call_id_arg, day_from_text
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -63,7 +62,7 @@ def register(subparsers: Any) -> None:
         "--call",
         dest="calls",
         action="append",
-        type=int,
+        type=call_id_arg,
         metavar="ID",
         help="the call with this id (repeatable)",
     )
@@ -105,16 +104,8 @@ class Selection:
     describe: str = ""
 
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _day(flag: str, text: str) -> date:
-    try:
-        if _DAY.fullmatch(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise UserError(f"{flag} expects a date as YYYY-MM-DD (e.g. 2026-11-24), not {text!r}")
+    return day_from_text(flag, text)
 
 
 def _midnight(day: date) -> datetime:
