@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,6 +26,7 @@ from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
+from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -195,6 +197,8 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # Before any worker starts: a stuck worker must never keep ctrl+q from quitting.
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         await self.push_screen(DeskScreen())
