@@ -1214,6 +1214,18 @@ class Store:
             ).fetchall()
         return [_summary(row) for row in rows]
 
+    def count_calls(self, since: datetime | None = None, until: datetime | None = None) -> int:
+        """How many calls `iter_calls(since, until)` gives, without reading them."""
+        bounds = [("started_at >= ?", since), ("started_at < ?", until)]
+        given = [(condition, to_iso(when)) for condition, when in bounds if when is not None]
+        where = " AND ".join(condition for condition, _ in given)
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT count(*) FROM calls{' WHERE ' + where if where else ''}",
+                [value for _, value in given],
+            ).fetchone()
+        return int(row[0])
+
     def iter_calls(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[Call]:
