@@ -60,7 +60,10 @@ class AfterCallMixin:
             self.desk.save_cooldown(new_state)
             self._show_breaks()
 
-        return CooldownScreen(state, now=self.clock.now, save=save)
+        from calldesk.core.clock import steady
+
+        # Timed on the monotonic clock: a wall clock stepped mid-break changes nothing.
+        return CooldownScreen(state, now=steady(self.clock), save=save)
 
     async def run_checklist(self, call: Call) -> bool:
         """Show the checklist for `call`; True when it was completed."""

@@ -626,7 +626,7 @@ SELECT c.id, c.started_at, c.ended_at, c.caller_name, c.caller_number, c.ticket,
     c.tags, c.answered_at, c.missed,
     (SELECT count(*) FROM notes n WHERE n.call_id = c.id) AS note_count,
     coalesce((SELECT substr(n.text, 1, {PREVIEW_CHARS}) FROM notes n WHERE n.call_id = c.id
-              ORDER BY n.created_at, n.id LIMIT 1), '') AS first_note
+              ORDER BY n.id LIMIT 1), '') AS first_note
 FROM calls c
 """
 _COOLDOWN_COLUMNS = (
@@ -1262,7 +1262,7 @@ class Store:
                 notes: dict[int, list[NoteEntry]] = defaultdict(list)
                 for note in db.execute(
                     f"SELECT {_NOTE_COLUMNS} FROM notes WHERE call_id IN ({marks})"
-                    " ORDER BY call_id, created_at, id",
+                    " ORDER BY call_id, id",
                     ids,
                 ):
                     notes[note["call_id"]].append(_note(note))
@@ -1290,7 +1290,7 @@ class Store:
         if row is None:
             raise self._no_call(call_id)
         notes = db.execute(
-            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE call_id = ? ORDER BY created_at, id",
+            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE call_id = ? ORDER BY id",
             (call_id,),
         ).fetchall()
         return _call(row, [_note(note) for note in notes])
