@@ -152,3 +152,9 @@ def test_ctrl_q_quits_and_frees_the_database(private_dirs: Path, team: Path, stu
     call = store.open_call()
     store.close()
     assert call is not None and [note.text for note in call.notes] == ["printer jams"]
+
+
+def test_a_fifo_named_directly_is_reported_as_one(team: Path) -> None:
+    check = run_cli("--no-bundled-phrases", "phrases", "check", str(team / "trap.yaml"))
+    assert check.returncode == 1
+    assert "this is a named pipe (FIFO), not a file" in check.stdout
