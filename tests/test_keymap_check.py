@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from calldesk.config import ConfigError, load_settings
-from calldesk.tui.app import make_app
+from calldesk.tui.app import CalldeskApp, make_app
 from calldesk.tui.keymap_check import checked_keymap
 
 CONFIG = Path("/home/agent/.config/calldesk/config.toml")
@@ -34,19 +34,21 @@ CONFIG = Path("/home/agent/.config/calldesk/config.toml")
 )
 def test_a_wrong_keymap_entry_says_which_and_why(keymap: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        checked_keymap(keymap, CONFIG)
+        checked_keymap(keymap, CONFIG, CalldeskApp.BINDINGS)
     assert message in str(raised.value)
     assert str(CONFIG) in str(raised.value)
 
 
 def test_good_entries_pass_in_textuals_names() -> None:
     keymap = {"end-call": "F11, ctrl+e", "note-edit": "x", "start-call": "ctrl+shift+f2"}
-    assert checked_keymap(keymap, CONFIG) == {
+    assert checked_keymap(keymap, CONFIG, CalldeskApp.BINDINGS) == {
         "end-call": "f11,ctrl+e",
         "note-edit": "x",  # a screen's own key may be a letter: it is not active in a note
         "start-call": "ctrl+shift+f2",
     }
-    assert checked_keymap({"help-close": "f12"}, CONFIG) == {"help-close": "f12"}
+    assert checked_keymap({"help-close": "f12"}, CONFIG, CalldeskApp.BINDINGS) == {
+        "help-close": "f12"
+    }
 
 
 def test_the_app_is_never_built_with_a_bad_keymap(tmp_path: Path) -> None:

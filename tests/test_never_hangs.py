@@ -16,10 +16,11 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.db.store import Store
 from calldesk.core.library.phrases import load_library
 from calldesk.core.library.yamlsafe import read_yaml
+from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs FIFOs and a pty")
 
@@ -94,10 +95,10 @@ def test_phrases_check_and_export_finish_with_a_problem_line(team: Path, tmp_pat
     assert check.returncode == 1
     assert f"{team / 'trap.yaml'}: error: this is a named pipe (FIFO)" in check.stdout
     data = tmp_path / "data"
-    with Store.open(data / "calldesk.db", SystemClock()) as store:
-        call = store.start_call("Ann")
-        store.add_note(call.id, "printer jams")
-        store.end_call(call.id)
+    with Database.open(data / "calldesk.db", SystemClock()) as store:
+        call = call_records.start_call(store, "Ann")
+        call_records.add_note(store, call.id, "printer jams")
+        call_records.end_call(store, call.id)
     export = run_cli("--data-dir", str(data), "--phrase-dir", str(team), "export", "--all")
     assert export.returncode == 0, export.stderr
     assert "printer jams" in export.stdout
@@ -114,7 +115,7 @@ def wait_exit(app: PtyApp, timeout: float = 15.0) -> float:
 
 def lock_is_free() -> bool:
     try:
-        Store.open(load_settings().database_path, SystemClock()).close()
+        Database.open(load_settings().database_path, SystemClock()).close()
     except Exception:
         return False
     return True
@@ -148,8 +149,8 @@ def test_ctrl_q_quits_and_frees_the_database(private_dirs: Path, team: Path, stu
     finally:
         app.kill()
     assert lock_is_free()
-    store = Store.open_readonly(load_settings().database_path, SystemClock())
-    call = store.open_call()
+    store = Database.open_readonly(load_settings().database_path, SystemClock())
+    call = call_records.open_call(store)
     store.close()
     assert call is not None and [note.text for note in call.notes] == ["printer jams"]
 

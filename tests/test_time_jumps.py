@@ -9,11 +9,13 @@ from tests.tui_helpers import build_app, stored, type_text, wait_for_screen
 from textual.widgets import Digits
 
 from calldesk.config import Settings
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.desk import Desk
 from calldesk.core.clock import FakeClock, steady
-from calldesk.core.db.store import Store
 from calldesk.core.export.markdown import load_record, render_call
+from calldesk.core.storage import Database
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.cooldown import CooldownScreen
 
@@ -33,20 +35,21 @@ def type_notes_across_a_step_back(desk: Desk, clock: FakeClock) -> None:
 
 def test_notes_keep_the_order_they_were_typed_in(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "calldesk.db"
-    with Store.open(path, clock) as store:
+    with Database.open(path, clock) as store:
         desk = Desk(store, clock)
         type_notes_across_a_step_back(desk, clock)
         assert [note.text for note in desk.call.notes] == TYPED  # the desk
         call_id = desk.call.id
         desk.close()
-        assert [note.text for note in store.get_call(call_id).notes] == TYPED  # the record
-        assert [note.text for note in next(store.iter_calls()).notes] == TYPED
-        assert store.list_calls()[0].first_note == TYPED[0]
+        record = call_records.get_call(store, call_id)
+        assert [note.text for note in record.notes] == TYPED  # the record
+        assert [note.text for note in next(call_records.iter_calls(store)).notes] == TYPED
+        assert call_records.list_calls(store)[0].first_note == TYPED[0]
         document = render_call(load_record(store, call_id))  # the export
         assert [document.index(text) for text in TYPED] == sorted(
             document.index(text) for text in TYPED
         )
-    with Store.open(path, clock) as store:  # and after a restart
+    with Database.open(path, clock) as store:  # and after a restart
         desk = Desk(store, clock)
         desk.restore()
         assert desk.call is not None
@@ -91,8 +94,8 @@ async def test_a_clock_stepped_back_does_not_lengthen_a_break(
         await pilot.pause()
         assert screen.state.state is Phase.DONE
     with stored(settings, clock) as store:
-        (state,) = store.cooldowns_between(
-            clock.now() - timedelta(days=1), clock.now() + timedelta(days=1)
+        (state,) = aftercall_records.cooldowns_between(
+            store, clock.now() - timedelta(days=1), clock.now() + timedelta(days=1)
         )
         assert state.ended_at - state.started_at == timedelta(minutes=5)
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.calls.model import Call
     from calldesk.core.clock import Clock
-    from calldesk.core.db.store import Store
     from calldesk.core.export.markdown import CallRecord
+    from calldesk.core.storage import Database
 
 PROGRESS_MIN_CALLS = 200
 """Show a progress bar (on a terminal) from this many calls; fewer finish before it would draw."""
@@ -159,16 +159,17 @@ def selection_from_args(args: argparse.Namespace, today: date) -> Selection:
     )
 
 
-def _selected_calls(store: Store, selection: Selection) -> list[Call]:
-    from calldesk.core.db.store import NotFound
+def _selected_calls(store: Database, selection: Selection) -> list[Call]:
+    from calldesk.core.calls import records as call_records
+    from calldesk.core.storage import NotFound
 
     if not selection.ids:
-        return list(store.iter_calls(selection.since, selection.until))
+        return list(call_records.iter_calls(store, selection.since, selection.until))
     calls: list[Call] = []
     missing: list[int] = []
     for call_id in selection.ids:
         try:
-            calls.append(store.get_call(call_id))
+            calls.append(call_records.get_call(store, call_id))
         except NotFound:
             missing.append(call_id)
     if missing:
@@ -188,7 +189,7 @@ def load_checklist(settings: Settings) -> Checklist:
 
     # Problems in the trainer's files are `calldesk phrases check`'s business: a broken
     # checklist falls back to an earlier one, and answers without an item keep their ids.
-    return load_configured_library(settings).checklist
+    return load_configured_library(settings.phrase_folders(), settings.user_phrase_dir).checklist
 
 
 # -- where it goes --------------------------------------------------------------------------
@@ -322,8 +323,9 @@ def _write_document(document: str | Iterable[str], output: str | None, force: bo
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from calldesk.core.calls import records as call_records
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError
+    from calldesk.core.storage import Database, StoreError
 
     clock = SystemClock()
     selection = selection_from_args(args, clock.now().astimezone().date())
@@ -336,10 +338,10 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"no calls stored yet in {database}", code=1)
     checklist = load_checklist(settings)
     try:
-        with Store.open_readonly(database, clock) as store:
+        with Database.open_readonly(database, clock) as store:
             if directory is None and not selection.ids:
                 # One document for many calls: streamed, so memory stays flat as calls grow.
-                count = store.count_calls(selection.since, selection.until)
+                count = call_records.count_calls(store, selection.since, selection.until)
                 if count:
                     _stream_document(store, selection, checklist, count, args, clock)
             else:
@@ -356,7 +358,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stream_document(
-    store: Store,
+    store: Database,
     selection: Selection,
     checklist: Checklist,
     count: int,
@@ -364,10 +366,11 @@ def _stream_document(
     clock: Clock,
 ) -> None:
     """Many calls in one document, read, rendered and written one call at a time."""
+    from calldesk.core.calls import records as call_records
     from calldesk.core.export.markdown import iter_many, load_records
 
     with _progress(count) as tick:
-        calls = store.iter_calls(selection.since, selection.until)
+        calls = call_records.iter_calls(store, selection.since, selection.until)
         records = _counted(load_records(store, calls, checklist), tick)
         pieces = iter_many(
             records,
@@ -380,7 +383,7 @@ def _stream_document(
 
 
 def _export_listed(
-    store: Store,
+    store: Database,
     selection: Selection,
     checklist: Checklist,
     directory: Path | None,

@@ -7,7 +7,7 @@ import importlib
 import inspect
 import pkgutil
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from textual.binding import Binding
@@ -68,20 +68,21 @@ def _printable(key: str) -> bool:
     return character is not None and character.isprintable()
 
 
-def checked_keymap(keymap: Mapping[str, str], config_file: Path) -> dict[str, str]:
+def checked_keymap(
+    keymap: Mapping[str, str], config_file: Path, app_bindings: Iterable[object]
+) -> dict[str, str]:
     """The keymap with keys in Textual's names; raises ConfigError naming the file and binding.
 
     Refused: an id no binding has (with "did you mean"), a key Textual cannot read, one key
     for two bindings that are active together, and a printable key for a global action
-    (`quit = "e"` would quit while the agent types a note).
+    (`quit = "e"` would quit while the agent types a note). `app_bindings` are the app's
+    own, active on every screen (passed in, so this module never imports the app back).
     """
     if not keymap:
         return {}
-    from calldesk.tui.app import CalldeskApp
-
     owners = binding_owners()
     ids = {binding_id for bindings in owners.values() for binding_id, _ in bindings}
-    global_ids = {binding.id for binding in CalldeskApp.BINDINGS if isinstance(binding, Binding)}
+    global_ids = {binding.id for binding in app_bindings if isinstance(binding, Binding)}
     where = f"{config_file}: keymap"
     result: dict[str, str] = {}
     for binding_id, keys in keymap.items():
