@@ -1,4 +1,8 @@
-"""Time exporting 10,000 stored calls (5 notes each): the CLI to a folder, and rendering alone."""
+"""Time exporting 10,000 stored calls (5 notes each): the CLI to a folder, and rendering alone.
+
+`--memory` instead measures the peak memory (max RSS) of `export --all` to stdout and to one
+file, which must stay flat as calls grow: `--calls 200000 --memory` (goal: under 100 MB).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ NOTES = (
     "Agreed to call back tomorrow at 09:30 on +44 20 7946 0958.",
 )
 BUDGET_S = 5.0
+MEMORY_BUDGET_MB = 100.0
 
 
 def build_store(path: Path, calls: int) -> None:
@@ -74,9 +79,36 @@ def run_cli(env: dict[str, str], data_dir: Path, *args: str) -> float:
     return took
 
 
+def peak_mb(env: dict[str, str], data_dir: Path, *args: str, stdout: Path | None = None) -> float:
+    """Peak resident memory in MB of `calldesk export ARGS` as a fresh process."""
+    command = [sys.executable, "-m", "calldesk", "--data-dir", str(data_dir), "export", *args]
+    with open(stdout or os.devnull, "wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        error = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0:
+        raise SystemExit(f"export failed: {error}")
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def memory(env: dict[str, str], data_dir: Path, root: Path, calls: int) -> int:
+    out = root / "all.md"
+    to_stdout = peak_mb(env, data_dir, "--all")
+    to_file = peak_mb(env, data_dir, "--all", "-o", str(out))
+    size = out.stat().st_size / 1e6
+    print(f"calldesk export --all > /dev/null: peak RSS {to_stdout:.0f} MB ({calls} calls)")
+    print(f"calldesk export --all -o all.md: peak RSS {to_file:.0f} MB ({size:.0f} MB written)")
+    worst = max(to_stdout, to_file)
+    verdict = "within" if worst < MEMORY_BUDGET_MB else "OVER"
+    print(f"export memory {verdict} the {MEMORY_BUDGET_MB:.0f} MB budget")
+    return 0 if worst < MEMORY_BUDGET_MB else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=10_000)
+    parser.add_argument("--memory", action="store_true", help="measure peak memory instead")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="calldesk-bench-") as temp:
@@ -98,6 +130,8 @@ def main() -> int:
         build_store(database, options.calls)
         built_s = time.perf_counter() - began
         print(f"built {options.calls} calls x {len(NOTES)} notes in {built_s:.2f} s")
+        if options.memory:
+            return memory(env, data_dir, root, options.calls)
 
         # The floor the disk sets, before and after the export: the same number of files written
         # the same way with nothing else to do. On a busy shared disk it moves a lot.

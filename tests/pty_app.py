@@ -31,7 +31,12 @@ class PtyApp:
     """One calldesk process on a pty of `columns` x `lines`, with a pyte screen kept up to date."""
 
     def __init__(
-        self, env: Mapping[str, str], columns: int = 80, lines: int = 24, args: tuple[str, ...] = ()
+        self,
+        env: Mapping[str, str],
+        columns: int = 80,
+        lines: int = 24,
+        args: tuple[str, ...] = (),
+        command: tuple[str, ...] = (sys.executable, "-m", "calldesk"),
     ) -> None:
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
@@ -50,7 +55,7 @@ class PtyApp:
             "LINES": str(lines),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "calldesk", *args],
+            [*command, *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,

@@ -419,3 +419,145 @@ def test_redact_masks_text_as_agents_paste_it_and_the_number_field_everywhere(
     assert front_matter(text)["number"] == "[phone]"
     assert "# Call with \\[phone\\] — " in text
     assert "back on ext \\[phone\\]; T-1234-5678 at 09:41" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--since", "0001-01-01"), "--since expects a date from 1900-01-01 to 9998-12-31"),
+        (("--since", "2026-11-01", "--until", "9999-12-31"), "--until expects a date from"),
+        (("--since", "9999-12-31"), "--since expects a date from 1900-01-01 to 9998-12-31"),
+        (("--call", "99999999999999999999999"), "argument --call: a call id is from 1 to"),
+        (("--call", "0"), "argument --call: a call id is from 1 to"),
+        (("--call", "-5"), "argument --call: a call id is from 1 to"),
+    ],
+)
+def test_out_of_range_options_are_a_usage_error_not_a_crash(
+    three_days: list[int], data_dir: Path, private_dirs: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = calldesk(data_dir, *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not list(private_dirs.rglob("crash.log"))
+
+
+def test_stats_since_out_of_range_is_a_usage_error(data_dir: Path, private_dirs: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "calldesk",
+            "--data-dir",
+            str(data_dir),
+            "phrases",
+            "stats",
+            "--since",
+            "0001-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--since expects a date from 1900-01-01 to 9998-12-31" in result.stderr
+    assert not list(private_dirs.rglob("crash.log"))
+
+
+class _Spy:
+    """Stands in for sys.stdout: records how many calls had been read at each write."""
+
+    def __init__(self, read: list[int]) -> None:
+        self.read = read
+        self.writes: list[tuple[int, bytes]] = []
+        self.buffer = self
+
+    def write(self, data: bytes | str) -> int:
+        self.writes.append((self.read[0], data if isinstance(data, bytes) else data.encode()))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.fixture
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Small read batches, and a count of the calls the export has read so far."""
+    monkeypatch.setattr(call_records, "ITER_BATCH", 2)
+    read = [0]
+    original = call_records.iter_calls
+
+    def iter_calls(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for call in original(*args, **kwargs):
+            read[0] += 1
+            yield call
+
+    monkeypatch.setattr(call_records, "iter_calls", iter_calls)
+    return read
+
+
+@pytest.fixture
+def twenty_calls(store: Database, data_dir: Path) -> Path:
+    for index in range(20):
+        add_call(store, DAY + timedelta(minutes=10 * index), f"Caller {index}", ("a note",))
+    store.close()
+    return data_dir
+
+
+def test_export_all_to_stdout_streams_call_by_call(
+    twenty_calls: Path, counted_reads: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calldesk.cli.main import main
+
+    spy = _Spy(counted_reads)
+    monkeypatch.setattr(sys, "stdout", spy)
+    assert main(["--data-dir", str(twenty_calls), "export", "--all"]) == 0
+    document = b"".join(data for _, data in spy.writes).decode()
+    assert document.count("\n# ") == 20 and "count: 20" in document
+    first_call = next(read for read, data in spy.writes if b"Caller 0" in data)
+    assert first_call < 20, "the first call was written only after every call was read"
+
+
+def test_export_all_to_a_file_streams_and_still_writes_safely(
+    twenty_calls: Path, counted_reads: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calldesk.cli.main import main
+    from calldesk.core import files
+
+    writes: list[int] = []
+    original = files._write_all
+    monkeypatch.setattr(
+        files, "_write_all", lambda fd, data: (writes.append(counted_reads[0]), original(fd, data))
+    )
+    out = tmp_path / "out" / "all.md"
+    out.parent.mkdir()
+    assert main(["--data-dir", str(twenty_calls), "export", "--all", "-o", str(out)]) == 0
+    assert out.read_text().count("\n# ") == 20
+    assert mode(out) == 0o600
+    assert min(writes) < 20, "nothing was written before every call was read"
+    assert [path.name for path in out.parent.iterdir()] == ["all.md"]
+
+
+def test_an_export_that_fails_half_way_leaves_no_file(
+    twenty_calls: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calldesk.cli.main import main
+    from calldesk.core.export import markdown
+
+    original = markdown._body
+    done = [0]
+
+    def body(record):  # type: ignore[no-untyped-def]
+        done[0] += 1
+        if done[0] == 10:
+            raise OSError(5, "Input/output error")
+        return original(record)
+
+    monkeypatch.setattr(markdown, "_body", body)
+    out = tmp_path / "out" / "all.md"
+    out.parent.mkdir()
+    assert main(["--data-dir", str(twenty_calls), "export", "--all", "-o", str(out)]) != 0
+    assert list(out.parent.iterdir()) == []

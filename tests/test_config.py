@@ -77,11 +77,11 @@ def test_extra_phrase_folders_load_after_bundled_and_user(tmp_path: Path) -> Non
         ),
         (
             '[cooldown]\nminutes = "five"\n',
-            "cooldown.minutes: expected a positive number, got 'five'",
+            "cooldown.minutes: expected a number more than 0 and at most 480, got 'five'",
         ),
         (
             "[cooldown]\nmax_snoozes = true\n",
-            "cooldown.max_snoozes: expected a whole number, got True",
+            "cooldown.max_snoozes: expected a whole number from 0 to 20, got True",
         ),
         ("cooldown = 5\n", "[cooldown] must be a table"),
         ('[softphone]\nstart_on = "pickup"\n', 'softphone.start_on must be "ring" or "answer"'),
@@ -107,3 +107,87 @@ def test_the_cli_reports_a_bad_config_without_a_traceback(tmp_path: Path) -> Non
     assert result.stderr.startswith("calldesk: error: ")
     assert "did you mean 'cooldown.minutes'?" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Each of these once crashed the app, blanked its screen or was silently changed.
+        ("[cooldown]\nminutes = 1e12\n", "cooldown.minutes: expected a number more than 0"),
+        ("[cooldown]\nminutes = inf\n", "and at most 480, got inf"),
+        ("[cooldown]\nminutes = nan\n", "cooldown.minutes: expected a number"),
+        ("[cooldown]\nminutes = 0\n", "cooldown.minutes: expected a number more than 0"),
+        ("[cooldown]\nlong_minutes = -inf\n", "cooldown.long_minutes: expected"),
+        ("[cooldown]\nsnooze_minutes = 1e400\n", "cooldown.snooze_minutes: expected"),
+        ("[cooldown]\nmax_snoozes = inf\n", "max_snoozes: expected a whole number from 0 to 20"),
+        ("[cooldown]\nmax_snoozes = -5\n", "max_snoozes: expected a whole number from 0 to 20"),
+        ("[cooldown]\nmax_snoozes = 2.9\n", "max_snoozes: expected a whole number from 0 to 20"),
+        ("[cooldown]\nbad_streak = 0\n", "bad_streak: expected a whole number from 1 to 100"),
+        ("[practice]\nnew_per_day = -3\n", "new_per_day: expected a whole number from 0 to 500"),
+        ("[practice]\nnew_per_day = 99999999999999999999\n", "new_per_day: expected"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_with_the_range(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config_file=config, environ={})
+    assert message in str(raised.value)
+    assert str(config) in str(raised.value)
+
+
+def test_whole_numbers_written_as_floats_and_fractions_of_minutes_are_fine(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[cooldown]\nmax_snoozes = 3.0\nminutes = 2.5\n")
+    settings = load_settings(config_file=config, environ={})
+    assert settings.cooldown.max_snoozes == 3 and isinstance(settings.cooldown.max_snoozes, int)
+    assert settings.cooldown.minutes == 2.5
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e12", "-1", "0"])
+def test_the_environment_is_checked_the_same_way(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"CALLDESK_COOLDOWN_MINUTES": value})
+    assert "$CALLDESK_COOLDOWN_MINUTES" in str(raised.value)
+    assert "more than 0 and at most 480" in str(raised.value)
+
+
+def test_a_latin1_config_file_is_a_plain_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes('agent_name = "Ren\u00e9e"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config_file=config, environ={})
+    assert f"{config}:1:18: byte 0xe9 is not UTF-8 text" in str(raised.value)
+
+
+def test_a_config_file_with_a_bom_is_a_plain_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'\xef\xbb\xbfagent_name = "Ren"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config_file=config, environ={})
+    assert "byte order mark (BOM)" in str(raised.value)
+    assert "save it as UTF-8 without BOM" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[cooldown]\nmax_snoozes = inf\n", "max_snoozes: expected a whole number"),
+        ('agent_name = "Ren\u00e9e"\n'.encode("latin-1"), "is not UTF-8 text"),
+        (b'\xef\xbb\xbfagent_name = "x"\n', "byte order mark"),
+    ],
+)
+def test_the_cli_exits_2_on_these_without_a_traceback(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "--config", str(config), "phrases", "list"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("calldesk: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr

@@ -216,3 +216,47 @@ def test_messages_cover_what_the_agent_needs_to_hear(clock: FakeClock) -> None:
     assert COOLDOWN_MESSAGES["step_away"] in short
     assert COOLDOWN_MESSAGES["long_break"] not in short
     assert all(0 < len(line) <= 120 for line in COOLDOWN_MESSAGES.values())  # fits a small box
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("duration_s", 6e13, {"duration_s": 480 * 60}),  # 1e12 minutes, from an old config
+        ("duration_s", float("inf"), {"duration_s": 300}),
+        ("duration_s", -60, {"duration_s": 300}),
+        ("snooze_s", float("inf"), {"snooze_s": 120}),
+        ("max_snoozes", 10**12, {"max_snoozes": 2}),
+        ("snoozes_used", -4, {"snoozes_used": 0}),
+    ],
+)
+def test_a_stored_break_calldesk_cannot_time_is_clamped_and_reported(
+    tmp_path: Path, clock: FakeClock, column: str, value: float, expected: dict[str, float]
+) -> None:
+    import sqlite3
+
+    db_path = tmp_path / "calldesk.db"
+    with Database.open(db_path, clock) as store:
+        aftercall_records.save_cooldown(
+            store, offer(None, SETTINGS, [BAD], clock.now()).start(clock.now())
+        )
+    with sqlite3.connect(db_path) as db:  # as an older calldesk (or a hand edit) left it
+        db.execute(f"UPDATE cooldowns SET {column} = ?", (value,))
+    db.close()
+    with Database.open(db_path, clock) as store:
+        state = aftercall_records.active_cooldown(store)
+        assert state is not None
+        for name, wanted in expected.items():
+            assert getattr(state, name) == wanted
+        assert repr(value) in state.repaired
+        # It can be timed, finished and stored again.
+        clock.advance(hours=9)
+        assert state.is_finished(clock.now())
+        aftercall_records.save_cooldown(store, state.finish(clock.now()))
+        assert aftercall_records.active_cooldown(store) is None
+
+
+def test_a_break_that_needs_nothing_changed_is_not_reported(clock: FakeClock) -> None:
+    from calldesk.core.aftercall.cooldown import representable
+
+    state = offered(clock).start(clock.now())
+    assert representable(state) is state and state.repaired == ""

@@ -225,3 +225,30 @@ async def test_the_third_bad_call_in_a_row_offers_the_longer_break(
                 clock.advance(minutes=10)
         assert screen.state.long_break
         assert screen.query_one(Digits).value == "15:00"
+
+
+async def test_a_stored_break_of_1e12_minutes_is_repaired_not_a_crash_at_every_start(
+    settings: Settings, clock: FakeClock
+) -> None:
+    import sqlite3
+
+    from calldesk.core.aftercall import records as aftercall_records
+    from calldesk.core.aftercall.cooldown import BreakRules, offer
+    from calldesk.core.calls.model import Outcome
+    from calldesk.core.storage import Database
+
+    with Database.open(settings.database_path, clock) as store:
+        state = offer(None, BreakRules(), [Outcome.BAD], clock.now())
+        aftercall_records.save_cooldown(store, state.start(clock.now()))
+    with sqlite3.connect(settings.database_path) as db:  # what minutes = 1e12 used to store
+        db.execute("UPDATE cooldowns SET duration_s = 6e13")
+    db.close()
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_screen(pilot, CooldownScreen)
+        assert screen.query_one(Digits).value == "480:00"
+        assert any("Break repaired" in n.title for n in app._notifications)
+        clock.advance(hours=8, seconds=1)
+        screen.tick()
+        await pilot.pause()
+        assert screen.state.state is Phase.DONE

@@ -152,12 +152,12 @@ async def test_f8_ends_the_call_and_asks_how_it_went(settings: Settings, clock: 
 async def test_the_keymap_from_config_rebinds_a_key(clock: FakeClock) -> None:
     from calldesk.config import load_settings
 
-    settings = load_settings(overrides={"keymap": {"start-call": "f9"}})
+    settings = load_settings(overrides={"keymap": {"start-call": "f12"}})
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2")
         assert app.desk.call is None
-        await pilot.press("f9")
+        await pilot.press("f12")
         assert app.desk.call is not None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -93,6 +94,17 @@ ENVIRONMENT = {
 }
 CONFIG_ENV = "CALLDESK_CONFIG"
 
+# The allowed range of each number setting: (lowest, highest, lowest itself allowed).
+# A break is at most a shift long; the counts are what a person could use in a day.
+LIMITS: Mapping[str, tuple[float, float, bool]] = {
+    "cooldown.minutes": (0, 480, False),
+    "cooldown.snooze_minutes": (0, 480, False),
+    "cooldown.long_minutes": (0, 480, False),
+    "cooldown.max_snoozes": (0, 20, True),
+    "cooldown.bad_streak": (1, 100, True),
+    "practice.new_per_day": (0, 500, True),
+}
+
 
 def config_file_from_env(environ: Mapping[str, str]) -> Path:
     value = environ.get(CONFIG_ENV)
@@ -132,12 +144,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib  # only when there is a config file: it is on every command's start-up path
 
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: {error} (fix the TOML syntax there)") from None
+        data = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(
+            f"{path}: the file starts with a byte order mark (BOM), which TOML does not allow;"
+            " save it as UTF-8 without BOM"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}:{column}: byte 0x{data[error.start]:02x} is not UTF-8 text;"
+            " save the file as UTF-8 (it looks like another encoding, such as Latin-1)"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error} (fix the TOML syntax there)") from None
 
 
 def _apply_table(target: Any, table: Mapping[str, Any], path: Path, prefix: str) -> Any:
@@ -156,7 +183,7 @@ def _apply_table(target: Any, table: Mapping[str, Any], path: Path, prefix: str)
                 raise ConfigError(f"{path}: [{name}] must be a table")
             target = replace(target, **{key: _apply_table(current, value, path, f"{name}.")})
         else:
-            target = replace(target, **{key: _convert(target, key, value, f"{path}: {name}")})
+            target = replace(target, **{key: _convert(target, key, value, f"{path}: {name}", name)})
     return target
 
 
@@ -164,15 +191,16 @@ def _set(settings: Settings, dotted: str, value: Any, source: str) -> Settings:
     head, _, rest = dotted.partition(".")
     if rest:
         inner = getattr(settings, head)
-        return replace(
-            settings, **{head: replace(inner, **{rest: _convert(inner, rest, value, source)})}
-        )
-    return replace(settings, **{head: _convert(settings, head, value, source)})
+        converted = _convert(inner, rest, value, f"{source}: {dotted}", dotted)
+        return replace(settings, **{head: replace(inner, **{rest: converted})})
+    return replace(settings, **{head: _convert(settings, head, value, source, dotted)})
 
 
-def _convert(owner: Any, name: str, value: Any, where: str) -> Any:
+def _convert(owner: Any, name: str, value: Any, where: str, dotted: str = "") -> Any:
     """Coerce a TOML or environment value to the field's type, or say what was expected."""
     kind = get_type_hints(type(owner))[name]
+    if kind in (int, float):
+        return _number(kind, value, where, LIMITS.get(dotted or name))
     kind_text = str(kind)
     try:
         if kind is Path:
@@ -188,17 +216,6 @@ def _convert(owner: Any, name: str, value: Any, where: str) -> Any:
             if str(value).lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError
-        if kind is int:
-            if isinstance(value, bool):
-                raise ValueError
-            return int(value)
-        if kind is float:
-            if isinstance(value, bool):
-                raise ValueError
-            result = float(value)
-            if result <= 0:
-                raise ValueError
-            return result
         if kind is str:
             if not isinstance(value, str):
                 raise ValueError
@@ -214,8 +231,41 @@ def _convert(owner: Any, name: str, value: Any, where: str) -> Any:
     expected = {
         Path: "a path",
         bool: "true or false",
-        int: "a whole number",
-        float: "a positive number",
         str: "a string",
     }
     raise ConfigError(f"{where}: expected {expected.get(kind, kind_text)}, got {value!r}")
+
+
+def _number(
+    kind: type, value: Any, where: str, limits: tuple[float, float, bool] | None
+) -> int | float:
+    """A finite number of the right kind within `limits`; else the range it must be in.
+
+    `inf`, `nan`, 1e12 minutes and 2.9 snoozes are refused rather than rounded or let through:
+    each once crashed calldesk, blanked its screen or silently meant something else.
+    """
+    low, high, low_allowed = limits if limits is not None else (0, math.inf, False)
+    if kind is int:
+        wanted = f"a whole number from {low:g} to {high:g}"
+    elif low_allowed:
+        wanted = f"a number from {low:g} to {high:g}"
+    else:
+        wanted = f"a number more than {low:g} and at most {high:g}"
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value) if not isinstance(value, int) else value
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ValueError
+        if kind is int:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        else:
+            number = float(number)
+        too_low = number < low or (number == low and not low_allowed)
+        if too_low or number > high:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{where}: expected {wanted}, got {value!r}") from None
+    return number

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,12 +15,13 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, call_id_arg, day_from_text
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.calls.model import Call
+    from calldesk.core.clock import Clock
     from calldesk.core.export.markdown import CallRecord
     from calldesk.core.storage import Database
 
@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
         "--call",
         dest="calls",
         action="append",
-        type=int,
+        type=call_id_arg,
         metavar="ID",
         help="the call with this id (repeatable)",
     )
@@ -105,16 +105,8 @@ class Selection:
     describe: str = ""
 
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _day(flag: str, text: str) -> date:
-    try:
-        if _DAY.fullmatch(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise UserError(f"{flag} expects a date as YYYY-MM-DD (e.g. 2026-11-24), not {text!r}")
+    return day_from_text(flag, text)
 
 
 def _midnight(day: date) -> datetime:
@@ -309,12 +301,16 @@ def _refuse_target(path: Path, force: bool) -> None:
         raise UserError(f"cannot write {path}: {error.strerror or error}", code=1) from None
 
 
-def _write_document(document: str, output: str | None, force: bool) -> None:
+def _write_document(document: str | Iterable[str], output: str | None, force: bool) -> None:
+    """The document (whole, or piece by piece) to stdout or, safely, to the file `output`."""
     from calldesk.core.export.markdown import ExportError, write_export
 
     if output is None:
-        sys.stdout.buffer.write(document.encode("utf-8"))
-        sys.stdout.flush()
+        pieces = [document] if isinstance(document, str) else document
+        out = sys.stdout.buffer
+        for piece in pieces:
+            out.write(piece.encode("utf-8"))
+        out.flush()
         return
     path = Path(output)
     try:
@@ -327,8 +323,8 @@ def _write_document(document: str, output: str | None, force: bool) -> None:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from calldesk.core.calls import records as call_records
     from calldesk.core.clock import SystemClock
-    from calldesk.core.export.markdown import load_records, render_call, render_many
     from calldesk.core.storage import Database, StoreError
 
     clock = SystemClock()
@@ -341,41 +337,83 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if not database.is_file():
         raise UserError(f"no calls stored yet in {database}", code=1)
     checklist = load_checklist(settings)
-    document = ""
     try:
         with Database.open_readonly(database, clock) as store:
-            calls = _selected_calls(store, selection)
-            if not calls:
-                print(
-                    f"calldesk: no calls for {selection.describe}; nothing exported",
-                    file=sys.stderr,
-                )
-                return 0
-            targets = {}
-            if directory is not None:
-                targets = _targets(calls, directory, args.force, args.redact)
-            # Writing files is a second step per call, after rendering.
-            steps = len(calls) * (2 if directory is not None else 1)
-            with _progress(steps) as tick:
-                records = _counted(load_records(store, calls, checklist), tick)
-                if directory is not None:
-                    _write_dir(
-                        records, targets, directory, redact=args.redact, force=args.force, tick=tick
-                    )
-                elif len(selection.ids) == 1:
-                    document = render_call(next(records), redact=args.redact)
-                else:
-                    document = render_many(
-                        records,
-                        redact=args.redact,
-                        exported_at=clock.now(),
-                        filters=selection.filters,
-                    )
+            if directory is None and not selection.ids:
+                # One document for many calls: streamed, so memory stays flat as calls grow.
+                count = call_records.count_calls(store, selection.since, selection.until)
+                if count:
+                    _stream_document(store, selection, checklist, count, args, clock)
+            else:
+                count = _export_listed(store, selection, checklist, directory, args, clock)
     except StoreError as error:
         raise UserError(str(error), code=1) from None
-    if directory is None:
-        _write_document(document, output, args.force)
+    if not count:
+        print(f"calldesk: no calls for {selection.describe}; nothing exported", file=sys.stderr)
+        return 0
     where = output if output is not None else "standard output"
     redacted = ", redacted" if args.redact else ""
-    print(f"calldesk: exported {_plural(len(calls))} to {where}{redacted}", file=sys.stderr)
+    print(f"calldesk: exported {_plural(count)} to {where}{redacted}", file=sys.stderr)
     return 0
+
+
+def _stream_document(
+    store: Database,
+    selection: Selection,
+    checklist: Checklist,
+    count: int,
+    args: argparse.Namespace,
+    clock: Clock,
+) -> None:
+    """Many calls in one document, read, rendered and written one call at a time."""
+    from calldesk.core.calls import records as call_records
+    from calldesk.core.export.markdown import iter_many, load_records
+
+    with _progress(count) as tick:
+        calls = call_records.iter_calls(store, selection.since, selection.until)
+        records = _counted(load_records(store, calls, checklist), tick)
+        pieces = iter_many(
+            records,
+            count,
+            redact=args.redact,
+            exported_at=clock.now(),
+            filters=selection.filters,
+        )
+        _write_document(pieces, args.output, args.force)
+
+
+def _export_listed(
+    store: Database,
+    selection: Selection,
+    checklist: Checklist,
+    directory: Path | None,
+    args: argparse.Namespace,
+    clock: Clock,
+) -> int:
+    """Calls by id, or one file per call in `directory`; returns how many were exported."""
+    from calldesk.core.export.markdown import load_records, render_call, render_many
+
+    calls = _selected_calls(store, selection)
+    if not calls:
+        return 0
+    targets = {}
+    if directory is not None:
+        targets = _targets(calls, directory, args.force, args.redact)
+    # Writing files is a second step per call, after rendering.
+    steps = len(calls) * (2 if directory is not None else 1)
+    with _progress(steps) as tick:
+        records = _counted(load_records(store, calls, checklist), tick)
+        if directory is not None:
+            _write_dir(records, targets, directory, redact=args.redact, force=args.force, tick=tick)
+            return len(calls)
+        if len(selection.ids) == 1:
+            document = render_call(next(records), redact=args.redact)
+        else:
+            document = render_many(
+                records,
+                redact=args.redact,
+                exported_at=clock.now(),
+                filters=selection.filters,
+            )
+    _write_document(document, args.output, args.force)
+    return len(calls)

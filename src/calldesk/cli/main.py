@@ -8,6 +8,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,39 @@ class UserError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+"""Dates a command accepts: a day later (or 0001-01-01) overflows Python's dates in the query."""
+MAX_ID = 2**63 - 1
+"""The largest id SQLite can store; a larger number cannot name a call."""
+
+
+def day_from_text(flag: str, text: str, example: str = "2026-11-24") -> date:
+    """A YYYY-MM-DD option as a date between FIRST_DAY and LAST_DAY, else a usage error."""
+    try:
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            day = date.fromisoformat(text)
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
+            raise UserError(f"{flag} expects a date from {FIRST_DAY} to {LAST_DAY}, not {text!r}")
+    except ValueError:
+        pass
+    raise UserError(f"{flag} expects a date as YYYY-MM-DD (e.g. {example}), not {text!r}")
+
+
+def call_id_arg(text: str) -> int:
+    """An argparse type: a call id, a whole number from 1 to SQLite's largest."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a call id (a whole number), got {text!r}"
+        ) from None
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"a call id is from 1 to {MAX_ID}, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

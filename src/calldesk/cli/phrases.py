@@ -281,14 +281,9 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stats_day(text: str) -> date:
-    from calldesk.cli.main import UserError
+    from calldesk.cli.main import day_from_text
 
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise UserError(f"--since expects a date as YYYY-MM-DD (e.g. 2026-11-01), not {text!r}")
+    return day_from_text("--since", text, example="2026-11-01")
 
 
 def _columns(rows: list[tuple[str, ...]], right: int = 0) -> list[str]:

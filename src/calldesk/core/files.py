@@ -7,7 +7,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -211,8 +211,19 @@ def write_private(path: Path, data: str | bytes, *, overwrite: bool = True) -> N
     put in place without replacing anything that appears meanwhile. A missing folder is
     created private.
     """
+    write_private_stream(path, [data], overwrite=overwrite)
+
+
+def write_private_stream(
+    path: Path, chunks: Iterable[str | bytes], *, overwrite: bool = True
+) -> None:
+    """`write_private` for content made piece by piece: each chunk is written as it comes.
+
+    The file is still complete or absent: the chunks go to the temporary file, which is only
+    renamed to `path` once the last one is written and synced. An error (or ctrl+c) while the
+    chunks are made leaves nothing behind.
+    """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     if not path.parent.exists():
         ensure_private_dir(path.parent)
     check_target(path, overwrite=overwrite)
@@ -220,7 +231,8 @@ def write_private(path: Path, data: str | bytes, *, overwrite: bool = True) -> N
         fd, temp = _create_temp(dir_fd, path.name)
         try:
             try:
-                _write_all(fd, payload)
+                for chunk in chunks:
+                    _write_all(fd, chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -83,7 +83,10 @@ class AfterCall:
             self.host.desk.save_cooldown(new_state)
             self.show_breaks()
 
-        return CooldownScreen(state, now=self.host.clock.now, save=save)
+        from calldesk.core.clock import steady
+
+        # Timed on the monotonic clock: a wall clock stepped mid-break changes nothing.
+        return CooldownScreen(state, now=steady(self.host.clock), save=save)
 
     async def run_checklist(self, call: Call) -> bool:
         """Show the checklist for `call`; True when it was completed."""
@@ -172,6 +175,13 @@ class AfterCall:
 
     def _break_found(self, state: CooldownState | None) -> None:
         self.host.cooldown = state
+        if state is not None and state.repaired:
+            self.host.notify(
+                f"The stored break could not be timed as it was ({state.repaired}).",
+                title="Break repaired",
+                severity="warning",
+                timeout=15,
+            )
         self.show_breaks()
         self.check_cooldown()
 

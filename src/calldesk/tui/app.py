@@ -8,6 +8,7 @@ each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCo
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -36,6 +37,7 @@ from calldesk.tui.practice import PracticeCoach
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.text import LiteralApp, literal
+from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -130,6 +132,8 @@ class CalldeskApp(LiteralApp):
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # Before any worker starts: a stuck worker must never keep ctrl+q from quitting.
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         await self.push_screen(DeskScreen(self.notes))
@@ -382,4 +386,13 @@ def _after_first_paint() -> None:
 
 def make_app(settings: Settings, clock: Clock | None = None) -> CalldeskApp:
     """Build the app for the CLI and for every test, from settings alone."""
+    if settings.keymap:
+        from dataclasses import replace
+
+        from calldesk.tui.keymap_check import checked_keymap
+
+        keymap = checked_keymap(  # ConfigError: exit 2
+            settings.keymap, settings.config_file, CalldeskApp.BINDINGS
+        )
+        settings = replace(settings, keymap=keymap)
     return CalldeskApp(settings, clock=clock)

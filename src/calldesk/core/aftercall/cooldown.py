@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -75,6 +76,8 @@ class CooldownState:
     long_break: bool = False
     snooze_s: float = 120.0
     max_snoozes: int = 2
+    repaired: str = field(default="", compare=False)
+    """What `representable` had to change in this stored break (empty: nothing)."""
 
     @property
     def duration(self) -> timedelta:
@@ -143,6 +146,50 @@ class CooldownState:
             and self.snoozed_until is not None
             and now >= self.snoozed_until
         )
+
+
+MAX_BREAK_S = 480 * 60
+"""The longest break or snooze calldesk times: a shift (the config allows no more either)."""
+MAX_SNOOZES = 20
+_DEFAULT = {"duration_s": 300.0, "snooze_s": 120.0}
+
+
+def representable(state: CooldownState) -> CooldownState:
+    """The stored break clamped to what calldesk can time, with `repaired` saying what changed.
+
+    A break stored by an older calldesk (or edited by hand) can hold 1e12 minutes, `inf` or a
+    start time near the year 9999; timing it would overflow and stop calldesk at every start.
+    """
+    changes: list[str] = []
+    values: dict[str, object] = {}
+    for name in ("duration_s", "snooze_s"):
+        value = getattr(state, name)
+        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            values[name] = _DEFAULT[name]
+        elif value > MAX_BREAK_S:
+            values[name] = float(MAX_BREAK_S)
+        else:
+            continue
+        shown = "a break" if name == "duration_s" else "a snooze"
+        changes.append(f"{shown} of {value!r} seconds became {values[name]:g}")
+    maximum = state.max_snoozes
+    if not isinstance(maximum, int) or not 0 <= maximum <= MAX_SNOOZES:
+        values["max_snoozes"] = 2
+        changes.append(f"{maximum!r} snoozes allowed became 2")
+    used = state.snoozes_used
+    if not isinstance(used, int) or used < 0:
+        values["snoozes_used"] = 0
+        changes.append(f"{used!r} snoozes used became 0")
+    latest = datetime.max.replace(tzinfo=state.offered_at.tzinfo) - timedelta(days=2)
+    offered_at = min(state.offered_at, latest)
+    for name in ("offered_at", "started_at", "snoozed_until"):
+        when = getattr(state, name)
+        if when is not None and when > latest:
+            values[name] = offered_at
+            changes.append(f"{name.replace('_', ' ')} {when.isoformat()} was too far ahead")
+    if not changes:
+        return state
+    return replace(state, **values, repaired="; ".join(changes))  # type: ignore[arg-type]
 
 
 def bad_streak_length(outcomes_newest_first: Iterable[Outcome]) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.cooldown import CooldownState, Phase, representable
 from calldesk.core.calls.model import display_caller
 from calldesk.core.clock import from_iso, to_iso
 from calldesk.core.db.errors import NotFound, call_not_found
@@ -73,19 +73,22 @@ def _when(text: str | None) -> datetime | None:
 
 
 def _cooldown(row: sqlite3.Row) -> CooldownState:
-    return CooldownState(
-        id=row["id"],
-        call_id=row["call_id"],
-        duration_s=row["duration_s"],
-        state=Phase(row["state"]),
-        offered_at=from_iso(row["offered_at"]),
-        started_at=_when(row["started_at"]),
-        snoozed_until=_when(row["snoozed_until"]),
-        snoozes_used=row["snoozes_used"],
-        ended_at=_when(row["ended_at"]),
-        long_break=bool(row["long_break"]),
-        snooze_s=row["snooze_s"],
-        max_snoozes=row["max_snoozes"],
+    # Clamped: a stored break calldesk cannot time must never stop it from starting.
+    return representable(
+        CooldownState(
+            id=row["id"],
+            call_id=row["call_id"],
+            duration_s=row["duration_s"],
+            state=Phase(row["state"]),
+            offered_at=from_iso(row["offered_at"]),
+            started_at=_when(row["started_at"]),
+            snoozed_until=_when(row["snoozed_until"]),
+            snoozes_used=row["snoozes_used"],
+            ended_at=_when(row["ended_at"]),
+            long_break=bool(row["long_break"]),
+            snooze_s=row["snooze_s"],
+            max_snoozes=row["max_snoozes"],
+        )
     )
 
 

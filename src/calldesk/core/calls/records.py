@@ -346,6 +346,19 @@ def calls_by_number(db: Database, number: str, limit: int = 20) -> list[CallSumm
     return [summary_from_row(row) for row in rows]
 
 
+def count_calls(db: Database, since: datetime | None = None, until: datetime | None = None) -> int:
+    """How many calls `iter_calls(db, since, until)` gives, without reading them."""
+    bounds = [("started_at >= ?", since), ("started_at < ?", until)]
+    given = [(condition, to_iso(moment)) for condition, moment in bounds if moment is not None]
+    where = " AND ".join(condition for condition, _ in given)
+    with db.read() as conn:
+        row = conn.execute(
+            f"SELECT count(*) FROM calls{' WHERE ' + where if where else ''}",
+            [value for _, value in given],
+        ).fetchone()
+    return int(row[0])
+
+
 def iter_calls(
     db: Database, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[Call]:
@@ -381,8 +394,7 @@ def iter_calls(
             marks = ", ".join("?" * len(ids))
             notes: dict[int, list[NoteEntry]] = defaultdict(list)
             for note in conn.execute(
-                f"SELECT {NOTE_COLUMNS} FROM notes WHERE call_id IN ({marks})"
-                " ORDER BY call_id, created_at, id",
+                f"SELECT {NOTE_COLUMNS} FROM notes WHERE call_id IN ({marks}) ORDER BY call_id, id",
                 ids,
             ):
                 notes[note["call_id"]].append(note_from_row(note))
@@ -412,7 +424,7 @@ def _get_call(conn: sqlite3.Connection, call_id: int) -> Call:
     if row is None:
         raise call_not_found(call_id)
     notes = conn.execute(
-        f"SELECT {NOTE_COLUMNS} FROM notes WHERE call_id = ? ORDER BY created_at, id",
+        f"SELECT {NOTE_COLUMNS} FROM notes WHERE call_id = ? ORDER BY id",
         (call_id,),
     ).fetchall()
     return call_from_row(row, [note_from_row(note) for note in notes])

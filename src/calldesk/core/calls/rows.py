@@ -27,7 +27,7 @@ SELECT c.id, c.started_at, c.ended_at, c.caller_name, c.caller_number, c.ticket,
     c.tags, c.answered_at, c.missed,
     (SELECT count(*) FROM notes n WHERE n.call_id = c.id) AS note_count,
     coalesce((SELECT substr(n.text, 1, {PREVIEW_CHARS}) FROM notes n WHERE n.call_id = c.id
-              ORDER BY n.created_at, n.id LIMIT 1), '') AS first_note
+              ORDER BY n.id LIMIT 1), '') AS first_note
 FROM calls c
 """
 

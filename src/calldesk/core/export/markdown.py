@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -21,7 +22,7 @@ from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, NoteEntry, display_caller, format_duration
 from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.export.redact import redact as redact_text
-from calldesk.core.files import FileRefused, make_output_dir, write_private
+from calldesk.core.files import FileRefused, make_output_dir, write_private, write_private_stream
 from calldesk.core.library import records as phrase_records
 from calldesk.core.textsafe import has_hidden, visible
 
@@ -157,19 +158,29 @@ def build_record(
 
 
 def load_records(
-    store: Database, calls: Sequence[Call], checklist: Checklist | None = None
+    store: Database, calls: Iterable[Call], checklist: Checklist | None = None
 ) -> Iterator[CallRecord]:
     """Records for `calls` (as `iter_calls` or `get_call` returned them), in the same order.
 
     Fixes and breaks are read once for all the calls; phrases and answers once per call.
+    `calls` may be `iter_calls` itself (oldest first): then one call at a time is held.
     """
-    if not calls:
-        return
+    if isinstance(calls, Sequence):
+        if not calls:
+            return
+        earliest = min(call.started_at for call in calls)
+        calls = iter(calls)
+    else:
+        calls = iter(calls)
+        first = next(calls, None)
+        if first is None:
+            return
+        earliest = first.started_at  # iter_calls gives the oldest first
+        calls = itertools.chain([first], calls)
     fixes: dict[int, list[PermanentFix]] = defaultdict(list)
     for fix in aftercall_records.list_fixes(store, status=None):
         fixes[fix.call_id].append(fix)
     breaks: dict[int, list[CooldownState]] = defaultdict(list)
-    earliest = min(call.started_at for call in calls)
     for state in aftercall_records.cooldowns_between(store, earliest, _FAR_FUTURE):
         if state.call_id is not None:
             breaks[state.call_id].append(state)
@@ -587,15 +598,35 @@ def render_many(
     Front matter may only open a document, so each call's fields appear as a list under
     its heading instead.
     """
-    bodies = [_body(redact_record(record) if redact else record) for record in records]
+    records = list(records)
+    return "".join(
+        iter_many(records, len(records), redact=redact, exported_at=exported_at, filters=filters)
+    )
+
+
+def iter_many(
+    records: Iterable[CallRecord],
+    count: int,
+    redact: bool = False,
+    *,
+    exported_at: datetime | None = None,
+    filters: Mapping[str, object] | None = None,
+) -> Iterator[str]:
+    """`render_many` piece by piece: the front matter, then one call at a time.
+
+    `count` goes in the front matter before the calls are read, so the caller counts them
+    first (a `count(*)`); memory then stays flat however many calls there are.
+    """
     data: dict[str, object] = {
         "exported_at": _iso(exported_at or datetime.now(UTC)),
-        "count": len(bodies),
+        "count": count,
         "filters": dict(filters or {}),
     }
     if redact:
         data["redacted"] = True
-    return _yaml_block(data) + "".join(f"\n{body}" for body in bodies)
+    yield _yaml_block(data)
+    for record in records:
+        yield f"\n{_body(redact_record(record) if redact else record)}"
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -640,14 +671,18 @@ def prepare_dir(directory: Path) -> None:
         raise ExportError(f"cannot create the folder {directory}: {error.strerror}") from None
 
 
-def write_export(path: Path, text: str, *, overwrite: bool = True) -> None:
+def write_export(path: Path, text: str | Iterable[str], *, overwrite: bool = True) -> None:
     """Write one export file atomically, readable by the user alone (see `write_private`).
 
+    `text` may come in pieces (`iter_many`): each is written as it is made.
     Raises `ExportExists` for an existing file without `overwrite`, `ExportError` for a file
     that cannot or must not be written (a symbolic link or another user's file at its name).
     """
     try:
-        write_private(path, text, overwrite=overwrite)
+        if isinstance(text, str):
+            write_private(path, text, overwrite=overwrite)
+        else:
+            write_private_stream(path, text, overwrite=overwrite)
     except FileRefused as error:
         if error.errno == errno.EEXIST:
             raise ExportExists(path) from None

@@ -356,8 +356,8 @@ def load_library(
         if key in seen_folders:
             continue
         seen_folders.add(key)
-        if folder.is_file():
-            found = [folder]
+        if folder.is_file() or (folder.exists() and not folder.is_dir()):
+            found = [folder]  # a FIFO or device named directly: read_yaml refuses it, unopened
         elif folder.is_dir():
             found = _folder_files(folder)
         else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import codecs
 import difflib
+import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,12 +111,15 @@ class _Stop(Exception):
 def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
     """Read and parse one YAML file; every failure comes back as a Problem, never an exception."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = _read_regular(path, max_bytes + 1)
     except IsADirectoryError:
         return _failed(path, "this is a folder, not a file", "")
     except FileNotFoundError:
         return _failed(path, "no such file", "check the path")
+    except _NotRegular as error:
+        return _failed(
+            path, f"this is {error}, not a file; it was not read", "remove it from the folder"
+        )
     except OSError as error:
         return _failed(path, f"cannot read the file: {error.strerror}", "check its permissions")
     if len(data) > max_bytes:
@@ -123,6 +128,50 @@ def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
         )
         return _failed(path, f"the file is larger than {limit}", "split it into several files")
     return parse_yaml(data, path)
+
+
+class _NotRegular(OSError):
+    """A FIFO, device or socket where a file was expected; the message names which."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """Up to `limit` bytes of a regular file; anything else is refused without blocking.
+
+    A shared phrase folder is writable by others: a FIFO named trap.yaml would block an open
+    or a read for ever, and opening a device can have effects. So: stat first, open with
+    O_NONBLOCK (a FIFO swapped in after the stat then opens at once), and check again.
+    """
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotRegular(_kind(info.st_mode))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular(_kind(info.st_mode))
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def parse_yaml(data: bytes | str, path: Path) -> YamlDocument:
