@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
@@ -24,7 +25,9 @@ from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
+from calldesk.tui.terminal_input import driver_class_for
 from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
+from calldesk.tui.typeahead import FOCUS_BINDINGS
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -131,7 +134,12 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             priority=True,
             show=False,
         ),
+        *FOCUS_BINDINGS,  # Tab acts before the keys typed behind it (see tui/typeahead.py)
     ]
+
+    def get_driver_class(self) -> type[Driver]:
+        # alt+enter, modifyOtherKeys and invalid UTF-8 read right (see tui/terminal_input.py).
+        return driver_class_for(super().get_driver_class())
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__()
@@ -525,10 +533,9 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         try:
             entry = self.desk.add_note(message.text)
         except DeskError as error:
+            message.note_input.give_back(message.text)  # NoteInput emptied itself on Enter
             self.notify(str(error), severity="warning")
             return
-        with message.note_input.prevent(NoteInput.Changed):
-            message.note_input.clear()
         pane = self.desk_screen().query_one(NotesPane)
         pane.append_entry(entry, len(self.desk.call.notes) if self.desk.call else 0)
 

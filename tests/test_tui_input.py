@@ -1,0 +1,97 @@
+"""Keys typed fast land where the agent meant: after Enter, after Tab, after alt+enter.
+
+A terminal delivers a burst of keys in one read, and Textual queues them all before the first is
+handled. `burst` does the same: it posts every key to the app at once and only then lets the app
+run, where `pilot.press` would wait for each key to be handled (and so hide these bugs).
+"""
+
+from __future__ import annotations
+
+from tests.tui_helpers import build_app, wait_until
+from textual import events
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.tui.app import CalldeskApp
+from calldesk.tui.widgets.note_input import NoteInput
+
+
+def burst(app: CalldeskApp, *keys: str) -> None:
+    """Queue `keys` as one read of the terminal would: all before the app handles the first."""
+    for key in keys:
+        named = {"space": " ", "enter": "\r", "tab": "\t"}
+        character = named.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))
+
+
+def text(line: str) -> list[str]:
+    return ["space" if char == " " else char for char in line]
+
+
+async def test_a_line_typed_right_after_enter_is_kept_as_the_next_draft(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        burst(app, *text("printer jams"), "enter", *text("tray two"), "enter", *text("and three"))
+        await wait_until(pilot, lambda: len(app.desk.call.notes) == 2)
+        await pilot.pause()
+        assert [note.text for note in app.desk.call.notes] == ["printer jams", "tray two"]
+        note_input = app.screen.query_one(NoteInput)
+        assert note_input.true_text == "and three"
+        assert app.desk.call.draft == "and three"
+
+
+async def test_alt_enter_starts_a_new_line_and_fast_typing_after_it_stays_in_the_note(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        burst(app, *text("first"), "alt+enter", *text("second"), "shift+enter", *text("third"))
+        await wait_until(pilot, lambda: app.screen.query_one(NoteInput).true_text.endswith("third"))
+        assert app.screen.query_one(NoteInput).true_text == "first\nsecond\nthird"
+        burst(app, "enter")
+        await wait_until(pilot, lambda: len(app.desk.call.notes) == 1)
+        assert app.desk.call.notes[0].text == "first\nsecond\nthird"
+
+
+async def test_keys_typed_right_after_tab_go_to_the_next_field(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f4")
+        burst(app, *text("Ann"), "tab", *text("0161 555"), "tab", *text("T-42"))
+        await wait_until(pilot, lambda: app.desk.call.ticket == "T-42")
+        call = app.desk.call
+        assert (call.caller_name, call.caller_number, call.ticket) == ("Ann", "0161 555", "T-42")
+        burst(app, "shift+tab", "9")  # Textual selects a field's text on focus: 9 replaces it
+        await wait_until(pilot, lambda: app.desk.call.caller_number == "9")
+        assert app.desk.call.ticket == "T-42"
+
+
+async def test_the_checklist_fix_fields_fill_in_order_when_typed_fast(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from tests.test_tui_after_call import end_call_as
+    from tests.tui_helpers import wait_for_screen
+    from textual.widgets import Input
+
+    from calldesk.tui.screens.checklist import ChecklistScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        screen.query_one("#item-permanent-fix-what", Input).focus()
+        await pilot.pause()
+        burst(app, *text("new driver"), "tab", *text("IT-482"), "tab", *text("Sam"))
+        owner = screen.query_one("#item-permanent-fix-owner", Input)
+        await wait_until(pilot, lambda: owner.value == "Sam")
+        fields = [
+            screen.query_one(f"#item-permanent-fix-{key}", Input).value
+            for key in ("what", "where", "owner")
+        ]
+        assert fields == ["new driver", "IT-482", "Sam"]
