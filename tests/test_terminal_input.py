@@ -15,14 +15,19 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import textual._parser
+from tests.pty_app import PtyApp, app_env
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
+from calldesk.config import load_settings
+from calldesk.core.clock import SystemClock
+from calldesk.core.db.store import Store
 from calldesk.tui.terminal_input import CalldeskLinuxDriver, CalldeskXTermParser, driver_class_for
 
 
@@ -174,3 +179,33 @@ async def test_invalid_utf8_on_the_input_is_replaced_and_the_loop_keeps_reading(
         thread.join(timeout=10)
         os.close(write_end)
         os.close(read_end)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
+    private_dirs: Path,
+) -> None:
+    app = PtyApp(app_env(private_dirs))
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        # A broken paste: bytes that are not UTF-8, then alt+enter (ESC CR) and Enter, in one go.
+        os.write(app.master, b"printer \xff\xfe jams\x1b\rline \xc3two\r")
+        assert app.wait_for("1 note"), app.text()
+        assert app.process.poll() is None, "the app died"
+        app.type("still typing")
+        assert app.wait_for("still typing"), app.text()
+        app.press("ctrl+q")
+        deadline = time.monotonic() + 10
+        while app.process.poll() is None and time.monotonic() < deadline:
+            app.pump(0.1)
+        assert app.process.returncode == 0, app.text()
+    finally:
+        app.kill()
+    store = Store.open_readonly(load_settings().database_path, SystemClock())
+    call = store.open_call()
+    store.close()
+    assert call is not None
+    assert [note.text for note in call.notes] == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
+    assert call.draft == "still typing"
