@@ -77,6 +77,10 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CALLDESK_COOLDOWN_MINUTES",
     ):
         monkeypatch.delenv(variable, raising=False)
+    # ctrl+y runs the system clipboard tool where the session has one: never the real one here.
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP", "TMUX"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("calldesk.tui.clipboard.PLATFORM", "test")
     return home
 
 

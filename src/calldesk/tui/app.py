@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -21,6 +22,7 @@ from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
 from calldesk.core.db.store import StoreError
 from calldesk.tui.after_call import AfterCallMixin
+from calldesk.tui.clipboard import copy_phrase
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
@@ -587,8 +589,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
         text = self.desk.use_phrase(message.phrase, message.action)
         if message.action == "copy":
-            self.copy_to_clipboard(text)
-            self.notify(f"Copied “{message.phrase.title}”.", timeout=3)
+            copy_phrase(self, text, message.phrase.title, os.environ)  # OSC 52 + system tool
             return
         if self.desk.call is None:
             self.notify(
