@@ -81,6 +81,10 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for variable in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP", "TMUX"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr("calldesk.tui.clipboard.PLATFORM", "test")
+    # F1 names the new-line keys the terminal can tell apart: pin the terminal for snapshots.
+    for variable in ("WT_SESSION", "TERM_PROGRAM"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("calldesk.tui.terminal_input.TERMINAL.kitty_flags", 0)
     return home
 
 

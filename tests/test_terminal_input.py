@@ -28,7 +28,13 @@ from textual.message import Message
 from calldesk.config import load_settings
 from calldesk.core.clock import SystemClock
 from calldesk.core.db.store import Store
-from calldesk.tui.terminal_input import CalldeskLinuxDriver, CalldeskXTermParser, driver_class_for
+from calldesk.tui.terminal_input import (
+    TERMINAL,
+    CalldeskLinuxDriver,
+    CalldeskXTermParser,
+    TerminalKeyboard,
+    driver_class_for,
+)
 
 
 def keys(data: bytes, parser: XTermParser | None = None, *, timeout: bool = True) -> list[str]:
@@ -209,3 +215,41 @@ def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
     assert call is not None
     assert [note.text for note in call.notes] == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
     assert call.draft == "still typing"
+
+
+def test_the_answer_to_the_kitty_query_is_not_typed_and_is_remembered() -> None:
+    assert TERMINAL.kitty_flags == 0
+    assert keys(b"ab\x1b[?25ucd") == ["a", "b", "c", "d"]
+    assert TERMINAL.kitty_flags == 25
+
+
+@pytest.mark.parametrize(
+    ("kitty_flags", "env", "expected"),
+    [
+        (0, {}, ["ctrl+j", "alt+enter"]),  # tmux, GNOME Terminal, Konsole, xterm: ESC CR
+        (0, {"TERM_PROGRAM": "tmux"}, ["ctrl+j", "alt+enter"]),
+        (0, {"WT_SESSION": "1"}, ["ctrl+j"]),  # Windows Terminal: alt+enter is full screen
+        (0, {"TERM_PROGRAM": "Apple_Terminal"}, ["ctrl+j"]),  # Option is not Meta by default
+        (0, {"TERM_PROGRAM": "iTerm.app"}, ["ctrl+j"]),
+        (25, {"TERM_PROGRAM": "iTerm.app"}, ["ctrl+j", "alt+enter", "shift+enter"]),
+        (1, {}, ["ctrl+j", "alt+enter", "shift+enter"]),  # kitty, foot, Ghostty
+    ],
+)
+def test_f1_promises_only_the_new_line_keys_this_terminal_tells_apart(
+    kitty_flags: int, env: dict[str, str], expected: list[str]
+) -> None:
+    assert TerminalKeyboard(kitty_flags).newline_keys(env) == expected
+
+
+def test_the_help_rows_follow_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calldesk.tui.keys import binding_help
+
+    def newline_row() -> str:
+        [row] = [row for row in binding_help() if row.action == "New line inside a note"]
+        return row.keys
+
+    assert newline_row() == "ctrl+j / alt+enter"
+    monkeypatch.setenv("WT_SESSION", "x")
+    assert newline_row() == "ctrl+j"
+    TERMINAL.kitty_flags = 1
+    assert newline_row() == "ctrl+j / alt+enter / shift+enter"

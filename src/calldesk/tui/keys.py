@@ -15,10 +15,21 @@ class KeyHelp:
 # Keys handled inside widgets rather than by bindings (typing keys of the note field).
 TYPING_KEYS = (
     KeyHelp("Enter", "File the note you are typing as a timestamped entry", "notes"),
-    KeyHelp("ctrl+j / alt+enter", "New line inside a note", "notes"),
+    KeyHelp("ctrl+j", "New line inside a note", "notes"),  # see typing_keys()
     KeyHelp("Tab", "Move to the next field or pane (shift+Tab: back)", "anywhere"),
     KeyHelp("Up / Down", "Move through the phrase results while typing a search", "phrases"),
 )
+
+
+def typing_keys() -> list[KeyHelp]:
+    """TYPING_KEYS with the new-line keys this terminal can really tell apart from Enter."""
+    from calldesk.tui.terminal_input import TERMINAL
+
+    newline = " / ".join(TERMINAL.newline_keys())
+    return [
+        KeyHelp(newline, row.action, row.where) if row.keys == "ctrl+j" else row
+        for row in TYPING_KEYS
+    ]
 
 
 def binding_help() -> list[KeyHelp]:
@@ -40,7 +51,7 @@ def binding_help() -> list[KeyHelp]:
                 continue
             keys = " / ".join(key.strip() for key in binding.key.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
-    rows += TYPING_KEYS
+    rows += typing_keys()
     order = ["anywhere", "notes", "note list", "phrases"]
     return sorted(
         rows, key=lambda row: order.index(row.where) if row.where in order else len(order)

@@ -27,16 +27,18 @@ import os
 import re
 import selectors
 from codecs import getincrementaldecoder
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Final
 
-from textual import events
+from textual import constants, events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.keys import Keys
 
 ESC: Final = "\x1b"
 
@@ -54,6 +56,42 @@ ESC TAB (Linux console shift+tab) keeps Textual's meaning."""
 MODIFY_OTHER_KEYS: Final = re.compile(r"\x1b\[27;(\d+);(\d+)~")
 """xterm's modifyOtherKeys report: CSI 27 ; modifiers ; code point ~ (tmux `extended-keys`)."""
 
+KITTY_FLAGS_QUERY: Final = "\x1b[?u"
+KITTY_FLAGS_REPORT: Final = re.compile(r"\x1b\[\?(\d+)u")
+"""A terminal with the kitty keyboard protocol answers CSI ? u with CSI ? flags u; others stay
+silent. Textual turns the protocol on but never asks, and would type a stray answer as text."""
+
+
+@dataclass
+class TerminalKeyboard:
+    """What the terminal calldesk runs in can tell apart, for F1 to promise only that."""
+
+    kitty_flags: int = 0
+    """The kitty keyboard protocol flags the terminal reported (0: it did not answer)."""
+
+    def newline_keys(self, env: Mapping[str, str] | None = None) -> list[str]:
+        """The keys that start a new line in a note in this terminal, ctrl+j first.
+
+        ctrl+j sends LF everywhere. alt+enter arrives as ESC CR unless the terminal keeps it:
+        Windows Terminal makes it full screen, macOS Terminal and iTerm2 send a plain CR unless
+        Option is set to act as Meta (so F1 does not promise it there). shift+enter is a CR like
+        Enter except in terminals speaking the kitty keyboard protocol (kitty, foot, Ghostty,
+        WezTerm or iTerm2 when turned on).
+        """
+        env = os.environ if env is None else env
+        keys = ["ctrl+j"]
+        if self.kitty_flags:
+            return [*keys, "alt+enter", "shift+enter"]
+        if not env.get("WT_SESSION") and env.get("TERM_PROGRAM") not in MAC_TERMINALS:
+            keys.append("alt+enter")
+        return keys
+
+
+MAC_TERMINALS: Final = frozenset({"Apple_Terminal", "iTerm.app"})
+
+TERMINAL = TerminalKeyboard()
+"""This process's terminal, as its driver learns it (the input thread sets `kitty_flags`)."""
+
 
 class CalldeskXTermParser(XTermParser):
     """Textual's parser, reading alt+control keys and modifyOtherKeys as the terminal meant them."""
@@ -69,6 +107,10 @@ class CalldeskXTermParser(XTermParser):
             return
         if match := MODIFY_OTHER_KEYS.fullmatch(sequence):
             yield from self._modify_other_keys(int(match[1]), int(match[2]))
+            return
+        if match := KITTY_FLAGS_REPORT.fullmatch(sequence):
+            TERMINAL.kitty_flags = int(match[1])
+            yield events.Key(Keys.Ignore, sequence)  # an answer, not a key: the parser drops it
             return
         yield from super()._sequence_to_key_events(sequence, alt)
 
@@ -94,6 +136,12 @@ class CalldeskXTermParser(XTermParser):
 
 class CalldeskLinuxDriver(LinuxDriver):
     """Textual's Linux/macOS driver with calldesk's parser and a decoder that never raises."""
+
+    def start_application_mode(self) -> None:
+        super().start_application_mode()
+        if not constants.DISABLE_KITTY_KEY:
+            self.write(KITTY_FLAGS_QUERY)  # does shift+enter exist here? (see TerminalKeyboard)
+            self.flush()
 
     def run_input_thread(self) -> None:
         """Textual 8.2's `LinuxDriver.run_input_thread`, changed where marked (calldesk)."""
