@@ -82,7 +82,7 @@ def test_a_tool_that_stays_behind_like_xclip_does_not_keep_us_waiting(tmp_path: 
 
 def test_the_message_says_plainly_what_to_do_when_nothing_took_it() -> None:
     in_tmux = not_copied_message("Greeting", CopyResult(None), {"TMUX": "/tmp/tmux-1/default"})
-    assert "may not accept" in in_tmux and "set -g set-clipboard on" in in_tmux
+    assert "may not pass it" in in_tmux and "set -g set-clipboard on" in in_tmux
     elsewhere = not_copied_message("Greeting", CopyResult(None, "xclip failed (exit 1)"), {})
     assert "xclip failed (exit 1)" in elsewhere and "OSC 52" in elsewhere
     assert "Copied" not in in_tmux + elsewhere
@@ -133,4 +133,4 @@ async def test_ctrl_y_does_not_say_copied_when_no_tool_took_it(
     assert len(osc52) == 1
     [toast] = [t for t in toasts if "greeting" in t.lower()]
     assert not toast.startswith("Copied")
-    assert "may not accept" in toast and "set -g set-clipboard on" in toast
+    assert "may not pass it" in toast and "set -g set-clipboard on" in toast

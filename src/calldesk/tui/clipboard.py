@@ -100,16 +100,11 @@ def copy_with_tools(text: str, tools: Sequence[Tool], timeout: float | None = No
 def not_copied_message(title: str, result: CopyResult, env: Mapping[str, str]) -> str:
     """Plain words when no tool took the text: it went to the terminal, which may drop it."""
     if "TMUX" in env:
-        how = "in tmux, add `set -g set-clipboard on` to ~/.tmux.conf (the terminal around it "
-        how += "must accept OSC 52 too)"
+        how = "In tmux: set -g set-clipboard on."
     else:
-        how = "allow clipboard access (OSC 52) in the terminal's settings, or install wl-copy "
-        how += "(Wayland), xclip or xsel (X11)"
+        how = "Allow OSC 52 in its settings, or install wl-copy or xclip."
     problem = f" ({result.problem})" if result.problem else ""
-    return (
-        f"“{title}” was sent to the terminal's clipboard{problem}, which this terminal may not "
-        f"accept. If it does not paste: {how}."
-    )
+    return f"“{title}” went to the terminal{problem}, which may not pass it to the clipboard. {how}"
 
 
 def copy_phrase(app: App[object], text: str, title: str, env: Mapping[str, str]) -> None:
@@ -123,6 +118,6 @@ def copy_phrase(app: App[object], text: str, title: str, env: Mapping[str, str])
             app.call_from_thread(app.notify, f"Copied “{title}”.", timeout=3)
         else:
             message = not_copied_message(title, result, env)
-            app.call_from_thread(app.notify, message, severity="warning", timeout=10)
+            app.call_from_thread(app.notify, message, severity="warning", timeout=8)
 
     app.run_worker(run, thread=True, group="clipboard", name="copy phrase", exit_on_error=False)
