@@ -253,3 +253,32 @@ def test_the_help_rows_follow_the_terminal(monkeypatch: pytest.MonkeyPatch) -> N
     assert newline_row() == "ctrl+j"
     TERMINAL.kitty_flags = 1
     assert newline_row() == "ctrl+j / alt+enter / shift+enter"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path) -> None:
+    # What tmux sends for: "one", alt+enter, "two", alt+enter twice, a long line, in one burst.
+    # Textual alone filed "one^" and "one^two^", left "^" and lost the long line.
+    long_line = b"the caller says the printer on floor two still jams"
+    app = PtyApp(app_env(private_dirs))
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        os.write(app.master, b"one\x1b\rtwo\x1b\r\x1b\r" + long_line)
+        assert app.wait_for("still jams"), app.text()
+        app.pump(0.5)
+        assert "0 notes" in app.text() and "^" not in app.text(), app.text()
+        app.press("enter")
+        assert app.wait_for("1 note"), app.text()
+        app.press("ctrl+q")
+        deadline = time.monotonic() + 10
+        while app.process.poll() is None and time.monotonic() < deadline:
+            app.pump(0.1)
+    finally:
+        app.kill()
+    store = Store.open_readonly(load_settings().database_path, SystemClock())
+    call = store.open_call()
+    store.close()
+    assert call is not None
+    assert [note.text for note in call.notes] == ["one\ntwo\n\n" + long_line.decode()]
