@@ -95,3 +95,27 @@ async def test_the_checklist_fix_fields_fill_in_order_when_typed_fast(
             for key in ("what", "where", "owner")
         ]
         assert fields == ["new driver", "IT-482", "Sam"]
+
+
+async def test_keys_typed_right_after_a_key_that_moves_the_focus_land_in_the_new_place(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # F2, F4 and F3 are app bindings whose focus() is deferred; Escape on a field is a screen
+    # binding that acts only when the key has bubbled back up. Each is followed at once by text.
+    from textual.widgets import Input
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.screen.query_one(NoteInput)
+        burst(app, "f2", *text("abc"))
+        await wait_until(pilot, lambda: note.true_text == "abc")
+        burst(app, "f4", *text("Ann"))
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "Ann")
+        burst(app, "escape", *text("xyz"))
+        await wait_until(pilot, lambda: note.true_text == "abcxyz")
+        search = app.screen.query_one("#phrase-search", Input)
+        burst(app, "f3", *text("greet"))
+        await wait_until(pilot, lambda: search.value == "greet")
+        burst(app, "escape", *text("q"))
+        await wait_until(pilot, lambda: note.true_text == "abcxyzq")
+        assert app.desk.call.caller_name == "Ann" and search.value == "greet"

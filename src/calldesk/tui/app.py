@@ -29,7 +29,7 @@ from calldesk.tui.phone import PhoneMixin
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.terminal_input import driver_class_for
 from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
-from calldesk.tui.typeahead import FOCUS_BINDINGS
+from calldesk.tui.typeahead import FOCUS_BINDINGS, KeysInOrder
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from calldesk.core.practice.cards import PracticeSummary
 
 
-class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
+class CalldeskApp(KeysInOrder, PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     """calldesk. Global keys are function keys or priority bindings so they work while typing."""
 
     TITLE = "calldesk"
