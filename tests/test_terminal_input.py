@@ -26,8 +26,9 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
 from calldesk.config import load_settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.terminal_input import (
     TERMINAL,
     CalldeskLinuxDriver,
@@ -209,9 +210,9 @@ def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
         assert app.process.returncode == 0, app.text()
     finally:
         app.kill()
-    store = Store.open_readonly(load_settings().database_path, SystemClock())
-    call = store.open_call()
-    store.close()
+    db = Database.open_readonly(load_settings().database_path, SystemClock())
+    call = call_records.open_call(db)
+    db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
     assert call.draft == "still typing"
@@ -277,8 +278,8 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
             app.pump(0.1)
     finally:
         app.kill()
-    store = Store.open_readonly(load_settings().database_path, SystemClock())
-    call = store.open_call()
-    store.close()
+    db = Database.open_readonly(load_settings().database_path, SystemClock())
+    call = call_records.open_call(db)
+    db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["one\ntwo\n\n" + long_line.decode()]
