@@ -14,8 +14,11 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
-from textual.app import App
+if TYPE_CHECKING:
+    from calldesk.tui.host import Host
 
 PLATFORM = sys.platform
 """The platform the tools are chosen for (the tests pin it, so no test touches a real clipboard)."""
@@ -107,17 +110,17 @@ def not_copied_message(title: str, result: CopyResult, env: Mapping[str, str]) -
     return f"“{title}” went to the terminal{problem}, which may not pass it to the clipboard. {how}"
 
 
-def copy_phrase(app: App[object], text: str, title: str, env: Mapping[str, str]) -> None:
+def copy_phrase(host: Host, text: str, title: str, env: Mapping[str, str]) -> None:
     """Copy `text` both ways and tell the agent the truth about it, without blocking the UI."""
-    app.copy_to_clipboard(text)  # OSC 52: free, and enough in terminals that accept it
+    host.copy_to_clipboard(text)  # OSC 52: free, and enough in terminals that accept it
     tools = clipboard_tools(env)
 
     def run() -> None:
         result = copy_with_tools(text, tools)
         if result.tool is not None:
-            app.call_from_thread(app.notify, f"Copied “{title}”.", timeout=3)
+            host.call_from_thread(partial(host.notify, f"Copied “{title}”.", timeout=3))
         else:
             message = not_copied_message(title, result, env)
-            app.call_from_thread(app.notify, message, severity="warning", timeout=8)
+            host.call_from_thread(partial(host.notify, message, severity="warning", timeout=8))
 
-    app.run_worker(run, thread=True, group="clipboard", name="copy phrase", exit_on_error=False)
+    host.run_worker(run, thread=True, group="clipboard", name="copy phrase", exit_on_error=False)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from calldesk.tui.bindings import APP_BINDINGS, key_label
+from calldesk.tui.terminal_input import TERMINAL
+from calldesk.tui.widgets.notes_pane import NoteList
+from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 
 @dataclass(frozen=True)
@@ -21,37 +29,45 @@ TYPING_KEYS = (
 )
 
 
-def typing_keys() -> list[KeyHelp]:
-    """TYPING_KEYS with the new-line keys this terminal can really tell apart from Enter."""
-    from calldesk.tui.terminal_input import TERMINAL
+def typing_keys(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
+    """TYPING_KEYS with the new-line keys this terminal can really tell apart from Enter, and
+    Tab / shift+Tab as the `keymap` binds them (`focus-next`, `focus-previous`)."""
+    keymap = keymap or {}
+    bound = {
+        binding.id: " / ".join(
+            key_label(key) for key in keymap.get(binding.id, binding.key).split(",")
+        )
+        for binding in APP_BINDINGS
+        if isinstance(binding, Binding) and binding.id in ("focus-next", "focus-previous")
+    }
+    rows: list[KeyHelp] = []
+    for row in TYPING_KEYS:
+        if row.keys == "ctrl+j":
+            row = KeyHelp(" / ".join(TERMINAL.newline_keys()), row.action, row.where)
+        elif row.keys == "Tab":
+            action = f"Move to the next field or pane ({bound['focus-previous']}: back)"
+            row = KeyHelp(bound["focus-next"], action, row.where)
+        rows.append(row)
+    return rows
 
-    newline = " / ".join(TERMINAL.newline_keys())
-    return [
-        KeyHelp(newline, row.action, row.where) if row.keys == "ctrl+j" else row
-        for row in TYPING_KEYS
-    ]
 
-
-def binding_help() -> list[KeyHelp]:
-    """Every shown key of the app, gathered from the bindings themselves so they never drift."""
-    from textual.binding import Binding
-
-    from calldesk.tui.app import CalldeskApp
-    from calldesk.tui.widgets.notes_pane import NoteList
-    from calldesk.tui.widgets.phrase_pane import PhrasePane
-
+def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
+    """Every shown key of the app, gathered from the bindings themselves so they never drift,
+    with the keys of the user's `keymap` where it rebinds them."""
+    keymap = keymap or {}
     rows: list[KeyHelp] = []
     for where, bindings in (
-        ("anywhere", CalldeskApp.BINDINGS),
+        ("anywhere", APP_BINDINGS),
         ("phrases", PhrasePane.BINDINGS),
         ("note list", NoteList.BINDINGS),
     ):
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = " / ".join(key.strip() for key in binding.key.split(","))
+            bound = keymap.get(binding.id or "", binding.key)
+            keys = " / ".join(key.strip() for key in bound.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
-    rows += typing_keys()
+    rows += typing_keys(keymap)
     order = ["anywhere", "notes", "note list", "phrases"]
     return sorted(
         rows, key=lambda row: order.index(row.where) if row.where in order else len(order)

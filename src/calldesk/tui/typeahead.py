@@ -1,6 +1,7 @@
 """Keys typed ahead of a focus change land in the field the agent moved to.
 
-Tab (below) and every other key that moves the focus (`KeysInOrder`, further down).
+Tab (its bindings `focus-next` and `focus-previous` are in `calldesk.tui.bindings`) and every
+other key that moves the focus (`KeysInOrder`, below).
 
 A terminal hands Textual a burst of keys in one read: Tab and the first letters of the next field
 often arrive together when an agent types fast (within about 10 ms). Textual forwards each key to
@@ -18,29 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.binding import Binding
-
-FOCUS_BINDINGS = [
-    Binding(
-        "tab",
-        "focus_next",
-        "",  # F1 lists Tab with the typing keys (keys.py)
-        id="focus-next",
-        tooltip="Move to the next field or pane",
-        show=False,
-        priority=True,
-    ),
-    Binding(
-        "shift+tab",
-        "focus_previous",
-        "",
-        id="focus-previous",
-        tooltip="Move to the previous field or pane",
-        show=False,
-        priority=True,
-    ),
-]
-
 
 RELEASE_AFTER = 0.1
 """Seconds after which held keys go on even if nothing said they may (never more than this)."""
