@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
+from calldesk.tui import typeahead
 
 # The suite must give the same answer on every machine: by default Hypothesis replays the same
 # examples (derandomized) and never fails a property for being slow on a busy machine. Search
@@ -41,6 +42,9 @@ async def _until_the_event_loop_is_idle(min_sleep: float = 0.0, max_sleep: float
     loop = asyncio.get_running_loop()
     for _ in range(10_000):
         await asyncio.sleep(0)
+        if typeahead.HOLDING:  # keys wait for a repaint (calldesk.tui.typeahead): let it come
+            await asyncio.sleep(0.005)
+            continue
         if not getattr(loop, "_ready", None):  # CPython's queue of callbacks ready to run
             return
 
@@ -77,6 +81,14 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CALLDESK_COOLDOWN_MINUTES",
     ):
         monkeypatch.delenv(variable, raising=False)
+    # ctrl+y runs the system clipboard tool where the session has one: never the real one here.
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP", "TMUX"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("calldesk.tui.clipboard.PLATFORM", "test")
+    # F1 names the new-line keys the terminal can tell apart: pin the terminal for snapshots.
+    for variable in ("WT_SESSION", "TERM_PROGRAM"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("calldesk.tui.terminal_input.TERMINAL.kitty_flags", 0)
     return home
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -36,8 +37,10 @@ from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
+from calldesk.tui.terminal_input import driver_class_for
 from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
+from calldesk.tui.typeahead import KeysInOrder
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -62,7 +65,7 @@ _NAMED_BINDINGS: list[BindingType] = [
 ]
 
 
-class CalldeskApp(LiteralApp):
+class CalldeskApp(KeysInOrder, LiteralApp):
     """calldesk. Global keys are function keys or priority bindings so they work while typing."""
 
     TITLE = "calldesk"
@@ -81,6 +84,10 @@ class CalldeskApp(LiteralApp):
     due_text: var[str] = var("", init=False)
     breaks_today: var[str] = var("", init=False)
     phone_link: var[str] = var("", init=False)
+
+    def get_driver_class(self) -> type[Driver]:
+        # alt+enter, modifyOtherKeys and invalid UTF-8 read right (see tui/terminal_input.py).
+        return driver_class_for(super().get_driver_class())
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__()

@@ -91,6 +91,27 @@ APP_BINDINGS: list[BindingType] = [
         priority=True,
         show=False,
     ),
+    # Tab and shift+Tab as app priority bindings: they move the focus as the app reads them,
+    # before the keys typed behind them go to a field (see tui/typeahead.py). F1 lists them
+    # with the typing keys (keys.py), hence no description.
+    Binding(
+        "tab",
+        "focus_next",
+        "",
+        id="focus-next",
+        tooltip="Move to the next field or pane",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "shift+tab",
+        "focus_previous",
+        "",
+        id="focus-previous",
+        tooltip="Move to the previous field or pane",
+        show=False,
+        priority=True,
+    ),
 ]
 
 # calldesk's global actions; the cooldown, checklist, practice and dialogs keep all but F2.
@@ -140,10 +161,12 @@ _FUNCTION_KEY = re.compile(r"f\d{1,2}")
 
 def key_label(key: str) -> str:
     """How a key is written in calldesk's messages: `F2`, `ctrl+y`, `Escape`."""
-    key = key.strip()
+    *modifiers, key = key.strip().split("+")
     if _FUNCTION_KEY.fullmatch(key):
-        return key.upper()
-    return {"escape": "Escape", "enter": "Enter", "delete": "Delete", "tab": "Tab"}.get(key, key)
+        key = key.upper()
+    else:
+        key = {"escape": "Escape", "enter": "Enter", "delete": "Delete", "tab": "Tab"}.get(key, key)
+    return "+".join([*modifiers, key])  # shift+Tab, ctrl+F2
 
 
 def key_name(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from calldesk.tui.bindings import APP_BINDINGS
+from calldesk.tui.bindings import APP_BINDINGS, key_label
+from calldesk.tui.terminal_input import TERMINAL
 from calldesk.tui.widgets.notes_pane import NoteList
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
@@ -22,10 +23,32 @@ class KeyHelp:
 # Keys handled inside widgets rather than by bindings (typing keys of the note field).
 TYPING_KEYS = (
     KeyHelp("Enter", "File the note you are typing as a timestamped entry", "notes"),
-    KeyHelp("ctrl+j / alt+enter", "New line inside a note", "notes"),
+    KeyHelp("ctrl+j", "New line inside a note", "notes"),  # see typing_keys()
     KeyHelp("Tab", "Move to the next field or pane (shift+Tab: back)", "anywhere"),
     KeyHelp("Up / Down", "Move through the phrase results while typing a search", "phrases"),
 )
+
+
+def typing_keys(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
+    """TYPING_KEYS with the new-line keys this terminal can really tell apart from Enter, and
+    Tab / shift+Tab as the `keymap` binds them (`focus-next`, `focus-previous`)."""
+    keymap = keymap or {}
+    bound = {
+        binding.id: " / ".join(
+            key_label(key) for key in keymap.get(binding.id, binding.key).split(",")
+        )
+        for binding in APP_BINDINGS
+        if isinstance(binding, Binding) and binding.id in ("focus-next", "focus-previous")
+    }
+    rows: list[KeyHelp] = []
+    for row in TYPING_KEYS:
+        if row.keys == "ctrl+j":
+            row = KeyHelp(" / ".join(TERMINAL.newline_keys()), row.action, row.where)
+        elif row.keys == "Tab":
+            action = f"Move to the next field or pane ({bound['focus-previous']}: back)"
+            row = KeyHelp(bound["focus-next"], action, row.where)
+        rows.append(row)
+    return rows
 
 
 def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
@@ -44,7 +67,7 @@ def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
             bound = keymap.get(binding.id or "", binding.key)
             keys = " / ".join(key.strip() for key in bound.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
-    rows += TYPING_KEYS
+    rows += typing_keys(keymap)
     order = ["anywhere", "notes", "note list", "phrases"]
     return sorted(
         rows, key=lambda row: order.index(row.where) if row.where in order else len(order)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.desk import DeskError
+from calldesk.tui.clipboard import copy_phrase
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -33,10 +35,9 @@ class NoteTaking:
         try:
             entry = desk.add_note(message.text)
         except DeskError as error:
+            message.note_input.give_back(message.text)  # NoteInput emptied itself on Enter
             self._refused(error)
             return
-        with message.note_input.prevent(NoteInput.Changed):
-            message.note_input.clear()
         if (pane := self._pane()) is not None:
             pane.append_entry(entry, len(desk.call.notes) if desk.call else 0)
 
@@ -91,8 +92,7 @@ class NoteTaking:
         host = self.host
         text = host.desk.use_phrase(message.phrase, message.action)
         if message.action == "copy":
-            host.copy_to_clipboard(text)
-            host.notify(f"Copied “{message.phrase.title}”.", timeout=3)
+            copy_phrase(host, text, message.phrase.title, os.environ)  # OSC 52 + system tool
             return
         if host.desk.call is None:
             host.notify(

@@ -27,7 +27,13 @@ class NoteInput(LiteralTextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.true_text))
+            text = self.true_text
+            if text.strip():
+                # Empty the field now, not when the app has filed the note: keys typed right
+                # after Enter are already queued behind it and belong to the next note.
+                with self.prevent(self.Changed):
+                    self.clear()
+            self.post_message(self.Submitted(self, text))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
@@ -35,3 +41,7 @@ class NoteInput(LiteralTextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def give_back(self, text: str) -> None:
+        """Put a note the app could not file back in front of what was typed since."""
+        self.insert(text, location=(0, 0))

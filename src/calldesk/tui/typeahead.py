@@ -1,0 +1,112 @@
+"""Keys typed ahead of a focus change land in the field the agent moved to.
+
+Tab (its bindings `focus-next` and `focus-previous` are in `calldesk.tui.bindings`) and every
+other key that moves the focus (`KeysInOrder`, below).
+
+A terminal hands Textual a burst of keys in one read: Tab and the first letters of the next field
+often arrive together when an agent types fast (within about 10 ms). Textual forwards each key to
+the widget focused *when the app reads it*. Tab is a screen binding, so it only acts once the
+focused field has looked at it and let it bubble up; by then the letters behind it have already
+been forwarded to the old field, and land there.
+
+As app-level priority bindings, Tab and shift+Tab move the focus as the app reads them, before
+the keys behind them are forwarded. Nothing in calldesk uses Tab inside a field (every text area
+is `tab_behavior="focus"`), so no field loses a key it wanted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+
+RELEASE_AFTER = 0.1
+"""Seconds after which held keys go on even if nothing said they may (never more than this)."""
+
+HOLDING: set[int] = set()
+"""Apps holding keys right now (by id): the test suite's idle wait waits for these too."""
+
+
+class KeysInOrder:
+    """App mixin: a key that moves the focus is settled before the keys typed behind it go on.
+
+    F4 then "Ann", typed fast, must put Ann in the caller's name. But the keys behind F4 are
+    already queued when it runs, and `Widget.focus()` is deferred (`call_later`), so they went
+    to the field that still had the focus. Escape on a field is worse: the screen's binding
+    only acts once the key has bubbled back up from the field, long after the letters behind it
+    were forwarded. So after a key that is not plain text, or that some binding in the focus
+    chain claims, the keys behind it are held: until it has bubbled back up to the app (for a
+    binding) and the app has repainted (for the focus it moved), then let go in order. Plain
+    typing is never held. `RELEASE_AFTER` bounds every hold.
+    """
+
+    _held_keys: list[events.Key]
+    _holding: bool = False
+    _hold_number: int = 0
+    _bubbling: events.Key | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)  # type: ignore[misc]
+            return
+        if self._holding:
+            self._held_keys.append(event)
+            return
+        await self._handle_key(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # The key came back up from the focused widget: its binding runs now (App._on_key).
+        if event is self._bubbling:
+            self._bubbling = None
+            self._release_after_refresh(self._hold_number)
+
+    async def run_action(self, *args: Any, **kwargs: Any) -> bool:
+        # A priority key (F2, Tab...) or a click ran an action: let its focus change settle.
+        if not self._holding:
+            self._hold_keys()
+            self._release_after_refresh(self._hold_number)
+        return await super().run_action(*args, **kwargs)  # type: ignore[misc,no-any-return]
+
+    async def _handle_key(self, key: events.Key) -> None:
+        claimed = self._claimed_by_a_binding(key.key)
+        if claimed:
+            self._hold_keys()
+            self._bubbling = key  # released when it is back (`_on_key`), or by the backstop
+        await super().on_event(key)  # type: ignore[misc]
+        if not claimed and not key.is_printable and not self._holding:
+            self._hold_keys()
+            self._release_after_refresh(self._hold_number)
+
+    def _claimed_by_a_binding(self, key: str) -> bool:
+        """Does a (non-priority) binding of the focused widget, its parents or the screen
+        take `key`? Those act only once the key has bubbled back up to the app."""
+        chain = self.screen._modal_binding_chain  # type: ignore[attr-defined]
+        return any(
+            not binding.priority
+            for _node, bindings in chain
+            for binding in bindings.key_to_bindings.get(key, ())
+        )
+
+    def _hold_keys(self) -> None:
+        if self._holding:
+            return
+        self._holding = True
+        self._hold_number = hold = self._hold_number + 1
+        HOLDING.add(id(self))
+        if not hasattr(self, "_held_keys"):
+            self._held_keys = []
+        self.set_timer(RELEASE_AFTER, lambda: self._let_keys_go(hold))  # type: ignore[attr-defined]
+
+    def _release_after_refresh(self, hold: int) -> None:
+        # Two rounds: the action's deferred focus(), then what the newly focused widget does.
+        after_refresh = self.call_after_refresh  # type: ignore[attr-defined]
+        after_refresh(after_refresh, self._let_keys_go, hold)
+
+    async def _let_keys_go(self, hold: int) -> None:
+        if not self._holding or hold != self._hold_number:
+            return  # that hold is over; a later one is running
+        self._holding = False
+        self._bubbling = None
+        HOLDING.discard(id(self))
+        while self._held_keys and not self._holding:
+            await self._handle_key(self._held_keys.pop(0))

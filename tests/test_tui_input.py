@@ -1,0 +1,155 @@
+"""Keys typed fast land where the agent meant: after Enter, after Tab, after alt+enter.
+
+A terminal delivers a burst of keys in one read, and Textual queues them all before the first is
+handled. `burst` does the same: it posts every key to the app at once and only then lets the app
+run, where `pilot.press` would wait for each key to be handled (and so hide these bugs).
+"""
+
+from __future__ import annotations
+
+from tests.tui_helpers import build_app, wait_until
+from textual import events
+
+from calldesk.config import Settings
+from calldesk.core.clock import FakeClock
+from calldesk.tui.app import CalldeskApp
+from calldesk.tui.widgets.note_input import NoteInput
+
+
+def burst(app: CalldeskApp, *keys: str) -> None:
+    """Queue `keys` as one read of the terminal would: all before the app handles the first."""
+    for key in keys:
+        named = {"space": " ", "enter": "\r", "tab": "\t"}
+        character = named.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))
+
+
+def text(line: str) -> list[str]:
+    return ["space" if char == " " else char for char in line]
+
+
+async def test_a_line_typed_right_after_enter_is_kept_as_the_next_draft(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        burst(app, *text("printer jams"), "enter", *text("tray two"), "enter", *text("and three"))
+        await wait_until(pilot, lambda: len(app.desk.call.notes) == 2)
+        await pilot.pause()
+        assert [note.text for note in app.desk.call.notes] == ["printer jams", "tray two"]
+        note_input = app.screen.query_one(NoteInput)
+        assert note_input.true_text == "and three"
+        assert app.desk.call.draft == "and three"
+
+
+async def test_alt_enter_starts_a_new_line_and_fast_typing_after_it_stays_in_the_note(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        burst(app, *text("first"), "alt+enter", *text("second"), "shift+enter", *text("third"))
+        await wait_until(pilot, lambda: app.screen.query_one(NoteInput).true_text.endswith("third"))
+        assert app.screen.query_one(NoteInput).true_text == "first\nsecond\nthird"
+        burst(app, "enter")
+        await wait_until(pilot, lambda: len(app.desk.call.notes) == 1)
+        assert app.desk.call.notes[0].text == "first\nsecond\nthird"
+
+
+async def test_keys_typed_right_after_tab_go_to_the_next_field(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f4")
+        burst(app, *text("Ann"), "tab", *text("0161 555"), "tab", *text("T-42"))
+        await wait_until(pilot, lambda: app.desk.call.ticket == "T-42")
+        call = app.desk.call
+        assert (call.caller_name, call.caller_number, call.ticket) == ("Ann", "0161 555", "T-42")
+        burst(app, "shift+tab", "9")  # Textual selects a field's text on focus: 9 replaces it
+        await wait_until(pilot, lambda: app.desk.call.caller_number == "9")
+        assert app.desk.call.ticket == "T-42"
+
+
+def test_tab_and_shift_tab_are_bindings_of_the_keymap_named_like_other_keys() -> None:
+    from calldesk.tui.bindings import key_name
+
+    assert key_name("focus-next") == "Tab"
+    assert key_name("focus-previous") == "shift+Tab"
+    assert key_name("focus-next", {"focus-next": "ctrl+f2"}) == "ctrl+F2"
+
+
+async def test_tab_and_shift_tab_follow_the_keymap_and_f1_names_the_keys_bound_now(
+    clock: FakeClock,
+) -> None:
+    from textual.widgets import DataTable
+
+    from calldesk.config import load_settings
+    from calldesk.tui.screens.help import HelpScreen
+
+    keymap = {"focus-next": "ctrl+n", "focus-previous": "ctrl+b,shift+tab"}
+    app = build_app(load_settings(overrides={"keymap": keymap}), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f4")
+        burst(app, *text("Ann"), "ctrl+n", *text("0161"), "ctrl+b", "9")
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "9")
+        assert app.desk.call.caller_number == "0161"
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one(DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+        [tab_row] = [row for row in rows if "next field or pane" in row[1]]
+        assert tab_row[:2] == [
+            "ctrl+n",
+            "Move to the next field or pane (ctrl+b / shift+Tab: back)",
+        ]
+
+
+async def test_the_checklist_fix_fields_fill_in_order_when_typed_fast(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from tests.test_tui_after_call import end_call_as
+    from tests.tui_helpers import wait_for_screen
+    from textual.widgets import Input
+
+    from calldesk.tui.screens.checklist import ChecklistScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        screen.query_one("#item-permanent-fix-what", Input).focus()
+        await pilot.pause()
+        burst(app, *text("new driver"), "tab", *text("IT-482"), "tab", *text("Sam"))
+        owner = screen.query_one("#item-permanent-fix-owner", Input)
+        await wait_until(pilot, lambda: owner.value == "Sam")
+        fields = [
+            screen.query_one(f"#item-permanent-fix-{key}", Input).value
+            for key in ("what", "where", "owner")
+        ]
+        assert fields == ["new driver", "IT-482", "Sam"]
+
+
+async def test_keys_typed_right_after_a_key_that_moves_the_focus_land_in_the_new_place(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # F2, F4 and F3 are app bindings whose focus() is deferred; Escape on a field is a screen
+    # binding that acts only when the key has bubbled back up. Each is followed at once by text.
+    from textual.widgets import Input
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.screen.query_one(NoteInput)
+        burst(app, "f2", *text("abc"))
+        await wait_until(pilot, lambda: note.true_text == "abc")
+        burst(app, "f4", *text("Ann"))
+        await wait_until(pilot, lambda: app.desk.call.caller_name == "Ann")
+        burst(app, "escape", *text("xyz"))
+        await wait_until(pilot, lambda: note.true_text == "abcxyz")
+        search = app.screen.query_one("#phrase-search", Input)
+        burst(app, "f3", *text("greet"))
+        await wait_until(pilot, lambda: search.value == "greet")
+        burst(app, "escape", *text("q"))
+        await wait_until(pilot, lambda: note.true_text == "abcxyzq")
+        assert app.desk.call.caller_name == "Ann" and search.value == "greet"
