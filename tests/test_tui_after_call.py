@@ -217,3 +217,43 @@ async def test_the_third_bad_call_in_a_row_offers_the_longer_break(
                 clock.advance(minutes=10)
         assert screen.state.long_break
         assert screen.query_one(Digits).value == "15:00"
+
+
+async def test_f2_during_a_break_ends_it_and_the_day_count_says_so_at_once(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("s")
+        clock.advance(seconds=30)
+        await pilot.press("f2")  # the phone rings mid-break
+        await wait_for_screen(pilot, DeskScreen)
+        assert screen_names(app) == ["Screen", "DeskScreen"]
+        assert app.desk.call is not None
+        # Counted before the background write has landed: the agent sees it straight away.
+        assert app.breaks_today == "breaks 1 taken · 0 skipped"
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    assert state.state is Phase.DONE
+    store.close()
+
+
+async def test_stray_keys_after_skipping_a_break_land_nowhere(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("x")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("y", "y", "y", "n")  # the agent kept pressing y and then n
+        for field in screen.query(Input):
+            assert "y" not in field.value and "n" not in field.value
+        assert app.breaks_today == "breaks 0 taken · 1 skipped"
+        assert isinstance(app.screen, ChecklistScreen)

@@ -107,15 +107,14 @@ class AfterCallMixin:
             )
 
     def _show_breaks(self) -> None:
-        from calldesk.core.aftercall.cooldown import day_summary
+        from calldesk.core.aftercall.cooldown import day_summary, with_latest
 
         if self.store is None:
             return
         now = self.clock.now().astimezone()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        summary = day_summary(
-            self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo
-        )  # type: ignore[arg-type]
+        states = self.store.cooldowns_between(start, start + timedelta(days=1))
+        summary = day_summary(with_latest(states, self.cooldown), now.date(), now.tzinfo)  # type: ignore[arg-type]
         self.breaks_today = (
             f"breaks {summary.taken} taken · {summary.skipped} skipped"
             if summary.taken + summary.skipped
