@@ -116,3 +116,62 @@ def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
         await wait_for_screen(pilot, HelpScreen)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_at_its_last_row(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f1")
+        await wait_for_screen(pilot, HelpScreen)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_cooldown_running(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await end_bad_call(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def seed_abusive_caller(settings: Settings, clock: FakeClock) -> None:
+    from calldesk.core.calls.model import Outcome
+
+    store = Store.open(settings.database_path, clock)
+    call = store.start_call("Rick Dunn", "0161 496 0000", "T-77")
+    store.add_note(call.id, "printer at reception offline again, third time this week")
+    clock.advance(minutes=6)
+    store.end_call(call.id)
+    store.set_outcome(call.id, Outcome.ABUSIVE, "swore, threatened to come to the office")
+    store.save_checklist_answer(
+        call.id,
+        "permanent-fix",
+        {
+            "what": "Printer at reception gets a fixed address, out of the DHCP pool",
+            "where": "IT-482",
+            "owner": "Sam",
+        },
+    )
+    store.close()
+    clock.advance(days=1)
+
+
+def test_caller_card_after_an_abusive_call(
+    snap_compare, settings: Settings, clock: FakeClock
+) -> None:
+    seed_abusive_caller(settings, clock)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f2", "f4", "tab")
+        await type_text(pilot, "0161 496 0000")
+        card = pilot.app.screen.query_one("#caller-card")
+        await wait_until(pilot, lambda: card.display)
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

@@ -233,7 +233,7 @@ async def test_f2_during_a_break_ends_it_and_the_day_count_says_so_at_once(
         assert screen_names(app) == ["Screen", "DeskScreen"]
         assert app.desk.call is not None
         # Counted before the background write has landed: the agent sees it straight away.
-        assert app.breaks_today == "breaks 1 taken · 0 skipped"
+        assert app.breaks_today == "breaks: 1 taken"
         assert app.desk.writer.flush()
     store = stored(settings, clock)
     (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
@@ -255,5 +255,5 @@ async def test_stray_keys_after_skipping_a_break_land_nowhere(
         await pilot.press("y", "y", "y", "n")  # the agent kept pressing y and then n
         for field in screen.query(Input):
             assert "y" not in field.value and "n" not in field.value
-        assert app.breaks_today == "breaks 0 taken · 1 skipped"
+        assert app.breaks_today == "breaks: 0 taken, 1 skipped"
         assert isinstance(app.screen, ChecklistScreen)

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
 
 
+def break_count(taken: int, skipped: int) -> str:
+    """The day's breaks for the status line, short enough to leave room for the caller."""
+    if not taken + skipped:
+        return ""
+    text = f"breaks: {taken} taken"
+    return text + f", {skipped} skipped" if skipped else text
+
+
 class AfterCallMixin:
     """Runs the steps that follow a call; part of `CalldeskApp`."""
 
@@ -115,11 +123,7 @@ class AfterCallMixin:
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         states = self.store.cooldowns_between(start, start + timedelta(days=1))
         summary = day_summary(with_latest(states, self.cooldown), now.date(), now.tzinfo)  # type: ignore[arg-type]
-        self.breaks_today = (
-            f"breaks {summary.taken} taken · {summary.skipped} skipped"
-            if summary.taken + summary.skipped
-            else ""
-        )
+        self.breaks_today = break_count(summary.taken, summary.skipped)
         self._set_save_state(self.save_state)
 
     def _check_cooldown(self) -> None:

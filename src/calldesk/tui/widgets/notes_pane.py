@@ -135,8 +135,13 @@ class NotesPane(Vertical):
             return
         text = Text()
         for number, line in enumerate(card.lines()):
-            style = "bold" if number == 0 else ("yellow" if line.startswith("Recurring") else "")
-            text.append(("\n" if number else "") + visible(clip(line, 160)), style=style)
+            if line == card.warning:
+                style = "bold red" if line.startswith("⚠") else "bold yellow"
+            elif line.startswith("Called"):
+                style = "bold"
+            else:
+                style = "yellow" if line.startswith("Recurring") else ""
+            text.append(("\n" if number else "") + visible(clip(line, 400)), style=style)
         label.update(text)
         label.display = True
 
@@ -182,9 +187,18 @@ class NotesPane(Vertical):
                 item.refresh_entry()
 
     def remove_entry(self, entry: NoteEntry) -> None:
-        for item in self.query(NoteItem):
+        note_list = self.query_one(NoteList)
+        items = list(self.query(NoteItem))
+        left = len(items)
+        for position, item in enumerate(items):
             if item.entry is entry:
+                left -= 1
+                # The next note (or the one before) is highlighted, so Delete goes on working.
+                next_index = min(position, left - 1) if left else None
                 item.remove()
+                self.call_after_refresh(setattr, note_list, "index", next_index)
+        self.border_subtitle = literal(note_count(left))  # the count stays true after a delete
+        self.query_one("#notes-empty").display = not left
 
     def insert_text(self, text: str) -> None:
         """Put `text` into the note being typed, at the cursor, and go back to typing."""

@@ -110,7 +110,7 @@ class PhrasePane(Vertical):
         self._hits: list[Phrase] = []
 
     def compose(self) -> ComposeResult:
-        yield SearchBox(placeholder="Search phrases (tag:blame cat:abuse)", id="phrase-search")
+        yield SearchBox(placeholder="Search (tag:blame cat:abuse)", id="phrase-search")
         yield OptionList(id="phrase-results")
         with VerticalScroll(id="phrase-preview"):
             yield Static("", id="phrase-preview-text", markup=False)
@@ -166,8 +166,19 @@ class PhrasePane(Vertical):
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
         count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
-        self.border_subtitle = literal(f"{count} · Enter inserts · ^y copies")
+        self._count = count
+        self._show_subtitle()
         self._show_preview()
+
+    def _show_subtitle(self) -> None:
+        """The result count and the two keys, shortened to fit the border at 80 columns."""
+        count = getattr(self, "_count", "")
+        full = f"{count} · Enter inserts · ^y copies"
+        fits = len(full) + 6 <= self.size.width or not self.size.width
+        self.border_subtitle = literal(full if fits else f"{count} · Enter · ^y copies")
+
+    def on_resize(self) -> None:
+        self._show_subtitle()
 
     def _show_preview(self) -> None:
         preview = self.query_one("#phrase-preview-text", Static)
