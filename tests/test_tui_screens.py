@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, started_up, wait_for_screen, wait_until
+from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen, wait_until
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
+from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.keys import SCREEN_ORDER, binding_help
+from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.screens.help import HelpScreen
+from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 
 
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
@@ -55,12 +58,9 @@ async def test_help_scrolls_to_its_last_row_at_80x24(settings: Settings, clock: 
         assert table  # rendered without error
 
 
-async def test_the_note_count_stays_true_after_deletes(settings: Settings, clock: FakeClock) -> None:
-    from calldesk.tui.dialogs.confirm import ConfirmDialog
-    from calldesk.tui.screens.desk import DeskScreen
-    from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
-    from tests.tui_helpers import type_text
-
+async def test_the_note_count_stays_true_after_deletes(
+    settings: Settings, clock: FakeClock
+) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: started_up(app))

@@ -36,9 +36,7 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "choose('fine')", "Fine", id="outcome-fine", tooltip="Fine: it went OK"),
-        Binding(
-            "b", "choose('bad')", "Bad", id="outcome-bad", tooltip="Bad: a break comes next"
-        ),
+        Binding("b", "choose('bad')", "Bad", id="outcome-bad", tooltip="Bad: a break comes next"),
         Binding(
             "a",
             "choose('abusive')",
