@@ -175,3 +175,24 @@ def test_caller_card_after_an_abusive_call(
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_checklist_after_an_abusive_call(
+    snap_compare, settings: Settings, clock: FakeClock
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f2")
+        await type_text(pilot, "threatened to come to the office")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("a")
+        await type_text(pilot, "threat")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("z")
+        await wait_for_screen(pilot, ChecklistScreen)
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
-from textual.widgets import Checkbox, DataTable, Digits, Input
+from textual.widgets import DataTable, Digits, Input, RadioButton, RadioSet
 
 from calldesk.config import Settings
 from calldesk.core.aftercall.cooldown import Phase
@@ -137,7 +137,7 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         call_id = screen.call.id
         await pilot.press("ctrl+s")  # required items missing: stays
         await wait_for_screen(pilot, ChecklistScreen)
-        screen.query_one("#item-took-blame", Checkbox).value = True
+        screen.query_one("#item-blame", RadioSet).query(RadioButton).last().value = True
         screen.query_one("#item-quick-fix", Input).value = "cleared the print queue"
         screen.query_one(
             "#item-permanent-fix-what", Input
@@ -159,7 +159,7 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await wait_until(pilot, lambda: table.row_count == 0)  # only open fixes are listed
     store = stored(settings, clock)
     answers = store.checklist_answers(call_id)
-    assert answers["took-blame"].value is True
+    assert answers["blame"].value == "Not yet."
     assert answers["permanent-fix"].value == {
         "what": "driver update pushed to all PCs",
         "where": "IT-482",
@@ -191,7 +191,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         assert app.desk.writer.flush()
     store = stored(settings, clock)
     answers = store.checklist_answers(call_id)
-    assert answers["took-blame"].value is True
+    assert answers["blame"].value == "It was on us, and I said so."
     assert answers["quick-fix"].value == "reset the client"
     assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
     store.close()
@@ -241,12 +241,13 @@ async def test_f2_during_a_break_ends_it_and_the_day_count_says_so_at_once(
     store.close()
 
 
+@pytest.mark.parametrize("outcome_key", ["b", "a"])
 async def test_stray_keys_after_skipping_a_break_land_nowhere(
-    settings: Settings, clock: FakeClock
+    settings: Settings, clock: FakeClock, outcome_key: str
 ) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await end_call_as(pilot, app, "b")
+        await end_call_as(pilot, app, outcome_key)
         await wait_for_screen(pilot, CooldownScreen)
         await pilot.press("x")
         await wait_for_screen(pilot, ConfirmDialog)
@@ -257,3 +258,35 @@ async def test_stray_keys_after_skipping_a_break_land_nowhere(
             assert "y" not in field.value and "n" not in field.value
         assert app.breaks_today == "breaks: 0 taken, 1 skipped"
         assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_after_an_abusive_call_the_checklist_is_about_the_incident(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "a", "threatened to find me")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("z")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        call_id = screen.call.id
+        assert [item.id for item in screen.checklist.items] == [
+            "warning-given",
+            "what-was-said",
+            "who-was-told",
+        ]
+        assert not screen.query("#item-blame")  # nothing to blame ourselves for here
+        await pilot.press("down", "space", "tab")  # "No: it was a threat."
+        await type_text(pilot, "said he knows where I park")
+        await pilot.press("tab")
+        await type_text(pilot, "Dana, and security")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    answers = store.checklist_answers(call_id)
+    assert answers["warning-given"].value == "No: it was a threat."
+    assert answers["what-was-said"].value == "said he knows where I park"
+    assert answers["who-was-told"].value == "Dana, and security"
+    assert "blame" not in answers
+    store.close()

@@ -154,7 +154,8 @@ class AfterCallMixin:
             item_id: (a.value, a.skipped)
             for item_id, a in self.store.checklist_answers(call_id).items()
         }
-        if unfinished_items(self._checklist(), answers):
+        outcome = call.outcome.value if call.outcome else None
+        if unfinished_items(self._checklist().for_outcome(outcome), answers):
             self._checklist_worker(call)
 
     def _checklist(self) -> Checklist:
