@@ -196,3 +196,38 @@ def test_checklist_after_an_abusive_call(
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_fixes_at_80_columns(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    seed_abusive_caller(settings, clock)
+    store = Store.open(settings.database_path, clock)
+    call = store.start_call("Bo Chen", "0161 496 0001", "T-78")
+    store.add_note(call.id, "VPN drops every hour on the dot")
+    store.end_call(call.id)
+    store.save_checklist_answer(
+        call.id,
+        "permanent-fix",
+        {
+            "what": "VPN client 5.1 times out after 60 minutes idle: push 5.2 to every laptop "
+            "with the longer keepalive",
+            "where": "IT-501",
+            "owner": "",
+        },
+    )
+    store.close()
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        from textual.widgets import OptionList, Static
+
+        from calldesk.tui.screens.fixes import FixesScreen
+
+        await settle(pilot)
+        await pilot.press("f7")
+        fixes = await wait_for_screen(pilot, FixesScreen)
+        await wait_until(pilot, lambda: fixes.query_one(OptionList).option_count == 2)
+        await pilot.press("down")
+        detail = fixes.query_one("#fix-detail-text", Static)
+        await wait_until(pilot, lambda: "Rick Dunn" in str(detail.render()))
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
-from textual.widgets import DataTable, Digits, Input, RadioButton, RadioSet
+from textual.widgets import Digits, Input, OptionList, RadioButton, RadioSet
 
 from calldesk.config import Settings
 from calldesk.core.aftercall.cooldown import Phase
@@ -152,11 +152,11 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         assert app.desk.writer.flush()
         await pilot.press("f7")
         fixes = await wait_for_screen(pilot, FixesScreen)
-        table = fixes.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count == 1)
-        assert "driver update" in str(table.get_row_at(0)[2])
+        listed = fixes.query_one(OptionList)
+        await wait_until(pilot, lambda: listed.option_count == 1)
+        assert "driver update" in str(listed.get_option_at_index(0).prompt)
         await pilot.press("d")
-        await wait_until(pilot, lambda: table.row_count == 0)  # only open fixes are listed
+        await wait_until(pilot, lambda: listed.option_count == 0)  # only open fixes are listed
     store = stored(settings, clock)
     answers = store.checklist_answers(call_id)
     assert answers["blame"].value == "Not yet."
