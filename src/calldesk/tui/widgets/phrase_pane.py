@@ -54,7 +54,8 @@ def short_problem(problem: Problem) -> str:
         if problem.line <= 0
         else f"{problem.path.name}:{problem.line}:{problem.column}"
     )
-    return clip(f"{where}: {problem.message}", 200)
+    hint = f" ({problem.hint})" if problem.hint else ""  # "did you mean 'say'?" is the fix
+    return clip(f"{where}: {problem.message}{hint}", 240)
 
 
 class SearchBox(LiteralInput):
@@ -111,10 +112,11 @@ class PhrasePane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="Search (tag:blame cat:abuse)", id="phrase-search")
+        # Problems go at the top: a toast (bottom right) would cover them at the bottom.
+        yield Label("", id="phrase-problems", markup=False)
         yield OptionList(id="phrase-results")
         with VerticalScroll(id="phrase-preview"):
             yield Static("", id="phrase-preview-text", markup=False)
-        yield Label("", id="phrase-problems", markup=False)
 
     def on_mount(self) -> None:
         self.border_title = "Phrases"
@@ -146,9 +148,9 @@ class PhrasePane(Vertical):
             label.display = False
             return
         lines = [f"⚠ {len(errors)} phrase file problem{'s' if len(errors) != 1 else ''} (skipped):"]
-        lines += [f"  {visible(short_problem(problem))}" for problem in errors[:3]]
-        if len(errors) > 3:
-            lines.append("  … all of them: command palette → phrases: show problems")
+        lines += [f"• {visible(short_problem(problem))}" for problem in errors[:2]]
+        if len(errors) > 2:
+            lines.append("… all: ctrl+p, phrases: show problems")
         label.update(Text("\n".join(lines)))
         label.display = True
 
