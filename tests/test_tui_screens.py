@@ -78,3 +78,61 @@ async def test_the_note_count_stays_true_after_deletes(
             await wait_for_screen(pilot, DeskScreen)
             await wait_until(pilot, lambda left=left: str(pane.border_subtitle) == left)
         assert app.screen.query_one("#notes-empty").display
+
+
+def test_call_start_lists_openings_then_the_most_used_then_the_rest() -> None:
+    from calldesk import paths
+    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.starters import call_start_phrases
+
+    phrases = load_library([paths.bundled_phrase_dir()]).phrases
+    usage = {"blame-thats-on-us": 5, "time-let-me-look": 9, "open-greeting": 3}
+    listed = call_start_phrases(phrases, usage)
+    assert sorted(p.id for p in listed) == sorted(p.id for p in phrases)  # nothing lost
+    openings = [p.id for p in phrases if "opening" in p.tags]
+    assert [p.id for p in listed[: len(openings)]] == openings
+    after = [p.id for p in listed[len(openings) : len(openings) + 2]]
+    assert after == ["time-let-me-look", "blame-thats-on-us"]
+    assert listed[0].category == "Opening the call"
+
+
+async def test_an_empty_search_starts_with_the_hello_not_abusive_callers(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.tui.widgets.phrase_pane import PhrasePane
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app))
+        pane = app.screen.query_one(PhrasePane)
+        await wait_until(pilot, lambda: pane.selected is not None)
+        assert pane.query_text == ""
+        assert pane.selected.category == "Opening the call"
+        await pilot.press("f3")
+        await type_text(pilot, "abuse")
+        await wait_until(pilot, lambda: pane.selected.category == "Abusive callers")
+        await pilot.press("ctrl+u")  # cleared again: back to the openings
+        await wait_until(pilot, lambda: pane.selected.category == "Opening the call")
+
+
+async def test_the_smile_cue_greets_each_call_and_one_line_turns_it_off(
+    settings: Settings, clock: FakeClock, tmp_path
+) -> None:
+    from calldesk.config import load_settings
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app))
+        await pilot.press("f2")
+        empty = app.screen.query_one("#notes-empty")
+        assert "Smile: they can hear it." in str(empty.render())
+        assert "Smile" in screen_text(app)
+    config = tmp_path / "config.toml"
+    config.write_text("smile_cue = false\n", encoding="utf-8")
+    quiet = build_app(load_settings(config_file=config), clock)
+    async with quiet.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(quiet))
+        await pilot.press("f2")
+        empty = quiet.screen.query_one("#notes-empty")
+        assert "Type a note" in str(empty.render())
+        assert "Smile" not in str(empty.render())

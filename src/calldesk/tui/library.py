@@ -12,7 +12,7 @@ from textual.message import Message
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
-    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase, PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
 
 
@@ -40,9 +40,12 @@ class PhraseLibraryMixin:
         from calldesk.core.library.search import PhraseIndex
 
         library = load_configured_library(self.settings, previous=self.library)
+        from calldesk.core.library.starters import call_start_phrases
+
         usage = self.store.phrase_use_counts() if self.store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage)
-        self.call_from_thread(self._phrases_loaded, library, index)
+        starters = call_start_phrases(library.phrases, usage)  # listed before any keystroke
+        self.call_from_thread(self._phrases_loaded, library, index, starters)
 
     def _watch_phrases(self) -> None:
         """Reload the library when a trainer saves a phrase file."""
@@ -61,7 +64,9 @@ class PhraseLibraryMixin:
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.notify(message.text, title="Phrase folders", severity="warning", timeout=15)
 
-    def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
+    def _phrases_loaded(
+        self, library: PhraseLibrary, index: PhraseIndex, starters: list[Phrase] | None = None
+    ) -> None:
         from calldesk.core.library.watch import summarize_reload
 
         before = self.library
@@ -71,7 +76,7 @@ class PhraseLibraryMixin:
             if summary:
                 self.notify(summary, title="Phrase library", timeout=6)
         self.refresh_due()
-        self.desk_screen().query_one(PhrasePane).set_index(index, library.problems)
+        self.desk_screen().query_one(PhrasePane).set_index(index, library.problems, starters)
 
     def action_phrase_problems(self) -> None:
         from calldesk.tui.screens.problems import ProblemsScreen

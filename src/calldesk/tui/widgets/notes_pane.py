@@ -99,6 +99,19 @@ class NoteList(ListView):
         self.screen.query_one(NoteInput).focus()
 
 
+SMILE_CUE = "☺ Smile: they can hear it."
+"""From the seeds: a smile is heard in the voice. Off with `smile_cue = false`."""
+
+
+def start_of_call_text(app: object) -> Text:
+    """What an empty call's notes say: the smile cue (unless turned off), then how to type."""
+    text = Text()
+    if getattr(getattr(app, "settings", None), "smile_cue", True):
+        text.append(SMILE_CUE + "\n", style="bold")
+    text.append("Type a note and press Enter. ctrl+j starts a new line.")
+    return text
+
+
 class NotesPane(Vertical):
     """Caller details, the entry list and the note input, for one call at a time."""
 
@@ -169,7 +182,7 @@ class NotesPane(Vertical):
         if call is None:
             empty.update("No call open. Press F2 when the phone rings.")
         elif not call.notes:
-            empty.update("Type a note and press Enter. ctrl+j starts a new line.")
+            empty.update(start_of_call_text(self.app))
         empty.display = call is None or not call.notes
         self.border_subtitle = literal("" if call is None else note_count(len(call.notes)))
 

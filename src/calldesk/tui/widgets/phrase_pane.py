@@ -109,6 +109,7 @@ class PhrasePane(Vertical):
         self.index: PhraseIndex | None = None
         self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
         self._hits: list[Phrase] = []
+        self._starters: list[Phrase] | None = None
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="Search (tag:blame cat:abuse)", id="phrase-search")
@@ -134,10 +135,20 @@ class PhrasePane(Vertical):
             return None
         return self._hits[highlighted]
 
-    def set_index(self, index: PhraseIndex, problems: Sequence[Problem] = ()) -> None:
-        """Show a (re)loaded library, keeping the agent's query and selection."""
+    def set_index(
+        self,
+        index: PhraseIndex,
+        problems: Sequence[Problem] = (),
+        starters: Sequence[Phrase] | None = None,
+    ) -> None:
+        """Show a (re)loaded library, keeping the agent's query and selection.
+
+        `starters` is what an empty search lists: the opening phrases and the agent's most
+        used (see `calldesk.core.library.starters`); without it, the library A to Z.
+        """
         keep = self.selected.id if self.selected else None
         self.index = index
+        self._starters = list(starters) if starters is not None else None
         self.show_problems(problems)
         self.run_search(keep=keep)
 
@@ -159,6 +170,8 @@ class PhrasePane(Vertical):
             return
         result = self.index.search(self.query_text, limit=RESULT_LIMIT)
         self._hits = list(result.hits)
+        if not self.query_text.strip() and self._starters is not None:
+            self._hits = self._starters[:RESULT_LIMIT]  # openings and most used first
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options(phrase_option(phrase) for phrase in self._hits)
