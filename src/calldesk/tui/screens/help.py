@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from calldesk.tui.keys import KeyHelp, binding_help
+from calldesk.tui.text import visible
 
 
 def help_table(rows: list[KeyHelp]) -> Table:
@@ -29,7 +30,8 @@ def help_table(rows: list[KeyHelp]) -> Table:
                 table.add_row("", "")
             where = row.where
             table.add_row(Text(where.upper(), style="bold"), "")
-        table.add_row(Text(row.keys, style="bold"), Text(row.action))
+        # Remapped keys come from config.toml: shown literally, like every text from outside.
+        table.add_row(Text(visible(row.keys), style="bold"), Text(row.action))
     return table
 
 
@@ -43,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide", id="help"):
             yield Label("calldesk keys · ↑↓ PgUp PgDn scroll", classes="dialog-title")
             with VerticalScroll(id="help-keys"):
-                yield Static(help_table(binding_help(keymap)), id="help-table")
+                yield Static(help_table(binding_help(keymap)), id="help-table", markup=False)
             yield Label(
                 "ctrl+p: every action by name. Escape, F1 or q closes.",
                 classes="dialog-hint",
