@@ -136,3 +136,25 @@ async def test_the_smile_cue_greets_each_call_and_one_line_turns_it_off(
         empty = quiet.screen.query_one("#notes-empty")
         assert "Type a note" in str(empty.render())
         assert "Smile" not in str(empty.render())
+
+
+async def test_a_long_caller_name_wraps_in_the_outcome_question(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+
+    name = "Annabel Leeson-Smithers of the Accounts Payable Department, Northern Region Office"
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app))
+        await pilot.press("f2", "f4")
+        await type_text(pilot, name)
+        await pilot.press("escape")
+        await type_text(pilot, "printer")
+        await pilot.press("enter", "f8")
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.pause()
+        title = dialog.query_one(".dialog-title")
+        assert str(title.render()) == f"How did the call with {name} go?"
+        assert title.size.height == 2  # wrapped inside the dialog, not cut at its edge
+        assert title.region.right <= dialog.query_one(".dialog").region.right
