@@ -86,7 +86,7 @@ class HistoryScreen(Screen[None]):
         with Horizontal(id="history-panes"):
             with Vertical(id="history-list-pane"):
                 yield LiteralInput(
-                    placeholder="Search caller, number, ticket or notes", id="history-search"
+                    placeholder="Search calls and notes", id="history-search"
                 )
                 yield OptionList(id="history-list")
             with VerticalScroll(id="history-detail"):
