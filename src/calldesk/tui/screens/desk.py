@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from calldesk.tui.widgets.notes_pane import NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
+from calldesk.tui.widgets.screen_footer import ScreenFooter
 from calldesk.tui.widgets.status_bar import StatusBar
 
 
@@ -34,4 +34,4 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield NotesPane(id="notes-pane")
             yield PhrasePane(id="phrase-pane")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: see F1
+        yield ScreenFooter(every_global=True)  # ctrl+p: see F1

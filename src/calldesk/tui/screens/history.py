@@ -85,9 +85,7 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):
             with Vertical(id="history-list-pane"):
-                yield LiteralInput(
-                    placeholder="Search calls and notes", id="history-search"
-                )
+                yield LiteralInput(placeholder="Search calls and notes", id="history-search")
                 yield OptionList(id="history-list")
             with VerticalScroll(id="history-detail"):
                 yield Static("", id="history-detail-text", markup=False)
