@@ -7,8 +7,10 @@ from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen,
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen
@@ -29,17 +31,17 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def seed_history(settings: Settings, clock: FakeClock) -> None:
-    store = Store.open(settings.database_path, clock)
+    store = Database.open(settings.database_path, clock)
     for name, number, notes in (
         ("Ann Lee", "+44 20 7946 0958", ["printer offline again", "cleared the queue"]),
         ("Bo Chen", "0161 496 0000", ["VPN drops every hour"]),
     ):
-        call = store.start_call(name, number, "T-1001")
+        call = call_records.start_call(store, name, number, "T-1001")
         for text in notes:
             clock.advance(seconds=40)
-            store.add_note(call.id, text)
+            call_records.add_note(store, call.id, text)
         clock.advance(minutes=3)
-        store.end_call(call.id)
+        call_records.end_call(store, call.id)
         clock.advance(minutes=20)
     store.close()
 
@@ -141,13 +143,18 @@ def test_cooldown_running(snap_compare, settings: Settings, clock: FakeClock) ->
 def seed_abusive_caller(settings: Settings, clock: FakeClock) -> None:
     from calldesk.core.calls.model import Outcome
 
-    store = Store.open(settings.database_path, clock)
-    call = store.start_call("Rick Dunn", "0161 496 0000", "T-77")
-    store.add_note(call.id, "printer at reception offline again, third time this week")
+    store = Database.open(settings.database_path, clock)
+    call = call_records.start_call(store, "Rick Dunn", "0161 496 0000", "T-77")
+    call_records.add_note(
+        store, call.id, "printer at reception offline again, third time this week"
+    )
     clock.advance(minutes=6)
-    store.end_call(call.id)
-    store.set_outcome(call.id, Outcome.ABUSIVE, "swore, threatened to come to the office")
-    store.save_checklist_answer(
+    call_records.end_call(store, call.id)
+    call_records.set_outcome(
+        store, call.id, Outcome.ABUSIVE, "swore, threatened to come to the office"
+    )
+    save_answer(
+        store,
         call.id,
         "permanent-fix",
         {
@@ -200,11 +207,12 @@ def test_checklist_after_an_abusive_call(
 
 def test_fixes_at_80_columns(snap_compare, settings: Settings, clock: FakeClock) -> None:
     seed_abusive_caller(settings, clock)
-    store = Store.open(settings.database_path, clock)
-    call = store.start_call("Bo Chen", "0161 496 0001", "T-78")
-    store.add_note(call.id, "VPN drops every hour on the dot")
-    store.end_call(call.id)
-    store.save_checklist_answer(
+    store = Database.open(settings.database_path, clock)
+    call = call_records.start_call(store, "Bo Chen", "0161 496 0001", "T-78")
+    call_records.add_note(store, call.id, "VPN drops every hour on the dot")
+    call_records.end_call(store, call.id)
+    save_answer(
+        store,
         call.id,
         "permanent-fix",
         {

@@ -39,10 +39,13 @@ class PhraseLibraryMixin:
         from calldesk.core.library.phrases import load_configured_library
         from calldesk.core.library.search import PhraseIndex
 
-        library = load_configured_library(self.settings, previous=self.library)
+        library = load_configured_library(
+            self.settings.phrase_folders(), self.settings.user_phrase_dir, previous=self.library
+        )
+        from calldesk.core.library import records as phrase_records
         from calldesk.core.library.starters import call_start_phrases
 
-        usage = self.store.phrase_use_counts() if self.store is not None else {}
+        usage = phrase_records.phrase_use_counts(self.store) if self.store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage)
         starters = call_start_phrases(library.phrases, usage)  # listed before any keystroke
         self.call_from_thread(self._phrases_loaded, library, index, starters)

@@ -18,13 +18,16 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.core.aftercall.fixes import FixStatus, PermanentFix, RecurringProblem
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import RecurringProblem
+from calldesk.core.aftercall.records import FixStatus, PermanentFix
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call
 from calldesk.tui.text import clip, literal, visible
 from calldesk.tui.widgets.screen_footer import ScreenFooter
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
 
 STATUS_STYLE = {FixStatus.OPEN: "bold yellow", FixStatus.DONE: "green", FixStatus.WONTFIX: "dim"}
 STATUS_NAME = {FixStatus.OPEN: "open", FixStatus.DONE: "done", FixStatus.WONTFIX: "won't fix"}
@@ -90,7 +93,7 @@ class FixesScreen(Screen[None]):
         Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
     ]
 
-    def __init__(self, store: Store, recurring: list[RecurringProblem]) -> None:
+    def __init__(self, store: Database, recurring: list[RecurringProblem]) -> None:
         super().__init__()
         self.store = store
         self.recurring = recurring
@@ -125,7 +128,7 @@ class FixesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="fixes", exit_on_error=False)
     def reload(self) -> None:
-        fixes = self.store.list_fixes(status=None if self.show_all else "open")
+        fixes = aftercall_records.list_fixes(self.store, status=None if self.show_all else "open")
         self.app.call_from_thread(self._show, fixes)
 
     def _show(self, fixes: list[PermanentFix]) -> None:
@@ -168,7 +171,7 @@ class FixesScreen(Screen[None]):
         for problem in self.recurring:
             if fix.call_id in problem.call_ids:
                 related += [call_id for call_id in problem.call_ids if call_id not in related]
-        calls = [self.store.get_call(call_id) for call_id in related[:6]]
+        calls = [call_records.get_call(self.store, call_id) for call_id in related[:6]]
         self.app.call_from_thread(self._show_detail, fix, calls)
 
     def _show_detail(self, fix: PermanentFix, calls: list[Call]) -> None:
@@ -180,7 +183,7 @@ class FixesScreen(Screen[None]):
         fix = self.selected
         if fix is None:
             return
-        self.store.set_fix_status(fix.id, FixStatus(status))
+        aftercall_records.set_fix_status(self.store, fix.id, FixStatus(status))
         self.notify(f"Marked {STATUS_NAME[FixStatus(status)]}: {clip(fix.what, 50)}", timeout=3)
         self.reload()
 
