@@ -5,6 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from textual.binding import Binding
+
+from calldesk.tui.bindings import APP_BINDINGS, HELP_BINDINGS, key_label
+from calldesk.tui.dialogs.confirm import ConfirmDialog
+from calldesk.tui.dialogs.edit_note import EditNoteDialog
+from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.cooldown import CooldownScreen
+from calldesk.tui.screens.desk import DeskScreen
+from calldesk.tui.screens.fixes import FixesScreen
+from calldesk.tui.screens.history import HistoryScreen
+from calldesk.tui.screens.practice import PracticeScreen
+from calldesk.tui.widgets.notes_pane import NoteList
+from calldesk.tui.widgets.phrase_pane import PhrasePane
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -50,41 +65,22 @@ SCREEN_ORDER = (
 )
 
 
-_NAMED_KEYS = {"enter", "escape", "delete", "tab", "space", "up", "down", "home", "end"}
+_MORE_NAMED_KEYS = {"space", "up", "down", "home", "end"}
 
 
-def key_name(key: str) -> str:
-    """A key as the footer's neighbours write it: F1, Enter, Escape, ctrl+s, y."""
-    if key[:1] == "f" and key[1:].isdigit():
-        return key.upper()
-    if key in _NAMED_KEYS:
-        return key.capitalize()
-    return key
+def shown_key(key: str) -> str:
+    """A key as the footer's neighbours write it: F1, Enter, Escape, Space, ctrl+s, y."""
+    label = key_label(key)
+    return label.capitalize() if label in _MORE_NAMED_KEYS else label
 
 
 def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
     """Every shown key of the app and its screens, gathered from the bindings themselves so they
     never drift; `keymap` (binding id -> keys, as in config.toml) shows remapped keys as bound."""
-    from textual.binding import Binding
-
-    from calldesk.tui.app import CalldeskApp
-    from calldesk.tui.dialogs.confirm import ConfirmDialog
-    from calldesk.tui.dialogs.edit_note import EditNoteDialog
-    from calldesk.tui.dialogs.outcome import OutcomeDialog
-    from calldesk.tui.screens.checklist import ChecklistScreen
-    from calldesk.tui.screens.cooldown import CooldownScreen
-    from calldesk.tui.screens.desk import DeskScreen
-    from calldesk.tui.screens.fixes import FixesScreen
-    from calldesk.tui.screens.help import HelpScreen
-    from calldesk.tui.screens.history import HistoryScreen
-    from calldesk.tui.screens.practice import PracticeScreen
-    from calldesk.tui.widgets.notes_pane import NoteList
-    from calldesk.tui.widgets.phrase_pane import PhrasePane
-
     keymap = keymap or {}
     rows: list[KeyHelp] = []
     for where, bindings in (
-        ("anywhere", CalldeskApp.BINDINGS),
+        ("anywhere", APP_BINDINGS),
         ("notes", DeskScreen.BINDINGS),
         ("phrases", PhrasePane.BINDINGS),
         ("note list", NoteList.BINDINGS),
@@ -96,7 +92,7 @@ def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
         ("history", HistoryScreen.BINDINGS),
         ("fixes", FixesScreen.BINDINGS),
         ("practice", PracticeScreen.BINDINGS),
-        ("this help", HelpScreen.BINDINGS),
+        ("this help", HELP_BINDINGS),
     ):
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
@@ -104,7 +100,7 @@ def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
             if not binding.show and not binding.id:
                 continue  # arrow keys of a list, and the like
             bound = keymap.get(binding.id or "", binding.key)
-            keys = " / ".join(key_name(key.strip()) for key in bound.split(","))
+            keys = " / ".join(shown_key(key) for key in bound.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
     rows += TYPING_KEYS
     rows += EXTRA_KEYS

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -23,6 +22,7 @@ from calldesk.core.aftercall.fixes import RecurringProblem
 from calldesk.core.aftercall.records import FixStatus, PermanentFix
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call
+from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import clip, literal, visible
 from calldesk.tui.widgets.screen_footer import ScreenFooter
 
@@ -93,9 +93,13 @@ class FixesScreen(Screen[None]):
         Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
     ]
 
-    def __init__(self, store: Database, recurring: list[RecurringProblem]) -> None:
+    def __init__(
+        self, store: Database, recurring: list[RecurringProblem], data: DataAccess | None = None
+    ) -> None:
         super().__init__()
         self.store = store
+        self.data: DataAccess = data or InPlace()
+        """Reads and writes go through the desk's writer in the app (in place on its own)."""
         self.recurring = recurring
         self.show_all = False
         self._fixes: list[PermanentFix] = []
@@ -126,12 +130,14 @@ class FixesScreen(Screen[None]):
             return None
         return self._fixes[highlighted]
 
-    @work(thread=True, exclusive=True, group="fixes", exit_on_error=False)
     def reload(self) -> None:
-        fixes = aftercall_records.list_fixes(self.store, status=None if self.show_all else "open")
-        self.app.call_from_thread(self._show, fixes)
+        """List the fixes again, behind a status change still on its way to the disk."""
+        store, status = self.store, None if self.show_all else "open"
+        self.data.read(lambda: aftercall_records.list_fixes(store, status=status), self._show)
 
     def _show(self, fixes: list[PermanentFix]) -> None:
+        if not self.is_attached:
+            return  # closed while the list was read
         keep = self.selected.id if self.selected else None
         self._fixes = fixes
         options = self.query_one(OptionList)
@@ -162,7 +168,6 @@ class FixesScreen(Screen[None]):
         event.stop()
         self._load_detail(self.selected)
 
-    @work(thread=True, exclusive=True, group="fix-detail", exit_on_error=False)
     def _load_detail(self, fix: PermanentFix | None) -> None:
         """The calls behind a fix: the one it was written in, then the others like it."""
         if fix is None:
@@ -171,10 +176,15 @@ class FixesScreen(Screen[None]):
         for problem in self.recurring:
             if fix.call_id in problem.call_ids:
                 related += [call_id for call_id in problem.call_ids if call_id not in related]
-        calls = [call_records.get_call(self.store, call_id) for call_id in related[:6]]
-        self.app.call_from_thread(self._show_detail, fix, calls)
+        store, wanted = self.store, related[:6]
+        self.data.read(
+            lambda: [call_records.get_call(store, call_id) for call_id in wanted],
+            lambda calls: self._show_detail(fix, calls),
+        )
 
     def _show_detail(self, fix: PermanentFix, calls: list[Call]) -> None:
+        if not self.is_attached:
+            return  # closed while the calls were read
         if self.selected is None or self.selected.id != fix.id:
             return  # the agent has moved on
         self.query_one("#fix-detail-text", Static).update(fix_detail(fix, calls, self.recurring))
@@ -183,7 +193,8 @@ class FixesScreen(Screen[None]):
         fix = self.selected
         if fix is None:
             return
-        aftercall_records.set_fix_status(self.store, fix.id, FixStatus(status))
+        store = self.store
+        self.data.write(lambda: aftercall_records.set_fix_status(store, fix.id, FixStatus(status)))
         self.notify(f"Marked {STATUS_NAME[FixStatus(status)]}: {clip(fix.what, 50)}", timeout=3)
         self.reload()
 

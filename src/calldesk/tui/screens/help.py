@@ -7,11 +7,12 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from calldesk.tui.bindings import HELP_BINDINGS, active_keymap, key_label
 from calldesk.tui.keys import KeyHelp, binding_help
 from calldesk.tui.text import visible
 
@@ -36,18 +37,21 @@ def help_table(rows: list[KeyHelp]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "close", "Close", id="help-close", tooltip="Back to where you were")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = HELP_BINDINGS
 
     def compose(self) -> ComposeResult:
-        keymap = dict(getattr(getattr(self.app, "settings", None), "keymap", None) or {})
+        keymap = active_keymap(self.app)
+        bound = keymap.get("help-close", "escape,f1,q").split(",")
+        closers = [key_label(key) for key in bound]
+        close_keys = (
+            ", ".join(closers[:-1]) + f" or {closers[-1]}" if len(closers) > 1 else closers[0]
+        )
         with Vertical(classes="dialog wide", id="help"):
             yield Label("calldesk keys · ↑↓ PgUp PgDn scroll", classes="dialog-title")
             with VerticalScroll(id="help-keys"):
                 yield Static(help_table(binding_help(keymap)), id="help-table", markup=False)
             yield Label(
-                "ctrl+p: every action by name. Escape, F1 or q closes.",
+                f"ctrl+p: every action by name. {close_keys} closes.",
                 classes="dialog-hint",
             )
         yield Footer(compact=True)
