@@ -53,6 +53,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(
                 f"ctrl+p: every action by name. {close_keys} closes.",
                 classes="dialog-hint",
+                markup=False,  # the keys come from config.toml
             )
         yield Footer(compact=True)
 
