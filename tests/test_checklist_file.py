@@ -31,19 +31,67 @@ def errors(tmp_path: Path, text: str) -> list[tuple[int, int, str, str]]:
     return [(p.line, p.column, p.message, p.hint) for p in problems if p.is_error]
 
 
-def test_the_defaults_cover_blame_quick_fix_permanent_fix_basics_and_pointing_onward() -> None:
+def test_the_defaults_ask_what_applies_to_how_the_call_went() -> None:
     items = {item.id: item for item in DEFAULT_CHECKLIST.items}
-    assert [(i.id, i.kind, i.required) for i in DEFAULT_CHECKLIST.items] == [
-        ("took-blame", ItemKind.CHECK, True),
+    after_a_call = [
+        ("blame", ItemKind.CHOICE, True),
         ("quick-fix", ItemKind.TEXT, True),
         ("permanent-fix", ItemKind.FIX, True),
         ("basics-kindly", ItemKind.CHECK, False),
         ("pointed-onward", ItemKind.CHECK, False),
     ]
-    assert "blame" in items["took-blame"].label
+    for outcome in ("fine", "bad", None):
+        asked = DEFAULT_CHECKLIST.for_outcome(outcome).items
+        assert [(i.id, i.kind, i.required) for i in asked] == after_a_call
+    assert [(i.id, i.kind, i.required) for i in DEFAULT_CHECKLIST.for_outcome("abusive").items] == [
+        ("warning-given", ItemKind.CHOICE, True),
+        ("what-was-said", ItemKind.TEXT, True),
+        ("who-was-told", ItemKind.TEXT, True),
+    ]
+    assert items["blame"].options == (
+        "It was on us, and I said so.",
+        "Nothing on our side.",
+        "Not yet.",
+    )
     assert "owns" in items["permanent-fix"].help
     assert all(item.label and item.help for item in DEFAULT_CHECKLIST.items)
     assert DEFAULT_CHECKLIST.source is None
+
+
+def test_the_bundled_checklist_asks_the_same_questions_as_the_defaults() -> None:
+    from calldesk import paths
+
+    bundled, problems = load_checklist_file(paths.bundled_phrase_dir() / "checklist.yaml")
+    assert problems == [] and bundled is not None
+    for outcome in ("fine", "bad", "abusive", None):
+        ours = bundled.for_outcome(outcome).items
+        defaults = DEFAULT_CHECKLIST.for_outcome(outcome).items
+        assert [(i.kind, i.required) for i in ours] == [(i.kind, i.required) for i in defaults]
+    blame = bundled.get("blame")
+    assert blame is not None and "abusive" not in blame.outcomes
+
+
+@pytest.mark.parametrize(
+    ("applies_when", "message"),
+    [
+        ("abusive", "'applies_when' must be a mapping"),
+        ("{outcomes: [abusive]}", "unknown key 'outcomes' in applies_when"),
+        ("{outcome: [rude]}", "unknown outcome 'rude'"),
+        ("{outcome: []}", "no outcome listed"),
+        ("{}", "'applies_when' needs 'outcome'"),
+    ],
+)
+def test_a_wrong_applies_when_is_refused_with_the_line(
+    tmp_path: Path, applies_when: str, message: str
+) -> None:
+    path = tmp_path / "checklist.yaml"
+    path.write_text(
+        f"checklist:\n  - id: a\n    label: A\n    applies_when: {applies_when}\n",
+        encoding="utf-8",
+    )
+    checklist, problems = load_checklist_file(path)
+    assert checklist is None
+    assert any(message in problem.message and problem.line == 4 for problem in problems), problems
 
 
 def test_the_fixture_checklist_loads_in_order() -> None:
@@ -189,15 +237,15 @@ def test_each_mistake_is_reported(tmp_path: Path, text: str, message: str) -> No
 
 
 def test_missing_required_ignores_answered_and_skipped_items() -> None:
-    checklist = DEFAULT_CHECKLIST
+    checklist = DEFAULT_CHECKLIST.for_outcome("bad")
     assert [i.id for i in missing_required(checklist, set(), set())] == [
-        "took-blame",
+        "blame",
         "quick-fix",
         "permanent-fix",
     ]
-    assert [i.id for i in missing_required(checklist, {"took-blame"}, {"quick-fix"})] == [
+    assert [i.id for i in missing_required(checklist, {"blame"}, {"quick-fix"})] == [
         "permanent-fix"
     ]
-    everything = {"took-blame", "quick-fix", "permanent-fix"}
+    everything = {"blame", "quick-fix", "permanent-fix"}
     assert missing_required(checklist, everything, ()) == []
     assert missing_required(Checklist(items=()), (), ()) == []

@@ -77,7 +77,7 @@ def three_days(store: Database) -> list[int]:
         add_call(store, DAY + timedelta(days=1), "Zed"),
     ]
     call_records.set_outcome(store, ids[1], Outcome.BAD, "shouted")
-    save_answer(store, ids[1], "took-blame", True)
+    save_answer(store, ids[1], "blame", "It was on us, and I said so.")
     save_answer(store, ids[1], "permanent-fix", {"what": "New print server", "owner": "Sam"})
     store.close()
     return ids
@@ -140,7 +140,8 @@ def test_one_call_to_stdout(data_dir: Path, three_days: list[int]) -> None:
     assert data["outcome"] == "bad"
     assert "- **09:00:20** \\# still offline" in result.stdout
     # Labels come from the checklist the app uses (the bundled one here).
-    assert "- [x] I took the blame" in result.stdout
+    assert "Was any of it on us?" in result.stdout
+    assert "It was on us, and I said so." in result.stdout
     assert "- **What:** New print server" in result.stdout
     assert result.stderr == "calldesk: exported 1 call to standard output\n"
 

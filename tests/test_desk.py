@@ -102,10 +102,41 @@ def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
     assert [call.id for call in card.previous] == [earlier.id]
     assert [fix.what for fix in card.open_fixes] == ["replace the driver"]
     assert card.lines()[0].startswith("Called once before; last on")
-    assert '"printer offline"' in card.lines()[0]
-    assert card.lines()[1] == "Open permanent fix: replace the driver (Sam)"
+    assert card.lines()[1] == 'First note: "printer offline"'
+    assert card.lines()[2] == "Open permanent fix: replace the driver (owner: Sam)"
+    assert card.warning == ""
     assert lookup_caller(store, "", clock.now()) is None
     assert not lookup_caller(store, "0161 000 0000", clock.now()).known
+
+
+def test_the_caller_card_leads_with_an_abusive_last_call_and_keeps_the_whole_fix(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    from calldesk.core.calls.model import Outcome
+
+    long_fix = (
+        "Printer at reception drops off the network every Monday: give it a fixed address "
+        "and take it out of the DHCP pool"
+    )
+    earlier = call_records.start_call(store, "Ann", "0161 496 0000")
+    call_records.add_note(
+        store, earlier.id, "swore from the first word, said he knew where we park"
+    )
+    call_records.end_call(store, earlier.id)
+    call_records.set_outcome(
+        store, earlier.id, Outcome.ABUSIVE, "threatened to wait for me in the car park"
+    )
+    save_answer(
+        store, earlier.id, "permanent-fix", {"what": long_fix, "where": "IT-9", "owner": "Sam"}
+    )
+    clock.advance(days=1)
+    card = lookup_caller(store, "0161 496 0000", clock.now())
+    lines = card.lines()
+    assert lines[0] == (
+        "⚠ Last call from this number was ABUSIVE: threatened to wait for me in the car park"
+    )
+    assert lines[2] == 'First note: "swore from the first word, said he knew where we park"'
+    assert lines[3] == f"Open permanent fix: {long_fix} (owner: Sam)"
 
 
 def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Database) -> None:

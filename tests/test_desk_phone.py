@@ -312,7 +312,7 @@ def test_the_caller_card_says_when_the_last_call_was_missed(
     assert desk.writer.flush()
     card = lookup_caller(store, "1001", clock.now(), exclude_call_id=desk.call.id)
     assert card is not None and card.lines()[0].startswith("Called once before; last on")
-    assert card.lines()[0].endswith("(missed)")
+    assert card.lines()[0].endswith("(missed).")
 
 
 def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(

@@ -7,6 +7,7 @@ from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen,
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
+from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
@@ -115,5 +116,126 @@ def test_help(snap_compare, settings: Settings, clock: FakeClock) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await wait_for_screen(pilot, HelpScreen)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_at_its_last_row(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f1")
+        await wait_for_screen(pilot, HelpScreen)
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_cooldown_running(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await end_bad_call(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def seed_abusive_caller(settings: Settings, clock: FakeClock) -> None:
+    from calldesk.core.calls.model import Outcome
+
+    store = Database.open(settings.database_path, clock)
+    call = call_records.start_call(store, "Rick Dunn", "0161 496 0000", "T-77")
+    call_records.add_note(
+        store, call.id, "printer at reception offline again, third time this week"
+    )
+    clock.advance(minutes=6)
+    call_records.end_call(store, call.id)
+    call_records.set_outcome(
+        store, call.id, Outcome.ABUSIVE, "swore, threatened to come to the office"
+    )
+    save_answer(
+        store,
+        call.id,
+        "permanent-fix",
+        {
+            "what": "Printer at reception gets a fixed address, out of the DHCP pool",
+            "where": "IT-482",
+            "owner": "Sam",
+        },
+    )
+    store.close()
+    clock.advance(days=1)
+
+
+def test_caller_card_after_an_abusive_call(
+    snap_compare, settings: Settings, clock: FakeClock
+) -> None:
+    seed_abusive_caller(settings, clock)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f2", "f4", "tab")
+        await type_text(pilot, "0161 496 0000")
+        card = pilot.app.screen.query_one("#caller-card")
+        await wait_until(pilot, lambda: card.display)
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_checklist_after_an_abusive_call(
+    snap_compare, settings: Settings, clock: FakeClock
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("f2")
+        await type_text(pilot, "threatened to come to the office")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("a")
+        await type_text(pilot, "threat")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("z")
+        await wait_for_screen(pilot, ChecklistScreen)
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_fixes_at_80_columns(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    seed_abusive_caller(settings, clock)
+    store = Database.open(settings.database_path, clock)
+    call = call_records.start_call(store, "Bo Chen", "0161 496 0001", "T-78")
+    call_records.add_note(store, call.id, "VPN drops every hour on the dot")
+    call_records.end_call(store, call.id)
+    save_answer(
+        store,
+        call.id,
+        "permanent-fix",
+        {
+            "what": "VPN client 5.1 times out after 60 minutes idle: push 5.2 to every laptop "
+            "with the longer keepalive",
+            "where": "IT-501",
+            "owner": "",
+        },
+    )
+    store.close()
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        from textual.widgets import OptionList, Static
+
+        from calldesk.tui.screens.fixes import FixesScreen
+
+        await settle(pilot)
+        await pilot.press("f7")
+        fixes = await wait_for_screen(pilot, FixesScreen)
+        await wait_until(pilot, lambda: fixes.query_one(OptionList).option_count == 2)
+        await pilot.press("down")
+        detail = fixes.query_one("#fix-detail-text", Static)
+        await wait_until(pilot, lambda: "Rick Dunn" in str(detail.render()))
+        await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

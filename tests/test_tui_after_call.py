@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
-from textual.widgets import Checkbox, DataTable, Digits, Input
+from textual.widgets import Digits, Input, OptionList, RadioButton, RadioSet
 
 from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
@@ -143,7 +143,7 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         call_id = screen.call.id
         await pilot.press("ctrl+s")  # required items missing: stays
         await wait_for_screen(pilot, ChecklistScreen)
-        screen.query_one("#item-took-blame", Checkbox).value = True
+        screen.query_one("#item-blame", RadioSet).query(RadioButton).last().value = True
         screen.query_one("#item-quick-fix", Input).value = "cleared the print queue"
         screen.query_one(
             "#item-permanent-fix-what", Input
@@ -158,14 +158,14 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         assert app.desk.writer.flush()
         await pilot.press("f7")
         fixes = await wait_for_screen(pilot, FixesScreen)
-        table = fixes.query_one(DataTable)
-        await wait_until(pilot, lambda: table.row_count == 1)
-        assert "driver update" in str(table.get_row_at(0)[2])
+        listed = fixes.query_one(OptionList)
+        await wait_until(pilot, lambda: listed.option_count == 1)
+        assert "driver update" in str(listed.get_option_at_index(0).prompt)
         await pilot.press("d")
-        await wait_until(pilot, lambda: table.row_count == 0)  # only open fixes are listed
+        await wait_until(pilot, lambda: listed.option_count == 0)  # only open fixes are listed
     store = stored(settings, clock)
     answers = aftercall_records.checklist_answers(store, call_id)
-    assert answers["took-blame"].value is True
+    assert answers["blame"].value == "Not yet."
     assert answers["permanent-fix"].value == {
         "what": "driver update pushed to all PCs",
         "where": "IT-482",
@@ -199,7 +199,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         assert app.desk.writer.flush()
     store = stored(settings, clock)
     answers = aftercall_records.checklist_answers(store, call_id)
-    assert answers["took-blame"].value is True
+    assert answers["blame"].value == "It was on us, and I said so."
     assert answers["quick-fix"].value == "reset the client"
     assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
     store.close()
@@ -252,3 +252,78 @@ async def test_a_stored_break_of_1e12_minutes_is_repaired_not_a_crash_at_every_s
         screen.tick()
         await pilot.pause()
         assert screen.state.state is Phase.DONE
+
+
+async def test_f2_during_a_break_ends_it_and_the_day_count_says_so_at_once(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("s")
+        clock.advance(seconds=30)
+        await pilot.press("f2")  # the phone rings mid-break
+        await wait_for_screen(pilot, DeskScreen)
+        assert screen_names(app) == ["Screen", "DeskScreen"]
+        assert app.desk.call is not None
+        # Counted with the break just ended, even before its own write has landed.
+        await wait_until(pilot, lambda: app.breaks_today == "breaks: 1 taken")
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    (state,) = aftercall_records.cooldowns_between(
+        store, clock.now().replace(hour=0), clock.now().replace(hour=23)
+    )
+    assert state.state is Phase.DONE
+    store.close()
+
+
+@pytest.mark.parametrize("outcome_key", ["b", "a"])
+async def test_stray_keys_after_skipping_a_break_land_nowhere(
+    settings: Settings, clock: FakeClock, outcome_key: str
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, outcome_key)
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("x")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("y", "y", "y", "n")  # the agent kept pressing y and then n
+        for field in screen.query(Input):
+            assert "y" not in field.value and "n" not in field.value
+        assert app.breaks_today == "breaks: 0 taken, 1 skipped"
+        assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_after_an_abusive_call_the_checklist_is_about_the_incident(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "a", "threatened to find me")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("z")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        call_id = screen.call.id
+        assert [item.id for item in screen.checklist.items] == [
+            "warning-given",
+            "what-was-said",
+            "who-was-told",
+        ]
+        assert not screen.query("#item-blame")  # nothing to blame ourselves for here
+        await pilot.press("down", "space", "tab")  # "No: it was a threat."
+        await type_text(pilot, "said he knows where I park")
+        await pilot.press("tab")
+        await type_text(pilot, "Dana, and security")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    answers = aftercall_records.checklist_answers(store, call_id)
+    assert answers["warning-given"].value == "No: it was a threat."
+    assert answers["what-was-said"].value == "said he knows where I park"
+    assert answers["who-was-told"].value == "Dana, and security"
+    assert "blame" not in answers
+    store.close()

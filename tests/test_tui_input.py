@@ -83,25 +83,26 @@ def test_tab_and_shift_tab_are_bindings_of_the_keymap_named_like_other_keys() ->
 async def test_tab_and_shift_tab_follow_the_keymap_and_f1_names_the_keys_bound_now(
     clock: FakeClock,
 ) -> None:
-    from textual.widgets import DataTable
+    from textual.widgets import Static
 
     from calldesk.config import load_settings
     from calldesk.tui.screens.help import HelpScreen
 
-    keymap = {"focus-next": "ctrl+n", "focus-previous": "ctrl+b,shift+tab"}
+    keymap = {"focus-next": "ctrl+g", "focus-previous": "ctrl+b,shift+tab"}
     app = build_app(load_settings(overrides={"keymap": keymap}), clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f2", "f4")
-        burst(app, *text("Ann"), "ctrl+n", *text("0161"), "ctrl+b", "9")
+        burst(app, *text("Ann"), "ctrl+g", *text("0161"), "ctrl+b", "9")
         await wait_until(pilot, lambda: app.desk.call.caller_name == "9")
         assert app.desk.call.caller_number == "0161"
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        table = app.screen.query_one(DataTable)
-        rows = [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+        table = app.screen.query_one("#help-table", Static).content
+        columns = [[str(cell) for cell in column.cells] for column in table.columns]
+        rows = [list(row) for row in zip(*columns, strict=True)]
         [tab_row] = [row for row in rows if "next field or pane" in row[1]]
         assert tab_row[:2] == [
-            "ctrl+n",
+            "ctrl+g",
             "Move to the next field or pane (ctrl+b / shift+Tab: back)",
         ]
 

@@ -45,9 +45,32 @@ async def test_a_saved_change_shows_in_search_and_a_broken_file_keeps_its_last_g
         (team / "printers.yaml").write_text(BROKEN)
         problems = pane.query_one("#phrase-problems")
         await wait_until(pilot, lambda: problems.display)
-        assert "printers.yaml:5:5: unknown key 'sya' in a phrase" in str(problems.render())
+        shown = " ".join(str(problems.render()).split())  # wrapped to the pane
+        assert "printers.yaml:5:5: unknown key 'sya' in a phrase (did you mean 'say'?)" in shown
         assert pane.selected is not None and pane.selected.id == "team-new-printer"
 
         (team / "printers.yaml").write_text(FIXED)
         await wait_until(pilot, lambda: not problems.display)
         assert "new office printers" in pane.selected.say
+
+
+async def test_a_new_broken_file_is_said_to_be_skipped_not_kept(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    settings = load_settings(overrides={"phrase_dirs": (team,)})
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.library is not None and app.watcher is not None)
+        assert app.watcher.wait_ready(timeout=5)
+        (team / "printers.yaml").write_text(BROKEN)
+        pane = app.screen.query_one(PhrasePane)
+        problems = pane.query_one("#phrase-problems")
+        await wait_until(pilot, lambda: problems.display)
+        await wait_until(pilot, lambda: any(app._notifications))
+        said = [notice.message for notice in app._notifications]
+        assert any("1 new file has errors (printers.yaml)" in text for text in said), said
+        assert not any("last good version" in text for text in said), said
+        # The list sits under the search box, clear of the toasts in the bottom corner.
+        assert problems.region.bottom <= pane.query_one("#phrase-results").region.y

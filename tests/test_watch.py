@@ -384,10 +384,18 @@ def test_summarize_reload_names_what_changed(tmp_path: Path) -> None:
         "the last good version stays in use until they are fixed."
     )
     (tmp_path / "b.yaml").write_text(phrase_file("b-one", "Fixed"), encoding="utf-8")
-    fixed = summarize_reload(after, load_library([tmp_path], after, optional=()))
+    good = load_library([tmp_path], after, optional=())
+    fixed = summarize_reload(after, good)
     assert fixed.fixed == (tmp_path / "b.yaml",)
     assert fixed.changed == ("b-one",)
     assert fixed.message() == "Phrases reloaded: 1 changed. Fixed: 1 file."
+    (tmp_path / "c.yaml").write_text(phrase_file("c-one") + "  - oops\n", encoding="utf-8")
+    brand_new = summarize_reload(good, load_library([tmp_path], good, optional=()))
+    assert brand_new.broken == ()
+    assert brand_new.new_broken == (tmp_path / "c.yaml",)
+    assert brand_new.message().endswith(
+        "1 new file has errors (c.yaml); it is skipped until they are fixed."
+    )
 
 
 # -- every save arrives ----------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class Settings:
     """Load the phrase library that ships with calldesk."""
     export_dir: Path = field(default_factory=paths.default_export_dir)
     """Where F10 in the app writes exported calls (one Markdown file per call)."""
+    smile_cue: bool = True
+    """Show "Smile: they can hear it." as each call starts (false turns it off)."""
     cooldown: CooldownSettings = field(default_factory=CooldownSettings)
     softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from calldesk.tui.host import Host
 
 
+def break_count(taken: int, skipped: int) -> str:
+    """The day's breaks for the status line, short enough to leave room for the caller."""
+    if not taken + skipped:
+        return ""
+    text = f"breaks: {taken} taken"
+    return text + f", {skipped} skipped" if skipped else text
+
+
 class AfterCall:
     """Runs the steps that follow a call, and brings a snoozed break back. Owned by the app."""
 
@@ -144,7 +152,7 @@ class AfterCall:
 
     def show_breaks(self) -> None:
         """Count today's breaks for the status line (read behind the break just saved)."""
-        from calldesk.core.aftercall.cooldown import day_summary
+        from calldesk.core.aftercall.cooldown import day_summary, with_latest
 
         store = self.host.store
         if store is None:
@@ -152,15 +160,12 @@ class AfterCall:
         now = self.host.clock.now().astimezone()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
 
+        latest = self.host.cooldown  # the step just taken counts even if its write failed
+
         def read() -> str:
-            summary = day_summary(
-                aftercall_records.cooldowns_between(store, start, start + timedelta(days=1)),
-                now.date(),
-                now.tzinfo,  # type: ignore[arg-type]
-            )
-            if not summary.taken + summary.skipped:
-                return ""
-            return f"breaks {summary.taken} taken · {summary.skipped} skipped"
+            states = aftercall_records.cooldowns_between(store, start, start + timedelta(days=1))
+            summary = day_summary(with_latest(states, latest), now.date(), now.tzinfo)  # type: ignore[arg-type]
+            return break_count(summary.taken, summary.skipped)
 
         self.host.data.read(read, self._breaks_counted)
 
@@ -220,7 +225,10 @@ class AfterCall:
         from calldesk.core.aftercall.checklist import unfinished_items
 
         call, answers = found
-        if self.host.desk.call is None and unfinished_items(self.checklist(), answers):
+        outcome = call.outcome.value if call.outcome else None
+        if self.host.desk.call is None and unfinished_items(
+            self.checklist().for_outcome(outcome), answers
+        ):
             self._run(partial(self.run_checklist, call), "checklist")
 
     def checklist(self) -> Checklist:

@@ -361,7 +361,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phrases.load()
 
     def on_phrases_loaded(self, message: PhrasesLoaded) -> None:
-        self.phrases.loaded(message.library, message.index)
+        self.phrases.loaded(message.library, message.index, message.starters)
 
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.phrases.trouble(message.text)

@@ -114,6 +114,12 @@ APP_BINDINGS: list[BindingType] = [
     ),
 ]
 
+HELP_BINDINGS: list[BindingType] = [
+    Binding("escape,f1,q", "close", "Close", id="help-close", tooltip="Back to where you were")
+]
+"""F1's own keys; here, not in the help screen, so that the key list can name them without the
+help screen and the key list importing each other."""
+
 # calldesk's global actions; the cooldown, checklist, practice and dialogs keep all but F2.
 DESK_ACTIONS = frozenset(
     {

@@ -13,7 +13,7 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
-    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase, PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
     from calldesk.tui.host import Host
@@ -39,6 +39,8 @@ class PhrasesLoaded(Message):
 
     library: PhraseLibrary
     index: PhraseIndex
+    starters: list[Phrase] | None = None
+    """What an empty search lists: the openings, then the agent's most used."""
 
 
 class PhraseLibraryKeeper:
@@ -63,6 +65,7 @@ class PhraseLibraryKeeper:
         from calldesk.core.library import records as phrase_records
         from calldesk.core.library.phrases import load_configured_library
         from calldesk.core.library.search import PhraseIndex
+        from calldesk.core.library.starters import call_start_phrases
 
         store = self.host.store
         library = load_configured_library(
@@ -71,7 +74,9 @@ class PhraseLibraryKeeper:
             previous=self.library,
         )
         usage = phrase_records.phrase_use_counts(store) if store is not None else {}
-        self.inbox.post_message(PhrasesLoaded(library, PhraseIndex(library.phrases, usage=usage)))
+        index = PhraseIndex(library.phrases, usage=usage)
+        starters = call_start_phrases(library.phrases, usage)  # listed before any keystroke
+        self.inbox.post_message(PhrasesLoaded(library, index, starters))
 
     def watch(self) -> None:
         """Reload the library when a trainer saves a phrase file."""
@@ -85,7 +90,9 @@ class PhraseLibraryKeeper:
         )
         self.watcher.start()
 
-    def loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
+    def loaded(
+        self, library: PhraseLibrary, index: PhraseIndex, starters: list[Phrase] | None = None
+    ) -> None:
         """The new library is in: say what a reload changed, and search it from now on."""
         from calldesk.core.library.watch import summarize_reload
 
@@ -97,7 +104,7 @@ class PhraseLibraryKeeper:
                 self.host.notify(summary, title="Phrase library", timeout=6)
         self.host.refresh_due()
         if (pane := self.host.desk_widget(PhrasePane)) is not None:
-            pane.set_index(index, library.problems)
+            pane.set_index(index, library.problems, starters)
 
     def trouble(self, text: str) -> None:
         self.host.notify(text, title="Phrase folders", severity="warning", timeout=15)

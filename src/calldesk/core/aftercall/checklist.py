@@ -14,7 +14,12 @@ CHECKLIST_FILE_NAMES = ("checklist.yaml", "checklist.yml")
 """A file with one of these names at the top of a phrase folder is the checklist, not phrases."""
 
 FILE_KEYS = ("checklist",)
-ITEM_KEYS = ("id", "label", "kind", "required", "help", "options")
+ITEM_KEYS = ("id", "label", "kind", "required", "help", "options", "applies_when")
+CONDITION_KEYS = ("outcome",)
+UNDECIDED = "undecided"
+"""The outcome a call has before the agent says how it went (Escape at the question)."""
+OUTCOMES = ("fine", "bad", "abusive", UNDECIDED)
+"""What `applies_when: {outcome: [...]}` may name: the outcomes of `calldesk.core.calls.model`."""
 REQUIRED_ITEM_KEYS = ("id", "label")
 MIN_CHOICE_OPTIONS = 2
 
@@ -42,6 +47,13 @@ class ChecklistItem:
     required: bool = False
     help: str = ""
     options: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    """The call outcomes this item is asked after (`applies_when: {outcome: [...]}`); empty:
+    after every call."""
+
+    def applies_to(self, outcome: str | None) -> bool:
+        """Whether the item is asked after a call that went `outcome` (None: not said yet)."""
+        return not self.outcomes or (outcome or UNDECIDED) in self.outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +66,29 @@ class Checklist:
     def get(self, item_id: str) -> ChecklistItem | None:
         return next((item for item in self.items if item.id == item_id), None)
 
+    def for_outcome(self, outcome: str | None) -> Checklist:
+        """The items asked after a call that went `outcome`: an abusive call gets the
+        incident's questions, not the blame."""
+        return Checklist(
+            items=tuple(item for item in self.items if item.applies_to(outcome)),
+            source=self.source,
+        )
+
+
+ANSWERED_CALL = ("fine", "bad", UNDECIDED)
+ABUSIVE_CALL = ("abusive",)
 
 DEFAULT_CHECKLIST = Checklist(
     items=(
         ChecklistItem(
-            id="took-blame",
-            label="I took the blame; the customer never felt it was their fault.",
-            kind=ItemKind.CHECK,
+            id="blame",
+            label="Was any of it on us?",
+            kind=ItemKind.CHOICE,
             required=True,
-            help='"That one\'s on us" costs nothing, and an upset caller calms down the moment '
-            "they hear it.",
+            help="If it was ours, say so: \"that one's on us\" costs nothing. If it wasn't, "
+            "don't take blame that isn't there.",
+            options=("It was on us, and I said so.", "Nothing on our side.", "Not yet."),
+            outcomes=ANSWERED_CALL,
         ),
         ChecklistItem(
             id="quick-fix",
@@ -71,6 +96,7 @@ DEFAULT_CHECKLIST = Checklist(
             kind=ItemKind.TEXT,
             required=True,
             help="What got them going today, written so the next agent could repeat it.",
+            outcomes=ANSWERED_CALL,
         ),
         ChecklistItem(
             id="permanent-fix",
@@ -79,6 +105,7 @@ DEFAULT_CHECKLIST = Checklist(
             required=True,
             help="What it is, where it is filed, who owns it. A fix nobody owns rings again "
             "next week.",
+            outcomes=ANSWERED_CALL,
         ),
         ChecklistItem(
             id="basics-kindly",
@@ -86,12 +113,45 @@ DEFAULT_CHECKLIST = Checklist(
             kind=ItemKind.CHECK,
             help='"Humour me: could you check the cable at the back?" gets a yes; '
             '"Is it plugged in?" gets a hang-up.',
+            outcomes=ANSWERED_CALL,
         ),
         ChecklistItem(
             id="pointed-onward",
             label="If it wasn't ours to fix, I pointed them somewhere useful.",
             kind=ItemKind.CHECK,
             help='"Not our problem" is not an answer. A name, a number or a link is.',
+            outcomes=ANSWERED_CALL,
+        ),
+        ChecklistItem(
+            id="warning-given",
+            label="Did you give the warning before you ended it?",
+            kind=ItemKind.CHOICE,
+            required=True,
+            help="One calm warning, then you end the call. A threat needs no warning.",
+            options=(
+                "Yes, once, then I ended it.",
+                "No: it was a threat.",
+                "No, and I should have.",
+            ),
+            outcomes=ABUSIVE_CALL,
+        ),
+        ChecklistItem(
+            id="what-was-said",
+            label="What they said, word for word",
+            kind=ItemKind.TEXT,
+            required=True,
+            help="Write it down now, while you still remember the words. Exact words, "
+            "not how it felt.",
+            outcomes=ABUSIVE_CALL,
+        ),
+        ChecklistItem(
+            id="who-was-told",
+            label="Who you told",
+            kind=ItemKind.TEXT,
+            required=True,
+            help="Your team lead, today. A threat goes to security as well. You don't carry "
+            "this one alone.",
+            outcomes=ABUSIVE_CALL,
         ),
     ),
     source=None,
@@ -191,6 +251,7 @@ def _item(check: Checker, entry: YamlMap) -> ChecklistItem | None:
             )
     elif kind is ItemKind.CHOICE:
         check.error(entry.pos, "a choice item needs 'options'", "add options: [one, two]")
+    outcomes = _applies_when(check, entry)
     if check.error_count > before or item_id is None or label is None or required is None:
         return None
     return ChecklistItem(
@@ -200,7 +261,44 @@ def _item(check: Checker, entry: YamlMap) -> ChecklistItem | None:
         required=required,
         help=help_text,
         options=options or (),
+        outcomes=outcomes,
     )
+
+
+def _applies_when(check: Checker, entry: YamlMap) -> tuple[str, ...]:
+    """`applies_when: {outcome: [abusive]}`: the outcomes the item is asked after."""
+    if "applies_when" not in entry:
+        return ()
+    condition = entry["applies_when"]
+    names = ", ".join(OUTCOMES)
+    if not isinstance(condition, YamlMap):
+        check.error(
+            entry.where("applies_when"),
+            "'applies_when' must be a mapping",
+            f"write applies_when: {{outcome: [abusive]}} (outcomes: {names})",
+        )
+        return ()
+    check.unknown_keys(condition, CONDITION_KEYS, "applies_when")
+    if "outcome" not in condition:
+        check.error(
+            entry.where("applies_when"),
+            "'applies_when' needs 'outcome'",
+            f"write applies_when: {{outcome: [abusive]}} (outcomes: {names})",
+        )
+        return ()
+    outcomes = check.text_list(condition, "outcome")
+    if outcomes is None:
+        return ()
+    unknown = [outcome for outcome in outcomes if outcome not in OUTCOMES]
+    if unknown:
+        check.error(
+            condition.where("outcome"),
+            f"unknown outcome {unknown[0]!r}",
+            f"use some of: {names}",
+        )
+    elif not outcomes:
+        check.error(condition.where("outcome"), "no outcome listed", f"use some of: {names}")
+    return tuple(outcomes)
 
 
 def missing_required(

@@ -250,6 +250,23 @@ class DaySummary:
     rested: timedelta = timedelta(0)
 
 
+def with_latest(
+    stored: Iterable[CooldownState], latest: CooldownState | None
+) -> list[CooldownState]:
+    """The stored breaks with `latest` in place of its stored copy (or added).
+
+    A break step is written in the background: the step the agent just took (F2 ending a
+    break, a skip) may not have landed when the day's count is read, and the count must
+    already include it.
+    """
+    states = list(stored)
+    if latest is None:
+        return states
+    key = (latest.call_id, latest.offered_at)
+    kept = [state for state in states if (state.call_id, state.offered_at) != key]
+    return [*kept, latest]
+
+
 def day_summary(states: Iterable[CooldownState], day: date, tz: tzinfo) -> DaySummary:
     """Count the breaks offered on `day` (as the agent's clock in `tz` sees it)."""
     taken = skipped = pending = long_breaks = 0

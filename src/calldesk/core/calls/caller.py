@@ -10,7 +10,7 @@ from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import RecurringProblem, recurring_problems
 from calldesk.core.aftercall.records import PermanentFix
 from calldesk.core.calls import records as call_records
-from calldesk.core.calls.model import CallSummary, normalise_number
+from calldesk.core.calls.model import CallSummary, Outcome, normalise_number
 
 if TYPE_CHECKING:
     from calldesk.core.db.database import Database
@@ -32,8 +32,30 @@ class CallerCard:
     def known(self) -> bool:
         return bool(self.previous)
 
+    last_reason: str = ""
+    """Why the last call went badly, in the agent's words (empty when it went fine)."""
+
+    @property
+    def warning(self) -> str:
+        """What to know before saying hello: the last call was abusive or bad, and why."""
+        if not self.previous:
+            return ""
+        last = self.previous[0]
+        why = f": {self.last_reason}" if self.last_reason else "."
+        if last.outcome is Outcome.ABUSIVE:
+            return f"⚠ Last call from this number was ABUSIVE{why}"
+        if last.outcome is Outcome.BAD:
+            return f"Last call went badly{why}"
+        earlier = next((c for c in self.previous[1:] if c.outcome is Outcome.ABUSIVE), None)
+        if earlier is not None:
+            return f"⚠ A call on {_day(earlier.started_at)} was ABUSIVE."
+        return ""
+
     def lines(self) -> list[str]:
-        """Plain lines for the screen; the widget decides how to show them."""
+        """Plain lines for the screen, most urgent first; the widget decides how to show them.
+
+        Nothing is cut here: the whole fix and the whole first note, wrapped by the screen.
+        """
         if not self.previous:
             return ["First call from this number."]
         last = self.previous[0]
@@ -43,16 +65,22 @@ class CallerCard:
             if count == 1
             else f"{count}{'+' if count >= HISTORY_LIMIT else ''} times before"
         )
-        when = last.started_at.astimezone().strftime("%d %b %Y")
+        when = _day(last.started_at)
         if last.missed:
             when += " (missed)"  # a caller who gave up and rings again
-        first = f': "{last.first_note}"' if last.first_note else ""
-        lines = [f"Called {times}; last on {when}{first}"]
+        lines = [self.warning] if self.warning else []
+        lines.append(f"Called {times}; last on {when}.")
+        if last.first_note:
+            lines.append(f'First note: "{last.first_note}"')
         for fix in self.open_fixes[:2]:
-            owner = f" ({fix.owner})" if fix.owner else ""
+            owner = f" (owner: {fix.owner})" if fix.owner else ""
             lines.append(f"Open permanent fix: {fix.what}{owner}")
         lines.extend(f"Recurring: {problem.describe()}" for problem in self.recurring[:1])
         return lines
+
+
+def _day(when: datetime) -> str:
+    return when.astimezone().strftime("%d %b %Y")
 
 
 def lookup_caller(
@@ -74,4 +102,10 @@ def lookup_caller(
     recurring = [
         problem for problem in recurring_problems(recent, now) if ids.intersection(problem.call_ids)
     ]
-    return CallerCard(number, previous, open_fixes, recurring)
+    last = previous[0]
+    reason = ""
+    if last.outcome in (Outcome.BAD, Outcome.ABUSIVE):
+        reason = call_records.get_call(
+            store, last.id
+        ).outcome_reason  # one call: the summaries lack it
+    return CallerCard(number, previous, open_fixes, recurring, last_reason=reason)

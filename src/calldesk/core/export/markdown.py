@@ -124,8 +124,11 @@ def build_record(
     entries: list[ChecklistEntry] = []
     if answers:
         seen: set[str] = set()
+        outcome = call.outcome.value if call.outcome else None
         for item in checklist.items if checklist is not None else ():
             answer = answers.get(item.id)
+            if answer is None and not item.applies_to(outcome):
+                continue  # not asked after this call (the blame after an abusive one)
             seen.add(item.id)
             entries.append(
                 ChecklistEntry(

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from calldesk.core.aftercall.checklist import (
+    CONDITION_KEYS,
+    MIN_CHOICE_OPTIONS,
+    OUTCOMES,
+    REQUIRED_ITEM_KEYS,
+    ItemKind,
+)
 from calldesk.core.aftercall.checklist import FILE_KEYS as CHECKLIST_FILE_KEYS
-from calldesk.core.aftercall.checklist import MIN_CHOICE_OPTIONS, REQUIRED_ITEM_KEYS, ItemKind
 from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, REQUIRED_PHRASE_KEYS
 from calldesk.core.library.yamlsafe import ID_PATTERN
 
@@ -95,6 +101,22 @@ def checklist_schema() -> dict[str, Any]:
             **_text_list("The answers to choose from (kind: choice only)."),
             "minItems": MIN_CHOICE_OPTIONS,
             "uniqueItems": True,
+        },
+        "applies_when": {
+            "type": "object",
+            "description": "Ask the item only after these calls; without it, after every call.",
+            "properties": {
+                "outcome": {
+                    "type": "array",
+                    "items": {"enum": list(OUTCOMES)},
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "description": "How the call went: fine, bad, abusive, or undecided (the "
+                    "agent has not said yet).",
+                }
+            },
+            "required": list(CONDITION_KEYS),
+            "additionalProperties": False,
         },
     }
     item = {

@@ -448,12 +448,21 @@ class ReloadSummary:
     changed: tuple[str, ...] = ()
     broken: tuple[Path, ...] = ()
     """Files with errors now that had none before (their last good phrases stay in use)."""
+    new_broken: tuple[Path, ...] = ()
+    """Files that never loaded and have errors: there is no last good version to keep."""
     fixed: tuple[Path, ...] = ()
     """Files that had errors before and have none now."""
 
     @property
     def nothing(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.broken or self.fixed)
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.broken
+            or self.new_broken
+            or self.fixed
+        )
 
     def message(self) -> str:
         """E.g. "Phrases reloaded: 1 added, 2 changed. 1 file has errors; ..."."""
@@ -475,6 +484,15 @@ class ReloadSummary:
                 f" {count} errors ({names}{more}); the last good version stays in use until "
                 "they are fixed."
             )
+        if self.new_broken:
+            names = ", ".join(path.name for path in self.new_broken[:3])
+            more = "" if len(self.new_broken) <= 3 else f" and {len(self.new_broken) - 3} more"
+            count = (
+                "1 new file has"
+                if len(self.new_broken) == 1
+                else f"{len(self.new_broken)} new files have"
+            )
+            text += f" {count} errors ({names}{more}); it is skipped until they are fixed."
         if self.fixed:
             count = "1 file" if len(self.fixed) == 1 else f"{len(self.fixed)} files"
             text += f" Fixed: {count}."
@@ -493,7 +511,8 @@ def summarize_reload(before: PhraseLibrary, after: PhraseLibrary) -> ReloadSumma
         changed=tuple(
             sorted(k for k in new.keys() & old.keys() if _content(new[k]) != _content(old[k]))
         ),
-        broken=tuple(sorted(new_broken - old_broken)),
+        broken=tuple(sorted(p for p in new_broken - old_broken if after.files[p].kept)),
+        new_broken=tuple(sorted(p for p in new_broken - old_broken if not after.files[p].kept)),
         fixed=tuple(sorted((old_broken - new_broken) & after.files.keys())),
     )
 

@@ -35,9 +35,15 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
     AUTO_FOCUS = "#outcome-choices"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "choose('fine')", "Fine", id="outcome-fine"),
-        Binding("b", "choose('bad')", "Bad", id="outcome-bad"),
-        Binding("a", "choose('abusive')", "Abusive", id="outcome-abusive"),
+        Binding("f", "choose('fine')", "Fine", id="outcome-fine", tooltip="Fine: it went OK"),
+        Binding("b", "choose('bad')", "Bad", id="outcome-bad", tooltip="Bad: a break comes next"),
+        Binding(
+            "a",
+            "choose('abusive')",
+            "Abusive",
+            id="outcome-abusive",
+            tooltip="Abusive: they swore, threatened or demeaned you; a break comes next",
+        ),
         Binding(
             "escape", "later", "Later", id="outcome-later", tooltip="Decide later, from history"
         ),

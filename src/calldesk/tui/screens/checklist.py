@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSet
 
 from calldesk.core.aftercall.checklist import is_answered
-from calldesk.core.calls.model import Call
+from calldesk.core.calls.model import Call, Outcome
 from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 
@@ -28,6 +28,13 @@ FIX_FIELDS = (
 )
 
 SaveAnswer = Callable[[str, Any, bool], None]
+
+
+def checklist_motto(call: Call) -> str:
+    """The line under the title: what this checklist is for, after this kind of call."""
+    if call.outcome is Outcome.ABUSIVE:
+        return "Write it down while it's fresh, and tell someone. It wasn't about you."
+    return "Fix everything twice: a quick fix for them, a permanent fix for everyone."
 
 
 class ChecklistItemView(Vertical):
@@ -135,7 +142,8 @@ class ChecklistScreen(Screen[bool]):
     ) -> None:
         super().__init__()
         self.call = call
-        self.checklist = checklist
+        # Only what applies: after an abusive call the incident, not the blame.
+        self.checklist = checklist.for_outcome(call.outcome.value if call.outcome else None)
         self.answers = dict(answers)
         self._save = save
 
@@ -144,13 +152,7 @@ class ChecklistScreen(Screen[bool]):
             title = Text("After the call with ", style="bold")
             title.append(visible(clip(self.call.display_caller(), 40)), style="bold")
             yield Label(title, markup=False, id="checklist-title")
-            yield Label(
-                Text(
-                    "Fix everything twice: the quick fix for them, the permanent fix for everyone.",
-                    style="dim",
-                ),
-                markup=False,
-            )
+            yield Label(Text(checklist_motto(self.call), style="dim"), markup=False)
             for item in self.checklist.items:
                 value, skipped = self.answers.get(item.id, (None, False))
                 yield ChecklistItemView(item, value, skipped)

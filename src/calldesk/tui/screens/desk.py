@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
+from calldesk.tui.widgets.screen_footer import ScreenFooter
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class DeskScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield NotesPane(id="notes-pane")
             yield PhrasePane(id="phrase-pane")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p: see F1
+        yield ScreenFooter(every_global=True)  # ctrl+p: see F1
 
     # The panes' messages, for the note-taking controller (the app's actions do the rest).
 

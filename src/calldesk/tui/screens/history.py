@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, CallSummary, format_duration
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.notes_pane import entry_text
+from calldesk.tui.widgets.screen_footer import ScreenFooter
 
 if TYPE_CHECKING:
     from calldesk.core.storage import Database
@@ -85,13 +86,11 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-panes"):
             with Vertical(id="history-list-pane"):
-                yield LiteralInput(
-                    placeholder="Search caller, number, ticket or notes", id="history-search"
-                )
+                yield LiteralInput(placeholder="Search calls and notes", id="history-search")
                 yield OptionList(id="history-list")
             with VerticalScroll(id="history-detail"):
                 yield Static("", id="history-detail-text", markup=False)
-        yield Footer(compact=True)
+        yield ScreenFooter("start-call", "checklist", "export")
 
     def on_mount(self) -> None:
         self.query_one("#history-list-pane").border_title = "History"

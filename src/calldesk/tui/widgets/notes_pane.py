@@ -100,6 +100,19 @@ class NoteList(ListView):
         self.screen.query_one(NoteInput).focus()
 
 
+SMILE_CUE = "☺ Smile: they can hear it."
+"""From the seeds: a smile is heard in the voice. Off with `smile_cue = false`."""
+
+
+def start_of_call_text(app: object) -> Text:
+    """What an empty call's notes say: the smile cue (unless turned off), then how to type."""
+    text = Text()
+    if getattr(getattr(app, "settings", None), "smile_cue", True):
+        text.append(SMILE_CUE + "\n", style="bold")
+    text.append("Type a note and press Enter. ctrl+j starts a new line.")
+    return text
+
+
 class NotesPane(Vertical):
     """Caller details, the entry list and the note input, for one call at a time."""
 
@@ -136,8 +149,13 @@ class NotesPane(Vertical):
             return
         text = Text()
         for number, line in enumerate(card.lines()):
-            style = "bold" if number == 0 else ("yellow" if line.startswith("Recurring") else "")
-            text.append(("\n" if number else "") + visible(clip(line, 160)), style=style)
+            if line == card.warning:
+                style = "bold red" if line.startswith("⚠") else "bold yellow"
+            elif line.startswith("Called"):
+                style = "bold"
+            else:
+                style = "yellow" if line.startswith("Recurring") else ""
+            text.append(("\n" if number else "") + visible(clip(line, 400)), style=style)
         label.update(text)
         label.display = True
 
@@ -166,7 +184,7 @@ class NotesPane(Vertical):
             start_key = key_name("start-call", active_keymap(self.app))
             empty.update(f"No call open. Press {start_key} when the phone rings.")
         elif not call.notes:
-            empty.update("Type a note and press Enter. ctrl+j starts a new line.")
+            empty.update(start_of_call_text(self.app))
         empty.display = call is None or not call.notes
         self.border_subtitle = literal("" if call is None else note_count(len(call.notes)))
 
@@ -184,9 +202,18 @@ class NotesPane(Vertical):
                 item.refresh_entry()
 
     def remove_entry(self, entry: NoteEntry) -> None:
-        for item in self.query(NoteItem):
+        note_list = self.query_one(NoteList)
+        items = list(self.query(NoteItem))
+        left = len(items)
+        for position, item in enumerate(items):
             if item.entry is entry:
+                left -= 1
+                # The next note (or the one before) is highlighted, so Delete goes on working.
+                next_index = min(position, left - 1) if left else None
                 item.remove()
+                self.call_after_refresh(setattr, note_list, "index", next_index)
+        self.border_subtitle = literal(note_count(left))  # the count stays true after a delete
+        self.query_one("#notes-empty").display = not left
 
     def insert_text(self, text: str) -> None:
         """Put `text` into the note being typed, at the cursor, and go back to typing."""

@@ -54,7 +54,8 @@ def short_problem(problem: Problem) -> str:
         if problem.line <= 0
         else f"{problem.path.name}:{problem.line}:{problem.column}"
     )
-    return clip(f"{where}: {problem.message}", 200)
+    hint = f" ({problem.hint})" if problem.hint else ""  # "did you mean 'say'?" is the fix
+    return clip(f"{where}: {problem.message}{hint}", 240)
 
 
 class SearchBox(LiteralInput):
@@ -108,13 +109,15 @@ class PhrasePane(Vertical):
         self.index: PhraseIndex | None = None
         self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
         self._hits: list[Phrase] = []
+        self._starters: list[Phrase] | None = None
 
     def compose(self) -> ComposeResult:
-        yield SearchBox(placeholder="Search phrases (tag:blame cat:abuse)", id="phrase-search")
+        yield SearchBox(placeholder="Search (tag:blame cat:abuse)", id="phrase-search")
+        # Problems go at the top: a toast (bottom right) would cover them at the bottom.
+        yield Label("", id="phrase-problems", markup=False)
         yield OptionList(id="phrase-results")
         with VerticalScroll(id="phrase-preview"):
             yield Static("", id="phrase-preview-text", markup=False)
-        yield Label("", id="phrase-problems", markup=False)
 
     def on_mount(self) -> None:
         self.border_title = "Phrases"
@@ -132,10 +135,20 @@ class PhrasePane(Vertical):
             return None
         return self._hits[highlighted]
 
-    def set_index(self, index: PhraseIndex, problems: Sequence[Problem] = ()) -> None:
-        """Show a (re)loaded library, keeping the agent's query and selection."""
+    def set_index(
+        self,
+        index: PhraseIndex,
+        problems: Sequence[Problem] = (),
+        starters: Sequence[Phrase] | None = None,
+    ) -> None:
+        """Show a (re)loaded library, keeping the agent's query and selection.
+
+        `starters` is what an empty search lists: the opening phrases and the agent's most
+        used (see `calldesk.core.library.starters`); without it, the library A to Z.
+        """
         keep = self.selected.id if self.selected else None
         self.index = index
+        self._starters = list(starters) if starters is not None else None
         self.show_problems(problems)
         self.run_search(keep=keep)
 
@@ -146,9 +159,9 @@ class PhrasePane(Vertical):
             label.display = False
             return
         lines = [f"⚠ {len(errors)} phrase file problem{'s' if len(errors) != 1 else ''} (skipped):"]
-        lines += [f"  {visible(short_problem(problem))}" for problem in errors[:3]]
-        if len(errors) > 3:
-            lines.append("  … all of them: command palette → phrases: show problems")
+        lines += [f"• {visible(short_problem(problem))}" for problem in errors[:2]]
+        if len(errors) > 2:
+            lines.append("… all: ctrl+p, phrases: show problems")
         label.update(Text("\n".join(lines)))
         label.display = True
 
@@ -157,6 +170,8 @@ class PhrasePane(Vertical):
             return
         result = self.index.search(self.query_text, limit=RESULT_LIMIT)
         self._hits = list(result.hits)
+        if not self.query_text.strip() and self._starters is not None:
+            self._hits = self._starters[:RESULT_LIMIT]  # openings and most used first
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options(phrase_option(phrase) for phrase in self._hits)
@@ -166,8 +181,19 @@ class PhrasePane(Vertical):
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
         count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
-        self.border_subtitle = literal(f"{count} · Enter inserts · ^y copies")
+        self._count = count
+        self._show_subtitle()
         self._show_preview()
+
+    def _show_subtitle(self) -> None:
+        """The result count and the two keys, shortened to fit the border at 80 columns."""
+        count = getattr(self, "_count", "")
+        full = f"{count} · Enter inserts · ^y copies"
+        fits = len(full) + 6 <= self.size.width or not self.size.width
+        self.border_subtitle = literal(full if fits else f"{count} · Enter · ^y copies")
+
+    def on_resize(self) -> None:
+        self._show_subtitle()
 
     def _show_preview(self) -> None:
         preview = self.query_one("#phrase-preview-text", Static)
