@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="files or folders to check (default: the configured phrase folders)",
     )
+    check.add_argument(
+        "--style",
+        action="store_true",
+        help="also warn on what docs/phrase-style.md rules out: stock phrases, a 'say' over "
+        "45 words, no 'when', 'instead_of' the same as 'say', a promise with no 'promise:'",
+    )
     check.set_defaults(handler=run_check)
 
     search = commands.add_parser(
@@ -90,8 +96,14 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         library = load_library([path for path in args.paths if path.exists()])
     else:
         library = load_configured_library(settings)
+    style: list[Problem] = []
+    if args.style:
+        from calldesk.core.library.style import lint_library
+
+        style = lint_library(library)
     problems = sorted(
-        [*missing, *library.problems], key=lambda p: (str(p.path), p.line, p.column, p.message)
+        [*missing, *library.problems, *style],
+        key=lambda p: (str(p.path), p.line, p.column, p.message),
     )
     for problem in problems:
         print(_printable(problem.format()))
