@@ -99,7 +99,8 @@ def lint_phrase(phrase: Phrase) -> list[Problem]:
     for field, text in (("title", phrase.title), ("say", phrase.say)):
         stock = stock_phrase(text)
         if stock is not None:
-            found.append(_style(phrase, field, f"'{field}' uses the stock phrase \"{stock}\"", hint))
+            message = f"'{field}' uses the stock phrase \"{stock}\""
+            found.append(_style(phrase, field, message, hint))
     count = words(phrase.say)
     if count > MAX_SAY_WORDS:
         found.append(
