@@ -215,7 +215,7 @@ def test_stats_json_after_a_session(library: Path) -> None:
     assert phrases["annoyed-too"]["reviews"] == 1 and phrases["annoyed-too"]["due"] is not None
     assert phrases["annoyed-too"]["learned"] is False  # remembered, but not yet for 21 days
     assert (phrases["bye"]["state"], phrases["bye"]["due"]) == ("new", None)
-    assert data["sets"] == [{"name": "drill", "learned": 0, "total": 2}]
+    assert data["sets"] == [{"name": "drill", "learned": 0, "seen": 2, "total": 2}]
     assert (data["learned"], data["total"]) == (0, 3)
     only = json.loads(calldesk(library, "practice", "stats", "--set", "drill", "--json").stdout)
     assert [row["id"] for row in only["phrases"]] == ["go-on", "annoyed-too"]
@@ -227,7 +227,7 @@ def test_stats_table_before_any_practice(library: Path, team_settings: Settings)
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["phrase", "state", "reviews", "lapses", "due"]
     assert lines[1].split() == ["go-on", "new", "0", "0", "-"]
-    assert "set drill: learned 0/2" in result.stdout
+    assert "drill  ····················  0/2 learned, 0 started" in result.stdout
     assert not team_settings.database_path.exists()  # looking does not create a database
 
 

@@ -291,11 +291,22 @@ def _migrate_v4(db: sqlite3.Connection) -> None:
     )
 
 
+# Say-it-aloud practice records how long the agent took to start speaking (#18).
+_V5 = """
+ALTER TABLE practice_reviews ADD COLUMN seconds_to_speak REAL;
+"""
+
+
+def _migrate_v5(db: sqlite3.Connection) -> None:
+    _run_script(db, _V5)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v1,
     _migrate_v2,
     _migrate_v3,
     _migrate_v4,
+    _migrate_v5,
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1600,7 +1611,7 @@ class Store:
     )
     _PRACTICE_REVIEW_COLUMNS = (
         "phrase_id, say_hash, card_id, rating, reviewed_at, elapsed_days, state_before,"
-        " state_after, stability, difficulty, due, typed"
+        " state_after, stability, difficulty, due, typed, seconds_to_speak"
     )
 
     def practice_cards(self) -> dict[str, CardRecord]:
@@ -1658,7 +1669,7 @@ class Store:
             )
             cursor = db.execute(
                 f"INSERT INTO practice_reviews ({self._PRACTICE_REVIEW_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     review.phrase_id,
                     review.say_hash,
@@ -1672,6 +1683,7 @@ class Store:
                     review.difficulty,
                     to_iso(review.due),
                     int(review.typed),
+                    review.seconds_to_speak,
                 ),
             )
         return card, replace(review, id=cursor.lastrowid)
@@ -1701,7 +1713,8 @@ class Store:
                 difficulty=row[9],
                 due=from_iso(row[10]),
                 typed=bool(row[11]),
-                id=row[12],
+                seconds_to_speak=row[12],
+                id=row[13],
             )
             for row in rows
         ]
@@ -1717,6 +1730,15 @@ class Store:
                 (int(CardState.REVIEW),),
             ).fetchall()
         return {row[0]: (row[1], row[2]) for row in rows}
+
+    def practice_reviewed(self, since: datetime, until: datetime) -> int:
+        """How many grades were given in [since, until) (the daily goal)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT count(*) FROM practice_reviews WHERE reviewed_at >= ? AND reviewed_at < ?",
+                (to_iso(since), to_iso(until)),
+            ).fetchone()
+        return int(row[0])
 
     def practice_introduced(self, since: datetime, until: datetime) -> int:
         """How many new cards were first graded in [since, until)."""

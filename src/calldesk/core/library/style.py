@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from calldesk.core.library.phrases import Phrase, PhraseLibrary
 from calldesk.core.library.problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from calldesk.core.library.phrases import Phrase, PhraseLibrary
 
 MAX_SAY_WORDS = 45
 """A `say` longer than this is hard to hold in your head while the caller talks."""
