@@ -41,6 +41,8 @@ class SoftphoneSettings:
 class PracticeSettings:
     new_per_day: int = 5
     """How many phrases practice introduces per day."""
+    daily_goal: int = 0
+    """Grades a day to aim for, shown on the status line as "practice 3/10"; 0 is no goal."""
 
 
 @dataclass(frozen=True)

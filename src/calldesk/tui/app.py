@@ -424,13 +424,19 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
 
         if self.store is None or self.library is None:
             return
-        count = due_count(
-            self.store, self.library.phrases, self.clock.now(), self.settings.practice.new_per_day
-        )
-        self.call_from_thread(self._show_due, count)
+        from calldesk.core.practice.progress import goal_text, reviewed_today
 
-    def _show_due(self, count: int) -> None:
-        self.due_text = f"{count} to practise (F9)" if count else ""
+        now = self.clock.now()
+        count = due_count(self.store, self.library.phrases, now, self.settings.practice.new_per_day)
+        goal = self.settings.practice.daily_goal
+        goal_part = goal_text(reviewed_today(self.store, now), goal) if goal > 0 else ""
+        self.call_from_thread(self._show_due, count, goal_part)
+
+    def _show_due(self, count: int, goal: str = "") -> None:
+        parts = [goal] if goal else []
+        if count:
+            parts.append(f"{count} to practise (F9)")
+        self.due_text = " · ".join(parts)
         self._set_save_state(self.save_state)
 
     def action_export(self) -> None:

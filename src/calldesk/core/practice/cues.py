@@ -1,4 +1,4 @@
-"""Fading cues: first letters as a hint for a card the agent keeps missing, as actors learn lines."""
+"""Fading cues: first letters as a hint for a card the agent keeps missing (actors learn so)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from calldesk.core.db.store import Store
     from calldesk.core.practice.cards import SetStats
 
 LEARNED, SEEN, NOT_YET = "█", "▒", "·"
@@ -49,3 +52,11 @@ def goal_text(done: int, goal: int) -> str:
     if goal <= 0:
         return ""
     return f"practice {min(done, goal)}/{goal}" + (" ✓" if done >= goal else "")
+
+
+def reviewed_today(store: Store, now: datetime) -> int:
+    """Grades given today (local day), for the daily goal."""
+    from calldesk.core.practice.cards import local_day
+
+    start, end = local_day(now)
+    return store.practice_reviewed(start, end)
