@@ -235,3 +235,36 @@ def test_an_unknown_set_is_an_error_naming_the_sets(library: Path) -> None:
     result = calldesk(library, "practice", "--set", "nosuch")
     assert result.returncode == 1
     assert result.stderr.strip() == "calldesk: error: there is no drill set 'nosuch'; sets: drill"
+
+
+def test_a_new_starters_first_round_with_the_bundled_library() -> None:
+    """#18 done when: the essentials in the trainer's order, "again" suggested for an answer
+    that misses the key clause, and progress per set afterwards."""
+    lines = ["Hello, support here", ""]  # misses "what can I help you with": Enter takes "again"
+    lines += ["", "3"] * 4 + ["q"]
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "practice"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    titles = [
+        line.split("The phrase (", 1)[1][:-2] for line in out.splitlines() if "The phrase (" in line
+    ]
+    assert titles == [
+        "A plain, friendly hello",
+        "Let them get it all out",
+        "That one's on us",
+        "Sorry, then on to the fix",
+        "Let me look that up",
+    ]
+    assert "Key clause: “What can I help you with?”: 0 of 1 key words said." in out
+    assert "Suggested: 1 again (the key clause is missing)." in out
+    assert "Practised 5 phrases (5 new), forgot 1." in out
+    progress = out.split("Progress per set", 1)[1]
+    assert progress.splitlines()[1].split()[0] == "essentials"
+    assert "0/20 learned, 5 started" in progress

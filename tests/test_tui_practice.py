@@ -170,3 +170,88 @@ def test_snapshot_revealed_with_hint(snap_compare, store: Store, clock: FakeCloc
         await pilot.pause()
 
     assert snap_compare(practice_app(store, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+# -- practice that teaches (#18) ------------------------------------------------------------------
+
+
+async def test_calm_down_sir_is_suggested_again_and_enter_takes_the_suggestion(
+    store: Store, clock: FakeClock
+) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "calm down sir")
+        await pilot.press("enter")
+        score = label_text(app, "#practice-score")
+        assert "Suggested: 1 again" in score and '"calm down" is never the right words' in score
+        assert app.practice.score is not None and app.practice.score.suggested == 1
+        await pilot.press("enter")  # takes the suggestion
+        assert [(r.phrase_id, r.rating) for r in store.practice_reviews()] == [("go-on", 1)]
+
+
+async def test_another_grade_overrides_the_suggestion(store: Store, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "go on, I'm listening, I'm writing it down")
+        await pilot.press("enter")
+        assert "Suggested: 3 good" in label_text(app, "#practice-score")
+        await pilot.press("2")
+        assert [r.rating for r in store.practice_reviews()] == [2]
+
+
+async def test_without_an_attempt_there_is_no_suggestion(store: Store, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert not app.practice.query_one("#practice-score").display
+        await pilot.press("enter")  # nothing to take: Enter does not grade
+        assert store.practice_reviews() == []
+        await pilot.press("3")
+        assert [r.rating for r in store.practice_reviews()] == [3]
+
+
+async def test_say_it_aloud_times_the_start_of_speaking(store: Store, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        await pilot.press("ctrl+t")
+        assert screen.aloud and not screen.query_one("#practice-attempt").display
+        assert not screen.query_one("#practice-card").display  # the situation waits for Enter
+        assert "Enter shows the situation" in label_text(app, "#practice-ready")
+        await pilot.press("enter")
+        assert screen.query_one("#practice-card").display and not screen.revealed
+        clock.advance(2.5)
+        await pilot.press("enter")
+        assert screen.revealed
+        assert "You started after 2.5 s." in label_text(app, "#practice-score")
+        await pilot.press("3")
+    (review,) = store.practice_reviews()
+    assert (review.rating, review.typed, review.seconds_to_speak) == (3, False, 2.5)
+
+
+async def test_a_card_the_agent_keeps_missing_shows_first_letters(
+    store: Store, clock: FakeClock
+) -> None:
+    app = practice_app(store, clock, PHRASES[:1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        assert not screen.query_one("#practice-cue").display  # a new card needs no hint
+        await pilot.press("enter", "1")  # forgotten: back in a minute, with a hint
+        clock.advance(120)
+        screen.show_next()
+        await pilot.pause()
+        assert label_text(app, "#practice-cue").startswith("Hint: G ·, I ·.")
+        await pilot.press("enter", "1")
+        clock.advance(120)
+        screen.show_next()
+        await pilot.pause()
+        assert label_text(app, "#practice-cue").startswith("Hint: G o, I l.")
+
+
+async def test_the_end_of_a_round_shows_progress_per_set(store: Store, clock: FakeClock) -> None:
+    app = practice_app(store, clock, PHRASES[:1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "4")
+        text = label_text(app, "#practice-empty")
+        assert "Progress per set" in text
+        assert "essentials  ▒" in text and "0/1 learned, 1 started" in text
