@@ -289,7 +289,32 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     _print_never_used(stats, period)
     print()
     _print_unfilled(stats, period)
+    print()
+    _print_coverage(stats, period)
     return 0
+
+
+def _print_coverage(stats: UsageStats, period: str) -> None:
+    from calldesk.core.library.stats import MIN_PHRASES_PER_CATEGORY
+
+    coverage = stats.coverage
+    noun = "category" if len(coverage) == 1 else "categories"
+    print(f"Coverage per category{period}: {len(coverage)} {noun}")
+    if not coverage:
+        print("  (none)")
+        return
+    rows = [("phrases", "used", "uses", "category", "")] + [
+        (
+            str(entry.phrases),
+            str(entry.used),
+            str(entry.uses),
+            _printable(entry.category),
+            f"thin: fewer than {MIN_PHRASES_PER_CATEGORY} phrases" if entry.thin else "",
+        )
+        for entry in coverage
+    ]
+    for line in _columns(rows, right=3):
+        print(line)
 
 
 def _stats_day(text: str) -> date:
