@@ -67,6 +67,13 @@ class PracticeScreen(Screen[PracticeSummary | None]):
             id="practice-reveal",
             tooltip="Show the real words (type your attempt first, or just say it aloud)",
         ),
+        Binding(
+            "enter",
+            "take",
+            "Suggested",
+            id="practice-take",
+            tooltip="Grade the card as suggested by the score of your attempt",
+        ),
         Binding("1", "grade(1)", "Again", id="practice-again", tooltip="Forgot it: see it soon"),
         Binding("2", "grade(2)", "Hard", id="practice-hard", tooltip="Got it, with effort"),
         Binding("3", "grade(3)", "Good", id="practice-good", tooltip="Knew it"),
@@ -245,7 +252,9 @@ class PracticeScreen(Screen[PracticeSummary | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
-            return self.item is not None and (not self.revealed or self.score is not None)
+            return self.item is not None and not self.revealed
+        if action == "take":
+            return self.item is not None and self.revealed and self.score is not None
         if action == "grade":
             return self.item is not None and self.revealed
         return True
@@ -254,14 +263,14 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         event.stop()
         self.action_reveal()
 
+    def action_take(self) -> None:
+        """Enter after the reveal: the suggested grade."""
+        if self.revealed and self.score is not None:
+            self.action_grade(self.score.suggested)
+
     def action_reveal(self) -> None:
-        """Enter: show the phrase (in aloud mode, first the situation); once shown, Enter takes
-        the suggested grade."""
-        if self.item is None:
-            return
-        if self.revealed:
-            if self.score is not None:
-                self.action_grade(self.score.suggested)
+        """Enter: show the phrase (in aloud mode, first the situation and the clock)."""
+        if self.item is None or self.revealed:
             return
         if self.aloud and self.started is None:
             self.started = self.clock.now()
@@ -310,9 +319,11 @@ class PracticeScreen(Screen[PracticeSummary | None]):
             text.append(f", {said} of {total} key words said.\n")
             grade = self.score.suggested
             text.append(f"Suggested: {grade} {RATINGS[grade]}", style="bold")
-            text.append(f" ({self.score.reason}). Enter takes it, or press another grade.")
+            text.append(f" ({self.score.reason}) · Enter takes it, or 1-4")
         label.update(text)
         label.display = bool(text)
+        # The suggestion line says what the keys do; the general question would not fit 80x24.
+        self.query_one("#practice-grades").display = self.score is None
 
     def action_grade(self, rating: int) -> None:
         if self.item is None or not self.revealed:
