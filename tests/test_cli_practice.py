@@ -268,3 +268,17 @@ def test_a_new_starters_first_round_with_the_bundled_library() -> None:
     progress = out.split("Progress per set", 1)[1]
     assert progress.splitlines()[1].split()[0] == "essentials"
     assert "0/20 learned, 5 started" in progress
+
+
+def test_aloud_mode_records_the_time_to_start_speaking(
+    library: Path, team_settings: Settings
+) -> None:
+    result = calldesk(library, "practice", "--aloud", "--set", "drill", stdin="\n\n3\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Enter shows the situation: \nWhen: The caller opens angry." in result.stdout
+    assert "You started after " in result.stdout
+    assert "Suggested:" not in result.stdout  # said aloud: nothing typed to score
+    with Store.open(team_settings.database_path, SystemClock()) as store:
+        (review,) = store.practice_reviews()
+    assert (review.phrase_id, review.rating, review.typed) == ("go-on", 3, False)
+    assert review.seconds_to_speak is not None and review.seconds_to_speak >= 0

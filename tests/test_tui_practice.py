@@ -255,3 +255,31 @@ async def test_the_end_of_a_round_shows_progress_per_set(store: Store, clock: Fa
         text = label_text(app, "#practice-empty")
         assert "Progress per set" in text
         assert "essentials  ▒" in text and "0/1 learned, 1 started" in text
+
+
+async def test_a_long_phrase_seen_before_comes_back_as_a_cloze(
+    store: Store, clock: FakeClock
+) -> None:
+    long = Phrase(
+        id="warning",
+        title="The one warning",
+        say="{customer}, I want to help you with this. But I can't keep going while I'm being "
+        "sworn at. If it happens again, I'll end the call.",
+        category="Abusive callers",
+        when="The caller swears at you for the first time.",
+        key="I can't keep going while I'm being sworn at.",
+    )
+    app = practice_app(store, clock, [long])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        assert "What do you say?" in label_text(app, "#practice-ask")  # new: asked whole
+        await pilot.press("enter", "3")
+        clock.advance(minutes=11)
+        screen.show_next()
+        await pilot.pause()
+        ask = label_text(app, "#practice-ask")
+        assert ask.startswith("Fill the gap: {customer}, I want to help you with this. But _____")
+        assert "sworn" not in ask and ask.endswith("If it happens again, I'll end the call.")
+        await type_text(pilot, "I cant keep going while being sworn at")
+        await pilot.press("enter")
+        assert "Suggested: 3 good" in label_text(app, "#practice-score")
