@@ -14,9 +14,10 @@ from textual.widgets import Input, Label
 
 import calldesk.tui
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
 from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import CardState, PracticeSummary
+from calldesk.core.storage import Database
 from calldesk.tui.screens.practice import PracticeScreen
 
 PHRASES = [
@@ -54,12 +55,12 @@ class PracticeApp(App[None]):
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    with Store.open(tmp_path / "data" / "calldesk.db", clock) as opened:
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[Database]:
+    with Database.open(tmp_path / "data" / "calldesk.db", clock) as opened:
         yield opened
 
 
-def practice_app(store: Store, clock: FakeClock, phrases: list[Phrase] = PHRASES) -> PracticeApp:
+def practice_app(store: Database, clock: FakeClock, phrases: list[Phrase] = PHRASES) -> PracticeApp:
     screen = PracticeScreen(
         phrases,
         store,
@@ -76,7 +77,7 @@ def label_text(app: App[None], selector: str) -> str:
 
 
 async def test_a_session_grades_cards_and_dismisses_with_the_summary(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -86,7 +87,7 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
         assert "Calm down, sir." in label_text(app, "#practice-instead")
         assert not screen.query_one("#practice-answer").display
         await pilot.press("3")  # typed into the attempt, not a grade: nothing is revealed yet
-        assert store.practice_reviews() == []
+        assert practice_records.practice_reviews(store) == []
         await pilot.press("backspace")
         await type_text(pilot, "go on tell me everything")
         await pilot.press("enter")
@@ -95,9 +96,9 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
         hint = screen.query_one("#practice-diff", Label).render()
         assert "everything" in str(hint) and "listening" in str(hint)
         await pilot.press("4")
-        assert [(r.phrase_id, r.rating, r.typed) for r in store.practice_reviews()] == [
-            ("go-on", 4, True)
-        ]
+        assert [
+            (r.phrase_id, r.rating, r.typed) for r in practice_records.practice_reviews(store)
+        ] == [("go-on", 4, True)]
         # The next card: markup in trainer text is shown as written.
         assert "[b]markup[/b]" in label_text(app, "#practice-when")
         title = screen.query_one("#practice-card").border_title  # read back as markup
@@ -116,21 +117,23 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
     summary = app.results[0]
     assert summary is not None
     assert (summary.reviewed, summary.forgotten, summary.new) == (4, 1, 2)
-    states = {card.phrase_id: card.state for card in store.practice_cards().values()}
+    states = {
+        card.phrase_id: card.state for card in practice_records.practice_cards(store).values()
+    }
     assert states == {"go-on": CardState.REVIEW, "markup": CardState.REVIEW}
 
 
 async def test_grade_keys_do_nothing_before_the_phrase_is_shown(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         app.set_focus(None)  # even with the text field out of the way
         await pilot.press("2")
-        assert store.practice_reviews() == []
+        assert practice_records.practice_reviews(store) == []
         assert not app.practice.revealed
         await pilot.press("enter", "2")
-        assert [r.rating for r in store.practice_reviews()] == [2]
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [2]
         # Escape ends the session even while the attempt field has the focus.
         assert isinstance(app.focused, Input)
         await pilot.press("escape")
@@ -139,7 +142,7 @@ async def test_grade_keys_do_nothing_before_the_phrase_is_shown(
     assert (app.results[0].reviewed, app.results[0].forgotten) == (1, 0)
 
 
-async def test_nothing_due_says_so_and_when(store: Store, clock: FakeClock) -> None:
+async def test_nothing_due_says_so_and_when(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock, PHRASES[:1])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "4")
@@ -152,7 +155,7 @@ async def test_nothing_due_says_so_and_when(store: Store, clock: FakeClock) -> N
     assert app.results[0] is not None and app.results[0].reviewed == 1
 
 
-def test_snapshot_card(snap_compare, store: Store, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_card(snap_compare, store: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
@@ -161,7 +164,7 @@ def test_snapshot_card(snap_compare, store: Store, clock: FakeClock) -> None:  #
     assert snap_compare(practice_app(store, clock), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_snapshot_revealed_with_hint(snap_compare, store: Store, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_revealed_with_hint(snap_compare, store: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
@@ -176,7 +179,7 @@ def test_snapshot_revealed_with_hint(snap_compare, store: Store, clock: FakeCloc
 
 
 async def test_calm_down_sir_is_suggested_again_and_enter_takes_the_suggestion(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -186,31 +189,32 @@ async def test_calm_down_sir_is_suggested_again_and_enter_takes_the_suggestion(
         assert "Suggested: 1 again" in score and '"calm down" is never the right words' in score
         assert app.practice.score is not None and app.practice.score.suggested == 1
         await pilot.press("enter")  # takes the suggestion
-        assert [(r.phrase_id, r.rating) for r in store.practice_reviews()] == [("go-on", 1)]
+        reviews = practice_records.practice_reviews(store)
+        assert [(r.phrase_id, r.rating) for r in reviews] == [("go-on", 1)]
 
 
-async def test_another_grade_overrides_the_suggestion(store: Store, clock: FakeClock) -> None:
+async def test_another_grade_overrides_the_suggestion(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_text(pilot, "go on, I'm listening, I'm writing it down")
         await pilot.press("enter")
         assert "Suggested: 3 good" in label_text(app, "#practice-score")
         await pilot.press("2")
-        assert [r.rating for r in store.practice_reviews()] == [2]
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [2]
 
 
-async def test_without_an_attempt_there_is_no_suggestion(store: Store, clock: FakeClock) -> None:
+async def test_without_an_attempt_there_is_no_suggestion(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         assert not app.practice.query_one("#practice-score").display
         await pilot.press("enter")  # nothing to take: Enter does not grade
-        assert store.practice_reviews() == []
+        assert practice_records.practice_reviews(store) == []
         await pilot.press("3")
-        assert [r.rating for r in store.practice_reviews()] == [3]
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [3]
 
 
-async def test_say_it_aloud_times_the_start_of_speaking(store: Store, clock: FakeClock) -> None:
+async def test_say_it_aloud_times_the_start_of_speaking(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.practice
@@ -225,12 +229,12 @@ async def test_say_it_aloud_times_the_start_of_speaking(store: Store, clock: Fak
         assert screen.revealed
         assert "You started after 2.5 s." in label_text(app, "#practice-score")
         await pilot.press("3")
-    (review,) = store.practice_reviews()
+    (review,) = practice_records.practice_reviews(store)
     assert (review.rating, review.typed, review.seconds_to_speak) == (3, False, 2.5)
 
 
 async def test_a_card_the_agent_keeps_missing_shows_first_letters(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock, PHRASES[:1])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -248,7 +252,7 @@ async def test_a_card_the_agent_keeps_missing_shows_first_letters(
         assert label_text(app, "#practice-cue").startswith("Hint: G o, I l.")
 
 
-async def test_the_end_of_a_round_shows_progress_per_set(store: Store, clock: FakeClock) -> None:
+async def test_the_end_of_a_round_shows_progress_per_set(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock, PHRASES[:1])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "4")
@@ -258,7 +262,7 @@ async def test_the_end_of_a_round_shows_progress_per_set(store: Store, clock: Fa
 
 
 async def test_a_long_phrase_seen_before_comes_back_as_a_cloze(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     long = Phrase(
         id="warning",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
     from calldesk.core.practice.cards import SetStats
 
 LEARNED, SEEN, NOT_YET = "█", "▒", "·"
@@ -54,9 +54,10 @@ def goal_text(done: int, goal: int) -> str:
     return f"practice {min(done, goal)}/{goal}" + (" ✓" if done >= goal else "")
 
 
-def reviewed_today(store: Store, now: datetime) -> int:
+def reviewed_today(db: Database, now: datetime) -> int:
     """Grades given today (local day), for the daily goal."""
+    from calldesk.core.practice import records
     from calldesk.core.practice.cards import local_day
 
     start, end = local_day(now)
-    return store.practice_reviewed(start, end)
+    return records.practice_reviewed(db, start, end)
