@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -15,9 +16,11 @@ from calldesk.core.practice.cards import (
     EXTRA,
     MISSING,
     RATINGS,
+    PracticeQueue,
     PracticeSession,
     PracticeSummary,
     QueueItem,
+    SetStats,
     describe_due,
     practice_text,
     stats,
@@ -25,6 +28,7 @@ from calldesk.core.practice.cards import (
 )
 from calldesk.core.practice.progress import LEGEND, set_lines
 from calldesk.core.practice.teach import CardView, prepare, score_attempt
+from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import LiteralInput, literal, visible
 
 if TYPE_CHECKING:
@@ -51,10 +55,36 @@ def diff_text(runs: list[tuple[str, str]]) -> Text:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Next:
+    """What the screen needs for its next card, read in one go behind the last grade."""
+
+    queue: PracticeQueue
+    summary: PracticeSummary
+    next_due: datetime | None
+    ratings: list[int]
+    """The first card's grades in its current words (for the fading cues)."""
+    sets: list[SetStats]
+    """Progress per drill set; only read when nothing is left to practise."""
+
+
+def _read_next(session: PracticeSession) -> _Next:
+    """Runs behind the queued writes (the desk's writer thread in the app)."""
+    queue = session.queue()
+    item = queue.first()
+    ratings = session.ratings(item) if item is not None else []
+    sets = (
+        [] if item is not None else stats(session.phrases, session.store, session.clock.now()).sets
+    )
+    return _Next(queue, session.summary, session.next_due(), ratings, sets)
+
+
 class PracticeScreen(Screen[PracticeSummary | None]):
     """One card at a time: the situation, an optional attempt, the real words, a 1-4 grade.
 
     Dismisses with the session's summary on Escape (None only if something else closes it).
+    The session's reads and grades go through `data`: in the app, the desk's writer thread,
+    so a slow disk never holds the screen; shown on its own (tests), in place.
     """
 
     HOLDS_ATTENTION = True  # global keys other than F2, F1 and quit stay away
@@ -99,11 +129,13 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         set_name: str | None = None,
         agent_name: str = "",
         scheduler: Scheduler | None = None,
+        data: DataAccess | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
         self.agent_name = agent_name
-        self.session = PracticeSession(
+        self.data: DataAccess = data or InPlace()
+        self._open_session = lambda: PracticeSession(
             store,
             phrases,
             clock,
@@ -111,8 +143,13 @@ class PracticeScreen(Screen[PracticeSummary | None]):
             set_name=set_name,
             scheduler=scheduler,
         )
+        self.session: PracticeSession | None = None
+        self.set_name = set_name
         self.item: QueueItem | None = None
         self.view: CardView | None = None
+        self.summary = PracticeSummary()
+        self._next_due: datetime | None = None
+        self._progress: list[SetStats] = []
         self.revealed = False
         self.attempt = ""
         self.score: Score | None = None
@@ -149,13 +186,25 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.data.read(self._open_session, self._session_opened)
+
+    def _session_opened(self, session: PracticeSession) -> None:
+        self.session = session
         self.show_next()
 
     # -- showing --------------------------------------------------------------------------
 
     def show_next(self) -> None:
-        """Show the next due card, or say that nothing is due."""
-        queue = self.session.queue()
+        """Show the next due card, or say that nothing is due (read behind the last grade)."""
+        session = self.session
+        if session is not None:
+            self.data.read(lambda: _read_next(session), self._show_queue)
+
+    def _show_queue(self, found: _Next) -> None:
+        if not self.is_attached:
+            return  # ended while the read was on its way
+        queue = found.queue
+        self.summary, self._next_due, self._progress = found.summary, found.next_due, found.sets
         self.item = queue.first()
         self.revealed = False
         self.attempt = ""
@@ -165,7 +214,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.view = None
         if self.item is not None:
             words = practice_text(self.item.phrase, self.agent_name)
-            self.view = prepare(self.item, words, self.session.ratings(self.item))
+            self.view = prepare(self.item, words, found.ratings)
         has_card = self.item is not None
         waiting = has_card and self.aloud
         self.query_one("#practice-card").display = has_card and not waiting
@@ -177,8 +226,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         attempt.disabled = not has_card or self.aloud
         attempt.value = ""
         progress = Text("Practice", style="bold")
-        if self.session.set_name:
-            progress.append(f" · set {visible(self.session.set_name)}")
+        if self.set_name:
+            progress.append(f" · set {visible(self.set_name)}")
         progress.append(f"   {len(queue.due)} due · {len(queue.new)} new", style="dim")
         if queue.ahead:
             progress.append(f" · {len(queue.ahead)} learning", style="dim")
@@ -231,15 +280,14 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         cue.display = bool(view and view.cue)
 
     def _show_empty(self) -> None:
-        summary = self.session.summary
+        summary = self.summary
         lines = Text("Nothing to practise right now.", style="bold")
-        next_due = self.session.next_due()
+        next_due = self._next_due
         if next_due is not None:
             lines.append(f"\nNext phrase due {describe_due(next_due, self.clock.now())}.")
         if summary.reviewed:
             lines.append(f"\n{summary.describe()}")
-        progress = stats(self.session.phrases, self.session.store, self.clock.now())
-        bars = set_lines(progress.sets)
+        bars = set_lines(self._progress)
         if bars:
             lines.append("\n\nProgress per set", style="bold")
             lines.append(f"  {LEGEND}", style="dim")
@@ -326,14 +374,13 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.query_one("#practice-grades").display = self.score is None
 
     def action_grade(self, rating: int) -> None:
-        if self.item is None or not self.revealed:
+        session, item = self.session, self.item
+        if session is None or item is None or not self.revealed:
             return
-        self.session.grade(
-            self.item,
-            rating,
-            typed=bool(self.attempt.strip()),
-            seconds_to_speak=self.seconds_to_speak,
-        )
+        typed = bool(self.attempt.strip())
+        seconds = self.seconds_to_speak
+        self.item = None  # no second grade while this one is on its way
+        self.data.write(lambda: session.grade(item, rating, typed=typed, seconds_to_speak=seconds))
         self.show_next()
 
     def action_aloud(self) -> None:
@@ -347,4 +394,12 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         )
 
     def action_end(self) -> None:
-        self.dismiss(self.session.summary)
+        session = self.session
+        if session is None:
+            self.dismiss(self.summary)
+            return
+        self.data.read(lambda: session.summary, self._end)
+
+    def _end(self, summary: PracticeSummary) -> None:
+        if self.is_attached and self.is_active:
+            self.dismiss(summary)
