@@ -267,6 +267,12 @@ GOOD_PHRASE = {"id": "a", "title": "A", "say": "Hello."}
         {"category": "C"},
         {"category": "C", "phrases": {"id": "a"}},
         {"category": "C", "extra": 1, "phrases": [GOOD_PHRASE]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "priority": 0}]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "priority": "1"}]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "promise": {"due": "2h"}}]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "promise": {"what": "x", "due": "soon"}}]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "promise": {"what": "x", "by": "2h"}}]},
+        {"category": "C", "phrases": [{**GOOD_PHRASE, "promise": ["x"]}]},
     ],
 )
 def test_schema_rejects_what_the_loader_rejects(document: dict[str, Any]) -> None:
@@ -288,6 +294,13 @@ def test_schema_rejects_what_the_loader_rejects(document: dict[str, Any]) -> Non
             "tags": ["x", "x"],
             "sets": ["s"],
             "phrases": [{**GOOD_PHRASE, "id": "a.b_c-9", "when": "w", "instead_of": "i"}],
+        },
+        {
+            "category": "C",
+            "phrases": [
+                {**GOOD_PHRASE, "priority": 2, "key": "hello", "promise": "call back"},
+                {**GOOD_PHRASE, "id": "b", "promise": {"what": "call", "due": "1H 30 mins"}},
+            ],
         },
     ],
 )

@@ -223,7 +223,7 @@ def test_stats_json_after_a_session(library: Path) -> None:
     assert phrases["annoyed-too"]["reviews"] == 1 and phrases["annoyed-too"]["due"] is not None
     assert phrases["annoyed-too"]["learned"] is False  # remembered, but not yet for 21 days
     assert (phrases["bye"]["state"], phrases["bye"]["due"]) == ("new", None)
-    assert data["sets"] == [{"name": "drill", "learned": 0, "total": 2}]
+    assert data["sets"] == [{"name": "drill", "learned": 0, "seen": 2, "total": 2}]
     assert (data["learned"], data["total"]) == (0, 3)
     only = json.loads(calldesk(library, "practice", "stats", "--set", "drill", "--json").stdout)
     assert [row["id"] for row in only["phrases"]] == ["go-on", "annoyed-too"]
@@ -235,7 +235,7 @@ def test_stats_table_before_any_practice(library: Path, team_settings: Settings)
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["phrase", "state", "reviews", "lapses", "due"]
     assert lines[1].split() == ["go-on", "new", "0", "0", "-"]
-    assert "set drill: learned 0/2" in result.stdout
+    assert "drill  ····················  0/2 learned, 0 started" in result.stdout
     assert not team_settings.database_path.exists()  # looking does not create a database
 
 
@@ -243,3 +243,50 @@ def test_an_unknown_set_is_an_error_naming_the_sets(library: Path) -> None:
     result = calldesk(library, "practice", "--set", "nosuch")
     assert result.returncode == 1
     assert result.stderr.strip() == "calldesk: error: there is no drill set 'nosuch'; sets: drill"
+
+
+def test_a_new_starters_first_round_with_the_bundled_library() -> None:
+    """#18 done when: the essentials in the trainer's order, "again" suggested for an answer
+    that misses the key clause, and progress per set afterwards."""
+    lines = ["Hello, support here", ""]  # misses "what can I help you with": Enter takes "again"
+    lines += ["", "3"] * 4 + ["q"]
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "practice"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    titles = [
+        line.split("The phrase (", 1)[1][:-2] for line in out.splitlines() if "The phrase (" in line
+    ]
+    assert titles == [
+        "A plain, friendly hello",
+        "Let them get it all out",
+        "That one's on us",
+        "Sorry, then on to the fix",
+        "Let me look that up",
+    ]
+    assert "Key clause: “What can I help you with?”: 0 of 1 key words said." in out
+    assert "Suggested: 1 again (the key clause is missing)." in out
+    assert "Practised 5 phrases (5 new), forgot 1." in out
+    progress = out.split("Progress per set", 1)[1]
+    assert progress.splitlines()[1].split()[0] == "essentials"
+    assert "0/20 learned, 5 started" in progress
+
+
+def test_aloud_mode_records_the_time_to_start_speaking(
+    library: Path, team_settings: Settings
+) -> None:
+    result = calldesk(library, "practice", "--aloud", "--set", "drill", stdin="\n\n3\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Enter shows the situation: \nWhen: The caller opens angry." in result.stdout
+    assert "You started after " in result.stdout
+    assert "Suggested:" not in result.stdout  # said aloud: nothing typed to score
+    with Database.open(team_settings.database_path, SystemClock()) as store:
+        (review,) = practice_records.practice_reviews(store)
+    assert (review.phrase_id, review.rating, review.typed) == ("go-on", 3, False)
+    assert review.seconds_to_speak is not None and review.seconds_to_speak >= 0

@@ -125,6 +125,8 @@ def test_the_cli_reports_a_bad_config_without_a_traceback(tmp_path: Path) -> Non
         ("[cooldown]\nbad_streak = 0\n", "bad_streak: expected a whole number from 1 to 100"),
         ("[practice]\nnew_per_day = -3\n", "new_per_day: expected a whole number from 0 to 500"),
         ("[practice]\nnew_per_day = 99999999999999999999\n", "new_per_day: expected"),
+        ("[practice]\ndaily_goal = -1\n", "daily_goal: expected a whole number from 0 to 500"),
+        ("[practice]\ndaily_goal = 2.5\n", "daily_goal: expected a whole number"),
     ],
 )
 def test_numbers_out_of_range_are_refused_with_the_range(

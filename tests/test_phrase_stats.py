@@ -90,7 +90,7 @@ def stats(data_dir: Path, phrases: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
-def test_human_output_has_three_aligned_sections(data_dir: Path, phrases: Path) -> None:
+def test_human_output_has_four_aligned_sections(data_dir: Path, phrases: Path) -> None:
     record_uses(data_dir)
     result = stats(data_dir, phrases)
     assert result.returncode == 0, result.stderr
@@ -111,6 +111,10 @@ def test_human_output_has_three_aligned_sections(data_dir: Path, phrases: Path) 
         "  unfilled  of uses  id      placeholder\n"
         "         2        3  greet   {customer}\n"
         "         1        1  ticket  {ticket}     never filled\n"
+        "\n"
+        "Coverage per category: 1 category\n"
+        "  phrases  used  uses  category\n"
+        "        4     2     4  Calls\n"
     )
 
 
@@ -182,6 +186,7 @@ def test_json_shape_is_stable(data_dir: Path, phrases: Path) -> None:
                 "line": 6,
             },
         ],
+        "coverage": [{"category": "Calls", "phrases": 4, "used": 2, "uses": 4, "thin": False}],
         "unfilled_placeholders": [
             {
                 "id": "greet",
@@ -255,3 +260,33 @@ def test_usage_stats_orders_and_flags(phrases: Path) -> None:
         ("hold", "agent", False),
     ]
     assert result.total_uses == 9
+
+
+def test_coverage_flags_a_thin_category(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "thin"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        "category: Billing\nphrases:\n  - {id: a, title: A, say: Hi.}\n", encoding="utf-8"
+    )
+    result = stats(data_dir, folder)
+    coverage = result.stdout.split("Coverage per category: 1 category\n", 1)[1]
+    assert coverage.splitlines()[1].split() == [
+        "1",
+        "0",
+        "0",
+        "Billing",
+        "thin:",
+        "fewer",
+        "than",
+        "3",
+        "phrases",
+    ]
+
+
+def test_every_bundled_lesson_has_three_phrases() -> None:
+    from calldesk import paths
+    from calldesk.core.library.stats import usage_stats as build
+
+    coverage = build(load_library([paths.bundled_phrase_dir()], optional=()), {}, {}).coverage
+    assert len(coverage) >= 19
+    assert [entry.category for entry in coverage if entry.thin] == []

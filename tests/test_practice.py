@@ -453,15 +453,15 @@ def test_stats_per_phrase_and_learned_per_set(store: Database, clock: FakeClock)
     assert (by_id["p1"].reviews, by_id["p1"].lapses) == (3, 1)
     assert (by_id["p3"].reviews, by_id["p3"].lapses, by_id["p3"].state) == (0, 0, CardState.NEW)
     assert by_id["p1"].due == now + timedelta(days=LEARNED_STABILITY_DAYS + 1)
-    assert [(s.name, s.learned, s.total) for s in result.sets] == [
-        ("b", 0, 1),
-        ("essentials", 1, 3),
+    assert [(s.name, s.learned, s.seen, s.total) for s in result.sets] == [
+        ("essentials", 1, 2, 3),  # the set learned first comes first
+        ("b", 0, 0, 1),
     ]
     assert (result.learned, result.total, result.due_now) == (2, 4, 0)
     only = stats(phrases, store, now, "essentials")
     assert [row.phrase_id for row in only.phrases] == ["p1", "p2", "p3"]
     assert (only.learned, only.total) == (1, 3)
-    assert [(s.name, s.total) for s in only.sets] == [("b", 1), ("essentials", 3)]
+    assert [(s.name, s.total) for s in only.sets] == [("essentials", 3), ("b", 1)]
     later = stats(phrases, store, now + timedelta(days=30), "essentials")
     assert later.due_now == 2
     payload = result.to_json()

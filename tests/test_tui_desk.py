@@ -245,6 +245,29 @@ async def test_practice_is_not_offered_in_the_status_line_during_a_call(
         assert "practise" not in str(extra.render())
 
 
+async def test_the_daily_goal_shows_on_the_status_line_and_moves_after_practice(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from dataclasses import replace
+
+    settings = replace(settings, practice=replace(settings.practice, daily_goal=2))
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        extra = app.screen.query_one(StatusBar).query_one("#status-extra")
+        await wait_until(pilot, lambda: "practice 0/2" in str(extra.render()))
+        assert "practice 0/2 · 5 to practise (F9)" in str(extra.render())
+        from calldesk.tui.screens.practice import PracticeScreen
+
+        await pilot.press("f9")
+        practice = await wait_for_screen(pilot, PracticeScreen)
+        for _ in range(2):  # each card comes from a read behind the last grade
+            await wait_until(pilot, lambda: practice.item is not None and not practice.revealed)
+            await pilot.press("enter", "3")
+        await wait_until(pilot, lambda: practice.summary.reviewed == 2)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "practice 2/2 ✓" in str(extra.render()))
+
+
 async def test_the_clock_tick_is_harmless_while_the_app_shuts_down(
     settings: Settings, clock: FakeClock
 ) -> None:

@@ -173,3 +173,117 @@ def test_snapshot_revealed_with_hint(snap_compare, store: Database, clock: FakeC
         await pilot.pause()
 
     assert snap_compare(practice_app(store, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+# -- practice that teaches (#18) ------------------------------------------------------------------
+
+
+async def test_calm_down_sir_is_suggested_again_and_enter_takes_the_suggestion(
+    store: Database, clock: FakeClock
+) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "calm down sir")
+        await pilot.press("enter")
+        score = label_text(app, "#practice-score")
+        assert "Suggested: 1 again" in score and '"calm down" is never the right words' in score
+        assert app.practice.score is not None and app.practice.score.suggested == 1
+        await pilot.press("enter")  # takes the suggestion
+        reviews = practice_records.practice_reviews(store)
+        assert [(r.phrase_id, r.rating) for r in reviews] == [("go-on", 1)]
+
+
+async def test_another_grade_overrides_the_suggestion(store: Database, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "go on, I'm listening, I'm writing it down")
+        await pilot.press("enter")
+        assert "Suggested: 3 good" in label_text(app, "#practice-score")
+        await pilot.press("2")
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [2]
+
+
+async def test_without_an_attempt_there_is_no_suggestion(store: Database, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert not app.practice.query_one("#practice-score").display
+        await pilot.press("enter")  # nothing to take: Enter does not grade
+        assert practice_records.practice_reviews(store) == []
+        await pilot.press("3")
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [3]
+
+
+async def test_say_it_aloud_times_the_start_of_speaking(store: Database, clock: FakeClock) -> None:
+    app = practice_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        await pilot.press("ctrl+t")
+        assert screen.aloud and not screen.query_one("#practice-attempt").display
+        assert not screen.query_one("#practice-card").display  # the situation waits for Enter
+        assert "Enter shows the situation" in label_text(app, "#practice-ready")
+        await pilot.press("enter")
+        assert screen.query_one("#practice-card").display and not screen.revealed
+        clock.advance(2.5)
+        await pilot.press("enter")
+        assert screen.revealed
+        assert "You started after 2.5 s." in label_text(app, "#practice-score")
+        await pilot.press("3")
+    (review,) = practice_records.practice_reviews(store)
+    assert (review.rating, review.typed, review.seconds_to_speak) == (3, False, 2.5)
+
+
+async def test_a_card_the_agent_keeps_missing_shows_first_letters(
+    store: Database, clock: FakeClock
+) -> None:
+    app = practice_app(store, clock, PHRASES[:1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        assert not screen.query_one("#practice-cue").display  # a new card needs no hint
+        await pilot.press("enter", "1")  # forgotten: back in a minute, with a hint
+        clock.advance(120)
+        screen.show_next()
+        await pilot.pause()
+        assert label_text(app, "#practice-cue").startswith("Hint: G ·, I ·.")
+        await pilot.press("enter", "1")
+        clock.advance(120)
+        screen.show_next()
+        await pilot.pause()
+        assert label_text(app, "#practice-cue").startswith("Hint: G o, I l.")
+
+
+async def test_the_end_of_a_round_shows_progress_per_set(store: Database, clock: FakeClock) -> None:
+    app = practice_app(store, clock, PHRASES[:1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "4")
+        text = label_text(app, "#practice-empty")
+        assert "Progress per set" in text
+        assert "essentials  ▒" in text and "0/1 learned, 1 started" in text
+
+
+async def test_a_long_phrase_seen_before_comes_back_as_a_cloze(
+    store: Database, clock: FakeClock
+) -> None:
+    long = Phrase(
+        id="warning",
+        title="The one warning",
+        say="{customer}, I want to help you with this. But I can't keep going while I'm being "
+        "sworn at. If it happens again, I'll end the call.",
+        category="Abusive callers",
+        when="The caller swears at you for the first time.",
+        key="I can't keep going while I'm being sworn at.",
+    )
+    app = practice_app(store, clock, [long])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.practice
+        assert "What do you say?" in label_text(app, "#practice-ask")  # new: asked whole
+        await pilot.press("enter", "3")
+        clock.advance(minutes=11)
+        screen.show_next()
+        await pilot.pause()
+        ask = label_text(app, "#practice-ask")
+        assert ask.startswith("Fill the gap: {customer}, I want to help you with this. But _____")
+        assert "sworn" not in ask and ask.endswith("If it happens again, I'll end the call.")
+        await type_text(pilot, "I cant keep going while being sworn at")
+        await pilot.press("enter")
+        assert "Suggested: 3 good" in label_text(app, "#practice-score")

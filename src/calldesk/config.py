@@ -42,6 +42,8 @@ class SoftphoneSettings:
 class PracticeSettings:
     new_per_day: int = 5
     """How many phrases practice introduces per day."""
+    daily_goal: int = 0
+    """Grades a day to aim for, shown on the status line as "practice 3/10"; 0 is no goal."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ LIMITS: Mapping[str, tuple[float, float, bool]] = {
     "cooldown.max_snoozes": (0, 20, True),
     "cooldown.bad_streak": (1, 100, True),
     "practice.new_per_day": (0, 500, True),
+    "practice.daily_goal": (0, 500, True),
 }
 
 

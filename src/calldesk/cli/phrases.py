@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="files or folders to check (default: the configured phrase folders)",
     )
+    check.add_argument(
+        "--style",
+        action="store_true",
+        help="also warn on what docs/phrase-style.md rules out: stock phrases, a 'say' over "
+        "45 words, no 'when', 'instead_of' the same as 'say', a promise with no 'promise:'",
+    )
     check.set_defaults(handler=run_check)
 
     search = commands.add_parser(
@@ -90,8 +96,14 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         library = load_library([path for path in args.paths if path.exists()])
     else:
         library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
+    style: list[Problem] = []
+    if args.style:
+        from calldesk.core.library.style import lint_library
+
+        style = lint_library(library)
     problems = sorted(
-        [*missing, *library.problems], key=lambda p: (str(p.path), p.line, p.column, p.message)
+        [*missing, *library.problems, *style],
+        key=lambda p: (str(p.path), p.line, p.column, p.message),
     )
     for problem in problems:
         print(_printable(problem.format()))
@@ -277,7 +289,32 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     _print_never_used(stats, period)
     print()
     _print_unfilled(stats, period)
+    print()
+    _print_coverage(stats, period)
     return 0
+
+
+def _print_coverage(stats: UsageStats, period: str) -> None:
+    from calldesk.core.library.stats import MIN_PHRASES_PER_CATEGORY
+
+    coverage = stats.coverage
+    noun = "category" if len(coverage) == 1 else "categories"
+    print(f"Coverage per category{period}: {len(coverage)} {noun}")
+    if not coverage:
+        print("  (none)")
+        return
+    rows = [("phrases", "used", "uses", "category", "")] + [
+        (
+            str(entry.phrases),
+            str(entry.used),
+            str(entry.uses),
+            _printable(entry.category),
+            f"thin: fewer than {MIN_PHRASES_PER_CATEGORY} phrases" if entry.thin else "",
+        )
+        for entry in coverage
+    ]
+    for line in _columns(rows, right=3):
+        print(line)
 
 
 def _stats_day(text: str) -> date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from calldesk.core.storage import Database
 
 QUIT = ("q", "quit")
+RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 _GRADE_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "again": 1, "hard": 2, "good": 3, "easy": 4}
 _GRADE_PROMPT = "How well did you know it? 1 again · 2 hard · 3 good · 4 easy (q quits): "
 
@@ -30,10 +32,12 @@ _EXAMPLES = """\
 examples:
   calldesk practice                   today's due and new phrases
   calldesk practice --set essentials  only the phrases of one drill set
+  calldesk practice --aloud           say it aloud: Enter starts the clock, Enter again reveals
   calldesk practice stats --json      progress per phrase and per set, as JSON
 
 Each card shows the situation; type what you would say (or say it aloud and just press Enter),
 then see the real words and grade yourself: 1 again (forgot), 2 hard, 3 good, 4 easy.
+A typed attempt is scored on the phrase's key clause and a grade is suggested: Enter takes it.
 A phrase counts as learned once it is remembered for three weeks or more. New phrases per day:
 [practice] new_per_day in config.toml. Not during a call or a break.
 """
@@ -49,6 +53,12 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--set", dest="set_name", metavar="NAME", help="only this drill set")
+    parser.add_argument(
+        "--aloud",
+        action="store_true",
+        help="say-it-aloud mode: Enter shows the situation and starts the clock, Enter again "
+        "(as you start to speak) reveals the phrase; records how long you took to start",
+    )
     parser.set_defaults(handler=run_session)
     commands = parser.add_subparsers(dest="practice_command", metavar="COMMAND")
     stats = commands.add_parser(
@@ -82,7 +92,7 @@ def run_session(args: argparse.Namespace, settings: Settings) -> int:
             new_per_day=settings.practice.new_per_day,
             set_name=args.set_name,
         )
-        _practise(session, settings.agent_name)
+        _practise(session, settings.agent_name, aloud=args.aloud)
     return 0
 
 
@@ -135,7 +145,7 @@ def _refuse_during_call_or_break(store: Database, now: datetime) -> None:
     )
 
 
-def _practise(session: PracticeSession, agent_name: str) -> None:
+def _practise(session: PracticeSession, agent_name: str, *, aloud: bool = False) -> None:
     """Card after card until nothing is due, q, end of input or Ctrl-C; then the summary."""
     from calldesk.core.practice.cards import describe_due
 
@@ -143,17 +153,22 @@ def _practise(session: PracticeSession, agent_name: str) -> None:
     set_part = f" · set {_line(session.set_name or '')}" if session.set_name else ""
     print(f"Practice{set_part}: {len(queue.due)} due, {len(queue.new)} new.")
     if queue:
-        print("Type what you would say, or say it aloud and just press Enter. q stops.")
+        if aloud:
+            print("Say it aloud: Enter shows the situation and starts the clock; press Enter")
+            print("again the moment you start to speak. q stops.")
+        else:
+            print("Type what you would say, or say it aloud and just press Enter. q stops.")
         shown = 0
         try:
             while (item := session.next()) is not None:
                 shown += 1
-                if not _card(session, item, shown, agent_name):
+                if not _card(session, item, shown, agent_name, aloud=aloud):
                     break
         except (EOFError, KeyboardInterrupt):
             print()  # the prompt was left mid-line
         print()
         print(session.summary.describe())
+        _print_progress(session)
     left = session.queue()
     now = session.clock.now()
     if left:
@@ -166,41 +181,97 @@ def _practise(session: PracticeSession, agent_name: str) -> None:
         print(f"{left.new_waiting} new phrases wait for the coming days.")
 
 
-def _card(session: PracticeSession, item: QueueItem, number: int, agent_name: str) -> bool:
+def _card(
+    session: PracticeSession, item: QueueItem, number: int, agent_name: str, *, aloud: bool
+) -> bool:
     """Show one card, take the attempt and the grade; False when the agent quits."""
-    from calldesk.core.practice.cards import practice_text, word_diff
+    from calldesk.core.practice.cards import practice_text
+    from calldesk.core.practice.teach import CLOZE, prepare, score_attempt
 
     phrase = item.phrase
+    words = practice_text(phrase, agent_name)
+    view = prepare(item, words, session.ratings(item))
     print()
     label = "new" if item.card is None else "new words" if item.changed else "review"
-    print(f"── {number} · {_line(phrase.category)} ({label}) ──")
+    kind = " · fill the gap" if view.kind == CLOZE else ""
+    print(f"── {number} · {_line(phrase.category)} ({label}{kind}) ──")
+    started = 0.0
+    if aloud:
+        if _ask("Enter shows the situation: ").strip().lower() in QUIT:
+            return False
+        started = time.monotonic()
     if phrase.when:
         print(f"When: {_line(phrase.when)}")
     elif not phrase.instead_of:  # no situation written: the title is the only cue
         print(f"Phrase: {_line(phrase.title)}")
     if phrase.instead_of:
         print(f"You want to say: {_line(phrase.instead_of)}")
-    print("What do you say instead?" if phrase.instead_of else "What do you say?")
-    attempt = _ask("> ")
+    if view.cloze is not None:
+        print("Fill the gap:")
+        for line in view.cloze.text.splitlines() or [""]:
+            print(f"  {_line(line)}")
+    else:
+        print("What do you say instead?" if phrase.instead_of else "What do you say?")
+    if view.cue:
+        print(f"Hint: {_line(view.cue)}")
+    seconds: float | None = None
+    if aloud:
+        attempt = _ask("Enter as you start to speak: ")
+        seconds = time.monotonic() - started
+        print(f"You started after {seconds:.1f} s.")
+    else:
+        attempt = _ask("> ")
     if attempt.strip().lower() in QUIT:
         return False
-    words = practice_text(phrase, agent_name)
     print(f"The phrase ({_line(phrase.title)}):")
     for line in words.splitlines() or [""]:
         print(f"  {_line(line)}")
-    if attempt.strip():
-        print(f"Yours: {_diff_line(word_diff(attempt, words))}")
+    result = None if aloud else score_attempt(view, attempt, phrase.instead_of)
+    if result is not None:
+        print(f"Yours: {_diff_line(_word_diff(attempt, view.answer))}")
         print("  ([-…-] yours, not in the phrase · {+…+} in the phrase, left out)")
+        said = len(result.clause_said)
+        total = said + len(result.clause_missed)
+        print(f"Key clause: “{_line(result.clause)}”: {said} of {total} key words said.")
+        suggested = RATING_NAMES[result.suggested]
+        print(f"Suggested: {result.suggested} {suggested} ({result.reason}).")
+    prompt = _GRADE_PROMPT
+    if result is not None:
+        prompt = prompt.replace("(q quits): ", f"(Enter: {result.suggested}, q quits): ")
     while True:
-        answer = _ask(_GRADE_PROMPT).strip().lower()
+        answer = _ask(prompt).strip().lower()
         if answer in QUIT:
             return False
+        if not answer and result is not None:
+            rating = result.suggested
+            break
         rating = _GRADE_WORDS.get(answer)
         if rating is not None:
             break
         print("Type 1, 2, 3 or 4 (or q to stop).")
-    session.grade(item, rating, typed=bool(attempt.strip()))
+    session.grade(item, rating, typed=bool(attempt.strip()) and not aloud, seconds_to_speak=seconds)
     return True
+
+
+def _word_diff(attempt: str, answer: str) -> list[tuple[str, str]]:
+    from calldesk.core.practice.cards import word_diff
+
+    return word_diff(attempt, answer)
+
+
+def _print_progress(session: PracticeSession) -> None:
+    """Progress per drill set, as bars, after a session."""
+    from calldesk.core.practice.cards import stats
+    from calldesk.core.practice.progress import LEGEND, set_lines
+
+    result = stats(session.phrases, session.store, session.clock.now())
+    lines = set_lines(result.sets)
+    if not lines:
+        return
+    print()
+    print(f"Progress per set ({LEGEND}):")
+    for line in lines:
+        print(f"  {_line(line)}")
 
 
 def _ask(prompt: str) -> str:
@@ -271,8 +342,14 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
         f"learned {result.learned}/{result.total} "
         f"(learned: remembered for {LEARNED_STABILITY_DAYS:g}+ days); due now: {result.due_now}"
     )
-    for entry in result.sets:
-        print(f"set {_line(entry.name)}: learned {entry.learned}/{entry.total}")
+    from calldesk.core.practice.progress import LEGEND, set_lines
+
+    lines = set_lines(result.sets)
+    if lines:
+        print()
+        print(f"Progress per set ({LEGEND}):")
+        for line in lines:
+            print(f"  {_line(line)}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Practice in the app: when the drill may open, and the count of phrases due on the status line."""
+"""Practice in the app: when the drill may open; the due count and daily goal on the status line."""
 
 from __future__ import annotations
 
@@ -59,13 +59,22 @@ class PracticeCoach:
 
     async def _count_due(self) -> None:
         from calldesk.core.practice.cards import due_count
+        from calldesk.core.practice.progress import goal_text, reviewed_today
 
         host = self.host
         store, library = host.store, host.library
         if store is None or library is None:
             return
         new_per_day = host.settings.practice.new_per_day
-        count = await host.data.fetch(
-            lambda: due_count(store, library.phrases, host.clock.now(), new_per_day)
-        )
-        host.due_text = f"{count} to practise ({host.key('practice')})" if count else ""
+        goal = host.settings.practice.daily_goal
+
+        def count_due() -> tuple[int, int]:
+            now = host.clock.now()
+            due = due_count(store, library.phrases, now, new_per_day)
+            return due, reviewed_today(store, now) if goal > 0 else 0
+
+        count, reviewed = await host.data.fetch(count_due)
+        parts = [goal_text(reviewed, goal)] if goal > 0 else []
+        if count:
+            parts.append(f"{count} to practise ({host.key('practice')})")
+        host.due_text = " · ".join(parts)

@@ -188,11 +188,22 @@ def _migrate_v4(db: sqlite3.Connection) -> None:
     )
 
 
+# Say-it-aloud practice records how long the agent took to start speaking (#18).
+_V5 = """
+ALTER TABLE practice_reviews ADD COLUMN seconds_to_speak REAL;
+"""
+
+
+def _migrate_v5(db: sqlite3.Connection) -> None:
+    _run_script(db, _V5)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v1,
     _migrate_v2,
     _migrate_v3,
     _migrate_v4,
+    _migrate_v5,
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)

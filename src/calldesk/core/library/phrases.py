@@ -18,11 +18,32 @@ from calldesk.core.aftercall.checklist import (
     checklist_from_document,
 )
 from calldesk.core.library.problems import Problem, Severity
-from calldesk.core.library.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
+from calldesk.core.library.yamlsafe import (
+    Checker,
+    YamlDocument,
+    YamlList,
+    YamlMap,
+    describe,
+    read_yaml,
+)
 
 PHRASE_SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = ("category", "tags", "sets", "phrases")
-PHRASE_KEYS = ("id", "title", "say", "when", "instead_of", "tags", "category", "sets")
+PHRASE_KEYS = (
+    "id",
+    "title",
+    "say",
+    "when",
+    "instead_of",
+    "tags",
+    "category",
+    "sets",
+    "key",
+    "priority",
+    "promise",
+)
+PROMISE_KEYS = ("what", "due")
+MAX_PRIORITY = 9999
 REQUIRED_PHRASE_KEYS = ("id", "title", "say")
 
 KNOWN_PLACEHOLDERS: Mapping[str, str] = {
@@ -34,6 +55,42 @@ KNOWN_PLACEHOLDERS: Mapping[str, str] = {
 """Placeholder name -> what fills it, one line each."""
 
 _PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+_DUE_PART = r"(\d{1,4})\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?)"
+_DUE_RE = re.compile(rf"\s*(?:{_DUE_PART}\s*)+", re.IGNORECASE)
+DUE_PATTERN = (
+    r"^\s*([0-9]{1,4}\s*([mM]|[mM][iI][nN][sS]?|[mM][iI][nN][uU][tT][eE][sS]?|[hH]|[hH][rR][sS]?"
+    r"|[hH][oO][uU][rR][sS]?|[dD]|[dD][aA][yY][sS]?)\s*)+$"
+)
+"""`due` as a JSON Schema pattern (which has no ignore-case flag)."""
+_DUE_PART_RE = re.compile(_DUE_PART, re.IGNORECASE)
+_DUE_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """What a phrase commits the agent to (a callback, an email), so calldesk can remind them."""
+
+    what: str
+    """The promise in a few words: "call back with the RMA number"."""
+    due: str = ""
+    """The suggested time to keep it, as the trainer wrote it ("2h", "1d"); empty for none."""
+
+    @property
+    def due_seconds(self) -> int | None:
+        """`due` in seconds (None when there is none)."""
+        return parse_due(self.due) if self.due else None
+
+
+def parse_due(text: str) -> int | None:
+    """`30m`, `2h`, `1d`, `1h 30m` (or `2 hours`, `1 day`) in seconds; None if not one of those."""
+    if not _DUE_RE.fullmatch(text):
+        return None
+    total = sum(
+        int(number) * _DUE_UNITS[unit[0].lower()] for number, unit in _DUE_PART_RE.findall(text)
+    )
+    return total or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +107,21 @@ class Phrase:
     sets: tuple[str, ...] = ()
     source: Path = Path()
     line: int = 0
+    key: str = ""
+    """The clause that carries the phrase, quoted from `say` (empty: practice picks one)."""
+    priority: int | None = None
+    """The trainer's teaching order: new practice cards with a lower number come first."""
+    promise: Promise | None = None
+    """What saying this phrase commits the agent to; None when it promises nothing."""
+    positions: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
+    """(field, line, column) of each field's value in its file, for the style lint."""
+
+    def position(self, name: str) -> tuple[int, int]:
+        """Where the value of field `name` starts in the file; the phrase's own line if unknown."""
+        for key, line, column in self.positions:
+            if key == name:
+                return (line, column)
+        return (self.line, 1)
 
 
 def placeholders(text: str) -> list[str]:
@@ -217,6 +289,15 @@ def _phrase(
     category = check.text(entry, "category") or file_category
     tags = check.text_list(entry, "tags")
     sets = check.text_list(entry, "sets")
+    key_clause = check.text(entry, "key") or ""
+    if key_clause and say is not None and _squash(key_clause) not in _squash(say):
+        check.error(
+            entry.where("key"),
+            "'key' must be words quoted from 'say'",
+            "copy the clause that matters most from 'say' (case and spacing may differ)",
+        )
+    priority = _priority(check, entry)
+    promise = _promise(check, entry)
     if category is None and "category" not in entry:
         check.error(
             entry.pos,
@@ -236,6 +317,7 @@ def _phrase(
         or sets is None
     ):
         return None
+    positions = tuple((str(name), *entry.where(name)) for name in entry if isinstance(name, str))
     return Phrase(
         id=phrase_id,
         title=title,
@@ -247,7 +329,75 @@ def _phrase(
         sets=_merge(file_sets, sets),
         source=doc.path,
         line=entry.pos[0],
+        key=key_clause,
+        priority=priority,
+        promise=promise,
+        positions=positions,
     )
+
+
+def _squash(text: str) -> str:
+    """`text` compared loosely: no case, and runs of spacing as one space."""
+    return " ".join(text.casefold().split())
+
+
+def _priority(check: Checker, entry: YamlMap) -> int | None:
+    if "priority" not in entry:
+        return None
+    value = entry["priority"]
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PRIORITY:
+        return value
+    what = repr(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    check.error(
+        entry.where("priority"),
+        f"'priority' must be a whole number from 1 to {MAX_PRIORITY}, "
+        f"not {what or describe(value)}",
+        "1 is taught first; phrases without a priority come after those with one",
+    )
+    return None
+
+
+def _promise(check: Checker, entry: YamlMap) -> Promise | None:
+    """`promise: call back with the RMA` or `promise: {what: ..., due: 2h}`; errors if neither."""
+    if "promise" not in entry:
+        return None
+    value = entry["promise"]
+    if isinstance(value, str):
+        what = check.text(entry, "promise")
+        return None if what is None else Promise(what)
+    if not isinstance(value, YamlMap):
+        check.error(
+            entry.where("promise"),
+            f"'promise' must be text or a mapping, not {describe(value)}",
+            'write promise: {what: "call back with the RMA number", due: "2h"}',
+        )
+        return None
+    check.unknown_keys(value, PROMISE_KEYS, "'promise'")
+    if not check.require(value, ("what",), "'promise'"):
+        return None
+    what = check.text(value, "what")
+    due: str | None = ""
+    if "due" in value:
+        raw = value["due"]
+        if not isinstance(raw, str):
+            check.error(
+                value.where("due"),
+                f"'due' must be a time from now such as 2h, not {describe(raw)}",
+                'write due: "30m", "2h" or "1d" (minutes, hours or days)',
+            )
+            due = None
+        elif parse_due(raw) is None:
+            check.error(
+                value.where("due"),
+                f"'due' must be a time from now such as 30m, 2h or 1d, not {raw!r}",
+                "minutes (m), hours (h) or days (d), e.g. due: 2h or due: 1h 30m",
+            )
+            due = None
+        else:
+            due = raw.strip()
+    if what is None or due is None:
+        return None
+    return Promise(what, due)
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -17,7 +17,12 @@ from calldesk.core.aftercall.checklist import (
     ItemKind,
 )
 from calldesk.core.aftercall.checklist import FILE_KEYS as CHECKLIST_FILE_KEYS
-from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, REQUIRED_PHRASE_KEYS
+from calldesk.core.library.phrases import (
+    DUE_PATTERN,
+    KNOWN_PLACEHOLDERS,
+    MAX_PRIORITY,
+    REQUIRED_PHRASE_KEYS,
+)
 from calldesk.core.library.yamlsafe import ID_PATTERN
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -55,6 +60,37 @@ def phrase_file_schema() -> dict[str, Any]:
         "tags": _text_list("Tags, added to the file's tags."),
         "category": _text("Overrides the file's category for this phrase."),
         "sets": _text_list("Practice drill sets, added to the file's sets."),
+        "key": _text(
+            "The clause that carries the phrase, quoted from 'say': practice scores an attempt "
+            "on it and blanks it in cloze cards."
+        ),
+        "priority": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PRIORITY,
+            "description": "Teaching order in practice: 1 is taught first; phrases without "
+            "a priority come after those with one.",
+        },
+        "promise": {
+            "description": "What saying this phrase commits the agent to, so calldesk can "
+            "remind them: text, or {what, due}.",
+            "oneOf": [
+                _TEXT,
+                {
+                    "type": "object",
+                    "properties": {
+                        "what": _text("The promise in a few words: 'call back with the RMA'."),
+                        "due": {
+                            "type": "string",
+                            "pattern": DUE_PATTERN,
+                            "description": "Suggested time to keep it, from now: 30m, 2h, 1d.",
+                        },
+                    },
+                    "required": ["what"],
+                    "additionalProperties": False,
+                },
+            ],
+        },
     }
     phrase = {
         "type": "object",

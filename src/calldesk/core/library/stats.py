@@ -40,6 +40,25 @@ class UnfilledPlaceholder:
         return self.unfilled >= self.uses
 
 
+MIN_PHRASES_PER_CATEGORY = 3
+"""A lesson with fewer phrases than this is thin: an agent needs a choice of words."""
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCoverage:
+    """One category (a lesson): how many phrases it has, and how many were used."""
+
+    category: str
+    phrases: int
+    used: int
+    """Phrases of this category used at least once in the period."""
+    uses: int
+
+    @property
+    def thin(self) -> bool:
+        return self.phrases < MIN_PHRASES_PER_CATEGORY
+
+
 @dataclass(frozen=True)
 class UsageStats:
     """The three lists trainers prune and improve the library with."""
@@ -55,6 +74,8 @@ class UsageStats:
     database: Path | None = None
     has_database: bool = True
     """False when no calls were ever stored: then every phrase counts as never used."""
+    coverage: tuple[CategoryCoverage, ...] = ()
+    """Per category, in library order."""
 
     @property
     def total_uses(self) -> int:
@@ -90,10 +111,22 @@ def usage_stats(
         )
         if count > 0
     )
+    per_category: dict[str, list[int]] = {}
+    for phrase in library.phrases:
+        entry = per_category.setdefault(phrase.category, [0, 0, 0])
+        count = uses.get(phrase.id, 0)
+        entry[0] += 1
+        entry[1] += count > 0
+        entry[2] += max(count, 0)
+    coverage = tuple(
+        CategoryCoverage(category, total, used_count, use_total)
+        for category, (total, used_count, use_total) in per_category.items()
+    )
     return UsageStats(
         used=used,
         never_used=never,
         unfilled=gaps,
+        coverage=coverage,
         library_size=len(library.phrases),
         since=since,
         database=database,
@@ -148,6 +181,16 @@ def stats_to_json(stats: UsageStats, since_label: str | None = None) -> dict[str
         ],
         "never_used": [
             {"id": phrase.id, **where(phrase), "line": phrase.line} for phrase in stats.never_used
+        ],
+        "coverage": [
+            {
+                "category": entry.category,
+                "phrases": entry.phrases,
+                "used": entry.used,
+                "uses": entry.uses,
+                "thin": entry.thin,
+            }
+            for entry in stats.coverage
         ],
         "unfilled_placeholders": [
             {

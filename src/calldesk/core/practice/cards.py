@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from calldesk.core.clock import Clock, to_iso
 from calldesk.core.practice import records
 from calldesk.core.practice.model import CardRecord, CardState, ReviewRecord
+from calldesk.core.practice.order import ESSENTIALS, teaching_order
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -105,24 +106,21 @@ def build_queue(
 
     Only phrases in `phrases` are shown, so a phrase removed from the library keeps its card
     and history but drops out. New phrases come in this order: those whose words changed (they
-    were known before), then phrases in any drill set, then the rest, each in library order.
+    were known before), then the rest in the trainer's order (`order.teaching_key`: essentials,
+    other drill sets, the rest; by `priority:`, then file order), never alphabetically.
     This is one pass of dictionary look-ups and datetime comparisons, with no FSRS maths.
     """
     horizon = now + learn_ahead
     due: list[tuple[datetime, int, QueueItem]] = []
     ahead: list[tuple[datetime, int, QueueItem]] = []
     changed: list[QueueItem] = []
-    in_sets: list[QueueItem] = []
-    rest: list[Phrase] = []
+    fresh: list[Phrase] = []
     for position, phrase in enumerate(phrases):
         if set_name is not None and set_name not in phrase.sets:
             continue
         card = cards.get(phrase.id)
         if card is None:
-            if phrase.sets:
-                in_sets.append(QueueItem(phrase, None))
-            else:
-                rest.append(phrase)
+            fresh.append(phrase)
         elif card.say_hash != say_hash(phrase.say):
             changed.append(QueueItem(phrase, card, changed=True))
         elif card.due <= now:
@@ -130,16 +128,16 @@ def build_queue(
         elif card.due <= horizon and card.state in (CardState.LEARNING, CardState.RELEARNING):
             ahead.append((card.due, position, QueueItem(phrase, card)))
     room = max(0, new_per_day - introduced_today)
-    new = (changed + in_sets)[:room]
+    new = changed[:room]
     if len(new) < room:
-        new.extend(QueueItem(phrase, None) for phrase in rest[: room - len(new)])
+        new.extend(QueueItem(phrase, None) for phrase in teaching_order(fresh)[: room - len(new)])
     due.sort(key=lambda entry: entry[:2])
     ahead.sort(key=lambda entry: entry[:2])
     return PracticeQueue(
         due=[entry[2] for entry in due],
         new=new,
         ahead=[entry[2] for entry in ahead],
-        new_waiting=len(changed) + len(in_sets) + len(rest) - len(new),
+        new_waiting=len(changed) + len(fresh) - len(new),
     )
 
 
@@ -204,6 +202,7 @@ def grade(
     now: datetime,
     *,
     typed: bool = False,
+    seconds_to_speak: float | None = None,
     scheduler: Scheduler | None = None,
 ) -> CardRecord:
     """Grade a phrase 1-4 (again, hard, good, easy): update its card and log the review.
@@ -252,6 +251,7 @@ def grade(
         difficulty=record.difficulty,
         due=record.due,
         typed=typed,
+        seconds_to_speak=seconds_to_speak,
     )
     saved, _ = records.save_practice_review(store, record, review)
     return saved
@@ -321,13 +321,21 @@ class PracticeSession:
         """The card to show now; None when nothing is due."""
         return self.queue().first()
 
-    def grade(self, item: QueueItem, rating: int, *, typed: bool = False) -> CardRecord:
+    def grade(
+        self,
+        item: QueueItem,
+        rating: int,
+        *,
+        typed: bool = False,
+        seconds_to_speak: float | None = None,
+    ) -> CardRecord:
         card = grade(
             self.store,
             item.phrase,
             rating,
             self.clock.now(),
             typed=typed,
+            seconds_to_speak=seconds_to_speak,
             scheduler=self.scheduler,
         )
         self._cards[card.phrase_id] = card
@@ -338,6 +346,14 @@ class PracticeSession:
             new=self.summary.new + item.is_new,
         )
         return card
+
+    def ratings(self, item: QueueItem) -> list[int]:
+        """The grades given to this phrase in its current words, oldest first (for cues)."""
+        if item.is_new:
+            return []
+        words = say_hash(item.phrase.say)
+        reviews = records.practice_reviews(self.store, item.phrase.id)
+        return [review.rating for review in reviews if review.say_hash == words]
 
     def next_due(self) -> datetime | None:
         """When the next card of this session's phrases falls due (None: none has a card)."""
@@ -444,6 +460,8 @@ class SetStats:
     name: str
     learned: int
     total: int
+    seen: int = 0
+    """Phrases with a card in their current words (learned ones included)."""
 
 
 @dataclass(frozen=True)
@@ -462,7 +480,10 @@ class PracticeStats:
             "learned": self.learned,
             "total": self.total,
             "due_now": self.due_now,
-            "sets": [{"name": s.name, "learned": s.learned, "total": s.total} for s in self.sets],
+            "sets": [
+                {"name": s.name, "learned": s.learned, "seen": s.seen, "total": s.total}
+                for s in self.sets
+            ],
             "phrases": [
                 {
                     "id": p.phrase_id,
@@ -507,9 +528,10 @@ def stats(
         current = None if changed else card
         learned = is_learned(current)
         for name in phrase.sets:
-            entry = per_set.setdefault(name, [0, 0])
+            entry = per_set.setdefault(name, [0, 0, 0])
             entry[0] += learned
             entry[1] += 1
+            entry[2] += current is not None
         if set_name is not None and set_name not in phrase.sets:
             continue
         total += 1
@@ -530,8 +552,16 @@ def stats(
                 learned=learned,
             )
         )
-    sets = [SetStats(name, learned, count) for name, (learned, count) in sorted(per_set.items())]
+    sets = [
+        SetStats(name, learned, count, seen)
+        for name, (learned, count, seen) in sorted(per_set.items(), key=_set_order)
+    ]
     return PracticeStats(rows, sets, learned_total, total, due_now)
+
+
+def _set_order(entry: tuple[str, list[int]]) -> tuple[bool, str]:
+    """Essentials first (it is learned first), then the other sets by name."""
+    return (entry[0] != ESSENTIALS, entry[0])
 
 
 def set_names(phrases: Iterable[Phrase]) -> list[str]:

@@ -58,6 +58,8 @@ class ReviewRecord:
     typed: bool = False
     """Whether the agent typed an attempt (rather than saying it aloud)."""
     id: int | None = None
+    seconds_to_speak: float | None = None
+    """Say-it-aloud mode: seconds from the situation appearing to the agent starting to speak."""
 
     @property
     def introduced(self) -> bool:

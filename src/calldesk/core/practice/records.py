@@ -24,7 +24,7 @@ _PRACTICE_CARD_COLUMNS = (
 
 _PRACTICE_REVIEW_COLUMNS = (
     "phrase_id, say_hash, card_id, rating, reviewed_at, elapsed_days, state_before,"
-    " state_after, stability, difficulty, due, typed"
+    " state_after, stability, difficulty, due, typed, seconds_to_speak"
 )
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def save_practice_review(
         )
         cursor = conn.execute(
             f"INSERT INTO practice_reviews ({_PRACTICE_REVIEW_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 review.phrase_id,
                 review.say_hash,
@@ -105,6 +105,7 @@ def save_practice_review(
                 review.difficulty,
                 to_iso(review.due),
                 int(review.typed),
+                review.seconds_to_speak,
             ),
         )
     return card, replace(review, id=cursor.lastrowid)
@@ -133,7 +134,8 @@ def practice_reviews(db: Database, phrase_id: str | None = None) -> list[ReviewR
             difficulty=row[9],
             due=from_iso(row[10]),
             typed=bool(row[11]),
-            id=row[12],
+            seconds_to_speak=row[12],
+            id=row[13],
         )
         for row in rows
     ]
@@ -149,6 +151,16 @@ def practice_review_counts(db: Database) -> dict[str, tuple[int, int]]:
             (int(CardState.REVIEW),),
         ).fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def practice_reviewed(db: Database, since: datetime, until: datetime) -> int:
+    """How many grades were given in [since, until) (the daily goal)."""
+    with db.read() as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM practice_reviews WHERE reviewed_at >= ? AND reviewed_at < ?",
+            (to_iso(since), to_iso(until)),
+        ).fetchone()
+    return int(row[0])
 
 
 def practice_introduced(db: Database, since: datetime, until: datetime) -> int:
