@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "calldesk.cli.export",
     "calldesk.cli.softphone",
     "calldesk.cli.practice",
+    "calldesk.cli.promises",
 )
 
 

@@ -23,6 +23,7 @@ from calldesk.tui.after_call import AfterCallMixin
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
 from calldesk.tui.phone import PhoneMixin
+from calldesk.tui.promises import PromiseKeeper
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
@@ -158,6 +159,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         self.baresip: BaresipFollower | None = None
         self.phone_link = ""
         self._handled_events: set[PhoneEvent] = set()
+        self.promises = PromiseKeeper(self)
 
     def notify(
         self,
@@ -217,6 +219,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             self._show_breaks()
             self._check_cooldown()
         self.set_interval(1.0, self._tick)
+        self.promises.start()
 
     def _open_store(self) -> None:
         from calldesk.core.db.store import Store, StoreError, StoreInUse, StoreLocked
@@ -289,6 +292,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         on_break = self.cooldown is not None and self.cooldown.state.is_active
         offer_practice = self.due_text and self.desk.call is None and not on_break
         text = Text(f" {self.due_text} ", style="dim") if offer_practice else Text()
+        text.append(self.promises.status_text())
         if self.breaks_today:
             text.append(f" {self.breaks_today} ", style="dim")
         if self.phone_link:
@@ -498,6 +502,8 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             self.push_screen(HistoryScreen(self.store))
 
     async def action_quit(self) -> None:
+        if self.promises.list_before_quit():  # open promises first; the agent decides
+            return
         self.desk.writer.flush(timeout=2.0)
         unsaved = self.desk.writer.failing or (self.store is None and not self.read_only_reason)
         if self.desk.call is None or not unsaved:
@@ -531,6 +537,10 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             message.note_input.clear()
         pane = self.desk_screen().query_one(NotesPane)
         pane.append_entry(entry, len(self.desk.call.notes) if self.desk.call else 0)
+        self.promises.from_note(entry.text)
+
+    def on_note_list_promise_requested(self, message: NoteList.PromiseRequested) -> None:
+        self.promises.from_entry(message.entry)
 
     def on_text_area_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.desk.call is not None:
@@ -590,6 +600,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             )
             return
         self.desk_screen().query_one(NotesPane).insert_text(text)
+        self.promises.offer_phrase(message.phrase)
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from calldesk.core.aftercall.fixes import PermanentFix, RecurringProblem, recurring_problems
 from calldesk.core.calls.model import CallSummary, normalise_number
+from calldesk.core.promises.model import Promise
+from calldesk.core.promises.records import open_promises_for_number
 
 if TYPE_CHECKING:
     from calldesk.core.db.store import Store
@@ -24,6 +26,8 @@ class CallerCard:
     previous: list[CallSummary] = field(default_factory=list)
     open_fixes: list[PermanentFix] = field(default_factory=list)
     recurring: list[RecurringProblem] = field(default_factory=list)
+    promises: list[Promise] = field(default_factory=list)
+    """Open promises made to this number: shown first, before hello."""
 
     @property
     def known(self) -> bool:
@@ -31,8 +35,12 @@ class CallerCard:
 
     def lines(self) -> list[str]:
         """Plain lines for the screen; the widget decides how to show them."""
+        promised = [
+            f"Promised for {promise.due_at.astimezone():%a %-d %b %H:%M}: {promise.what}"
+            for promise in self.promises[:2]
+        ]
         if not self.previous:
-            return ["First call from this number."]
+            return [*promised, "First call from this number."]
         last = self.previous[0]
         count = len(self.previous)
         times = (
@@ -44,7 +52,7 @@ class CallerCard:
         if last.missed:
             when += " (missed)"  # a caller who gave up and rings again
         first = f': "{last.first_note}"' if last.first_note else ""
-        lines = [f"Called {times}; last on {when}{first}"]
+        lines = [*promised, f"Called {times}; last on {when}{first}"]
         for fix in self.open_fixes[:2]:
             owner = f" ({fix.owner})" if fix.owner else ""
             lines.append(f"Open permanent fix: {fix.what}{owner}")
@@ -58,17 +66,18 @@ def lookup_caller(
     """What the store knows about `number`; None when the number is empty or unusable."""
     if not normalise_number(number):
         return None
+    promises = open_promises_for_number(store, number)
     previous = [
         call
         for call in store.calls_by_number(number, limit=HISTORY_LIMIT + 1)
         if call.id != exclude_call_id
     ][:HISTORY_LIMIT]
     if not previous:
-        return CallerCard(number)
+        return CallerCard(number, promises=promises)
     ids = {call.id for call in previous}
     open_fixes = store.fixes_for_calls(sorted(ids), status="open")
     recent = store.recent_calls_for_recurrence(now - RECURRENCE_WINDOW)
     recurring = [
         problem for problem in recurring_problems(recent, now) if ids.intersection(problem.call_ids)
     ]
-    return CallerCard(number, previous, open_fixes, recurring)
+    return CallerCard(number, previous, open_fixes, recurring, promises)

@@ -29,6 +29,7 @@ from calldesk.core.calls.model import (
 )
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.files import FileRefused, ensure_private_dir, open_private, tighten
+from calldesk.core.promises.records import migrate as migrate_promises
 
 if TYPE_CHECKING:
     from calldesk.core.practice.cards import CardRecord, ReviewRecord
@@ -296,6 +297,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v2,
     _migrate_v3,
     _migrate_v4,
+    migrate_promises,  # v5: promises to callers (core/promises/records.py)
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 PHRASE_SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = ("category", "tags", "sets", "phrases")
-PHRASE_KEYS = ("id", "title", "say", "when", "instead_of", "tags", "category", "sets")
+PHRASE_KEYS = ("id", "title", "say", "when", "instead_of", "tags", "category", "sets", "promise")
+PROMISE_KEYS = ("what", "due")
 REQUIRED_PHRASE_KEYS = ("id", "title", "say")
 
 KNOWN_PLACEHOLDERS: Mapping[str, str] = {
@@ -38,6 +39,15 @@ KNOWN_PLACEHOLDERS: Mapping[str, str] = {
 """Placeholder name -> what fills it, one line each."""
 
 _PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasePromise:
+    """What saying the phrase promises the caller, and the trainer's suggested due time."""
+
+    what: str
+    due: str = ""
+    """As an agent writes it ("2h", "in 30 minutes", "tomorrow 10am"); "" when not suggested."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,7 @@ class Phrase:
     sets: tuple[str, ...] = ()
     source: Path = Path()
     line: int = 0
+    promise: PhrasePromise | None = None
 
 
 def placeholders(text: str) -> list[str]:
@@ -221,6 +232,7 @@ def _phrase(
     category = check.text(entry, "category") or file_category
     tags = check.text_list(entry, "tags")
     sets = check.text_list(entry, "sets")
+    promise = _promise(check, entry)
     if category is None and "category" not in entry:
         check.error(
             entry.pos,
@@ -251,7 +263,38 @@ def _phrase(
         sets=_merge(file_sets, sets),
         source=doc.path,
         line=entry.pos[0],
+        promise=promise,
     )
+
+
+def _promise(check: Checker, entry: YamlMap) -> PhrasePromise | None:
+    """`promise: {what: ..., due: "2h"}`: an error (the phrase is skipped) if it is not that."""
+    from datetime import UTC, datetime
+
+    from calldesk.core.promises.when import DueError, parse_due
+
+    if "promise" not in entry:
+        return None
+    value = entry["promise"]
+    if not isinstance(value, YamlMap):
+        check.error(
+            entry.where("promise"),
+            "'promise' must be a mapping with 'what' and 'due'",
+            "write promise: {what: call back with the RMA number, due: 2h}",
+        )
+        return None
+    check.unknown_keys(value, PROMISE_KEYS, "a promise")
+    if not check.require(value, ("what",), "this promise"):
+        return None
+    what = check.text(value, "what")
+    due = check.text(value, "due") or ""
+    if due:
+        try:  # the suggestion is read when the phrase is used; check now that it can be
+            parse_due(due, datetime(2026, 1, 5, tzinfo=UTC))
+        except DueError as error:
+            check.error(value.where("due"), str(error), "e.g. due: 2h, or due: tomorrow 10am")
+            return None
+    return None if what is None else PhrasePromise(what, due)
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -49,6 +49,17 @@ def phrase_file_schema() -> dict[str, Any]:
         "tags": _text_list("Tags, added to the file's tags."),
         "category": _text("Overrides the file's category for this phrase."),
         "sets": _text_list("Practice drill sets, added to the file's sets."),
+        "promise": {
+            "type": "object",
+            "description": "What saying this phrase promises the caller; calldesk offers to "
+            "keep it as a promise with a due time.",
+            "properties": {
+                "what": _text("The promise, as it appears in the agent's list."),
+                "due": _text('Suggested due time: "2h", "in 30 minutes", "tomorrow 10am".'),
+            },
+            "required": ["what"],
+            "additionalProperties": False,
+        },
     }
     phrase = {
         "type": "object",

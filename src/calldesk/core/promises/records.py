@@ -1,0 +1,273 @@
+"""Promises in the call database: their table (a migration step) and the reads and writes on it."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from calldesk.core.calls.model import normalise_number
+from calldesk.core.clock import from_iso, to_iso
+from calldesk.core.promises.model import Promise, PromiseSource, PromiseState
+
+if TYPE_CHECKING:
+    from calldesk.core.db.store import Store
+
+# One row per promise; rows are never deleted, so the record of promises kept stays whole.
+# `call_id` survives its call being deleted (SET NULL): the promise was still made.
+SCHEMA = """
+CREATE TABLE promises (
+    id INTEGER PRIMARY KEY,
+    call_id INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+    caller_name TEXT NOT NULL DEFAULT '',
+    caller_number TEXT NOT NULL DEFAULT '',
+    number_norm TEXT NOT NULL DEFAULT '',
+    what TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    first_due_at TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    reason TEXT NOT NULL DEFAULT '',
+    closed_at TEXT,
+    source TEXT NOT NULL DEFAULT 'note',
+    reminded_at TEXT
+);
+CREATE INDEX promises_open ON promises (due_at) WHERE state IN ('open', 'moved');
+CREATE INDEX promises_number ON promises (number_norm) WHERE number_norm != '';
+CREATE INDEX promises_call ON promises (call_id);
+"""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """The migration step that adds the promises table (appended to the store's list)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+class PromiseNotFound(LookupError):
+    """No promise with that id."""
+
+
+_COLUMNS = (
+    "id, call_id, caller_name, caller_number, what, due_at, first_due_at, made_at, state,"
+    " reason, closed_at, source, reminded_at"
+)
+
+
+def _promise(row: sqlite3.Row | tuple[object, ...]) -> Promise:
+    (
+        promise_id,
+        call_id,
+        name,
+        number,
+        what,
+        due_at,
+        first_due_at,
+        made_at,
+        state,
+        reason,
+        closed_at,
+        source,
+        reminded_at,
+    ) = tuple(row)
+    first = from_iso(str(first_due_at))
+    due = from_iso(str(due_at))
+    return Promise(
+        id=int(promise_id),  # type: ignore[arg-type]
+        what=str(what),
+        due_at=due,
+        made_at=from_iso(str(made_at)),
+        call_id=None if call_id is None else int(call_id),  # type: ignore[arg-type]
+        caller_name=str(name),
+        caller_number=str(number),
+        state=PromiseState(str(state)),
+        reason=str(reason),
+        first_due_at=None if first == due else first,
+        closed_at=None if closed_at is None else from_iso(str(closed_at)),
+        source=PromiseSource(str(source)),
+        reminded_at=None if reminded_at is None else from_iso(str(reminded_at)),
+    )
+
+
+# The store's transactions are used as they are: this module is the promises' share of it, the
+# way the other records' modules will be once the store is split by concept.
+def add_promise(store: Store | SideDoor, promise: Promise) -> Promise:
+    """Store a new promise (its `id` is ignored) and return it with the id it got."""
+    with store._write() as db:
+        call_id = promise.call_id
+        if (
+            call_id is not None
+            and (
+                call_id <= 0
+                or db.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone()
+            )
+            is None
+        ):
+            call_id = None  # a call that never reached the disk: the promise still stands
+        cursor = db.execute(
+            "INSERT INTO promises (call_id, caller_name, caller_number, number_norm, what, due_at,"
+            " first_due_at, made_at, state, reason, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                call_id,
+                promise.caller_name,
+                promise.caller_number,
+                normalise_number(promise.caller_number),
+                promise.what,
+                to_iso(promise.due_at),
+                to_iso(promise.first_due_at or promise.due_at),
+                to_iso(promise.made_at),
+                str(promise.state),
+                promise.reason,
+                str(promise.source),
+            ),
+        )
+        new_id = int(cursor.lastrowid or 0)
+        return _get(db, new_id)
+
+
+def _get(db: sqlite3.Connection, promise_id: int) -> Promise:
+    row = db.execute(f"SELECT {_COLUMNS} FROM promises WHERE id = ?", (promise_id,)).fetchone()
+    if row is None:
+        raise PromiseNotFound(f"there is no promise {promise_id}")
+    return _promise(row)
+
+
+def get_promise(store: Store | SideDoor, promise_id: int) -> Promise:
+    with store._read() as db:
+        return _get(db, promise_id)
+
+
+def list_promises(
+    store: Store | SideDoor,
+    *,
+    open_only: bool = False,
+    due_before: datetime | None = None,
+    since: datetime | None = None,
+) -> list[Promise]:
+    """Promises by due time: only open ones, only due before a time, only made since a time."""
+    where, params = ["1"], []
+    if open_only:
+        where.append("state IN ('open', 'moved')")
+    if due_before is not None:
+        where.append("due_at < ?")
+        params.append(to_iso(due_before))
+    if since is not None:
+        where.append("made_at >= ?")
+        params.append(to_iso(since))
+    with store._read() as db:
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM promises WHERE {' AND '.join(where)} ORDER BY due_at, id",
+            params,
+        ).fetchall()
+    return [_promise(row) for row in rows]
+
+
+def open_promises_for_number(store: Store | SideDoor, number: str) -> list[Promise]:
+    """Open promises made to `number` (normalised), soonest first; none for an unusable one."""
+    norm = normalise_number(number)
+    if not norm:
+        return []
+    with store._read() as db:
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM promises WHERE number_norm = ?"
+            " AND state IN ('open', 'moved') ORDER BY due_at, id",
+            (norm,),
+        ).fetchall()
+    return [_promise(row) for row in rows]
+
+
+def promises_for_calls(
+    store: Store | SideDoor, call_ids: Iterable[int]
+) -> dict[int, list[Promise]]:
+    """Every promise made on each of `call_ids`, in the order they were made."""
+    ids = sorted(set(call_ids))
+    found: dict[int, list[Promise]] = {}
+    with store._read() as db:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in db.execute(
+                f"SELECT {_COLUMNS} FROM promises WHERE call_id IN ({marks}) ORDER BY made_at, id",
+                chunk,
+            ):
+                promise = _promise(row)
+                found.setdefault(promise.call_id or 0, []).append(promise)
+    return found
+
+
+def close_promise(
+    store: Store | SideDoor, promise_id: int, state: PromiseState, reason: str = "", *, at: datetime
+) -> Promise:
+    """Mark a promise kept or dropped (with the agent's reason)."""
+    if state not in (PromiseState.KEPT, PromiseState.DROPPED):
+        raise ValueError(f"a promise is closed as kept or dropped, not {state}")
+    with store._write() as db:
+        _get(db, promise_id)
+        db.execute(
+            "UPDATE promises SET state = ?, reason = ?, closed_at = ? WHERE id = ?",
+            (str(state), reason, to_iso(at), promise_id),
+        )
+        return _get(db, promise_id)
+
+
+def move_promise(
+    store: Store | SideDoor, promise_id: int, due_at: datetime, reason: str = ""
+) -> Promise:
+    """Give a promise a new due time (agreed with the caller); it is reminded again."""
+    with store._write() as db:
+        _get(db, promise_id)
+        db.execute(
+            "UPDATE promises SET state = 'moved', due_at = ?, reason = ?, reminded_at = NULL,"
+            " closed_at = NULL WHERE id = ?",
+            (to_iso(due_at), reason, promise_id),
+        )
+        return _get(db, promise_id)
+
+
+def mark_reminded(store: Store | SideDoor, promise_id: int, at: datetime) -> None:
+    """The reminder was given: a restart does not ring the bell for it again."""
+    with store._write() as db:
+        db.execute("UPDATE promises SET reminded_at = ? WHERE id = ?", (to_iso(at), promise_id))
+
+
+class SideDoor:
+    """Writes to the promises table while a running calldesk holds the database.
+
+    The app's lock keeps a second app from recording calls; marking one promise kept from the
+    command line is a single-row change that SQLite's own locking makes safe (the app waits
+    at most its busy timeout), and the app reads the open promises again within a minute.
+    Offers the two context managers the functions above use, so they work on it unchanged.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=2.0)
+        if (
+            self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'promises'").fetchone()
+            is None
+        ):
+            self._db.close()
+            raise PromiseNotFound(
+                f"the call database {path} has no promises yet: start calldesk once to update it"
+            )
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        yield self._db
+
+    def close(self) -> None:
+        self._db.close()

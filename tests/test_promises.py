@@ -1,0 +1,237 @@
+"""Promises: due times as agents write them, the records, and the `calldesk promises` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calldesk.config import Settings
+from calldesk.core.calls.caller import lookup_caller
+from calldesk.core.clock import FakeClock, SystemClock
+from calldesk.core.db.store import Store
+from calldesk.core.promises import records
+from calldesk.core.promises.model import Promise, PromiseState, next_due, when_text
+from calldesk.core.promises.when import DueError, parse_due, split_promise
+
+# A Tuesday, 09:00 UTC (the suite runs with TZ=UTC).
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("15:30", datetime(2026, 11, 24, 15, 30, tzinfo=UTC)),
+        ("8:15", datetime(2026, 11, 25, 8, 15, tzinfo=UTC)),  # past today: tomorrow
+        ("3pm", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
+        ("12am", datetime(2026, 11, 25, 0, 0, tzinfo=UTC)),
+        ("in 2h", NOW + timedelta(hours=2)),
+        ("in 2 minutes", NOW + timedelta(minutes=2)),
+        ("in 1h30", NOW + timedelta(minutes=90)),
+        ("in 1 hour 15 min", NOW + timedelta(minutes=75)),
+        ("in half an hour", NOW + timedelta(minutes=30)),
+        ("2h", NOW + timedelta(hours=2)),
+        ("tomorrow", datetime(2026, 11, 25, 9, 0, tzinfo=UTC)),
+        ("tomorrow 10am", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+        ("Tomorrow at 10:30", datetime(2026, 11, 25, 10, 30, tzinfo=UTC)),
+        ("10am tomorrow", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+        ("Friday", datetime(2026, 11, 27, 9, 0, tzinfo=UTC)),
+        ("fri 3pm", datetime(2026, 11, 27, 15, 0, tzinfo=UTC)),
+        ("tuesday", datetime(2026, 12, 1, 9, 0, tzinfo=UTC)),  # today's weekday: next week
+        ("next monday", datetime(2026, 11, 30, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_due_times_as_agents_write_them(text: str, due: datetime) -> None:
+    assert parse_due(text, NOW) == due
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "soon",
+        "in 99999999999999999999999 days",
+        "25:00",
+        "13pm",
+        "in 0 minutes",
+        "in 3000 days",
+        "7",
+    ],
+)
+def test_what_is_not_a_due_time_is_refused_with_examples(text: str) -> None:
+    with pytest.raises(DueError, match="15:30"):
+        parse_due(text, NOW)
+
+
+@given(
+    minutes=st.integers(min_value=1, max_value=60 * 24 * 30),
+    unit=st.sampled_from(["m", "min", "minutes"]),
+    spaced=st.booleans(),
+    now=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+)
+def test_in_n_minutes_is_exactly_that_far_ahead(
+    minutes: int, unit: str, spaced: bool, now: datetime
+) -> None:
+    text = f"in {minutes}{' ' if spaced else ''}{unit}"
+    assert parse_due(text, now) == now + timedelta(minutes=minutes)
+
+
+@given(
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    now=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+)
+def test_a_clock_time_is_the_next_time_it_shows_within_a_day(
+    hour: int, minute: int, now: datetime
+) -> None:
+    due = parse_due(f"{hour}:{minute:02d}", now)
+    assert (due.hour, due.minute) == (hour, minute)
+    assert now < due <= now + timedelta(days=1)
+
+
+@given(text=st.text(max_size=40), now=st.datetimes(timezones=st.just(UTC)))
+def test_any_text_is_a_due_time_or_a_clear_refusal(text: str, now: datetime) -> None:
+    try:
+        due = parse_due(text, now)
+    except DueError as error:
+        assert "15:30" in str(error)
+    else:
+        assert now <= due <= now + timedelta(days=367)
+
+
+def test_a_promise_note_splits_into_when_and_what() -> None:
+    parsed = split_promise("/promise 15:30 call back about the RMA", NOW)
+    assert (parsed.due.hour, parsed.what, parsed.when_text) == (
+        15,
+        "call back about the RMA",
+        "15:30",
+    )
+    parsed = split_promise("/promise in 2 minutes call back", NOW)
+    assert (parsed.due, parsed.what) == (NOW + timedelta(minutes=2), "call back")
+    parsed = split_promise("/Promise call back with the RMA number tomorrow at 10am", NOW)
+    assert parsed.what == "call back with the RMA number"
+    assert parsed.due == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    with pytest.raises(DueError, match="start with when"):
+        split_promise("/promise call back soon", NOW)
+    with pytest.raises(DueError):
+        split_promise("/promise", NOW)
+
+
+def test_when_text_is_short_and_says_overdue() -> None:
+    assert when_text(NOW + timedelta(hours=1), NOW) == "10:00"
+    assert when_text(NOW + timedelta(days=1), NOW) == "tomorrow 09:00"
+    assert when_text(NOW + timedelta(days=3), NOW) == "Fri 09:00"
+    assert when_text(NOW - timedelta(minutes=1), NOW) == "08:59 (overdue)"
+
+
+def _promise(what: str, due: datetime, number: str = "+44 20 7946 0000") -> Promise:
+    return Promise(0, what, due, NOW, caller_name="Ann", caller_number=number)
+
+
+def test_promises_are_stored_listed_moved_and_closed(tmp_path) -> None:
+    clock = FakeClock(NOW)
+    with Store.open(tmp_path / "calls.db", clock) as store:
+        call = store.start_call("Ann", "+44 20 7946 0000")
+        first = records.add_promise(store, _promise("call back", NOW + timedelta(hours=2)))
+        second = records.add_promise(
+            store,
+            Promise(0, "email the RMA", NOW + timedelta(hours=1), NOW, call_id=call.id),
+        )
+        assert [p.what for p in records.list_promises(store, open_only=True)] == [
+            "email the RMA",
+            "call back",
+        ]
+        assert next_due(records.list_promises(store)) == second
+        assert records.promises_for_calls(store, [call.id]) == {call.id: [second]}
+        moved = records.move_promise(store, first.id, NOW + timedelta(days=1), "caller asked")
+        assert moved.state is PromiseState.MOVED and moved.is_open
+        assert moved.first_due_at == NOW + timedelta(hours=2)
+        kept = records.close_promise(store, second.id, PromiseState.KEPT, at=NOW)
+        assert kept.kept_on_time and not kept.is_open
+        dropped = records.close_promise(store, first.id, PromiseState.DROPPED, "gone", at=NOW)
+        assert (dropped.state, dropped.reason) == (PromiseState.DROPPED, "gone")
+        assert records.list_promises(store, open_only=True) == []
+        with pytest.raises(records.PromiseNotFound):
+            records.close_promise(store, 99, PromiseState.KEPT, at=NOW)
+
+
+def test_the_caller_card_shows_the_open_promise_first(tmp_path) -> None:
+    clock = FakeClock(NOW)
+    with Store.open(tmp_path / "calls.db", clock) as store:
+        call = store.start_call("Ann", "020 7946 0000")
+        store.add_note(call.id, "printer jam")
+        store.end_call(call.id)
+        records.add_promise(
+            store, _promise("call back about the RMA", NOW + timedelta(hours=6), "020 7946 0000")
+        )
+        card = lookup_caller(store, "0207946 0000", NOW)
+        assert card is not None
+        assert card.lines()[0] == "Promised for Tue 24 Nov 15:00: call back about the RMA"
+        assert lookup_caller(store, "0111 111 111", NOW).promises == []
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def calldesk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calldesk", "--no-bundled-phrases", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_lists_marks_and_refuses_clearly(settings: Settings) -> None:
+    now = SystemClock().now()
+    with Store.open(settings.database_path, SystemClock()) as store:
+        late = records.add_promise(store, _promise("ring back [red]late[/]", now - timedelta(1)))
+        later = records.add_promise(store, _promise("send the form", now + timedelta(days=3)))
+    listed = calldesk("promises")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0].startswith(f"#{late.id}  ")
+    assert "(overdue)" in listed.stdout and "[red]late[/]" in listed.stdout
+    overdue = json.loads(calldesk("promises", "--overdue", "--json").stdout)
+    assert [p["id"] for p in overdue] == [late.id]
+    assert overdue[0]["overdue"] is True and overdue[0]["what"] == "ring back [red]late[/]"
+    assert [
+        p["id"] for p in json.loads(calldesk("promises", "--due", "today", "--json").stdout)
+    ] == [late.id]
+
+    assert calldesk("promises", "kept", str(late.id)).returncode == 0
+    moved = calldesk("promises", "move", str(later.id), "in 2h", "--reason", "caller asked")
+    assert moved.returncode == 0 and "[moved: caller asked]" in moved.stdout
+    every = json.loads(calldesk("promises", "--all", "--json").stdout)
+    assert [(p["id"], p["state"]) for p in every] == [(late.id, "kept"), (later.id, "moved")]
+    assert [p["id"] for p in json.loads(calldesk("promises", "--json").stdout)] == [later.id]
+
+    refused = calldesk("promises", "drop", str(later.id))
+    assert refused.returncode == 2 and "--reason" in refused.stderr
+    unknown = calldesk("promises", "kept", "999")
+    assert unknown.returncode == 1 and "no promise 999" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    bad_time = calldesk("promises", "move", str(later.id), "whenever")
+    assert bad_time.returncode == 2 and "cannot read 'whenever'" in bad_time.stderr
+    dropped = calldesk("promises", "drop", str(later.id), "--reason", "cancelled")
+    assert dropped.returncode == 0 and "[dropped: cancelled]" in dropped.stdout
+
+
+def test_cli_marks_a_promise_while_calldesk_is_running(settings: Settings) -> None:
+    clock = SystemClock()
+    with Store.open(settings.database_path, clock) as store:  # holds the lock, as the app does
+        promise = records.add_promise(store, _promise("call back", clock.now()))
+        result = calldesk("promises", "kept", str(promise.id))
+        assert result.returncode == 0, result.stderr
+        assert records.get_promise(store, promise.id).state is PromiseState.KEPT
