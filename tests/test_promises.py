@@ -235,3 +235,38 @@ def test_cli_marks_a_promise_while_calldesk_is_running(settings: Settings) -> No
         result = calldesk("promises", "kept", str(promise.id))
         assert result.returncode == 0, result.stderr
         assert records.get_promise(store, promise.id).state is PromiseState.KEPT
+
+
+def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section(
+    tmp_path,
+) -> None:
+    from calldesk.core.export.markdown import load_records, render_call, render_many
+
+    clock = FakeClock(NOW)
+    with Store.open(tmp_path / "calls.db", clock) as store:
+        call = store.start_call("Ann", "020 7946 0958")
+        store.add_note(call.id, "/promise 15:30 call back about the *RMA*")
+        store.end_call(call.id)
+        other = store.start_call("Bob", "")
+        store.end_call(other.id)
+        promise = Promise(
+            0,
+            "call back about the *RMA* on 020 7946 0958",
+            NOW + timedelta(hours=6, minutes=30),
+            NOW,
+            call_id=call.id,
+            caller_name="Ann",
+            caller_number="020 7946 0958",
+        )
+        records.add_promise(store, promise)
+        calls = [store.get_call(call.id), store.get_call(other.id)]
+        one = render_call(next(load_records(store, calls[:1])))
+        many = render_many(load_records(store, calls), exported_at=NOW)
+        redacted = render_many(load_records(store, calls), redact=True, exported_at=NOW)
+    line = "**due 2026-11-24 15:30** call back about the \\*RMA\\* on 020 7946 0958"
+    assert "## Promises\n\n- " + line + " — open" in one
+    assert one.index("## Notes") < one.index("## Promises") < one.index("## Checklist")
+    assert many.count(line) == 2  # in the call, and in the document's own section
+    own = many[many.index("# Promises\n") :]
+    assert f"(call {call.id}, Ann · 020 7946 0958) — open" in own
+    assert "7946 0958" not in redacted

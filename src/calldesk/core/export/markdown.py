@@ -20,6 +20,8 @@ from calldesk.core.calls.model import Call, NoteEntry, display_caller, format_du
 from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.export.redact import redact as redact_text
 from calldesk.core.files import FileRefused, make_output_dir, write_private
+from calldesk.core.promises.model import Promise
+from calldesk.core.promises.records import promises_for_calls
 from calldesk.core.textsafe import has_hidden, visible
 
 if TYPE_CHECKING:
@@ -92,6 +94,8 @@ class CallRecord:
     """Permanent fixes filed from this call's checklist (one per fix item, usually one)."""
     cooldowns: tuple[CooldownState, ...] = ()
     """Breaks offered after this call."""
+    promises: tuple[Promise, ...] = ()
+    """Promises made to the caller on this call."""
 
 
 def _kind_of(value: object) -> str:
@@ -111,6 +115,7 @@ def build_record(
     checklist: Checklist | None = None,
     fixes: Iterable[PermanentFix] = (),
     cooldowns: Iterable[CooldownState] = (),
+    promises: Iterable[Promise] = (),
 ) -> CallRecord:
     """Bundle a call with its extras; answers are labelled and ordered by `checklist`.
 
@@ -150,6 +155,7 @@ def build_record(
         checklist=tuple(entries),
         fixes=tuple(fixes),
         cooldowns=tuple(cooldowns),
+        promises=tuple(promises),
     )
 
 
@@ -170,6 +176,7 @@ def load_records(
     for state in store.cooldowns_between(earliest, _FAR_FUTURE):
         if state.call_id is not None:
             breaks[state.call_id].append(state)
+    promises = promises_for_calls(store, [call.id for call in calls])
     for call in calls:
         yield build_record(
             call,
@@ -178,6 +185,7 @@ def load_records(
             checklist=checklist,
             fixes=sorted(fixes.get(call.id, ()), key=lambda fix: fix.id),
             cooldowns=breaks.get(call.id, ()),
+            promises=promises.get(call.id, ()),
         )
 
 
@@ -249,6 +257,16 @@ def redact_record(record: CallRecord) -> CallRecord:
                 owner=redact(fix.owner),
             )
             for fix in record.fixes
+        ),
+        promises=tuple(
+            replace(
+                promise,
+                what=redact(promise.what),
+                reason=redact(promise.reason),
+                caller_name=name,
+                caller_number=number,
+            )
+            for promise in record.promises
         ),
     )
 
@@ -543,6 +561,22 @@ def _cooldown(record: CallRecord) -> list[str]:
     return [_cooldown_line(state) for state in record.cooldowns] or ["No break offered."]
 
 
+def _promise_line(promise: Promise, with_caller: bool = False) -> str:
+    """`- **due 2026-11-24 15:30** call back about the RMA (open)`: the words as typed."""
+    due = f"{_local(promise.due_at):%Y-%m-%d %H:%M}"
+    state = str(promise.state)
+    if promise.state.value == "kept" and promise.closed_at is not None:
+        state += f" {_local(promise.closed_at):%Y-%m-%d %H:%M}"
+        state += ", on time" if promise.kept_on_time else ", late"
+    if promise.reason:
+        state += " — " + _value(promise.reason)
+    who = ""
+    if with_caller:
+        call = f"call {promise.call_id}, " if promise.call_id else ""
+        who = f" ({call}{_value(promise.who())})"
+    return f"- **due {due}** {_value(promise.what)}{who} — {state}"
+
+
 def _body(record: CallRecord) -> str:
     call = record.call
     title = escape_line(call.display_caller(), line_start=False)
@@ -559,6 +593,8 @@ def _body(record: CallRecord) -> str:
         "## Cooldown",
         "\n".join(_cooldown(record)),
     ]
+    if record.promises:
+        parts[4:4] = ["## Promises", "\n".join(_promise_line(p) for p in record.promises)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -584,7 +620,16 @@ def render_many(
     Front matter may only open a document, so each call's fields appear as a list under
     its heading instead.
     """
-    bodies = [_body(redact_record(record) if redact else record) for record in records]
+    promises: list[Promise] = []
+    bodies = []
+    for record in records:
+        shown = redact_record(record) if redact else record
+        promises.extend(shown.promises)
+        bodies.append(_body(shown))
+    if promises:  # every promise of these calls in one place, soonest due first
+        promises.sort(key=lambda promise: (promise.due_at, promise.id))
+        lines = [_promise_line(promise, with_caller=True) for promise in promises]
+        bodies.append("# Promises\n\n" + "\n".join(lines) + "\n")
     data: dict[str, object] = {
         "exported_at": _iso(exported_at or datetime.now(UTC)),
         "count": len(bodies),

@@ -66,7 +66,9 @@ class Promise:
         return self.is_open and self.due_at < now
 
     def remind_at(self) -> datetime:
-        return self.due_at - REMIND_BEFORE
+        """5 minutes before due; a promise made closer to its time than that rings when due."""
+        early = self.due_at - REMIND_BEFORE
+        return early if early > self.made_at else self.due_at
 
     def needs_reminder(self, now: datetime) -> bool:
         return self.is_open and self.reminded_at is None and now >= self.remind_at()
