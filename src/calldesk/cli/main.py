@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "calldesk.cli.softphone",
     "calldesk.cli.practice",
     "calldesk.cli.promises",
+    "calldesk.cli.record",
 )
 
 

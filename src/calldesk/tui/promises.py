@@ -125,7 +125,8 @@ class PromiseKeeper:
             self.app.bell()
             self.app.notify(
                 f"{promise.who()}: {promise.what}",
-                title=f"Promise due {when_text(promise.due_at, now)}",
+                # due now means due now, not "overdue" by the second the timer took
+                title=f"Promise due {when_text(promise.due_at, min(now, promise.due_at))}",
                 severity="warning",
                 timeout=60,
             )

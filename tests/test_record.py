@@ -1,0 +1,130 @@
+"""The agent's record: counts per week and month, charts, Markdown, and `calldesk record`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from calldesk.config import Settings
+from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.calls.model import Outcome
+from calldesk.core.clock import FakeClock, SystemClock
+from calldesk.core.db.store import Store
+from calldesk.core.promises import records
+from calldesk.core.promises.model import Promise, PromiseState
+from calldesk.core.record.render import bar, render_markdown, render_plain, sparkline
+from calldesk.core.record.summary import build_agent_record
+
+MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # week 2026-W45
+
+
+def seed(store: Store, clock: FakeClock, start: datetime) -> None:
+    """Three weeks: 3 calls, then 1 bad call with a break, then 2 calls with a fix and promises."""
+    for week, outcomes in enumerate(
+        [[Outcome.FINE] * 3, [Outcome.BAD], [Outcome.FINE, Outcome.ABUSIVE]]
+    ):
+        for number, outcome in enumerate(outcomes):
+            clock.set(start + timedelta(weeks=week, hours=number))
+            call = store.start_call("Ann Lee", "020 7946 0958")
+            store.add_note(call.id, "printer jam")
+            store.end_call(call.id)
+            store.set_outcome(call.id, outcome)
+            if outcome is Outcome.BAD:
+                store.save_cooldown(
+                    CooldownState(None, call.id, 300, Phase.DONE, clock.now(), clock.now())
+                )
+            if week == 2 and number == 0:
+                store.save_checklist_answer(
+                    call.id, "permanent", {"what": "Driver 4.2 on 020 7946 0958", "where": "KB"}
+                )
+                [fix] = store.list_fixes()
+                clock.advance(hours=1)
+                store.set_fix_status(fix.id, "done")
+                kept = records.add_promise(
+                    store, Promise(0, "call back", clock.now() + timedelta(hours=1), clock.now())
+                )
+                records.close_promise(store, kept.id, PromiseState.KEPT, at=clock.now())
+                late = records.add_promise(
+                    store, Promise(0, "send label", clock.now() - timedelta(hours=1), clock.now())
+                )
+                records.close_promise(store, late.id, PromiseState.KEPT, at=clock.now())
+
+
+def test_the_record_counts_each_week_and_month(tmp_path: Path) -> None:
+    clock = FakeClock(MONDAY)
+    with Store.open(tmp_path / "calls.db", clock) as store:
+        seed(store, clock, MONDAY)
+        record = build_agent_record(store, date(2026, 11, 2), MONDAY + timedelta(weeks=3), tz=UTC)
+    assert [w.label for w in record.weeks] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert [w.calls for w in record.weeks] == [3, 1, 2, 0]
+    assert [w.bad_calls for w in record.weeks] == [0, 1, 1, 0]
+    assert [w.breaks_taken for w in record.weeks] == [0, 1, 0, 0]
+    assert [w.fixes_filed for w in record.weeks] == [0, 0, 1, 0]
+    assert record.total("fixes_closed") == 1
+    assert (record.total("promises_kept_on_time"), record.total("promises_kept_late")) == (1, 1)
+    assert [(m.label, m.calls) for m in record.months] == [("2026-11", 6)]
+    assert [fix.what for fix in record.fixes] == ["Driver 4.2 on 020 7946 0958"]
+
+
+def test_charts_scale_to_the_largest_value() -> None:
+    assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert bar(10, 10, width=5) == "█████" and bar(1, 100, width=5) == "█" and bar(0, 5) == ""
+
+
+def test_plain_and_markdown_show_facts_and_charts_without_callers(tmp_path: Path) -> None:
+    clock = FakeClock(MONDAY)
+    with Store.open(tmp_path / "calls.db", clock) as store:
+        seed(store, clock, MONDAY)
+        record = build_agent_record(store, date(2026, 11, 2), MONDAY + timedelta(weeks=3), tz=UTC)
+    plain = render_plain(record)
+    assert "Calls taken                  6  █▃▆▁" in plain
+    assert "1 of 2 closed promises kept on time (50%)" in plain
+    assert max(len(line) for line in plain.splitlines()) <= 80
+    markdown = render_markdown(record)
+    assert markdown.startswith("# My record: 02 Nov 2026 to 23 Nov 2026")
+    assert "| 2026-W47 | 2 | 1 | 1 | 1 | 1 |" in markdown
+    assert "`calldesk export --call" in markdown and "Ann Lee" not in markdown + plain
+    from calldesk.core.export.redact import redact
+
+    assert "7946" not in render_markdown(record, redact)
+
+
+def test_cli_record_prints_markdown_since_a_day(settings: Settings) -> None:
+    now = SystemClock().now()
+    with Store.open(settings.database_path, FakeClock(now)) as store:
+        seed(store, FakeClock(now), now - timedelta(weeks=3))
+    env = dict(os.environ)
+    since = (now - timedelta(weeks=4)).date().isoformat()
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "record", "--since", since, "--markdown", "--redact"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# My record:") and "**Calls taken:** 6" in result.stdout
+    assert "7946" not in result.stdout
+    plain = subprocess.run(
+        [sys.executable, "-m", "calldesk", "record"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert plain.returncode == 0 and "Per month (calls taken)" in plain.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "calldesk", "record", "--since", "last week"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
