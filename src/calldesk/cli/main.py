@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "calldesk.cli.practice",
     "calldesk.cli.promises",
     "calldesk.cli.record",
+    "calldesk.cli.team",
 )
 
 

@@ -602,6 +602,13 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         self.desk_screen().query_one(NotesPane).insert_text(text)
         self.promises.offer_phrase(message.phrase)
 
+    def on_phrase_pane_search_missed(self, message: PhrasePane.SearchMissed) -> None:
+        from calldesk.core.team.records import record_search_miss
+
+        store, at = self.store, self.clock.now()
+        if store is not None and not self.read_only_reason:
+            self.desk.writer.submit(lambda: record_search_miss(store, message.query, at=at))
+
     def on_unmount(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()

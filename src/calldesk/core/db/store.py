@@ -30,6 +30,7 @@ from calldesk.core.calls.model import (
 from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.files import FileRefused, ensure_private_dir, open_private, tighten
 from calldesk.core.promises.records import migrate as migrate_promises
+from calldesk.core.team.records import migrate as migrate_search_misses
 
 if TYPE_CHECKING:
     from calldesk.core.practice.cards import CardRecord, ReviewRecord
@@ -298,6 +299,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v3,
     _migrate_v4,
     migrate_promises,  # v5: promises to callers (core/promises/records.py)
+    migrate_search_misses,  # v6: searches that found nothing (core/team/records.py)
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)
