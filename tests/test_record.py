@@ -128,3 +128,23 @@ def test_cli_record_prints_markdown_since_a_day(settings: Settings) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_f12_shows_my_record_with_charts(settings: Settings) -> None:
+    from tests.tui_helpers import build_app, wait_for_screen, wait_until
+
+    from calldesk.tui.screens.record import RecordScreen
+
+    clock = FakeClock(MONDAY + timedelta(weeks=3))
+    with Store.open(settings.database_path, FakeClock(MONDAY)) as store:
+        seed(store, FakeClock(MONDAY), MONDAY)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        screen = await wait_for_screen(pilot, RecordScreen)
+        await wait_until(pilot, lambda: "Calls taken" in screen.text)
+        assert "Calls taken                  6  " in screen.text
+        assert "1 of 2 closed promises kept on time" in screen.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RecordScreen)

@@ -124,6 +124,15 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             priority=True,
         ),
         Binding(
+            "f12",
+            "my_record",
+            "Record",
+            id="my-record",
+            tooltip="My record: what you achieved, week by week",
+            priority=True,
+            show=False,  # the footer is full at 80 columns; F1 and the palette list it
+        ),
+        Binding(
             "ctrl+q",
             "quit",
             "Quit",
@@ -501,6 +510,14 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
 
+    def action_my_record(self) -> None:
+        from calldesk.tui.screens.record import RecordScreen
+
+        if self.store is None:
+            self.notify("Your record needs the database, which could not be opened.")
+        elif not isinstance(self.screen, RecordScreen):
+            self.push_screen(RecordScreen(self.store, self.clock))
+
     async def action_quit(self) -> None:
         if self.promises.list_before_quit():  # open promises first; the agent decides
             return
@@ -683,6 +700,7 @@ DESK_ACTIONS = frozenset(
         "fixes",
         "practice",
         "export",
+        "my_record",
     }
 )
 

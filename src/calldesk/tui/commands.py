@@ -56,6 +56,7 @@ class CallCommands(_StateProvider):
             )
         yield "fixes: open permanent fixes", "F7 · fix everything twice", app.action_fixes
         yield "history: past calls", "F5 · list and search past calls", app.action_history
+        yield "record: my record", "F12 · what you achieved, week by week", app.action_my_record
         yield "help: keys", "F1 · every key calldesk answers to", app.action_help
 
 

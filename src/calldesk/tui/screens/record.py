@@ -1,0 +1,68 @@
+"""My record: what the agent achieved per week and month, with sparklines and bars."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from calldesk.tui.text import visible
+
+if TYPE_CHECKING:
+    from calldesk.core.clock import Clock
+    from calldesk.core.db.store import Store
+
+WEEKS = 12
+
+
+class RecordScreen(ModalScreen[None]):
+    """The last 12 weeks, read in a thread; `calldesk record --markdown` for a review."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="record-close", tooltip="Back to the desk")
+    ]
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.text = ""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide"):
+            yield Label("My record", classes="dialog-title")
+            yield Static("Reading your calls…", id="record-text", markup=False)
+            yield Label(
+                "For a review: calldesk record --since DATE --markdown",
+                classes="dialog-hint",
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.run_worker(self._build, thread=True, group="record", exit_on_error=False)
+
+    def _build(self) -> None:
+        from calldesk.core.practice.cards import is_learned
+        from calldesk.core.record.render import render_plain
+        from calldesk.core.record.summary import build_agent_record
+
+        now = self.clock.now()
+        today = now.astimezone().date()
+        since = today - timedelta(weeks=WEEKS - 1)
+        since -= timedelta(days=since.weekday())
+        learned = sum(is_learned(card) for card in self.store.practice_cards().values())
+        record = build_agent_record(self.store, since, now, learned=learned)
+        self.app.call_from_thread(self._show, render_plain(record))
+
+    def _show(self, text: str) -> None:
+        self.text = text
+        self.query_one("#record-text", Static).update(Text(visible(text)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
