@@ -147,7 +147,10 @@ def promise_line(promise: Promise, now: datetime) -> str:
     state = str(promise.state)
     if promise.reason:
         state += f": {promise.reason}"
-    text = f"#{promise.id}  {when_text(promise.due_at, now)}  {promise.who()}  {promise.what}"
+    when = when_text(promise.due_at, now)
+    if not promise.is_open:
+        when = when.removesuffix(" (overdue)")  # late is for promises still to keep
+    text = f"#{promise.id}  {when}  {promise.who()}  {promise.what}"
     return visible(f"{text}  [{state}]")
 
 

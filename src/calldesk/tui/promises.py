@@ -275,7 +275,7 @@ class PromiseKeeper:
             ConfirmDialog(
                 f"{count} open promise{'s' if count != 1 else ''}. Quit anyway?",
                 "\n".join(lines)
-                + "\nThey stay open: `calldesk promises` lists them and marks them kept.",
+                + "\nThey stay open; `calldesk promises` marks them kept.",
             ),
             answered,
         )

@@ -103,10 +103,10 @@ def parse_due(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     due time. The answer is aware, in `tz`.
     """
     words = " ".join(text.lower().replace(",", " ").split())
-    local_now = now.astimezone(tz)
     if not words:
         raise DueError(f"no due time given: {HINT}")
     try:
+        local_now = now.astimezone(tz)
         due = _parse(words, local_now)
     except OverflowError:  # a day past the year 9999
         due = None
