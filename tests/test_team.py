@@ -113,7 +113,9 @@ def test_two_desks_publish_into_one_git_folder_and_stats_lists_what_found_nothin
         git(tmp_path, "clone", str(origin), str(clone))
         data = tmp_path / name / "data"
         with Store.open(data / "calldesk.db", SystemClock()) as store:
-            store.record_phrase_use("blame-our-mistake", None, "insert")
+            store.record_phrase_use("abuse-one-warning", None, "insert")
+            if name == "ann":
+                store.record_phrase_use("abuse-taking-five", None, "insert")
             records.record_search_miss(store, query, at=SystemClock().now())
             records.record_search_miss(store, f"{name} only search", at=SystemClock().now())
         env = dict(os.environ, CALLDESK_DATA_DIR=str(data), CALLDESK_PHRASE_DIRS=str(clone))
@@ -131,10 +133,17 @@ def test_two_desks_publish_into_one_git_folder_and_stats_lists_what_found_nothin
     assert "2 desks" in result.stdout
     found_nothing = result.stdout.split("Searches that found nothing")[1].split("\n\n")[0]
     assert "2  warranty extension  (2 desks)" in found_nothing
+    assert "1  ann only search  (1 desk)" in found_nothing
     assert "ann only search" in found_nothing and "bob only search" in found_nothing
     as_json = json.loads(calldesk(ann_env, "team", "stats", "--json").stdout)
-    assert as_json["most_used"][0] == {"id": "blame-our-mistake", "uses": 2, "desks": 2}
-    assert "blame-our-mistake" not in as_json["not_used_in_30_days"]
+    assert as_json["most_used"] == [
+        {"id": "abuse-one-warning", "uses": 2, "desks": 2},
+        {"id": "abuse-taking-five", "uses": 1, "desks": 1},
+    ]
+    assert as_json["least_used"][0] == {"id": "abuse-taking-five", "uses": 1, "desks": 1}
+    idle = as_json["not_used_in_30_days"]
+    assert "abuse-one-warning" not in idle and "abuse-taking-five" not in idle
+    assert "abuse-ending-the-call" in idle
     assert len(as_json["not_used_in_30_days"]) > 100  # the rest of the bundled library
 
     nowhere = calldesk(dict(os.environ), "team", "stats")

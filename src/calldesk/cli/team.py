@@ -96,6 +96,10 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _desks(count: int) -> str:
+    return "1 desk" if count == 1 else f"{count} desks"
+
+
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
     from calldesk.core.library.phrases import load_configured_library
@@ -139,12 +143,14 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return 0
-    out = [f"{len(team.desks)} desks: {', '.join(team.desks)}", "", "Most used"]
-    out += [f"  {t.uses:>5}  {t.phrase_id}  ({t.desks} desks)" for t in most] or ["  none yet"]
+    out = [f"{_desks(len(team.desks))}: {', '.join(team.desks)}", "", "Most used"]
+    out += [f"  {t.uses:>5}  {t.phrase_id}  ({_desks(t.desks)})" for t in most] or ["  none yet"]
     out += ["", "Least used (at least once)"]
     out += [f"  {t.uses:>5}  {t.phrase_id}" for t in least] or ["  none yet"]
     out += ["", "Searches that found nothing (the phrases to write next)"]
-    out += [f"  {m.count:>5}  {m.query}  ({m.desks} desks)" for m in team.misses[:30]] or ["  none"]
+    out += [f"  {m.count:>5}  {m.query}  ({_desks(m.desks)})" for m in team.misses[:30]] or [
+        "  none"
+    ]
     out += ["", f"Not used by any desk in {args.days} days: {len(idle)} of {len(library)}"]
     out += [f"  {pid}" for pid in idle[:40]]
     if len(idle) > 40:

@@ -274,8 +274,7 @@ class PromiseKeeper:
         self.app.push_screen(
             ConfirmDialog(
                 f"{count} open promise{'s' if count != 1 else ''}. Quit anyway?",
-                "\n".join(lines)
-                + "\nThey stay open; `calldesk promises` marks them kept.",
+                "\n".join(lines) + "\nThey stay open; `calldesk promises` marks them kept.",
             ),
             answered,
         )
