@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from calldesk.core.library.phrases import Phrase
     from calldesk.tui.app import CalldeskApp
 
-STATUS_WIDTH = 28
+STATUS_WIDTH = 24
 """Room the next promise takes on the status line (80 columns hold it beside the call)."""
 
 RELOAD_EVERY = 30
@@ -50,6 +50,7 @@ class PromiseKeeper:
         self._local_ids = 0
         self._listed_at_quit = False
         self._ticks = 0
+        self._shown = Text()
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -104,7 +105,11 @@ class PromiseKeeper:
         style = "bold red" if promise.overdue(now) else "bold yellow"
         return Text(f" ⏰ {when} {visible(clip(who, STATUS_WIDTH - len(when)))} ", style=style)
 
-    def show(self) -> None:
+    def show(self, only_if_changed: bool = False) -> None:
+        shown = self.status_text()
+        if only_if_changed and shown == self._shown:
+            return  # the check runs every second; the line changes a few times a day
+        self._shown = shown
         self.app._set_save_state(self.app.save_state)
 
     # -- reminders ---------------------------------------------------------------------------
@@ -131,7 +136,7 @@ class PromiseKeeper:
                 timeout=60,
             )
             self._write(held, "remind", now)
-        self.show()
+        self.show(only_if_changed=True)
 
     # -- making promises ---------------------------------------------------------------------
 
