@@ -270,3 +270,43 @@ def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section
     own = many[many.index("# Promises\n") :]
     assert f"(call {call.id}, Ann · 020 7946 0958) — open" in own
     assert "7946 0958" not in redacted
+
+
+# -- a phrase's promise field ----------------------------------------------------------------
+
+PHRASE = """\
+category: Callbacks
+phrases:
+  - id: callback
+    title: I will call you back
+    say: I will call you back.
+    promise: {promise}
+"""
+
+
+@pytest.mark.parametrize(
+    ("field", "problem"),
+    [
+        ("{what: call back, due: 2h}", None),
+        ("{what: call back}", None),
+        ("call back in 2h", "'promise' must be a mapping"),
+        ("{due: 2h}", "this promise has no 'what'"),
+        ("{what: call back, due: whenever}", "cannot read 'whenever'"),
+        ("{what: call back, when: 2h}", "unknown key 'when' in a promise"),
+    ],
+)
+def test_a_phrase_promise_field_is_read_or_refused_with_its_line(
+    tmp_path, field: str, problem: str | None
+) -> None:
+    from calldesk.core.library.phrases import PhrasePromise, load_phrase_file
+
+    path = tmp_path / "callbacks.yaml"
+    path.write_text(PHRASE.format(promise=field))
+    result = load_phrase_file(path)
+    if problem is None:
+        assert result.problems == ()
+        [phrase] = result.phrases
+        assert phrase.promise == PhrasePromise("call back", "2h" if "due" in field else "")
+    else:
+        assert result.phrases == ()
+        assert [(p.line, problem in p.message) for p in result.problems][:1] == [(6, True)]

@@ -151,3 +151,18 @@ async def test_a_phrase_that_promises_offers_the_promise_with_its_due_time(
             clock.now() + timedelta(hours=2),
         )
         assert "⏰ 11:00" in status_extra(app)
+
+
+async def test_the_reminder_timer_is_harmless_once_the_app_has_stopped(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung = count_bells(app)
+        await pilot.press("f2")
+        await type_text(pilot, "/promise in 10 minutes call back")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.promises.open_promises)
+    clock.advance(minutes=9)
+    app.promises.check()  # what a last timer tick does while Textual takes the app down
+    assert rung == []
