@@ -43,7 +43,8 @@ class PromiseDialog(ModalScreen[datetime | None]):
             yield LiteralInput(self._due, id="promise-due", placeholder="When is it due?")
             yield Label("", id="promise-when", markup=False)
             yield Label(
-                "15:30 · 3pm · in 2h · tomorrow 10am · Friday — Enter keeps it · Escape cancels",
+                "e.g. 15:30 · 3pm · in 2h · tomorrow 10am · Friday\n"
+                "Enter keeps the promise · Escape makes none",
                 classes="dialog-hint",
             )
         yield Footer(compact=True)
