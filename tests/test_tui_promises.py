@@ -166,3 +166,38 @@ async def test_the_reminder_timer_is_harmless_once_the_app_has_stopped(
     clock.advance(minutes=9)
     app.promises.check()  # what a last timer tick does while Textual takes the app down
     assert rung == []
+
+
+async def test_the_end_of_the_shift_lists_open_promises_once(clock: FakeClock) -> None:
+    settings = load_settings(overrides={"promises.shift_end": "9:30"})
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "/promise tomorrow 10am send the RMA label")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.promises.open_promises)
+
+        def listed() -> list[str]:
+            return [n.message for n in app._notifications if n.title.startswith("End of shift")]
+
+        clock.advance(minutes=29)
+        app.promises.check()
+        await pilot.pause()
+        assert listed() == []
+        clock.advance(minutes=1)
+        app.promises.check()
+        await wait_until(pilot, lambda: listed())
+        assert len(listed()) == 1 and "send the RMA label" in listed()[0]
+        clock.advance(minutes=5)
+        app.promises.check()
+        await pilot.pause()
+        assert len(listed()) == 1  # once a day
+
+
+async def test_a_shift_end_that_is_not_a_time_is_said_once(clock: FakeClock) -> None:
+    app = build_app(load_settings(overrides={"promises.shift_end": "half five"}), clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: any(n.title == "config.toml" for n in app._notifications))
+        app.promises.check()
+        await pilot.pause()
+        assert sum(n.title == "config.toml" for n in app._notifications) == 1

@@ -8,7 +8,7 @@ status line and the reminder never wait on the disk.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 STATUS_WIDTH = 24
 """Room the next promise takes on the status line (80 columns hold it beside the call)."""
 
+SHIFT_WINDOW = timedelta(hours=1)
+"""A calldesk started more than this after the shift's end does not list them at once."""
 RELOAD_EVERY = 30
 """Seconds between reading the open promises again (the command line may have changed them)."""
 
@@ -50,6 +52,7 @@ class PromiseKeeper:
         self._local_ids = 0
         self._listed_at_quit = False
         self._ticks = 0
+        self._shift_listed: date | None = None
         self._shown = Text()
 
     # -- start-up ----------------------------------------------------------------------------
@@ -136,7 +139,43 @@ class PromiseKeeper:
                 timeout=60,
             )
             self._write(held, "remind", now)
+        self._end_of_shift(now)
         self.show(only_if_changed=True)
+
+    def _end_of_shift(self, now: datetime) -> None:
+        """At `promises.shift_end`, list the open promises once a day (within the hour after)."""
+        from calldesk.core.promises.when import clock_time
+
+        setting = self.app.settings.promises.shift_end
+        local = now.astimezone()
+        if not setting or self._shift_listed == local.date():
+            return
+        end = clock_time(setting)
+        if end is None:
+            self._shift_listed = local.date()
+            self.app.notify(
+                f"promises.shift_end = {setting!r} is not a time: write it as HH:MM, e.g. 17:30",
+                title="config.toml",
+                severity="warning",
+            )
+            return
+        at = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+        if not at <= local < at + SHIFT_WINDOW:
+            return
+        self._shift_listed = local.date()
+        promises = self.open_promises
+        if not promises:
+            return
+        lines = [
+            f"{when_text(promise.due_at, now)} · {promise.who()} · {promise.what}"
+            for promise in promises[:6]
+        ]
+        self.app.notify(
+            "\n".join(lines),
+            title=f"End of shift: {len(promises)} open promise{'s' if len(promises) != 1 else ''}",
+            severity="warning",
+            timeout=120,
+        )
 
     # -- making promises ---------------------------------------------------------------------
 

@@ -41,6 +41,11 @@ class DueError(ValueError):
 HINT = 'write a time like "15:30", "3pm", "in 2h", "in 20 minutes", "tomorrow 10am" or "Friday"'
 
 
+def clock_time(text: str) -> time | None:
+    """`17:30` or `5pm` as a time of day (for settings); None if it is not one."""
+    return _clock_time(" ".join(text.lower().split()))
+
+
 def _clock_time(text: str) -> time | None:
     """`15:30`, `15.30`, `9`, `10am`, `3:15 pm` as a time of day; None if it is not one."""
     match = _CLOCK.fullmatch(text)
