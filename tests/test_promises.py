@@ -310,3 +310,12 @@ def test_a_phrase_promise_field_is_read_or_refused_with_its_line(
     else:
         assert result.phrases == ()
         assert [(p.line, problem in p.message) for p in result.problems][:1] == [(6, True)]
+
+
+def test_a_promise_from_a_call_that_never_reached_the_disk_still_stands(tmp_path) -> None:
+    with Store.open(tmp_path / "calls.db", FakeClock(NOW)) as store:
+        for call_id in (-3, 999):
+            promise = records.add_promise(
+                store, Promise(0, "call back", NOW + timedelta(hours=1), NOW, call_id=call_id)
+            )
+            assert promise.call_id is None and promise.what == "call back"

@@ -99,14 +99,10 @@ def add_promise(store: Store | SideDoor, promise: Promise) -> Promise:
     """Store a new promise (its `id` is ignored) and return it with the id it got."""
     with store._write() as db:
         call_id = promise.call_id
-        if (
-            call_id is not None
-            and (
-                call_id <= 0
-                or db.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone()
-            )
-            is None
-        ):
+        known = call_id is not None and call_id > 0
+        if known and db.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
+            known = False
+        if not known:
             call_id = None  # a call that never reached the disk: the promise still stands
         cursor = db.execute(
             "INSERT INTO promises (call_id, caller_name, caller_number, number_norm, what, due_at,"
