@@ -1,7 +1,7 @@
 """Time `calldesk record` over a year of work: 10,000 calls, 1,000 promises, 500 fixes.
 
 Run: .venv/bin/python benchmarks/record_bench.py [--calls N]
-Prints the time to gather the record from the store and to render it (plain and Markdown).
+Prints the time to gather the record from the database and to render it (plain and Markdown).
 """
 
 from __future__ import annotations
@@ -12,28 +12,31 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
 from calldesk.core.promises import records
 from calldesk.core.promises.model import Promise, PromiseState
 from calldesk.core.record.render import render_markdown, render_plain
 from calldesk.core.record.summary import build_agent_record
+from calldesk.core.storage import Database
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 def build_store(path: Path, calls: int) -> None:
     clock = FakeClock(START)
-    with Store.open(path, clock) as store, store.batch():
+    with Database.open(path, clock) as store, store.batch():
         for index in range(calls):
             clock.set(START + timedelta(minutes=50 * index))
-            call = store.start_call("Caller", "020 7946 0958")
-            store.add_note(call.id, "printer offline again")
-            store.end_call(call.id)
-            store.set_outcome(call.id, Outcome.BAD if index % 20 == 0 else Outcome.FINE)
+            call = call_records.start_call(store, "Caller", "020 7946 0958")
+            call_records.add_note(store, call.id, "printer offline again")
+            call_records.end_call(store, call.id)
+            outcome = Outcome.BAD if index % 20 == 0 else Outcome.FINE
+            call_records.set_outcome(store, call.id, outcome)
             if index % 20 == 0:
-                store.save_checklist_answer(call.id, "permanent", {"what": f"fix {index}"})
+                save_answer(store, call.id, "permanent", {"what": f"fix {index}"})
             if index % 10 == 0:
                 promise = records.add_promise(
                     store,
@@ -50,7 +53,7 @@ def main() -> None:
         path = Path(folder) / "calls.db"
         build_store(path, args.calls)
         end = START + timedelta(minutes=50 * args.calls)
-        with Store.open(path, FakeClock(end)) as store:
+        with Database.open(path, FakeClock(end)) as store:
             began = time.perf_counter()
             record = build_agent_record(store, date(2026, 1, 1), end, tz=UTC)
             gathered = time.perf_counter() - began

@@ -18,7 +18,7 @@ def core_modules() -> list[str]:
 
 def test_every_core_module_imports_without_textual_or_rich() -> None:
     modules = core_modules()
-    assert "calldesk.core.db.store" in modules and "calldesk.core.library.phrases" in modules
+    assert "calldesk.core.db.database" in modules and "calldesk.core.library.phrases" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

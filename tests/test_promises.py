@@ -13,12 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calldesk.config import Settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.clock import FakeClock, SystemClock
-from calldesk.core.db.store import Store
 from calldesk.core.promises import records
 from calldesk.core.promises.model import Promise, PromiseState, next_due, when_text
 from calldesk.core.promises.when import DueError, parse_due, split_promise
+from calldesk.core.storage import Database
 
 # A Tuesday, 09:00 UTC (the suite runs with TZ=UTC).
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -140,8 +141,8 @@ def _promise(what: str, due: datetime, number: str = "+44 20 7946 0000") -> Prom
 
 def test_promises_are_stored_listed_moved_and_closed(tmp_path) -> None:
     clock = FakeClock(NOW)
-    with Store.open(tmp_path / "calls.db", clock) as store:
-        call = store.start_call("Ann", "+44 20 7946 0000")
+    with Database.open(tmp_path / "calls.db", clock) as store:
+        call = call_records.start_call(store, "Ann", "+44 20 7946 0000")
         first = records.add_promise(store, _promise("call back", NOW + timedelta(hours=2)))
         second = records.add_promise(
             store,
@@ -165,12 +166,61 @@ def test_promises_are_stored_listed_moved_and_closed(tmp_path) -> None:
             records.close_promise(store, 99, PromiseState.KEPT, at=NOW)
 
 
+def test_migrations_keep_their_numbers_across_branches(tmp_path) -> None:
+    """v5 is practice's seconds_to_speak, v6 the promises, v7 the searches that found nothing."""
+    import sqlite3
+
+    from calldesk.core.db.schema import MIGRATIONS
+
+    def tables_and_columns(conn: sqlite3.Connection) -> set[str]:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(practice_reviews)")}
+        return names | columns
+
+    conn = sqlite3.connect(tmp_path / "steps.db", isolation_level=None)
+    for step in MIGRATIONS[:4]:
+        step(conn)
+    seen = [tables_and_columns(conn)]
+    for step in MIGRATIONS[4:]:
+        step(conn)
+        seen.append(tables_and_columns(conn))
+    conn.close()
+    assert len(MIGRATIONS) == 7
+    assert seen[1] - seen[0] == {"seconds_to_speak"}
+    assert {"promises", "promises_open"} <= seen[2] - seen[1]
+    assert seen[3] - seen[2] == {"search_misses", "search_misses_time"}
+
+
+def test_a_database_from_before_promises_is_brought_up_to_date(tmp_path) -> None:
+    import sqlite3
+
+    from calldesk.core.team.records import record_search_miss, search_misses
+
+    path = tmp_path / "calls.db"
+    with Database.open(path, FakeClock(NOW)) as store:
+        call = call_records.start_call(store, "Ann", "020 7946 0000")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE promises")
+    conn.execute("DROP TABLE search_misses")
+    conn.execute("ALTER TABLE practice_reviews DROP COLUMN seconds_to_speak")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    with Database.open(path, FakeClock(NOW)) as store:
+        promise = records.add_promise(
+            store, Promise(0, "call back", NOW + timedelta(hours=1), NOW, call_id=call.id)
+        )
+        assert records.promises_for_calls(store, [call.id]) == {call.id: [promise]}
+        assert record_search_miss(store, "printer drivr", at=NOW)
+        assert search_misses(store) == {"printer drivr": 1}
+        assert call_records.get_call(store, call.id).caller_name == "Ann"  # kept its data
+
+
 def test_the_caller_card_shows_the_open_promise_first(tmp_path) -> None:
     clock = FakeClock(NOW)
-    with Store.open(tmp_path / "calls.db", clock) as store:
-        call = store.start_call("Ann", "020 7946 0000")
-        store.add_note(call.id, "printer jam")
-        store.end_call(call.id)
+    with Database.open(tmp_path / "calls.db", clock) as store:
+        call = call_records.start_call(store, "Ann", "020 7946 0000")
+        call_records.add_note(store, call.id, "printer jam")
+        call_records.end_call(store, call.id)
         records.add_promise(
             store, _promise("call back about the RMA", NOW + timedelta(hours=6), "020 7946 0000")
         )
@@ -196,7 +246,7 @@ def calldesk(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_lists_marks_and_refuses_clearly(settings: Settings) -> None:
     now = SystemClock().now()
-    with Store.open(settings.database_path, SystemClock()) as store:
+    with Database.open(settings.database_path, SystemClock()) as store:
         late = records.add_promise(store, _promise("ring back [red]late[/]", now - timedelta(1)))
         later = records.add_promise(store, _promise("send the form", now + timedelta(days=3)))
     listed = calldesk("promises")
@@ -230,7 +280,7 @@ def test_cli_lists_marks_and_refuses_clearly(settings: Settings) -> None:
 
 def test_cli_marks_a_promise_while_calldesk_is_running(settings: Settings) -> None:
     clock = SystemClock()
-    with Store.open(settings.database_path, clock) as store:  # holds the lock, as the app does
+    with Database.open(settings.database_path, clock) as store:  # holds the lock, as the app does
         promise = records.add_promise(store, _promise("call back", clock.now()))
         result = calldesk("promises", "kept", str(promise.id))
         assert result.returncode == 0, result.stderr
@@ -243,12 +293,12 @@ def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section
     from calldesk.core.export.markdown import load_records, render_call, render_many
 
     clock = FakeClock(NOW)
-    with Store.open(tmp_path / "calls.db", clock) as store:
-        call = store.start_call("Ann", "020 7946 0958")
-        store.add_note(call.id, "/promise 15:30 call back about the *RMA*")
-        store.end_call(call.id)
-        other = store.start_call("Bob", "")
-        store.end_call(other.id)
+    with Database.open(tmp_path / "calls.db", clock) as store:
+        call = call_records.start_call(store, "Ann", "020 7946 0958")
+        call_records.add_note(store, call.id, "/promise 15:30 call back about the *RMA*")
+        call_records.end_call(store, call.id)
+        other = call_records.start_call(store, "Bob", "")
+        call_records.end_call(store, other.id)
         promise = Promise(
             0,
             "call back about the *RMA* on 020 7946 0958",
@@ -259,7 +309,7 @@ def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section
             caller_number="020 7946 0958",
         )
         records.add_promise(store, promise)
-        calls = [store.get_call(call.id), store.get_call(other.id)]
+        calls = [call_records.get_call(store, call.id), call_records.get_call(store, other.id)]
         one = render_call(next(load_records(store, calls[:1])))
         many = render_many(load_records(store, calls), exported_at=NOW)
         redacted = render_many(load_records(store, calls), redact=True, exported_at=NOW)
@@ -313,7 +363,7 @@ def test_a_phrase_promise_field_is_read_or_refused_with_its_line(
 
 
 def test_a_promise_from_a_call_that_never_reached_the_disk_still_stands(tmp_path) -> None:
-    with Store.open(tmp_path / "calls.db", FakeClock(NOW)) as store:
+    with Database.open(tmp_path / "calls.db", FakeClock(NOW)) as store:
         for call_id in (-3, 999):
             promise = records.add_promise(
                 store, Promise(0, "call back", NOW + timedelta(hours=1), NOW, call_id=call_id)

@@ -9,40 +9,46 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from calldesk.config import Settings
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock, SystemClock
-from calldesk.core.db.store import Store
 from calldesk.core.promises import records
 from calldesk.core.promises.model import Promise, PromiseState
 from calldesk.core.record.render import bar, render_markdown, render_plain, sparkline
 from calldesk.core.record.summary import build_agent_record
+from calldesk.core.storage import Database
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # week 2026-W45
 
 
-def seed(store: Store, clock: FakeClock, start: datetime) -> None:
+def seed(store: Database, clock: FakeClock, start: datetime) -> None:
     """Three weeks: 3 calls, then 1 bad call with a break, then 2 calls with a fix and promises."""
     for week, outcomes in enumerate(
         [[Outcome.FINE] * 3, [Outcome.BAD], [Outcome.FINE, Outcome.ABUSIVE]]
     ):
         for number, outcome in enumerate(outcomes):
             clock.set(start + timedelta(weeks=week, hours=number))
-            call = store.start_call("Ann Lee", "020 7946 0958")
-            store.add_note(call.id, "printer jam")
-            store.end_call(call.id)
-            store.set_outcome(call.id, outcome)
+            call = call_records.start_call(store, "Ann Lee", "020 7946 0958")
+            call_records.add_note(store, call.id, "printer jam")
+            call_records.end_call(store, call.id)
+            call_records.set_outcome(store, call.id, outcome)
             if outcome is Outcome.BAD:
-                store.save_cooldown(
-                    CooldownState(None, call.id, 300, Phase.DONE, clock.now(), clock.now())
+                aftercall_records.save_cooldown(
+                    store, CooldownState(None, call.id, 300, Phase.DONE, clock.now(), clock.now())
                 )
             if week == 2 and number == 0:
-                store.save_checklist_answer(
-                    call.id, "permanent", {"what": "Driver 4.2 on 020 7946 0958", "where": "KB"}
+                save_answer(
+                    store,
+                    call.id,
+                    "permanent",
+                    {"what": "Driver 4.2 on 020 7946 0958", "where": "KB"},
                 )
-                [fix] = store.list_fixes()
+                [fix] = aftercall_records.list_fixes(store)
                 clock.advance(hours=1)
-                store.set_fix_status(fix.id, "done")
+                aftercall_records.set_fix_status(store, fix.id, "done")
                 kept = records.add_promise(
                     store, Promise(0, "call back", clock.now() + timedelta(hours=1), clock.now())
                 )
@@ -55,7 +61,7 @@ def seed(store: Store, clock: FakeClock, start: datetime) -> None:
 
 def test_the_record_counts_each_week_and_month(tmp_path: Path) -> None:
     clock = FakeClock(MONDAY)
-    with Store.open(tmp_path / "calls.db", clock) as store:
+    with Database.open(tmp_path / "calls.db", clock) as store:
         seed(store, clock, MONDAY)
         record = build_agent_record(store, date(2026, 11, 2), MONDAY + timedelta(weeks=3), tz=UTC)
     assert [w.label for w in record.weeks] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
@@ -77,7 +83,7 @@ def test_charts_scale_to_the_largest_value() -> None:
 
 def test_plain_and_markdown_show_facts_and_charts_without_callers(tmp_path: Path) -> None:
     clock = FakeClock(MONDAY)
-    with Store.open(tmp_path / "calls.db", clock) as store:
+    with Database.open(tmp_path / "calls.db", clock) as store:
         seed(store, clock, MONDAY)
         record = build_agent_record(store, date(2026, 11, 2), MONDAY + timedelta(weeks=3), tz=UTC)
     plain = render_plain(record)
@@ -95,7 +101,7 @@ def test_plain_and_markdown_show_facts_and_charts_without_callers(tmp_path: Path
 
 def test_cli_record_prints_markdown_since_a_day(settings: Settings) -> None:
     now = SystemClock().now()
-    with Store.open(settings.database_path, FakeClock(now)) as store:
+    with Database.open(settings.database_path, FakeClock(now)) as store:
         seed(store, FakeClock(now), now - timedelta(weeks=3))
     env = dict(os.environ)
     since = (now - timedelta(weeks=4)).date().isoformat()
@@ -136,7 +142,7 @@ async def test_f12_shows_my_record_with_charts(settings: Settings) -> None:
     from calldesk.tui.screens.record import RecordScreen
 
     clock = FakeClock(MONDAY + timedelta(weeks=3))
-    with Store.open(settings.database_path, FakeClock(MONDAY)) as store:
+    with Database.open(settings.database_path, FakeClock(MONDAY)) as store:
         seed(store, FakeClock(MONDAY), MONDAY)
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,27 +15,29 @@ import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock, SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.library import records as phrase_records
+from calldesk.core.storage import Database
 from calldesk.core.team import records
 from calldesk.core.team.stats import desk_id, desk_stats, merge, publish
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
-def fill(store: Store, clock: FakeClock) -> None:
-    call = store.start_call("Priya Raman", "020 7946 0958")
-    store.add_note(call.id, "secret note about the VPN")
-    store.record_phrase_use("blame-our-mistake", call.id, "insert")
+def fill(store: Database, clock: FakeClock) -> None:
+    call = call_records.start_call(store, "Priya Raman", "020 7946 0958")
+    call_records.add_note(store, call.id, "secret note about the VPN")
+    phrase_records.record_phrase_use(store, "blame-our-mistake", call.id, "insert")
     clock.advance(days=1)
-    store.record_phrase_use("blame-our-mistake", call.id, "copy")
+    phrase_records.record_phrase_use(store, "blame-our-mistake", call.id, "copy")
     for query in ("warranty extension", "warranty extension", "priya", "0207946", "a@b.c", "x"):
         records.record_search_miss(store, query, at=clock.now())
 
 
 def test_a_desk_file_has_counts_and_misses_and_nothing_private(tmp_path: Path) -> None:
     clock = FakeClock(NOW)
-    with Store.open(tmp_path / "calls.db", clock) as store:
+    with Database.open(tmp_path / "calls.db", clock) as store:
         fill(store, clock)
         (tmp_path / "team").mkdir()
         desk = desk_id(tmp_path / "id")
@@ -112,10 +114,10 @@ def test_two_desks_publish_into_one_git_folder_and_stats_lists_what_found_nothin
         clone = tmp_path / name / "team-phrases"
         git(tmp_path, "clone", str(origin), str(clone))
         data = tmp_path / name / "data"
-        with Store.open(data / "calldesk.db", SystemClock()) as store:
-            store.record_phrase_use("abuse-one-warning", None, "insert")
+        with Database.open(data / "calldesk.db", SystemClock()) as store:
+            phrase_records.record_phrase_use(store, "abuse-one-warning", None, "insert")
             if name == "ann":
-                store.record_phrase_use("abuse-taking-five", None, "insert")
+                phrase_records.record_phrase_use(store, "abuse-taking-five", None, "insert")
             records.record_search_miss(store, query, at=SystemClock().now())
             records.record_search_miss(store, f"{name} only search", at=SystemClock().now())
         env = dict(os.environ, CALLDESK_DATA_DIR=str(data), CALLDESK_PHRASE_DIRS=str(clone))

@@ -9,7 +9,7 @@ from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wai
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.phone.softphone import PhoneEvent
+from calldesk.core.phone.events import PhoneEvent
 from calldesk.core.promises import records
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.confirm import ConfirmDialog

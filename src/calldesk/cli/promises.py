@@ -15,7 +15,7 @@ from calldesk.cli.main import UserError
 if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.promises.model import Promise
-    from calldesk.core.promises.records import SideDoor
+    from calldesk.core.storage import Database
 
 _EXAMPLES = """\
 examples:
@@ -84,8 +84,8 @@ def _end_of_today(now: datetime) -> datetime:
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError
     from calldesk.core.promises.records import list_promises
+    from calldesk.core.storage import Database, StoreError
 
     now = SystemClock().now()
     database = settings.database_path
@@ -93,7 +93,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         promises: list[Promise] = []
     else:
         try:
-            with Store.open_readonly(database, SystemClock()) as store:
+            with Database.open_readonly(database, SystemClock()) as store:
                 if args.all_promises:
                     promises = list_promises(store)
                 elif args.overdue:
@@ -155,20 +155,20 @@ def promise_line(promise: Promise, now: datetime) -> str:
 
 
 @contextmanager
-def _writable(settings: Settings) -> Iterator[SideDoor | Any]:
-    """The store for writing, or the side door beside a running calldesk."""
+def _writable(settings: Settings) -> Iterator[Database]:
+    """The database for writing: opened as usual, or beside a running calldesk."""
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError, StoreInUse
-    from calldesk.core.promises.records import PromiseNotFound, SideDoor
+    from calldesk.core.promises.records import PromiseNotFound, open_beside_app
+    from calldesk.core.storage import Database, StoreError, StoreInUse
 
     database = settings.database_path
     if not database.is_file():
         raise UserError(f"no promises yet: there is no call database at {database}", code=1)
     try:
         try:
-            store: Any = Store.open(database, SystemClock())
+            store = Database.open(database, SystemClock())
         except StoreInUse:
-            store = SideDoor(database)
+            store = open_beside_app(database, SystemClock())
         try:
             yield store
         finally:

@@ -65,11 +65,12 @@ def _since(text: str | None, today: date) -> date:
 
 def run_record(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError
     from calldesk.core.export.redact import redact as redact_text
+    from calldesk.core.practice import records as practice_records
     from calldesk.core.practice.cards import is_learned
     from calldesk.core.record.render import render_markdown, render_plain
     from calldesk.core.record.summary import build_agent_record
+    from calldesk.core.storage import Database, StoreError
     from calldesk.core.textsafe import visible
 
     clock = SystemClock()
@@ -80,11 +81,13 @@ def run_record(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"no calls stored yet in {database}", code=1)
     try:
         try:
-            store = Store.open_readonly(database, clock)
+            store = Database.open_readonly(database, clock)
         except StoreError:
-            store = Store.open(database, clock)  # an older layout is brought up to date first
+            store = Database.open(database, clock)  # an older layout is brought up to date first
         with store:
-            learned = sum(is_learned(card) for card in store.practice_cards().values())
+            learned = sum(
+                is_learned(card) for card in practice_records.practice_cards(store).values()
+            )
             record = build_agent_record(store, since, now, learned=learned)
     except StoreError as error:
         raise UserError(str(error), code=1) from None

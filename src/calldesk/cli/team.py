@@ -71,8 +71,8 @@ def _team_folder(args: argparse.Namespace, settings: Settings) -> Path:
 
 def run_publish(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError
     from calldesk.core.files import FileRefused
+    from calldesk.core.storage import Database, StoreError
     from calldesk.core.team.stats import DESK_ID_FILE, desk_id, publish
 
     folder = _team_folder(args, settings)
@@ -81,7 +81,7 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"nothing to publish yet: no call database at {database}", code=1)
     clock = SystemClock()
     try:
-        with Store.open_readonly(database, clock) as store:
+        with Database.open_readonly(database, clock) as store:
             desk = desk_id(settings.data_dir / DESK_ID_FILE)
             path = publish(store, folder, clock.now(), desk)
     except StoreError as error:
@@ -117,7 +117,12 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
             f"no desk has published into {folder}/team-stats yet: run `calldesk team publish`",
             code=1,
         )
-    library = [phrase.id for phrase in load_configured_library(settings).phrases]
+    library = [
+        phrase.id
+        for phrase in load_configured_library(
+            settings.phrase_folders(), settings.user_phrase_dir
+        ).phrases
+    ]
     now = SystemClock().now()
     most = team.most_used()
     least = team.least_used(library)

@@ -1,51 +1,19 @@
-"""Promises in the call database: their table (a migration step) and the reads and writes on it."""
+"""Promises as stored: the reads and writes on the promises table (made in core/db/schema.py v6)."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.model import normalise_number
-from calldesk.core.clock import from_iso, to_iso
+from calldesk.core.clock import Clock, from_iso, to_iso
 from calldesk.core.promises.model import Promise, PromiseSource, PromiseState
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
-
-# One row per promise; rows are never deleted, so the record of promises kept stays whole.
-# `call_id` survives its call being deleted (SET NULL): the promise was still made.
-SCHEMA = """
-CREATE TABLE promises (
-    id INTEGER PRIMARY KEY,
-    call_id INTEGER REFERENCES calls (id) ON DELETE SET NULL,
-    caller_name TEXT NOT NULL DEFAULT '',
-    caller_number TEXT NOT NULL DEFAULT '',
-    number_norm TEXT NOT NULL DEFAULT '',
-    what TEXT NOT NULL,
-    due_at TEXT NOT NULL,
-    first_due_at TEXT NOT NULL,
-    made_at TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'open',
-    reason TEXT NOT NULL DEFAULT '',
-    closed_at TEXT,
-    source TEXT NOT NULL DEFAULT 'note',
-    reminded_at TEXT
-);
-CREATE INDEX promises_open ON promises (due_at) WHERE state IN ('open', 'moved');
-CREATE INDEX promises_number ON promises (number_norm) WHERE number_norm != '';
-CREATE INDEX promises_call ON promises (call_id);
-"""
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    """The migration step that adds the promises table (appended to the store's list)."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    from calldesk.core.db.database import Database
 
 
 class PromiseNotFound(LookupError):
@@ -93,18 +61,16 @@ def _promise(row: sqlite3.Row | tuple[object, ...]) -> Promise:
     )
 
 
-# The store's transactions are used as they are: this module is the promises' share of it, the
-# way the other records' modules will be once the store is split by concept.
-def add_promise(store: Store | SideDoor, promise: Promise) -> Promise:
+def add_promise(db: Database, promise: Promise) -> Promise:
     """Store a new promise (its `id` is ignored) and return it with the id it got."""
-    with store._write() as db:
+    with db.write() as conn:
         call_id = promise.call_id
         known = call_id is not None and call_id > 0
-        if known and db.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
+        if known and not conn.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone():
             known = False
         if not known:
             call_id = None  # a call that never reached the disk: the promise still stands
-        cursor = db.execute(
+        cursor = conn.execute(
             "INSERT INTO promises (call_id, caller_name, caller_number, number_norm, what, due_at,"
             " first_due_at, made_at, state, reason, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -122,7 +88,7 @@ def add_promise(store: Store | SideDoor, promise: Promise) -> Promise:
             ),
         )
         new_id = int(cursor.lastrowid or 0)
-        return _get(db, new_id)
+        return _get(conn, new_id)
 
 
 def _get(db: sqlite3.Connection, promise_id: int) -> Promise:
@@ -132,13 +98,13 @@ def _get(db: sqlite3.Connection, promise_id: int) -> Promise:
     return _promise(row)
 
 
-def get_promise(store: Store | SideDoor, promise_id: int) -> Promise:
-    with store._read() as db:
-        return _get(db, promise_id)
+def get_promise(db: Database, promise_id: int) -> Promise:
+    with db.read() as conn:
+        return _get(conn, promise_id)
 
 
 def list_promises(
-    store: Store | SideDoor,
+    db: Database,
     *,
     open_only: bool = False,
     due_before: datetime | None = None,
@@ -154,21 +120,21 @@ def list_promises(
     if since is not None:
         where.append("made_at >= ?")
         params.append(to_iso(since))
-    with store._read() as db:
-        rows = db.execute(
+    with db.read() as conn:
+        rows = conn.execute(
             f"SELECT {_COLUMNS} FROM promises WHERE {' AND '.join(where)} ORDER BY due_at, id",
             params,
         ).fetchall()
     return [_promise(row) for row in rows]
 
 
-def open_promises_for_number(store: Store | SideDoor, number: str) -> list[Promise]:
+def open_promises_for_number(db: Database, number: str) -> list[Promise]:
     """Open promises made to `number` (normalised), soonest first; none for an unusable one."""
     norm = normalise_number(number)
     if not norm:
         return []
-    with store._read() as db:
-        rows = db.execute(
+    with db.read() as conn:
+        rows = conn.execute(
             f"SELECT {_COLUMNS} FROM promises WHERE number_norm = ?"
             " AND state IN ('open', 'moved') ORDER BY due_at, id",
             (norm,),
@@ -176,17 +142,15 @@ def open_promises_for_number(store: Store | SideDoor, number: str) -> list[Promi
     return [_promise(row) for row in rows]
 
 
-def promises_for_calls(
-    store: Store | SideDoor, call_ids: Iterable[int]
-) -> dict[int, list[Promise]]:
+def promises_for_calls(db: Database, call_ids: Iterable[int]) -> dict[int, list[Promise]]:
     """Every promise made on each of `call_ids`, in the order they were made."""
     ids = sorted(set(call_ids))
     found: dict[int, list[Promise]] = {}
-    with store._read() as db:
+    with db.read() as conn:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in db.execute(
+            for row in conn.execute(
                 f"SELECT {_COLUMNS} FROM promises WHERE call_id IN ({marks}) ORDER BY made_at, id",
                 chunk,
             ):
@@ -196,74 +160,61 @@ def promises_for_calls(
 
 
 def close_promise(
-    store: Store | SideDoor, promise_id: int, state: PromiseState, reason: str = "", *, at: datetime
+    db: Database, promise_id: int, state: PromiseState, reason: str = "", *, at: datetime
 ) -> Promise:
     """Mark a promise kept or dropped (with the agent's reason)."""
     if state not in (PromiseState.KEPT, PromiseState.DROPPED):
         raise ValueError(f"a promise is closed as kept or dropped, not {state}")
-    with store._write() as db:
-        _get(db, promise_id)
-        db.execute(
+    with db.write() as conn:
+        _get(conn, promise_id)
+        conn.execute(
             "UPDATE promises SET state = ?, reason = ?, closed_at = ? WHERE id = ?",
             (str(state), reason, to_iso(at), promise_id),
         )
-        return _get(db, promise_id)
+        return _get(conn, promise_id)
 
 
-def move_promise(
-    store: Store | SideDoor, promise_id: int, due_at: datetime, reason: str = ""
-) -> Promise:
+def move_promise(db: Database, promise_id: int, due_at: datetime, reason: str = "") -> Promise:
     """Give a promise a new due time (agreed with the caller); it is reminded again."""
-    with store._write() as db:
-        _get(db, promise_id)
-        db.execute(
+    with db.write() as conn:
+        _get(conn, promise_id)
+        conn.execute(
             "UPDATE promises SET state = 'moved', due_at = ?, reason = ?, reminded_at = NULL,"
             " closed_at = NULL WHERE id = ?",
             (to_iso(due_at), reason, promise_id),
         )
-        return _get(db, promise_id)
+        return _get(conn, promise_id)
 
 
-def mark_reminded(store: Store | SideDoor, promise_id: int, at: datetime) -> None:
+def mark_reminded(db: Database, promise_id: int, at: datetime) -> None:
     """The reminder was given: a restart does not ring the bell for it again."""
-    with store._write() as db:
-        db.execute("UPDATE promises SET reminded_at = ? WHERE id = ?", (to_iso(at), promise_id))
+    with db.write() as conn:
+        conn.execute("UPDATE promises SET reminded_at = ? WHERE id = ?", (to_iso(at), promise_id))
 
 
-class SideDoor:
-    """Writes to the promises table while a running calldesk holds the database.
+def open_beside_app(path: Path, clock: Clock) -> Database:
+    """The database for writing promises while a running calldesk holds its lock.
 
     The app's lock keeps a second app from recording calls; marking one promise kept from the
     command line is a single-row change that SQLite's own locking makes safe (the app waits
     at most its busy timeout), and the app reads the open promises again within a minute.
-    Offers the two context managers the functions above use, so they work on it unchanged.
+    Only the functions in this module may be used on what this returns.
     """
+    from calldesk.core.db.connection import connect, translated
+    from calldesk.core.db.database import Database
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=2.0)
-        if (
-            self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'promises'").fetchone()
-            is None
-        ):
-            self._db.close()
-            raise PromiseNotFound(
-                f"the call database {path} has no promises yet: start calldesk once to update it"
-            )
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    with translated(path, readonly=False):
+        conn = connect(path, readonly=False)
         try:
-            yield self._db
+            has_table = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'promises'"
+            ).fetchone()
         except BaseException:
-            self._db.execute("ROLLBACK")
+            conn.close()
             raise
-        self._db.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        yield self._db
-
-    def close(self) -> None:
-        self._db.close()
+    if has_table is None:
+        conn.close()
+        raise PromiseNotFound(
+            f"the call database {path} has no promises yet: start calldesk once to update it"
+        )
+    return Database(conn, clock, path, lock_fd=None, readonly=False, fts=False)

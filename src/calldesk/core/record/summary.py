@@ -1,4 +1,4 @@
-"""Gather the agent's record from the store: calls, fixes, promises, breaks, practice by period."""
+"""The agent's record gathered by period: calls, fixes, promises, breaks and practice."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
-from calldesk.core.aftercall.fixes import FixStatus, PermanentFix
+from calldesk.core.aftercall.records import FixStatus, PermanentFix
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
+from calldesk.core.practice import records as practice_records
 from calldesk.core.promises.model import Promise, PromiseState
 from calldesk.core.promises.records import list_promises
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _periods(since: date, until: date) -> tuple[dict[str, Period], dict[str, Per
 
 
 def build_agent_record(
-    store: Store,
+    db: Database,
     since: date,
     now: datetime,
     tz: tzinfo | None = None,
@@ -104,24 +107,26 @@ def build_agent_record(
             if period is not None:
                 setattr(period, name, getattr(period, name) + 1)
 
-    for call in store.iter_calls(since=start):
+    for call in call_records.iter_calls(db, since=start):
         if call.missed:
             bump(call.started_at, "missed")
             continue
         bump(call.started_at, "calls")
         if call.outcome in (Outcome.BAD, Outcome.ABUSIVE):
             bump(call.started_at, "bad_calls")
-    for state in store.cooldowns_between(start, now + timedelta(days=1)):
+    for state in aftercall_records.cooldowns_between(db, start, now + timedelta(days=1)):
         if state.state is Phase.DONE:
             bump(state.offered_at, "breaks_taken")
         elif state.state is Phase.SKIPPED:
             bump(state.offered_at, "breaks_skipped")
-    fixes = [fix for fix in store.list_fixes(status=None) if fix.call_started_at >= start]
+    fixes = [
+        fix for fix in aftercall_records.list_fixes(db, status=None) if fix.call_started_at >= start
+    ]
     for fix in fixes:
         bump(fix.call_started_at, "fixes_filed")
         if fix.status is FixStatus.DONE:
             bump(fix.updated_at, "fixes_closed")
-    promises = list_promises(store, since=start)
+    promises = list_promises(db, since=start)
     for promise in promises:
         bump(promise.made_at, "promises_made")
         if promise.state is PromiseState.KEPT:
@@ -129,7 +134,7 @@ def build_agent_record(
             bump(promise.closed_at, name)
         elif promise.state is PromiseState.DROPPED:
             bump(promise.closed_at, "promises_dropped")
-    for review in store.practice_reviews():
+    for review in practice_records.practice_reviews(db):
         bump(review.reviewed_at, "reviews")
         if review.introduced:
             bump(review.reviewed_at, "phrases_started")

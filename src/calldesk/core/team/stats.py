@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from calldesk.core.clock import to_iso
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
 
 FORMAT = "calldesk-team-stats"
 VERSION = 1
@@ -62,16 +62,16 @@ def _publishable(query: str, callers: set[str]) -> bool:
     return not any(name in query or query in name for name in callers)
 
 
-def desk_stats(store: Store, now: datetime, desk: str) -> dict[str, Any]:
+def desk_stats(db: Database, now: datetime, desk: str) -> dict[str, Any]:
     """This desk's statistics, ready to be written as JSON."""
-    from calldesk.core.team.records import caller_names, phrase_use_history, search_misses
+    from calldesk.core.calls.records import caller_names
+    from calldesk.core.library.records import phrase_use_history
+    from calldesk.core.team.records import search_misses
 
-    history = phrase_use_history(store)
-    callers = caller_names(store)
+    history = phrase_use_history(db)
+    callers = caller_names(db)
     misses = {
-        query: count
-        for query, count in search_misses(store).items()
-        if _publishable(query, callers)
+        query: count for query, count in search_misses(db).items() if _publishable(query, callers)
     }
     return {
         "format": FORMAT,
@@ -86,11 +86,11 @@ def desk_stats(store: Store, now: datetime, desk: str) -> dict[str, Any]:
     }
 
 
-def publish(store: Store, folder: Path, now: datetime, desk: str) -> Path:
+def publish(db: Database, folder: Path, now: datetime, desk: str) -> Path:
     """Write this desk's file into `folder`/team-stats/, atomically, readable by the team."""
     from calldesk.core.files import write_private
 
-    stats = desk_stats(store, now, desk)
+    stats = desk_stats(db, now, desk)
     target_dir = folder / STATS_FOLDER
     target_dir.mkdir(mode=0o755, exist_ok=True)
     path = target_dir / f"{stats['desk']}.json"

@@ -16,7 +16,7 @@ from calldesk.tui.text import visible
 
 if TYPE_CHECKING:
     from calldesk.core.clock import Clock
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
 
 WEEKS = 12
 
@@ -28,7 +28,7 @@ class RecordScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Close", id="record-close", tooltip="Back to the desk")
     ]
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Database, clock: Clock) -> None:
         super().__init__()
         self.store = store
         self.clock = clock
@@ -48,6 +48,7 @@ class RecordScreen(ModalScreen[None]):
         self.run_worker(self._build, thread=True, group="record", exit_on_error=False)
 
     def _build(self) -> None:
+        from calldesk.core.practice import records as practice_records
         from calldesk.core.practice.cards import is_learned
         from calldesk.core.record.render import render_plain
         from calldesk.core.record.summary import build_agent_record
@@ -56,7 +57,8 @@ class RecordScreen(ModalScreen[None]):
         today = now.astimezone().date()
         since = today - timedelta(weeks=WEEKS - 1)
         since -= timedelta(days=since.weekday())
-        learned = sum(is_learned(card) for card in self.store.practice_cards().values())
+        cards = practice_records.practice_cards(self.store).values()
+        learned = sum(is_learned(card) for card in cards)
         record = build_agent_record(self.store, since, now, learned=learned)
         self.app.call_from_thread(self._show, render_plain(record))
 
