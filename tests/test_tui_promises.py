@@ -201,3 +201,38 @@ async def test_a_shift_end_that_is_not_a_time_is_said_once(clock: FakeClock) -> 
         app.promises.check()
         await pilot.pause()
         assert sum(n.title == "config.toml" for n in app._notifications) == 1
+
+
+async def test_promises_are_numbered_after_the_stored_ones_even_if_made_before_the_read(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.core.promises.model import Promise
+    from calldesk.core.storage import Database
+
+    with Database.open(settings.database_path, clock) as store:
+        records.add_promise(
+            store, Promise(0, "older one", clock.now() + timedelta(days=1), clock.now())
+        )
+    app = build_app(settings, clock)
+    app.promises.start = lambda: None  # type: ignore[method-assign]  # the read is late
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "/promise 15:30 send the RMA label")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.promises.open_promises)
+        assert [promise.id for promise in app.promises.open_promises] == [-1]  # not yet known
+        app.promises.load()
+        await wait_until(pilot, lambda: len(app.promises.open_promises) == 2)
+        assert [(p.id, p.what) for p in app.promises.open_promises] == [
+            (2, "send the RMA label"),
+            (1, "older one"),
+        ]
+        await type_text(pilot, "/promise 16:00 ring the courier")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.promises.open_promises) == 3)
+        assert app.promises.open_promises[1].id == 3
+        assert app.desk.writer.flush()
+        store = stored(settings, clock)
+        saved = [(p.id, p.what) for p in records.list_promises(store, open_only=True)]
+        store.close()
+        assert saved == [(2, "send the RMA label"), (3, "ring the courier"), (1, "older one")]

@@ -62,7 +62,11 @@ def _promise(row: sqlite3.Row | tuple[object, ...]) -> Promise:
 
 
 def add_promise(db: Database, promise: Promise) -> Promise:
-    """Store a new promise (its `id` is ignored) and return it with the id it got."""
+    """Store a new promise and return it as stored.
+
+    A positive `id` is kept (the app numbers what it makes, as it does calls: see
+    `last_promise_id`); 0 or less lets the database choose one.
+    """
     with db.write() as conn:
         call_id = promise.call_id
         known = call_id is not None and call_id > 0
@@ -71,9 +75,11 @@ def add_promise(db: Database, promise: Promise) -> Promise:
         if not known:
             call_id = None  # a call that never reached the disk: the promise still stands
         cursor = conn.execute(
-            "INSERT INTO promises (call_id, caller_name, caller_number, number_norm, what, due_at,"
-            " first_due_at, made_at, state, reason, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO promises (id, call_id, caller_name, caller_number, number_norm, what,"
+            " due_at, first_due_at, made_at, state, reason, source, reminded_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
+                promise.id if promise.id > 0 else None,
                 call_id,
                 promise.caller_name,
                 promise.caller_number,
@@ -85,10 +91,22 @@ def add_promise(db: Database, promise: Promise) -> Promise:
                 str(promise.state),
                 promise.reason,
                 str(promise.source),
+                None if promise.reminded_at is None else to_iso(promise.reminded_at),
             ),
         )
         new_id = int(cursor.lastrowid or 0)
         return _get(conn, new_id)
+
+
+def last_promise_id(db: Database) -> int:
+    """The highest promise id stored (0 for none): the app numbers new promises after it.
+
+    The app is the only one that adds promises while it has the database (the command line
+    only marks them kept, moved or dropped), so the ids it hands out never collide.
+    """
+    with db.read() as conn:
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM promises").fetchone()
+    return int(row[0])
 
 
 def _get(db: sqlite3.Connection, promise_id: int) -> Promise:

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
+from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import visible
 
 if TYPE_CHECKING:
@@ -22,16 +23,17 @@ WEEKS = 12
 
 
 class RecordScreen(ModalScreen[None]):
-    """The last 12 weeks, read in a thread; `calldesk record --markdown` for a review."""
+    """The last 12 weeks, read behind the desk's writes; `calldesk record --markdown` for more."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="record-close", tooltip="Back to the desk")
     ]
 
-    def __init__(self, store: Database, clock: Clock) -> None:
+    def __init__(self, store: Database, clock: Clock, data: DataAccess | None = None) -> None:
         super().__init__()
         self.store = store
         self.clock = clock
+        self.data: DataAccess = data or InPlace()
         self.text = ""
 
     def compose(self) -> ComposeResult:
@@ -45,9 +47,10 @@ class RecordScreen(ModalScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.run_worker(self._build, thread=True, group="record", exit_on_error=False)
+        self.data.read(self._build, self._show)
 
-    def _build(self) -> None:
+    def _build(self) -> str:
+        """The record as text (runs on the desk's writer thread in the app)."""
         from calldesk.core.practice import records as practice_records
         from calldesk.core.practice.cards import is_learned
         from calldesk.core.record.render import render_plain
@@ -60,11 +63,13 @@ class RecordScreen(ModalScreen[None]):
         cards = practice_records.practice_cards(self.store).values()
         learned = sum(is_learned(card) for card in cards)
         record = build_agent_record(self.store, since, now, learned=learned)
-        self.app.call_from_thread(self._show, render_plain(record))
+        return render_plain(record)
 
     def _show(self, text: str) -> None:
         self.text = text
-        self.query_one("#record-text", Static).update(Text(visible(text)))
+        shown = next(iter(self.query("#record-text").results(Static)), None)
+        if shown is not None:  # the agent may have closed the screen before the read was back
+            shown.update(Text(visible(text)))
 
     def action_close(self) -> None:
         self.dismiss(None)
