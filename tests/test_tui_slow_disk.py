@@ -114,3 +114,39 @@ async def test_practice_grades_and_fix_marks_go_through_the_writer(
         assert threading.main_thread().name not in slow_disk
     with stored(settings, clock) as store:
         assert [review.rating for review in practice_records.practice_reviews(store)] == [3]
+
+
+async def test_promises_the_bell_a_search_miss_and_my_record_go_through_the_writer(
+    settings: Settings, clock: FakeClock, slow_disk: list[str]
+) -> None:
+    from calldesk.core.promises import records as promise_records
+    from calldesk.core.team import records as team_records
+    from calldesk.tui.screens.record import RecordScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        rung: list[int] = []
+        app.bell = lambda: rung.append(1)  # type: ignore[method-assign]
+        await wait_until(pilot, lambda: started_up(app))
+        await pilot.press("f2")
+        for key in "/promise in 2 minutes call back":
+            await pilot.press({" ": "space", "/": "slash"}.get(key, key))
+        await pilot.press("enter")
+        assert [promise.what for promise in app.promises.open_promises] == ["call back"]
+        assert app.desk.writer.pending  # shown at once; the disk has not caught up
+        clock.advance(minutes=2)
+        app.promises.check()
+        assert rung == [1]  # rung from memory
+        await pilot.press("f3")
+        for key in "zqxwv":
+            await pilot.press(key)
+        await pilot.press("escape", "f12")
+        screen = await wait_for_screen(pilot, RecordScreen)
+        await wait_until(pilot, lambda: screen.text != "", timeout=60)  # read behind the writes
+        assert threading.main_thread().name not in slow_disk
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.desk.writer.pending, timeout=60)
+    with stored(settings, clock) as store:
+        [promise] = promise_records.list_promises(store)
+        assert (promise.what, promise.reminded_at) == ("call back", clock.now())
+        assert team_records.search_misses(store) == {"zqxwv": 1}

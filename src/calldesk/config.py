@@ -47,6 +47,12 @@ class PracticeSettings:
 
 
 @dataclass(frozen=True)
+class PromiseSettings:
+    shift_end: str = ""
+    """HH:MM local time: the open promises are listed when the shift ends; empty is off."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything calldesk can be told. Each field can be set in config.toml."""
 
@@ -69,6 +75,7 @@ class Settings:
     cooldown: CooldownSettings = field(default_factory=CooldownSettings)
     softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
+    promises: PromiseSettings = field(default_factory=PromiseSettings)
     keymap: Mapping[str, str] = field(default_factory=dict)
     """Binding id -> keys, e.g. {"start-call" = "f2"}; applied with Textual's set_keymap."""
 

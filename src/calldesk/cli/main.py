@@ -22,6 +22,9 @@ COMMAND_MODULES = (
     "calldesk.cli.export",
     "calldesk.cli.softphone",
     "calldesk.cli.practice",
+    "calldesk.cli.promises",
+    "calldesk.cli.record",
+    "calldesk.cli.team",
 )
 
 

@@ -3,7 +3,7 @@
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
 each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
-`Exporter`. Data comes through `DeskData`: behind the queued writes, back as messages.
+`Exporter`, `Promises`. Data comes through `DeskData`: behind the queued writes, back as messages.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import gc
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import BindingType
 from textual.driver import Driver
@@ -35,6 +36,7 @@ from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoa
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
+from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.terminal_input import driver_class_for
@@ -84,6 +86,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
     due_text: var[str] = var("", init=False)
     breaks_today: var[str] = var("", init=False)
     phone_link: var[str] = var("", init=False)
+    promise_status: var[Text] = var(Text, init=False)
 
     def get_driver_class(self) -> type[Driver]:
         # alt+enter, modifyOtherKeys and invalid UTF-8 read right (see tui/terminal_input.py).
@@ -107,7 +110,8 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.after_calls = AfterCall(self)
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
-        self.notes = NoteTaking(self)
+        self.promises = Promises(self)
+        self.notes = NoteTaking(self, self.promises)
         self.practice_coach = PracticeCoach(self)
         self.exporter = Exporter(self, self.after_calls.checklist)
 
@@ -161,6 +165,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.call_after_refresh(self.phrases.watch)
         self.after_calls.resume_break()
         self.set_interval(1.0, self._tick)
+        self.promises.start()
 
     def desk_screen(self) -> DeskScreen | None:
         """The desk, wherever it is in the screen stack (the bottom one); None while the app
@@ -183,6 +188,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             return  # the timer's own task can fire while Textual takes the screens down
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
+        self.promises.check()  # the bell 5 minutes before a promise is due
 
     def show_call(self) -> None:
         """The open call (or none) to the desk: notes, status line and focus follow `call`."""
@@ -217,6 +223,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             extra_status(
                 self.save_state,
                 due=self.due_text if self.desk.call is None and not on_break else "",
+                promise=self.promise_status,
                 breaks=self.breaks_today,
                 phone_link=self.phone_link,
             )
@@ -227,6 +234,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self._show_status_extra()
 
     watch_due_text = watch_breaks_today = watch_phone_link = watch_cooldown = watch_save_state
+    watch_promise_status = watch_save_state
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self.saving.failed(message.error)
@@ -352,8 +360,12 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
 
+    def action_my_record(self) -> None:
+        self.promises.open_record()
+
     def action_quit(self) -> None:
-        self.saving.quit()
+        if not self.promises.list_before_quit(self.saving.quit):  # open promises first
+            self.saving.quit()
 
     # -- messages from the panes and the threads -------------------------------------------------
 

@@ -83,6 +83,15 @@ APP_BINDINGS: list[BindingType] = [
         priority=True,
     ),
     Binding(
+        "f12",
+        "my_record",
+        "Record",
+        id="my-record",
+        tooltip="My record: what you achieved, week by week",
+        priority=True,
+        show=False,  # the footer is full at 80 columns; F1 and the palette list it
+    ),
+    Binding(
         "ctrl+q",
         "quit",
         "Quit",
@@ -133,6 +142,7 @@ DESK_ACTIONS = frozenset(
         "fixes",
         "practice",
         "export",
+        "my_record",
     }
 )
 

@@ -93,6 +93,11 @@ class CallCommands(_StateProvider):
             f"{key('history')} · list and search past calls",
             app.action_history,
         )
+        yield (
+            "record: my record",
+            f"{key('my-record')} · what you achieved, week by week",
+            app.action_my_record,
+        )
         yield "help: keys", f"{key('help')} · every key calldesk answers to", app.action_help
 
 

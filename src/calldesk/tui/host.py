@@ -1,7 +1,7 @@
 """What the app's controllers may use of the app: its shared state and a few of its services.
 
-The controllers (`after_call`, `library`, `phone`, `notes`) are typed against this protocol,
-not against `CalldeskApp`, so no module imports the app back.
+The controllers (`after_call`, `library`, `phone`, `notes`, `promises`, …) are typed against
+this protocol, not against `CalldeskApp`, so no module imports the app back.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from rich.text import Text
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.widget import Widget
@@ -41,12 +42,17 @@ class Host(Protocol):
     cooldown: CooldownState | None
     breaks_today: str
     phone_link: str
+    promise_status: Text
+    """The next promise due, as the status line shows it (see `tui/promises.py`)."""
 
     @property
     def library(self) -> PhraseLibrary | None: ...
 
     @property
     def screen(self) -> Screen[Any]: ...
+
+    @property
+    def is_running(self) -> bool: ...
 
     @property
     def screen_stack(self) -> list[Screen[Any]]: ...
@@ -80,6 +86,8 @@ class Host(Protocol):
     def refresh_bindings(self) -> None: ...
 
     def exit(self) -> None: ...
+
+    def bell(self) -> None: ...
 
     def copy_to_clipboard(self, text: str) -> None: ...
 

@@ -13,13 +13,18 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
     from calldesk.tui.host import Host
+    from calldesk.tui.promises import Promises
 
 
 class NoteTaking:
-    """Turns the panes' messages into desk calls, and shows what the desk did. Owned by the app."""
+    """Turns the panes' messages into desk calls, and shows what the desk did. Owned by the app.
 
-    def __init__(self, host: Host) -> None:
+    Notes and phrases that promise the caller something go on to `promises`.
+    """
+
+    def __init__(self, host: Host, promises: Promises | None = None) -> None:
         self.host = host
+        self.promises = promises
 
     def _pane(self) -> NotesPane | None:
         return self.host.desk_widget(NotesPane)
@@ -40,6 +45,8 @@ class NoteTaking:
             return
         if (pane := self._pane()) is not None:
             pane.append_entry(entry, len(desk.call.notes) if desk.call else 0)
+        if self.promises is not None:
+            self.promises.from_note(entry.text)  # `/promise 15:30 call back`
 
     def draft_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.host.desk.call is not None:
@@ -103,3 +110,19 @@ class NoteTaking:
             return
         if (pane := self._pane()) is not None:
             pane.insert_text(text)
+        if self.promises is not None:
+            self.promises.offer_phrase(message.phrase)
+
+    def promise_requested(self, message: NoteList.PromiseRequested) -> None:
+        """The key on a note: make it a promise."""
+        if self.promises is not None:
+            self.promises.from_entry(message.entry)
+
+    def search_missed(self, message: PhrasePane.SearchMissed) -> None:
+        """A phrase search left with nothing found: counted for the team's library."""
+        from calldesk.core.team.records import record_search_miss
+
+        host = self.host
+        store, at, query = host.store, host.clock.now(), message.query
+        if store is not None and not host.read_only_reason:
+            host.data.write(lambda: record_search_miss(store, query, at=at))

@@ -11,6 +11,8 @@ from calldesk.core.aftercall.fixes import RecurringProblem, recurring_problems
 from calldesk.core.aftercall.records import PermanentFix
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import CallSummary, Outcome, normalise_number
+from calldesk.core.promises.model import Promise
+from calldesk.core.promises.records import open_promises_for_number
 
 if TYPE_CHECKING:
     from calldesk.core.db.database import Database
@@ -27,6 +29,8 @@ class CallerCard:
     previous: list[CallSummary] = field(default_factory=list)
     open_fixes: list[PermanentFix] = field(default_factory=list)
     recurring: list[RecurringProblem] = field(default_factory=list)
+    promises: list[Promise] = field(default_factory=list)
+    """Open promises made to this number: shown first, before hello."""
 
     @property
     def known(self) -> bool:
@@ -52,12 +56,17 @@ class CallerCard:
         return ""
 
     def lines(self) -> list[str]:
-        """Plain lines for the screen, most urgent first; the widget decides how to show them.
+        """Plain lines for the screen, most urgent first (open promises, then a warning);
+        the widget decides how to show them.
 
         Nothing is cut here: the whole fix and the whole first note, wrapped by the screen.
         """
+        promised = [
+            f"Promised for {promise.due_at.astimezone():%a %-d %b %H:%M}: {promise.what}"
+            for promise in self.promises[:2]
+        ]
         if not self.previous:
-            return ["First call from this number."]
+            return [*promised, "First call from this number."]
         last = self.previous[0]
         count = len(self.previous)
         times = (
@@ -68,7 +77,9 @@ class CallerCard:
         when = _day(last.started_at)
         if last.missed:
             when += " (missed)"  # a caller who gave up and rings again
-        lines = [self.warning] if self.warning else []
+        lines = [*promised]
+        if self.warning:
+            lines.append(self.warning)
         lines.append(f"Called {times}; last on {when}.")
         if last.first_note:
             lines.append(f'First note: "{last.first_note}"')
@@ -89,13 +100,14 @@ def lookup_caller(
     """What the store knows about `number`; None when the number is empty or unusable."""
     if not normalise_number(number):
         return None
+    promises = open_promises_for_number(store, number)
     previous = [
         call
         for call in call_records.calls_by_number(store, number, limit=HISTORY_LIMIT + 1)
         if call.id != exclude_call_id
     ][:HISTORY_LIMIT]
     if not previous:
-        return CallerCard(number)
+        return CallerCard(number, promises=promises)
     ids = {call.id for call in previous}
     open_fixes = aftercall_records.fixes_for_calls(store, sorted(ids), status="open")
     recent = aftercall_records.recent_calls_for_recurrence(store, now - RECURRENCE_WINDOW)
@@ -108,4 +120,4 @@ def lookup_caller(
         reason = call_records.get_call(
             store, last.id
         ).outcome_reason  # one call: the summaries lack it
-    return CallerCard(number, previous, open_fixes, recurring, last_reason=reason)
+    return CallerCard(number, previous, open_fixes, recurring, promises, last_reason=reason)

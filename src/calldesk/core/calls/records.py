@@ -419,6 +419,13 @@ def recent_outcomes(db: Database, limit: int, since: datetime | None = None) -> 
     return [Outcome(row[0]) for row in rows]
 
 
+def caller_names(db: Database) -> set[str]:
+    """Every caller name stored (lower case, 3 letters or more), to keep them out of shared data."""
+    with db.read() as conn:
+        rows = conn.execute("SELECT DISTINCT caller_name FROM calls WHERE caller_name != ''")
+        return {str(name).lower().strip() for (name,) in rows if len(str(name).strip()) >= 3}
+
+
 def _get_call(conn: sqlite3.Connection, call_id: int) -> Call:
     row = conn.execute(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)).fetchone()
     if row is None:

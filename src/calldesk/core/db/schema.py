@@ -198,12 +198,60 @@ def _migrate_v5(db: sqlite3.Connection) -> None:
     _run_script(db, _V5)
 
 
+# Promises to callers (#19, core/promises/records.py). One row per promise; rows are never
+# deleted, so the record of promises kept stays whole. `call_id` survives its call being
+# deleted (SET NULL): the promise was still made.
+_V6 = """
+CREATE TABLE promises (
+    id INTEGER PRIMARY KEY,
+    call_id INTEGER REFERENCES calls (id) ON DELETE SET NULL,
+    caller_name TEXT NOT NULL DEFAULT '',
+    caller_number TEXT NOT NULL DEFAULT '',
+    number_norm TEXT NOT NULL DEFAULT '',
+    what TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    first_due_at TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open',
+    reason TEXT NOT NULL DEFAULT '',
+    closed_at TEXT,
+    source TEXT NOT NULL DEFAULT 'note',
+    reminded_at TEXT
+);
+CREATE INDEX promises_open ON promises (due_at) WHERE state IN ('open', 'moved');
+CREATE INDEX promises_number ON promises (number_norm) WHERE number_norm != '';
+CREATE INDEX promises_call ON promises (call_id);
+"""
+
+
+def _migrate_v6(db: sqlite3.Connection) -> None:
+    _run_script(db, _V6)
+
+
+# Phrase searches the agent gave up on with no result (#19, core/team/records.py): what the
+# team's library is missing.
+_V7 = """
+CREATE TABLE search_misses (
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    searched_at TEXT NOT NULL
+);
+CREATE INDEX search_misses_time ON search_misses (searched_at);
+"""
+
+
+def _migrate_v7(db: sqlite3.Connection) -> None:
+    _run_script(db, _V7)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v1,
     _migrate_v2,
     _migrate_v3,
     _migrate_v4,
     _migrate_v5,
+    _migrate_v6,
+    _migrate_v7,
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)

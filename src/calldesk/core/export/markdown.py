@@ -24,6 +24,8 @@ from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.export.redact import redact as redact_text
 from calldesk.core.files import FileRefused, make_output_dir, write_private, write_private_stream
 from calldesk.core.library import records as phrase_records
+from calldesk.core.promises.model import Promise
+from calldesk.core.promises.records import promises_for_calls
 from calldesk.core.textsafe import has_hidden, visible
 
 if TYPE_CHECKING:
@@ -96,6 +98,8 @@ class CallRecord:
     """Permanent fixes filed from this call's checklist (one per fix item, usually one)."""
     cooldowns: tuple[CooldownState, ...] = ()
     """Breaks offered after this call."""
+    promises: tuple[Promise, ...] = ()
+    """Promises made to the caller on this call."""
 
 
 def _kind_of(value: object) -> str:
@@ -115,6 +119,7 @@ def build_record(
     checklist: Checklist | None = None,
     fixes: Iterable[PermanentFix] = (),
     cooldowns: Iterable[CooldownState] = (),
+    promises: Iterable[Promise] = (),
 ) -> CallRecord:
     """Bundle a call with its extras; answers are labelled and ordered by `checklist`.
 
@@ -157,6 +162,7 @@ def build_record(
         checklist=tuple(entries),
         fixes=tuple(fixes),
         cooldowns=tuple(cooldowns),
+        promises=tuple(promises),
     )
 
 
@@ -187,7 +193,7 @@ def load_records(
     for state in aftercall_records.cooldowns_between(store, earliest, _FAR_FUTURE):
         if state.call_id is not None:
             breaks[state.call_id].append(state)
-    for call in calls:
+    for call in calls:  # a stream: read each call's promises with it, never the list first
         yield build_record(
             call,
             phrases_used=phrase_records.phrases_used(store, call.id),
@@ -195,6 +201,7 @@ def load_records(
             checklist=checklist,
             fixes=sorted(fixes.get(call.id, ()), key=lambda fix: fix.id),
             cooldowns=breaks.get(call.id, ()),
+            promises=promises_for_calls(store, [call.id]).get(call.id, ()),
         )
 
 
@@ -266,6 +273,16 @@ def redact_record(record: CallRecord) -> CallRecord:
                 owner=redact(fix.owner),
             )
             for fix in record.fixes
+        ),
+        promises=tuple(
+            replace(
+                promise,
+                what=redact(promise.what),
+                reason=redact(promise.reason),
+                caller_name=name,
+                caller_number=number,
+            )
+            for promise in record.promises
         ),
     )
 
@@ -560,6 +577,22 @@ def _cooldown(record: CallRecord) -> list[str]:
     return [_cooldown_line(state) for state in record.cooldowns] or ["No break offered."]
 
 
+def _promise_line(promise: Promise, with_caller: bool = False) -> str:
+    """`- **due 2026-11-24 15:30** call back about the RMA (open)`: the words as typed."""
+    due = f"{_local(promise.due_at):%Y-%m-%d %H:%M}"
+    state = str(promise.state)
+    if promise.state.value == "kept" and promise.closed_at is not None:
+        state += f" {_local(promise.closed_at):%Y-%m-%d %H:%M}"
+        state += ", on time" if promise.kept_on_time else ", late"
+    if promise.reason:
+        state += " — " + _value(promise.reason)
+    who = ""
+    if with_caller:
+        call = f"call {promise.call_id}, " if promise.call_id else ""
+        who = f" ({call}{_value(promise.who())})"
+    return f"- **due {due}** {_value(promise.what)}{who} — {state}"
+
+
 def _body(record: CallRecord) -> str:
     call = record.call
     title = escape_line(call.display_caller(), line_start=False)
@@ -576,6 +609,8 @@ def _body(record: CallRecord) -> str:
         "## Cooldown",
         "\n".join(_cooldown(record)),
     ]
+    if record.promises:
+        parts[4:4] = ["## Promises", "\n".join(_promise_line(p) for p in record.promises)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -628,8 +663,15 @@ def iter_many(
     if redact:
         data["redacted"] = True
     yield _yaml_block(data)
+    promises: list[Promise] = []  # a few per call at most: kept to list them all at the end
     for record in records:
-        yield f"\n{_body(redact_record(record) if redact else record)}"
+        shown = redact_record(record) if redact else record
+        promises.extend(shown.promises)
+        yield f"\n{_body(shown)}"
+    if promises:  # every promise of these calls in one place, soonest due first
+        promises.sort(key=lambda promise: (promise.due_at, promise.id))
+        lines = [_promise_line(promise, with_caller=True) for promise in promises]
+        yield "\n# Promises\n\n" + "\n".join(lines) + "\n"
 
 
 # -- files ----------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from calldesk.core.clock import to_iso
+from calldesk.core.clock import from_iso, to_iso
 
 if TYPE_CHECKING:
     from calldesk.core.db.database import Database
@@ -73,6 +74,23 @@ def phrases_used(db: Database, call_id: int) -> list[str]:
             (call_id,),
         ).fetchall()
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseUse:
+    """How often a phrase was used in all, and when last (for the team statistics)."""
+
+    uses: int
+    last_used: datetime
+
+
+def phrase_use_history(db: Database) -> dict[str, PhraseUse]:
+    """Every phrase id ever inserted or copied: how often, and when last."""
+    with db.read() as conn:
+        rows = conn.execute(
+            "SELECT phrase_id, COUNT(*), MAX(used_at) FROM phrase_uses GROUP BY phrase_id"
+        ).fetchall()
+    return {str(pid): PhraseUse(int(count), from_iso(str(last))) for pid, count, last in rows}
 
 
 def _since(column: str, since: datetime | None) -> tuple[str, tuple[object, ...]]:

@@ -63,3 +63,9 @@ class DeskScreen(Screen[None]):
 
     def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
         self.notes.phrase_chosen(message)
+
+    def on_note_list_promise_requested(self, message: NoteList.PromiseRequested) -> None:
+        self.notes.promise_requested(message)
+
+    def on_phrase_pane_search_missed(self, message: PhrasePane.SearchMissed) -> None:
+        self.notes.search_missed(message)

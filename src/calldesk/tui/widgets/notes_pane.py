@@ -67,6 +67,13 @@ class NoteList(ListView):
             tooltip="Delete the highlighted note",
         ),
         Binding(
+            "p",
+            "promise",
+            "Promise",
+            id="note-promise",
+            tooltip="Make the highlighted note a promise to the caller, with a due time",
+        ),
+        Binding(
             "escape",
             "back",
             "Back to typing",
@@ -84,6 +91,10 @@ class NoteList(ListView):
     class DeleteRequested(Message):
         entry: NoteEntry
 
+    @dataclass
+    class PromiseRequested(Message):
+        entry: NoteEntry
+
     def _highlighted_entry(self) -> NoteEntry | None:
         item = self.highlighted_child
         return item.entry if isinstance(item, NoteItem) else None
@@ -95,6 +106,10 @@ class NoteList(ListView):
     def action_delete(self) -> None:
         if (entry := self._highlighted_entry()) is not None:
             self.post_message(self.DeleteRequested(entry))
+
+    def action_promise(self) -> None:
+        if (entry := self._highlighted_entry()) is not None:
+            self.post_message(self.PromiseRequested(entry))
 
     def action_back(self) -> None:
         self.screen.query_one(NoteInput).focus()
@@ -144,13 +159,15 @@ class NotesPane(Vertical):
     def show_caller_card(self, card: CallerCard | None) -> None:
         """What calldesk knows about this caller, above the notes; hidden when nothing is known."""
         label = self.query_one("#caller-card", Label)
-        if card is None or not card.known:
+        if card is None or not (card.known or card.promises):
             label.display = False
             return
         text = Text()
         for number, line in enumerate(card.lines()):
             if line == card.warning:
                 style = "bold red" if line.startswith("⚠") else "bold yellow"
+            elif line.startswith("Promised"):
+                style = "bold yellow"
             elif line.startswith("Called"):
                 style = "bold"
             else:

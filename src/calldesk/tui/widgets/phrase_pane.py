@@ -68,6 +68,11 @@ class SearchBox(LiteralInput):
         Binding("pageup", "move(-10)", "Page up", show=False),
     ]
 
+    def on_blur(self) -> None:
+        pane = next((node for node in self.ancestors if isinstance(node, PhrasePane)), None)
+        if pane is not None:
+            pane.left_search()
+
     def action_move(self, step: int) -> None:
         results = self.screen.query_one("#phrase-results", OptionList)
         if results.option_count:
@@ -103,6 +108,12 @@ class PhrasePane(Vertical):
 
         phrase: Phrase
         action: str
+
+    @dataclass
+    class SearchMissed(Message):
+        """The agent left a search that found nothing (for the team's "phrases to write")."""
+
+        query: str
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -231,6 +242,11 @@ class PhrasePane(Vertical):
 
     def action_back(self) -> None:
         self.screen.query_one("#note-input").focus()
+
+    def left_search(self) -> None:
+        """The search field lost focus: a query with no result is one the library lacks."""
+        if self.index is not None and not self._hits and self.query_text.strip():
+            self.post_message(self.SearchMissed(self.query_text))
 
     def focus_search(self) -> None:
         search = self.query_one(SearchBox)

@@ -32,9 +32,19 @@ def call_status(call: Call | None, now: datetime, start_key: str = "F2") -> Text
 _SAVE_STYLES = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}
 
 
-def extra_status(save_state: str, *, due: str = "", breaks: str = "", phone_link: str = "") -> Text:
-    """The right side: practice due, today's breaks, the phone link and whether notes save."""
+def extra_status(
+    save_state: str,
+    *,
+    due: str = "",
+    promise: Text | None = None,
+    breaks: str = "",
+    phone_link: str = "",
+) -> Text:
+    """The right side: practice due, the next promise, today's breaks, the phone link and
+    whether notes save."""
     text = Text(f" {due} ", style="dim") if due else Text()
+    if promise:
+        text.append(promise)
     if breaks:
         text.append(f" {breaks} ", style="dim")
     if phone_link:

@@ -1,0 +1,1 @@
+"""Promises made to callers: parsed from notes, kept in the store, reminded before they fall due."""

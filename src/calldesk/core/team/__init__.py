@@ -1,0 +1,1 @@
+"""What trainers learn from many desks: anonymous phrase statistics, shared over git."""
