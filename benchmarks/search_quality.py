@@ -47,7 +47,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 BUNDLED_PHRASES = HERE.parent / "phrases"
 SITUATIONS_FILE = HERE / "search_situations.yaml"
-THESAURUS_FILE = HERE / "thesaurus-draft.yaml"
+THESAURUS_FILE = HERE.parent / "src/calldesk/core/library/data/thesaurus.yaml"
 TOP = 3
 MAX_QUERY = 80
 MAX_SITUATIONS_BYTES = 1_000_000
@@ -108,7 +108,7 @@ def calldesk_engine(library: Any) -> Engine:
     """
     from calldesk.core.library.search import PhraseIndex
 
-    index = PhraseIndex(library.phrases)
+    index = PhraseIndex(library.phrases, synonyms=library.synonyms)
     index.prepare()
 
     @dataclass
