@@ -53,6 +53,14 @@ EVIDENCE_LIMIT = 4000
 """Ties are settled by how much else matched only among at most this many tied phrases."""
 MIN_SYNONYM_PREFIX = 3
 """A thesaurus word still being typed leads on from this many letters ("kil" -> kill)."""
+MINOR_SHARE = 0.1
+"""A query word found in more than this share of a library (of 50 or more) says little."""
+STOP_WORDS = frozenset(
+    """a an the i me my mine you your yours he him his she her hers it its we us our they them
+    their this that these those is are was were be been am to of in on at by for from and or
+    but so if as with s t ll re ve d m do does did says said just""".split()  # noqa: SIM905
+)
+"""Words that say little about the moment, whatever the library ("he says he'll kill me")."""
 
 _QUERY_RE = re.compile(r'(\w+):(?:"([^"]*)"?|(\S*))|(\S+)')
 _LAST_CHAR = chr(0x10FFFF)
@@ -98,6 +106,8 @@ class WordMatch:
     matched: frozenset[int] | set[int]
     evidence: tuple[frozenset[int] | set[int], ...]  # per field and synonyms: any match at all
     notes: tuple[tuple[str, frozenset[int] | set[int]], ...] = ()  # (why, phrases), best first
+    order: Mapping[int, int] = field(default_factory=dict)  # place in a group's `phrases` list
+    minor: bool = False  # a word that says little ("he", "the", or in most phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +120,7 @@ class _Span:
     kind: int  # SYNONYM, or TYPO when the entry was read through a typo
     partial: bool  # the entry's last word is still being typed
     label: str
+    literal: bool = True  # typed as the entry is written (not another form of it)
 
 
 class PhraseIndex:
@@ -143,7 +154,8 @@ class PhraseIndex:
         for ordinal, phrase in enumerate(ranked):
             self._ordinal[phrase.id] = ordinal
             texts = (
-                phrase.say,
+                # What the agent might be tempted to say is how they think of the moment.
+                f"{phrase.say} {phrase.instead_of}",
                 " ".join((phrase.when, phrase.category, *phrase.tags)),
                 " ".join((phrase.title, *phrase.keywords)),
             )
@@ -162,7 +174,9 @@ class PhraseIndex:
                 for value in values:
                     fields[kind].setdefault(normal(value), set()).add(ordinal)
         self._by_field = by_field
-        self._vocab: list[str] = sorted(by_field[0].keys() | by_field[1].keys() | by_field[2].keys())
+        self._vocab: list[str] = sorted(
+            by_field[0].keys() | by_field[1].keys() | by_field[2].keys()
+        )
         self._stems: dict[str, list[str]] = {}
         for word in self._vocab:
             self._stems.setdefault(stem(word), []).append(word)
@@ -222,6 +236,8 @@ class PhraseIndex:
                     match.matched & allowed,
                     match.evidence,
                     match.notes,
+                    match.order,
+                    match.minor,
                 )
                 for match in per_word
             ]
@@ -256,21 +272,40 @@ class PhraseIndex:
                 match = self._with_synonyms(match, covering)
             before = merged.get(word)
             merged[word] = match if before is None else _union(before, match)
-        return list(merged.values())
+        matches = list(merged.values())
+        share = len(self._phrases) * MINOR_SHARE if len(self._phrases) >= 50 else None
+        minor = [
+            word in STOP_WORDS or (share is not None and len(match.matched) > share)
+            for word, match in merged.items()
+        ]
+        if any(minor) and not all(minor):
+            matches = [
+                _replace_minor(match, True) if is_minor else match
+                for match, is_minor in zip(matches, minor, strict=True)
+            ]
+        return matches
 
     def _with_synonyms(self, match: WordMatch, spans: list[_Span]) -> WordMatch:
         extra: dict[int, set[int]] = {}
         notes: list[tuple[int, str, set[int]]] = []
         explicit: set[int] = set()
+        order: dict[int, int] = dict(match.order)
         for span in spans:
             targets = self._group_targets(span.group)
+            for place, phrase_id in enumerate(self._groups[span.group].phrases):
+                ordinal = self._ordinal.get(phrase_id)
+                if ordinal is not None and order.get(ordinal, place + 1) >= place:
+                    order[ordinal] = place
             found: set[int] = set()
             for where, ordinals in zip((LOW, MID, HIGH), targets, strict=True):
                 if not ordinals:
                     continue
                 # A thesaurus word still being typed leads on, below one typed in full.
-                # A whole multi-word entry ("not fixed") is as telling as an exact word.
-                kind = EXACT if span.end - span.start > 1 and not span.partial else span.kind
+                # A whole multi-word entry ("not fixed") is as telling as an exact word, and so
+                # is a word a group names phrases for, typed as listed: the trainer's keywords.
+                literal = span.literal and not span.partial and span.kind == SYNONYM
+                multi = span.end - span.start > 1
+                kind = EXACT if literal and (multi or where == HIGH) else span.kind
                 lv = level(kind, LOW if span.partial else where)
                 extra.setdefault(lv, set()).update(ordinals)
                 found |= ordinals
@@ -292,7 +327,9 @@ class PhraseIndex:
             + [(level(s.kind, HIGH), n, f) for s, (n, f) in zip(spans, best_notes, strict=False)],
             key=lambda item: -item[0],
         )
-        return WordMatch(levels, matched, evidence, tuple((n, f) for _, n, f in merged_notes))
+        return WordMatch(
+            levels, matched, evidence, tuple((n, f) for _, n, f in merged_notes), order
+        )
 
     @staticmethod
     def _note_level(match: WordMatch, found: frozenset[int] | set[int]) -> int:
@@ -355,15 +392,25 @@ class PhraseIndex:
 
     def _may_correct(self, word: str, prefix: bool) -> bool:
         """Whether `word` may be a typo: not a word anyone knows, and not one being typed."""
-        if word in self._known_words() or word in self._single or word.isdigit():
+        if word in self._known_words() or word.isdigit():
             return False
-        if self._single_stems.get(stem(word)):
+        # A thesaurus word is known where its group leads somewhere in this library.
+        if any(self._leads(g) for g in (*self._single.get(word, ()), *self._stem_groups(word))):
             return False
         if prefix:
             start = bisect.bisect_left(self._single_words, word)
-            if start < len(self._single_words) and self._single_words[start].startswith(word):
-                return False
+            for other in itertools.islice(self._single_words, start, start + 16):
+                if not other.startswith(word):
+                    break
+                if any(self._leads(group) for group in self._single[other]):
+                    return False
         return True
+
+    def _leads(self, group: int) -> bool:
+        return any(self._group_targets(group))
+
+    def _stem_groups(self, word: str) -> list[int]:
+        return self._single_stems.get(stem(word), []) if len(word) >= 3 else []
 
     def _forms(self, word: str) -> list[str]:
         """Vocabulary words that are other forms of `word`: threat/threatening, yell/yelling."""
@@ -386,25 +433,27 @@ class PhraseIndex:
 
     # ---- The thesaurus ---------------------------------------------------------------
 
-    def _compute_synonym_words(self, word: str, last: bool) -> tuple[tuple[int, int, bool], ...]:
-        """Single-word thesaurus entries `word` is: (group, kind, still being typed)."""
-        found: dict[int, tuple[int, int, bool]] = {}
+    def _compute_synonym_words(
+        self, word: str, last: bool
+    ) -> tuple[tuple[int, int, bool, bool], ...]:
+        """Single-word thesaurus entries `word` is: (group, kind, still typed, as written)."""
+        found: dict[int, tuple[int, int, bool, bool]] = {}
         for group in self._single.get(word, ()):
-            found.setdefault(group, (group, SYNONYM, False))
+            found.setdefault(group, (group, SYNONYM, False, True))
         if len(word) >= 3 and word.isalpha():
             for group in self._single_stems.get(stem(word), ()):
-                found.setdefault(group, (group, SYNONYM, False))
+                found.setdefault(group, (group, SYNONYM, False, False))
         if last and len(word) >= MIN_SYNONYM_PREFIX:
             start = bisect.bisect_left(self._single_words, word)
             for other in self._single_words[start:]:
                 if not other.startswith(word):
                     break
                 for group in self._single[other]:
-                    found.setdefault(group, (group, SYNONYM, True))
+                    found.setdefault(group, (group, SYNONYM, True, False))
         if not found and self._may_correct(word, last):
             for other in self._typos(word):
                 for group in self._single.get(other, ()):
-                    found.setdefault(group, (group, TYPO, False))
+                    found.setdefault(group, (group, TYPO, False, False))
         return tuple(found.values())
 
     def _spans(self, query_words: list[str]) -> list[_Span]:
@@ -414,9 +463,9 @@ class PhraseIndex:
         last = len(query_words) - 1
         spans: list[_Span] = []
         for index, word in enumerate(query_words):
-            for group, kind, partial in self._synonym_words(word, index == last):
+            for group, kind, partial, literal in self._synonym_words(word, index == last):
                 label = f"{word} → {self._groups[group].name}"
-                spans.append(_Span(index, index + 1, group, kind, partial, label))
+                spans.append(_Span(index, index + 1, group, kind, partial, label, literal))
             for entry, group in self._multi.get(word, ()):
                 end = _entry_end(entry, query_words, index)
                 if end is not None:
@@ -475,17 +524,22 @@ class PhraseIndex:
             return self._rank_one_by_one(per_word, everything, limit)
         # Each combination picks one level per word; its phrases all score the same, so
         # walking combinations best first yields phrases best first without scoring each.
-        keyed: list[tuple[int, int, tuple[int, ...]]] = []
+        minor = [match.minor for match in per_word]
+        keyed: list[tuple[int, int, int, int, tuple[int, ...]]] = []
         for pick in itertools.product(*(range(len(choice)) for choice in options)):
             picked = [options[w][i][0] for w, i in enumerate(pick)]
-            matched_words = sum(1 for lv in picked if lv)
-            if matched_words:
-                keyed.append((-matched_words, -sum(picked), pick))
+            major = [lv for lv, small in zip(picked, minor, strict=True) if lv and not small]
+            small = [lv for lv, small in zip(picked, minor, strict=True) if lv and small]
+            # Minor words only rank the phrases no major word found.
+            if major:
+                keyed.append((-len(major), -sum(major), 0, 0, pick))
+            elif small:
+                keyed.append((0, 0, -len(small), -sum(small), pick))
         keyed.sort()
         result: list[int] = []
-        for _, group in itertools.groupby(keyed, key=lambda item: item[:2]):
+        for _, group in itertools.groupby(keyed, key=lambda item: item[:4]):
             found: set[int] = set()
-            for _, _, pick in group:
+            for *_, pick in group:
                 chosen = [options[w][i][1] for w, i in enumerate(pick) if options[w][i][0]]
                 chosen.sort(key=len)
                 phrases = (
@@ -506,14 +560,23 @@ class PhraseIndex:
     def _rank_one_by_one(
         self, per_word: list[WordMatch], everything: set[int], limit: int
     ) -> list[int]:
-        # Matched-word count dominates the score: no level sum reaches this weight.
-        weight = TOP_LEVEL * len(per_word) + 1
+        # The same order as `_rank`, as one number: major words matched, their levels'
+        # sum, minor words matched, their levels' sum. No lower part reaches the next weight.
+        words = len(per_word)
+        minor_count = TOP_LEVEL * words + 1
+        major_sum = minor_count * (words + 1)
+        major_count = major_sum * (TOP_LEVEL * words + 1)
         score = dict.fromkeys(everything, 0)
+        small = dict.fromkeys(everything, 0)
         for match in per_word:
+            table = small if match.minor else score
             for lv, phrases in match.levels:
-                bonus = weight + lv
+                bonus = minor_count + lv if match.minor else major_count + major_sum * lv
                 for ordinal in phrases:
-                    score[ordinal] += bonus
+                    table[ordinal] += bonus
+        for ordinal, value in small.items():
+            if not score[ordinal]:  # minor words only rank the phrases no major word found
+                score[ordinal] = value
         # Bucket by score rather than sorting every match: only the best buckets get sorted.
         buckets: dict[int, list[int]] = {}
         for ordinal, value in score.items():
@@ -540,14 +603,20 @@ class PhraseIndex:
         checks = [
             (found, 2 if where == 3 else 1)
             for match in per_word
+            if not match.minor
             for where, found in enumerate(match.evidence)
             if found
         ]
-        if not checks:
+        order = [match.order for match in per_word if match.order and not match.minor]
+        if not checks and not order:
             return ordinals[:wanted]
         return sorted(
             ordinals,
-            key=lambda o: (-sum(weight for found, weight in checks if o in found), o),
+            key=lambda o: (
+                min((places.get(o, len(places)) for places in order), default=0),
+                -sum(weight for found, weight in checks if o in found),
+                o,
+            ),
         )[:wanted]
 
     # ---- Typos -----------------------------------------------------------------------
@@ -605,6 +674,10 @@ def _disjoint(table: Mapping[int, set[int]]) -> tuple[Levels, set[int]]:
     return tuple(levels), seen
 
 
+def _replace_minor(match: WordMatch, minor: bool) -> WordMatch:
+    return WordMatch(match.levels, match.matched, match.evidence, match.notes, match.order, minor)
+
+
 def _union(a: WordMatch, b: WordMatch) -> WordMatch:
     """The same word twice in a query: whichever way it matched best, per phrase."""
     table: dict[int, set[int]] = {}
@@ -612,7 +685,7 @@ def _union(a: WordMatch, b: WordMatch) -> WordMatch:
         table.setdefault(lv, set()).update(ordinals)
     levels, matched = _disjoint(table)
     evidence = tuple(x | y for x, y in zip(a.evidence, b.evidence, strict=True))
-    return WordMatch(levels, matched, evidence, (*a.notes, *b.notes))
+    return WordMatch(levels, matched, evidence, (*a.notes, *b.notes), {**b.order, **a.order})
 
 
 def _entry_end(entry: tuple[str, ...], query_words: list[str], start: int) -> int | None:

@@ -9,11 +9,14 @@ from importlib import resources
 
 _WORD_RE = re.compile(r"\w+")
 _PLACEHOLDER_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+# "let's", "he'll", "we're": the tail says nothing to search for, and "s" alone would match
+# every "let's" for an agent typing "s". ("n't" stays: "can't" is not "can".)
+_CONTRACTION_RE = re.compile(r"(?<=\w)['\u2019](?:s|ll|re|ve|d|m)\b", re.IGNORECASE)
 
 # Endings that make another form of the same word ("threat" + "ening", "cancel" + "lation").
 # A stem followed by a start of one of these is the same word still being typed.
 SUFFIXES = (
-    *("s", "es", "ed", "ing", "ings", "er", "ers", "en", "ens", "ened", "ening", "e"),
+    *("s", "es", "ed", "ing", "ings", "en", "ens", "ened", "ening", "e"),
     *("ation", "ations", "ion", "ions", "ive", "ively", "ly", "ment", "ments", "ness"),
     *("ate", "ates", "ated", "ating", "al", "ally", "ful", "y", "ies", "ied"),
 )
@@ -32,6 +35,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The search words in `text`: folded (case and accents dropped), split on non-letters."""
+    if "'" in text or "\u2019" in text:
+        text = _CONTRACTION_RE.sub("", text)
     return _WORD_RE.findall(fold(text))
 
 
