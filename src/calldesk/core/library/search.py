@@ -105,7 +105,7 @@ class WordMatch:
     levels: Levels
     matched: frozenset[int] | set[int]
     evidence: tuple[frozenset[int] | set[int], ...]  # per field and synonyms: any match at all
-    notes: tuple[tuple[str, frozenset[int] | set[int]], ...] = ()  # (why, phrases), best first
+    notes: tuple[tuple[int, str, frozenset[int] | set[int]], ...] = ()  # (kind, why, phrases)
     order: Mapping[int, int] = field(default_factory=dict)  # place in a group's `phrases` list
     minor: bool = False  # a word that says little ("he", "the", or in most phrases)
 
@@ -247,11 +247,7 @@ class PhraseIndex:
         ordinals = self._rank(per_word, everything, limit)
         why: dict[str, tuple[str, ...]] = {}
         for ordinal in ordinals:
-            notes = tuple(
-                next(note for note, found in match.notes if ordinal in found)
-                for match in per_word
-                if ordinal in match.matched and any(ordinal in found for _, found in match.notes)
-            )
+            notes = [note for match in per_word if (note := _why(match, ordinal)) is not None]
             if notes:
                 why[self._phrases[ordinal].id] = tuple(dict.fromkeys(notes))
         return SearchResult(
@@ -287,7 +283,7 @@ class PhraseIndex:
 
     def _with_synonyms(self, match: WordMatch, spans: list[_Span]) -> WordMatch:
         extra: dict[int, set[int]] = {}
-        notes: list[tuple[int, str, set[int]]] = []
+        notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         explicit: set[int] = set()
         order: dict[int, int] = dict(match.order)
         for span in spans:
@@ -310,7 +306,7 @@ class PhraseIndex:
                 extra.setdefault(lv, set()).update(ordinals)
                 found |= ordinals
             explicit |= targets[2]
-            notes.append((level(span.kind, HIGH), span.label, found))
+            notes.append((SYNONYM, span.label, found))
         if not extra:
             return match
         table: dict[int, set[int]] = {}
@@ -320,20 +316,7 @@ class PhraseIndex:
             table.setdefault(lv, set()).update(ordinals)
         levels, matched = _disjoint(table)
         evidence = (*match.evidence[:3], match.evidence[3] | explicit)
-        best_notes = [(note, found) for _, note, found in sorted(notes, key=lambda n: -n[0])]
-        # Notes in level order: a word matched directly explains itself first.
-        merged_notes = sorted(
-            [*((self._note_level(match, f), n, f) for n, f in match.notes)]
-            + [(level(s.kind, HIGH), n, f) for s, (n, f) in zip(spans, best_notes, strict=False)],
-            key=lambda item: -item[0],
-        )
-        return WordMatch(
-            levels, matched, evidence, tuple((n, f) for _, n, f in merged_notes), order
-        )
-
-    @staticmethod
-    def _note_level(match: WordMatch, found: frozenset[int] | set[int]) -> int:
-        return next((lv for lv, ordinals in match.levels if not ordinals.isdisjoint(found)), 0)
+        return WordMatch(levels, matched, evidence, (*notes, *match.notes), order)
 
     def _browse(self, allowed: set[int] | frozenset[int] | None, limit: int) -> SearchResult:
         if allowed is None:
@@ -364,7 +347,7 @@ class PhraseIndex:
         if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
             typos = [w for w in self._typos(word) if not w.startswith(word) and w not in forms]
         table: dict[int, set[int]] = {}
-        notes: list[tuple[str, set[int]]] = []
+        notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         evidence: list[set[int]] = []
         for where in (LOW, MID, HIGH):
             words_at = self._by_field[where]
@@ -379,11 +362,11 @@ class PhraseIndex:
                 if ordinals:
                     table.setdefault(level(kind, where), set()).update(ordinals)
             evidence.append(set(exact).union(sets[1][1], sets[2][1]))
-        for expansions in (forms, typos):
+        for kind, expansions in ((STEM, forms), (TYPO, typos)):
             for other in expansions:
                 found = set().union(*(t[other] for t in self._by_field if other in t))
                 if found:
-                    notes.append((f"{word} → {other}", found))
+                    notes.append((kind, f"{word} → {other}", found))
         levels, matched = _disjoint(table)
         return WordMatch(levels, matched, (*evidence, set()), tuple(notes))
 
@@ -672,6 +655,18 @@ def _disjoint(table: Mapping[int, set[int]]) -> tuple[Levels, set[int]]:
             levels.append((lv, found))
             seen |= found
     return tuple(levels), seen
+
+
+def _why(match: WordMatch, ordinal: int) -> str | None:
+    """How one word found a phrase: through the thesaurus, or as another form or a typo."""
+    if match.minor or ordinal not in match.matched:
+        return None
+    best = next(lv for lv, found in match.levels if ordinal in found)
+    direct = best >= level(PREFIX, LOW)  # the word itself, or one it starts
+    for kind, note, found in match.notes:
+        if ordinal in found and (kind == SYNONYM or not direct):
+            return note
+    return None
 
 
 def _replace_minor(match: WordMatch, minor: bool) -> WordMatch:
