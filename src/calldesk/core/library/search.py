@@ -14,6 +14,7 @@ the set of ordinals that contain it, and ranking works on whole sets per relevan
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,9 +48,9 @@ def level(kind: int, where: int) -> int:
 
 
 TOP_LEVEL = level(EXACT, HIGH)
-MAX_COMBINATIONS = 3000
+MAX_COMBINATIONS = 400
 """Beyond this many level combinations (long queries) ranking scores phrases one by one."""
-EVIDENCE_LIMIT = 4000
+EVIDENCE_LIMIT = 1000
 """Ties are settled by how much else matched only among at most this many tied phrases."""
 MIN_SYNONYM_PREFIX = 3
 """A thesaurus word still being typed leads on from this many letters ("kil" -> kill)."""
@@ -104,7 +105,8 @@ class WordMatch:
 
     levels: Levels
     matched: frozenset[int] | set[int]
-    evidence: tuple[frozenset[int] | set[int], ...]  # per field and synonyms: any match at all
+    # (weight, sets): a phrase in any of the sets has this much more evidence (see `_tied`)
+    evidence: tuple[tuple[int, tuple[frozenset[int] | set[int], ...]], ...]
     notes: tuple[tuple[int, str, frozenset[int] | set[int]], ...] = ()  # (kind, why, phrases)
     order: Mapping[int, int] = field(default_factory=dict)  # place in a group's `phrases` list
     minor: bool = False  # a word that says little ("he", "the", or in most phrases)
@@ -244,7 +246,7 @@ class PhraseIndex:
         everything = set().union(*(match.matched for match in per_word))
         if not everything or limit <= 0:
             return SearchResult(hits=[], total=len(everything))
-        ordinals = self._rank(per_word, everything, limit)
+        ordinals = self._order(per_word, everything, limit)
         why: dict[str, tuple[str, ...]] = {}
         for ordinal in ordinals:
             notes = [note for match in per_word if (note := _why(match, ordinal)) is not None]
@@ -262,7 +264,9 @@ class PhraseIndex:
         for index, word in enumerate(query_words):
             # The word being typed matches as a prefix; so do earlier words, unless they are a
             # single letter ("a", "i"), which as a prefix would match almost everything.
-            match = self._word_match(word, index == last or len(word) > 1)
+            # A stop word before the last is typed in full: only the word itself ("if", "it").
+            stop = index != last and word in STOP_WORDS
+            match = self._word_match(word, not stop and (index == last or len(word) > 1))
             covering = [span for span in spans if span.start <= index < span.end]
             if covering:
                 match = self._with_synonyms(match, covering)
@@ -274,6 +278,8 @@ class PhraseIndex:
             word in STOP_WORDS or (share is not None and len(match.matched) > share)
             for word, match in merged.items()
         ]
+        if all(minor):  # every word is common: only the stop words say little
+            minor = [word in STOP_WORDS for word in merged]
         if any(minor) and not all(minor):
             matches = [
                 _replace_minor(match, True) if is_minor else match
@@ -315,7 +321,7 @@ class PhraseIndex:
         for lv, ordinals in extra.items():
             table.setdefault(lv, set()).update(ordinals)
         levels, matched = _disjoint(table)
-        evidence = (*match.evidence[:3], match.evidence[3] | explicit)
+        evidence = (*match.evidence, (2, (explicit,))) if explicit else match.evidence
         return WordMatch(levels, matched, evidence, (*notes, *match.notes), order)
 
     def _browse(self, allowed: set[int] | frozenset[int] | None, limit: int) -> SearchResult:
@@ -348,7 +354,7 @@ class PhraseIndex:
             typos = [w for w in self._typos(word) if not w.startswith(word) and w not in forms]
         table: dict[int, set[int]] = {}
         notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
-        evidence: list[set[int]] = []
+        evidence: list[tuple[int, tuple[frozenset[int] | set[int], ...]]] = []
         for where in (LOW, MID, HIGH):
             words_at = self._by_field[where]
             exact = words_at.get(word, _EMPTY)
@@ -361,14 +367,14 @@ class PhraseIndex:
             for kind, ordinals in sets:
                 if ordinals:
                     table.setdefault(level(kind, where), set()).update(ordinals)
-            evidence.append(set(exact).union(sets[1][1], sets[2][1]))
+            evidence.append((1, (exact, sets[1][1], sets[2][1])))
         for kind, expansions in ((STEM, forms), (TYPO, typos)):
             for other in expansions:
                 found = set().union(*(t[other] for t in self._by_field if other in t))
                 if found:
                     notes.append((kind, f"{word} → {other}", found))
         levels, matched = _disjoint(table)
-        return WordMatch(levels, matched, (*evidence, set()), tuple(notes))
+        return WordMatch(levels, matched, tuple(evidence), tuple(notes))
 
     def _in_vocab(self, word: str, longer: list[str], forms: list[str]) -> bool:
         return bool(longer or forms or any(word in t for t in self._by_field))
@@ -497,6 +503,34 @@ class PhraseIndex:
 
     # ---- Ranking ---------------------------------------------------------------------
 
+    def _order(
+        self,
+        per_word: list[WordMatch],
+        everything: set[int],
+        limit: int,
+        one_by_one: bool = False,
+    ) -> list[int]:
+        """Ordinals of the best `limit` matches.
+
+        Phrases some major word found come first, ranked by `_rank`; then those only minor
+        words found ("he", "says"), by how many of them.
+        """
+        major = [match for match in per_word if not match.minor]
+        minor = [match for match in per_word if match.minor]
+        found = set().union(*(match.matched for match in major))
+        rank = self._rank_one_by_one if one_by_one else self._rank
+        result = rank(major, found, limit) if found else []
+        if len(result) >= limit or not minor:
+            return result
+        # How they matched does not matter, only how many of them: one level each.
+        flat = [
+            WordMatch(((1, rest),), rest, ())
+            for match in minor
+            if (rest := match.matched - found if found else match.matched)
+        ]
+        rest = set().union(*(match.matched for match in flat))
+        return result + rank(flat, rest, limit - len(result)) if rest else result
+
     def _rank(self, per_word: list[WordMatch], everything: set[int], limit: int) -> list[int]:
         """Ordinals of the best `limit` matches: most words matched, then the highest score."""
         options = [[*match.levels, (0, match.matched)] for match in per_word]
@@ -507,32 +541,25 @@ class PhraseIndex:
             return self._rank_one_by_one(per_word, everything, limit)
         # Each combination picks one level per word; its phrases all score the same, so
         # walking combinations best first yields phrases best first without scoring each.
-        minor = [match.minor for match in per_word]
-        keyed: list[tuple[int, int, int, int, tuple[int, ...]]] = []
+        keyed: list[tuple[int, int, tuple[int, ...]]] = []
         for pick in itertools.product(*(range(len(choice)) for choice in options)):
             picked = [options[w][i][0] for w, i in enumerate(pick)]
-            major = [lv for lv, small in zip(picked, minor, strict=True) if lv and not small]
-            small = [lv for lv, small in zip(picked, minor, strict=True) if lv and small]
-            # Minor words only rank the phrases no major word found.
-            if major:
-                keyed.append((-len(major), -sum(major), 0, 0, pick))
-            elif small:
-                keyed.append((0, 0, -len(small), -sum(small), pick))
+            matched_words = sum(1 for lv in picked if lv)
+            if matched_words:
+                keyed.append((-matched_words, -sum(picked), pick))
         keyed.sort()
         result: list[int] = []
-        for _, group in itertools.groupby(keyed, key=lambda item: item[:4]):
+        for _, group in itertools.groupby(keyed, key=lambda item: item[:2]):
             found: set[int] = set()
-            for *_, pick in group:
+            for _, _, pick in group:
                 chosen = [options[w][i][1] for w, i in enumerate(pick) if options[w][i][0]]
                 chosen.sort(key=len)
-                phrases = (
-                    set(chosen[0]).intersection(*chosen[1:]) if len(chosen) > 1 else set(chosen[0])
-                )
+                phrases = chosen[0].intersection(*chosen[1:]) if len(chosen) > 1 else chosen[0]
                 for w, i in enumerate(pick):
                     if not phrases:
                         break
                     if not options[w][i][0]:
-                        phrases -= options[w][i][1]  # this word must not match at all
+                        phrases = phrases - options[w][i][1]  # this word must not match at all
                 found |= phrases
             if found:
                 result.extend(self._tied(found, per_word, limit - len(result)))
@@ -543,23 +570,14 @@ class PhraseIndex:
     def _rank_one_by_one(
         self, per_word: list[WordMatch], everything: set[int], limit: int
     ) -> list[int]:
-        # The same order as `_rank`, as one number: major words matched, their levels'
-        # sum, minor words matched, their levels' sum. No lower part reaches the next weight.
-        words = len(per_word)
-        minor_count = TOP_LEVEL * words + 1
-        major_sum = minor_count * (words + 1)
-        major_count = major_sum * (TOP_LEVEL * words + 1)
+        # Matched-word count dominates the score: no level sum reaches this weight.
+        weight = TOP_LEVEL * len(per_word) + 1
         score = dict.fromkeys(everything, 0)
-        small = dict.fromkeys(everything, 0)
         for match in per_word:
-            table = small if match.minor else score
             for lv, phrases in match.levels:
-                bonus = minor_count + lv if match.minor else major_count + major_sum * lv
+                bonus = weight + lv
                 for ordinal in phrases:
-                    table[ordinal] += bonus
-        for ordinal, value in small.items():
-            if not score[ordinal]:  # minor words only rank the phrases no major word found
-                score[ordinal] = value
+                    score[ordinal] += bonus
         # Bucket by score rather than sorting every match: only the best buckets get sorted.
         buckets: dict[int, list[int]] = {}
         for ordinal, value in score.items():
@@ -575,32 +593,35 @@ class PhraseIndex:
         return result
 
     def _tied(self, tied: Iterable[int], per_word: list[WordMatch], wanted: int) -> list[int]:
-        """The best `wanted` of phrases that scored the same: more evidence, then ordinal.
+        """The best `wanted` of phrases that scored the same.
 
-        Evidence: in how many fields each word also appears (title, `when`/tags, `say`),
-        and whether a thesaurus group names the phrase for it (counts double).
+        First the order a thesaurus group names them in (a trainer's choice), then evidence:
+        in how many fields each word also appears (title, `when`/tags, `say`), a group naming
+        the phrase counting double; then the ordinal (usage, shorter title, library order).
         """
-        ordinals = sorted(tied)
+        ordinals = tied if isinstance(tied, set) else set(tied)
         if len(ordinals) <= 1 or len(ordinals) > EVIDENCE_LIMIT:
-            return ordinals[:wanted]
-        checks = [
-            (found, 2 if where == 3 else 1)
-            for match in per_word
-            if not match.minor
-            for where, found in enumerate(match.evidence)
-            if found
-        ]
-        order = [match.order for match in per_word if match.order and not match.minor]
-        if not checks and not order:
-            return ordinals[:wanted]
-        return sorted(
+            return heapq.nsmallest(wanted, ordinals)
+        evidence: dict[int, int] = {}
+        for match in per_word:
+            for weight, sets in match.evidence:
+                hit = set().union(*(ordinals.intersection(found) for found in sets if found))
+                for ordinal in hit:
+                    evidence[ordinal] = evidence.get(ordinal, 0) - weight
+        places: dict[int, int] = {}
+        for match in per_word:
+            if match.order:
+                size = len(match.order)
+                for ordinal in ordinals.intersection(match.order):
+                    places[ordinal] = min(places.get(ordinal, size), match.order[ordinal])
+        if not evidence and not places:
+            return heapq.nsmallest(wanted, ordinals)
+        default = max(places.values(), default=0) + 1
+        return heapq.nsmallest(
+            wanted,
             ordinals,
-            key=lambda o: (
-                min((places.get(o, len(places)) for places in order), default=0),
-                -sum(weight for found, weight in checks if o in found),
-                o,
-            ),
-        )[:wanted]
+            key=lambda o: (places.get(o, default), evidence.get(o, 0), o),
+        )
 
     # ---- Typos -----------------------------------------------------------------------
 
@@ -679,7 +700,7 @@ def _union(a: WordMatch, b: WordMatch) -> WordMatch:
     for lv, ordinals in (*a.levels, *b.levels):
         table.setdefault(lv, set()).update(ordinals)
     levels, matched = _disjoint(table)
-    evidence = tuple(x | y for x, y in zip(a.evidence, b.evidence, strict=True))
+    evidence = (*a.evidence, *b.evidence)
     return WordMatch(levels, matched, evidence, (*a.notes, *b.notes), {**b.order, **a.order})
 
 
