@@ -60,9 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of phrase files, for editor completion",
-        description="Print the JSON Schema (draft 2020-12) of phrase files, or of checklist.yaml.",
+        description="Print the JSON Schema (draft 2020-12) of phrase files, of checklist.yaml "
+        "or of synonyms.yaml.",
     )
-    schema.add_argument("--checklist", action="store_true", help="the schema of checklist.yaml")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--checklist", action="store_true", help="the schema of checklist.yaml")
+    which.add_argument("--synonyms", action="store_true", help="the schema of synonyms.yaml")
     schema.set_defaults(handler=run_schema)
 
     register_trainer_commands(commands)
@@ -111,12 +114,16 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
 
     library = _library(settings)
     query = " ".join([args.query, *(f'tag:"{tag}"' for tag in args.tag)])
-    result = PhraseIndex(library.phrases).search(query, limit=args.limit)
+    index = PhraseIndex(library.phrases, synonyms=library.synonyms)
+    result = index.search(query, limit=args.limit)
     if args.json:
         payload = {
             "query": query,
             "total": result.total,
-            "hits": [_as_json(phrase) for phrase in result.hits],
+            "hits": [
+                {**_as_json(phrase), "matched": list(result.why.get(phrase.id, ()))}
+                for phrase in result.hits
+            ],
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
@@ -142,9 +149,14 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.library.schema import checklist_schema, phrase_file_schema
+    from calldesk.core.library.schema import checklist_schema, phrase_file_schema, synonyms_schema
 
-    schema = checklist_schema() if args.checklist else phrase_file_schema()
+    if args.checklist:
+        schema = checklist_schema()
+    elif args.synonyms:
+        schema = synonyms_schema()
+    else:
+        schema = phrase_file_schema()
     print(json.dumps(schema, ensure_ascii=False, indent=2))
     return 0
 
@@ -172,6 +184,7 @@ def _as_json(phrase: Phrase) -> dict[str, Any]:
         "when": phrase.when,
         "instead_of": phrase.instead_of,
         "sets": list(phrase.sets),
+        "keywords": list(phrase.keywords),
         "source": str(phrase.source),
         "line": phrase.line,
     }

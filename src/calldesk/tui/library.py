@@ -41,7 +41,7 @@ class PhraseLibraryMixin:
 
         library = load_configured_library(self.settings, previous=self.library)
         usage = self.store.phrase_use_counts() if self.store is not None else {}
-        index = PhraseIndex(library.phrases, usage=usage)
+        index = PhraseIndex(library.phrases, usage=usage, synonyms=library.synonyms)
         self.call_from_thread(self._phrases_loaded, library, index)
 
     def _watch_phrases(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -30,12 +30,17 @@ def phrase_option(phrase: Phrase) -> Option:
     return Option(prompt, id=phrase.id)
 
 
-def preview_text(phrase: Phrase, say: str) -> Text:
-    """The phrase as the agent reads it before saying it: words first, then when and instead-of."""
+def preview_text(phrase: Phrase, say: str, matched: Sequence[str] = ()) -> Text:
+    """The phrase as the agent reads it before saying it: words first, then when and instead-of.
+
+    `matched` says how the search found it where not word for word ("lawyer → legal threat").
+    """
     text = Text(visible(phrase.title), style="bold")
     text.append(f"\n{visible(phrase.category)}", style="dim")
     if phrase.tags:
         text.append("  " + " ".join(f"#{visible(tag)}" for tag in phrase.tags), style="dim")
+    if matched:
+        text.append(f"\nmatched: {visible(clip(', '.join(matched), 120))}", style="dim italic")
     text.append("\n\n")
     text.append(visible(say))
     if phrase.when:
@@ -108,6 +113,7 @@ class PhrasePane(Vertical):
         self.index: PhraseIndex | None = None
         self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
         self._hits: list[Phrase] = []
+        self._why: Mapping[str, tuple[str, ...]] = {}
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="Search phrases (tag:blame cat:abuse)", id="phrase-search")
@@ -157,6 +163,7 @@ class PhrasePane(Vertical):
             return
         result = self.index.search(self.query_text, limit=RESULT_LIMIT)
         self._hits = list(result.hits)
+        self._why = result.why
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options(phrase_option(phrase) for phrase in self._hits)
@@ -176,7 +183,7 @@ class PhrasePane(Vertical):
             message = "No phrase matches. Try fewer letters, or tag:… / cat:…"
             preview.update(Text(message if self.index else "Loading phrases…", style="dim"))
             return
-        preview.update(preview_text(phrase, self.say_for(phrase)))
+        preview.update(preview_text(phrase, self.say_for(phrase), self._why.get(phrase.id, ())))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phrase-search":
