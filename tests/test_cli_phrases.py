@@ -142,10 +142,10 @@ def test_search_with_no_hits_exits_one() -> None:
 
 def test_search_human_output_is_aligned() -> None:
     result = calldesk("phrases", "search", "refund", phrase_dirs=[FIXTURES / "good"])
-    # Both have "refund" as a title word or tag: a tie, so the title order decides.
+    # "refund" is a title word in one and a tag in the other: the title comes first.
     assert result.stdout.splitlines() == [
-        "double-charge      Billing and refunds  Charged twice",
         "refund-on-its-way  Billing and refunds  The refund is on its way",
+        "double-charge      Billing and refunds  Charged twice",
     ]
 
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from calldesk.core.library.phrases import Phrase
-from calldesk.core.library.search import PhraseIndex, SearchResult, parse_query, search_phrases
+from calldesk.core.library.phrases import Phrase, load_library
+from calldesk.core.library.search import (
+    PhraseIndex,
+    SearchResult,
+    max_typos,
+    parse_query,
+    search_phrases,
+)
+from calldesk.core.library.thesaurus import SynonymGroup
 
 
 def phrase(
@@ -211,3 +222,230 @@ def test_single_letters_before_the_last_word_match_whole_words_only() -> None:
     assert ids(index.search("printer a")) == ["article", "other"]  # last word: prefix
     assert index.search("zzz a").total == 2
     assert index.search("a zzz").total == 1
+
+
+# ---- Words as agents type them (issue 17) ----------------------------------------------------
+
+BUNDLED = Path(__file__).resolve().parents[1] / "phrases"
+
+
+@pytest.fixture(scope="module")
+def bundled() -> PhraseIndex:
+    library = load_library([BUNDLED], optional=[])
+    assert not library.errors
+    return PhraseIndex(library.phrases, synonyms=library.synonyms)
+
+
+@pytest.mark.parametrize(
+    ("query", "fits"),
+    [
+        ("kill", {"threat-ending-the-call"}),
+        ("idiot", {"abuse-one-warning"}),
+        ("lawyer", {"threat-legal-action"}),
+        ("threatening", {"threat-ending-the-call"}),
+        ("escalate", {"manager-of-course", "manager-one-thing-first"}),
+        ("cancellation", {"mind-cancel-easily", "mind-cancel-heads-up"}),
+        ("he says he'll kill me", {"threat-ending-the-call"}),
+        ("swore twice", {"abuse-ending-the-call", "abuse-still-abusive"}),
+        ("reboot", {"basics-restart-together"}),
+    ],
+)
+def test_the_words_from_the_issue_put_a_fitting_phrase_first(
+    bundled: PhraseIndex, query: str, fits: set[str]
+) -> None:
+    assert ids(bundled.search(query, limit=3))[0] in fits
+
+
+@pytest.mark.parametrize(
+    ("typo", "fit"),
+    [
+        ("refnd", "mind-refund-no-fuss"),
+        ("angy", "furious-go-on"),
+        ("abusiv", "abuse-one-warning"),
+        ("thret", "threat-ending-the-call"),
+        ("thrat", "threat-ending-the-call"),
+        ("swaer", "abuse-one-warning"),
+        ("pasword", "basics-caps-lock"),
+    ],
+)
+def test_typos_still_find_their_phrases(bundled: PhraseIndex, typo: str, fit: str) -> None:
+    assert fit in ids(bundled.search(typo, limit=10))
+
+
+def test_a_real_word_is_never_read_as_a_typo_of_another() -> None:
+    library = [
+        phrase("will", "When the refund will show up"),
+        phrase("telling", "Telling them the news"),
+        phrase("use", "How to use it"),
+    ]
+    index = PhraseIndex(library, thesaurus=())
+    for word in ("kill", "yelling", "sue"):
+        assert index.search(word).total == 0, word
+    # A word nobody knows is still a typo: "wlil" is "will", "tellign" is "telling".
+    assert ids(index.search("wlil")) == ["will"]
+    assert ids(index.search("tellign")) == ["telling"]
+
+
+def test_a_typo_keeps_its_first_letter() -> None:
+    index = PhraseIndex([phrase("p", "Printer jam")], thesaurus=())
+    assert ids(index.search("priner")) == ["p"]
+    assert ids(index.search("rpinter")) == ["p"]  # the first two swapped is still a typo
+    assert index.search("brinter").total == 0
+
+
+def test_edits_allowed_grow_with_word_length() -> None:
+    assert [max_typos(word) for word in ("sue", "kill", "refund", "password")] == [0, 1, 1, 2]
+
+
+def test_other_forms_of_a_word_find_it(index: PhraseIndex) -> None:
+    library = [
+        phrase("threat", "Ending the call after a threat"),
+        phrase("cancel", "Cancel without friction"),
+        phrase("escalation", "Escalation paths"),
+        phrase("yell", "When they yell"),
+    ]
+    forms = PhraseIndex(library, thesaurus=())
+    for query, wanted in (
+        ("threatening", "threat"),
+        ("threatened", "threat"),
+        ("cancellation", "cancel"),
+        ("cancelled", "cancel"),
+        ("escalate", "escalation"),
+        ("escalated", "escalation"),
+        ("yelling", "yell"),
+    ):
+        result = forms.search(query)
+        assert ids(result) == [wanted], query
+        assert result.why[wanted] == (f"{query} → {wanted}",)
+
+
+def test_order_exact_then_prefix_then_stem_then_synonym_then_typo() -> None:
+    library = [
+        phrase("typo", "Invoise", say="x"),
+        phrase("synonym", "Bill", say="x", tags=("billing",)),
+        phrase("stem", "Invoicing", say="x"),
+        phrase("prefix", "Invoices", say="x"),
+        phrase("exact", "Invoice", say="x"),
+    ]
+    group = SynonymGroup("billing", (("invoice",),), tags=("billing",))
+    index = PhraseIndex(library, thesaurus=[group])
+    assert ids(index.search("invoice")) == ["exact", "prefix", "stem", "synonym"]
+    assert ids(index.search("invoise")) == ["typo"]  # a word of the library: no typo
+    assert ids(PhraseIndex(library[1:], thesaurus=[group]).search("invoise"))[0] == "exact"
+
+
+def test_a_phrase_a_group_names_counts_like_the_word_in_when() -> None:
+    library = [
+        phrase("title", "Invoice", say="x"),
+        phrase("when", "A", when="An invoice is wrong."),
+        phrase("named", "Bill", say="x"),
+        phrase("prefix", "Invoices", say="x"),
+    ]
+    group = SynonymGroup("billing", (("invoice",),), phrases=("named",))
+    index = PhraseIndex(library, thesaurus=[group])
+    # Tied with the word in `when`: the named phrase first (the group's order), before prefixes.
+    assert ids(index.search("invoice")) == ["title", "named", "when", "prefix"]
+
+
+def test_title_and_keywords_then_when_then_say() -> None:
+    library = [
+        phrase("say", "A", say="Your router is fine."),
+        phrase("when", "B", when="The router is off."),
+        replace(phrase("keywords", "C"), keywords=("router",)),
+        phrase("title", "Router lights"),
+    ]
+    index = PhraseIndex(library, thesaurus=())
+    assert ids(index.search("router"))[2:] == ["when", "say"]
+    assert set(ids(index.search("router"))[:2]) == {"keywords", "title"}
+
+
+def test_ties_are_never_settled_by_category_name() -> None:
+    library = [
+        phrase("a", "Ending the call after a threat", category="Abuse"),
+        phrase("z", "Threat", category="Zzz threats"),
+    ]
+    # Both have "threat" in the title; the shorter title, where the word weighs more, wins.
+    assert ids(PhraseIndex(library, thesaurus=()).search("threat")) == ["z", "a"]
+
+
+def test_placeholders_are_not_indexed() -> None:
+    library = [phrase("p", "Greeting", say="Hello {customer}, your ticket is {ticket}.")]
+    index = PhraseIndex(library, thesaurus=())
+    assert index.search("customer").total == 0
+    assert index.search("ticket").total == 1  # the word itself, outside the braces
+
+
+def test_a_group_leads_one_way_and_says_why() -> None:
+    library = [phrase("legal", "When they say they'll sue"), phrase("court", "Court dates")]
+    group = SynonymGroup("legal threat", (("lawyer",), ("sue",)), phrases=("legal",))
+    index = PhraseIndex(library, thesaurus=[group])
+    result = index.search("lawyer")
+    assert ids(result) == ["legal"]
+    assert result.why == {"legal": ("lawyer → legal threat",)}
+    assert index.search("court").total == 1  # the group does not pull "court" in
+
+
+def test_a_group_without_leads_to_makes_its_words_stand_for_each_other() -> None:
+    library = [phrase("router", "Router lights"), phrase("hub", "Hub reset")]
+    group = SynonymGroup("router", (("router",), ("hub",)))
+    index = PhraseIndex(library, synonyms=[group], thesaurus=())
+    assert ids(index.search("hub")) == ["hub", "router"]
+    assert ids(index.search("router")) == ["router", "hub"]
+
+
+def test_the_longest_thesaurus_entry_wins() -> None:
+    library = [phrase("cancel", "Cancelling"), phrase("voicemail", "Leaving a voicemail")]
+    groups = [
+        SynonymGroup("cancel", (("leave",),), phrases=("cancel",)),
+        SynonymGroup("voicemail", (("leave", "a", "message"),), phrases=("voicemail",)),
+    ]
+    index = PhraseIndex(library, thesaurus=groups)
+    assert ids(index.search("leave a message")) == ["voicemail"]
+    assert ids(index.search("leave"))[0] == "cancel"
+
+
+def test_stop_words_do_not_outrank_the_word_that_matters() -> None:
+    library = [
+        phrase("joke", "He says it was only a joke", when="He says he was joking."),
+        phrase("end", "Ending the call"),
+    ]
+    group = SynonymGroup("threat", (("kill",),), phrases=("end", "joke"))
+    index = PhraseIndex(library, thesaurus=[group])
+    assert ids(index.search("he says he'll kill me"))[0] == "end"
+
+
+WORD_SAMPLE = random.Random(17)
+
+
+@pytest.fixture(scope="module")
+def vocabulary(bundled: PhraseIndex) -> list[str]:
+    words = sorted(
+        {w for w in bundled._vocab if len(w) >= 4 and w.isalpha()} | set(bundled._single_words)
+    )
+    return WORD_SAMPLE.sample(words, 250)
+
+
+def test_typing_a_word_letter_by_letter_never_loses_a_hit(
+    bundled: PhraseIndex, vocabulary: list[str]
+) -> None:
+    """Every phrase the whole word finds is found at every prefix from 3 letters on."""
+    for word in vocabulary:
+        full = set(ids(bundled.search(word, limit=10_000)))
+        for length in range(3, len(word)):
+            found = set(ids(bundled.search(word[:length], limit=10_000)))
+            assert full <= found, (word, word[:length], sorted(full - found))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_a_fitting_hit_stays_while_the_word_grows(
+    bundled: PhraseIndex, data: st.DataObject
+) -> None:
+    """A phrase found by a prefix and by the whole word is found by every prefix between."""
+    word = data.draw(st.sampled_from(sorted(bundled._single_words + bundled._vocab)))
+    short = data.draw(st.integers(1, max(1, len(word) - 1)))
+    found_short = set(ids(bundled.search(word[:short], limit=10_000)))
+    found_full = set(ids(bundled.search(word, limit=10_000)))
+    for length in range(max(short, 3), len(word) + 1):
+        between = set(ids(bundled.search(word[:length], limit=10_000)))
+        assert found_short & found_full <= between, (word, length)

@@ -303,12 +303,16 @@ class PhraseIndex:
                 if not ordinals:
                     continue
                 # A thesaurus word still being typed leads on, below one typed in full.
-                # A whole multi-word entry ("not fixed") is as telling as an exact word, and so
-                # is a word a group names phrases for, typed as listed: the trainer's keywords.
+                # A whole multi-word entry ("not fixed") is as telling as an exact word; a word
+                # typed as a group lists it, for the phrases the group names, counts as the
+                # exact word in `when`: a trainer's statement of when the phrase fits.
                 literal = span.literal and not span.partial and span.kind == SYNONYM
-                multi = span.end - span.start > 1
-                kind = EXACT if literal and (multi or where == HIGH) else span.kind
-                lv = level(kind, LOW if span.partial else where)
+                if literal and span.end - span.start > 1:
+                    lv = level(EXACT, where)
+                elif literal and where == HIGH:
+                    lv = level(EXACT, MID)
+                else:
+                    lv = level(span.kind, LOW if span.partial else where)
                 extra.setdefault(lv, set()).update(ordinals)
                 found |= ordinals
             explicit |= targets[2]
@@ -383,6 +387,8 @@ class PhraseIndex:
         """Whether `word` may be a typo: not a word anyone knows, and not one being typed."""
         if word in self._known_words() or word.isdigit():
             return False
+        if any(word in words_at for words_at in self._by_field):
+            return False  # a word of the library itself
         # A thesaurus word is known where its group leads somewhere in this library.
         if any(self._leads(g) for g in (*self._single.get(word, ()), *self._stem_groups(word))):
             return False
@@ -409,7 +415,10 @@ class PhraseIndex:
         root = stem(word)
         found.extend(self._stems.get(root, ()))
         for size in range(3, len(word) + 1):
-            for other in self._stems.get(word[:size], ()):
+            others = self._stems.get(word[:size], [])
+            if word[size - 1] == "i":  # repli: the stem "reply"
+                others = [*others, *self._stems.get(word[: size - 1] + "y", ())]
+            for other in others:
                 if other not in found and ending_of(stem(other), word):
                     found.append(other)
         start = bisect.bisect_left(self._vocab, root)

@@ -17,11 +17,12 @@ _CONTRACTION_RE = re.compile(r"(?<=\w)['\u2019](?:s|ll|re|ve|d|m)\b", re.IGNOREC
 # A stem followed by a start of one of these is the same word still being typed.
 SUFFIXES = (
     *("s", "es", "ed", "ing", "ings", "en", "ens", "ened", "ening", "e"),
-    *("ation", "ations", "ion", "ions", "ive", "ively", "ly", "ment", "ments", "ness"),
-    *("ate", "ates", "ated", "ating", "al", "ally", "ful", "y", "ies", "ied"),
+    *("ation", "ations", "ion", "ions", "ive", "ment", "ments", "ness"),
+    *("ate", "ates", "ated", "ating", "ful"),
 )
 _SUFFIX_PREFIXES = frozenset(suffix[:n] for suffix in SUFFIXES for n in range(len(suffix) + 1))
 _VOWELS = frozenset("aeiouy")
+_Y_ENDINGS = frozenset(("", "e", "es", "ed"))
 MIN_STEM = 3
 
 
@@ -92,16 +93,8 @@ def stem(word: str) -> str:
             break
     else:
         # "at" is what "-ated"/"-ating" leave of "-ate": escalated -> escalat -> escal.
-        endings = (
-            "ively",
-            "ive",
-            "ness",
-            "ly",
-            "ate",
-            "al",
-            "ful",
-            *(("at",) if inflected else ()),
-        )
+        # Not "-ly" or "-al": likely is not like, final is not fine.
+        endings = ("ive", "ness", "ate", "ful", *(("at",) if inflected else ()))
         for suffix in endings:
             stripped = _strip(result, suffix)
             if stripped is not None:
@@ -119,7 +112,11 @@ def ending_of(stem_text: str, word: str) -> bool:
 
     "threatening" is "threat" + "ening"; "yelli" is "yel" + "l" + the start of "ing".
     """
-    if len(stem_text) < MIN_STEM or not word.startswith(stem_text):
+    if len(stem_text) < MIN_STEM:
+        return False
+    if stem_text[-1] == "y" and word.startswith(stem_text[:-1] + "i"):
+        return word[len(stem_text) :] in _Y_ENDINGS  # reply: repli, replie, replies, replied
+    if not word.startswith(stem_text):
         return False
     rest = word[len(stem_text) :]
     if rest in _SUFFIX_PREFIXES:
