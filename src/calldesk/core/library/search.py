@@ -309,6 +309,8 @@ class PhraseIndex:
                 literal = span.literal and not span.partial and span.kind == SYNONYM
                 if literal and span.end - span.start > 1:
                     lv = level(EXACT, where)
+                elif span.partial and span.end - span.start > 1:
+                    lv = level(PREFIX, where)  # an entry still being typed: "say it b"
                 elif literal and where == HIGH:
                     lv = level(EXACT, MID)
                 else:
