@@ -18,7 +18,7 @@ from calldesk.core.library.search import (
     parse_query,
     search_phrases,
 )
-from calldesk.core.library.thesaurus import SynonymGroup
+from calldesk.core.library.thesaurus import SynonymGroup, thesaurus_from_document
 
 
 def phrase(
@@ -212,15 +212,19 @@ def test_set_ranking_matches_one_by_one_scoring(seed: int, query: str) -> None:
     assert fast.total == len(everything)
 
 
-def test_single_letters_before_the_last_word_match_whole_words_only() -> None:
+def test_single_letters_match_whole_words_only_unless_typed_alone() -> None:
     index = PhraseIndex(
-        [phrase("article", "A printer", "x"), phrase("other", "Another printer", "y")]
+        [phrase("article", "A printer", "x"), phrase("other", "Another printer", "y")],
+        thesaurus=(),
     )
     # "a" is a word in the first title only; as a prefix it would match "another" too.
     assert ids(index.search("a printer")) == ["article", "other"]
     assert index.search("a printer").total == 2  # "printer" matches both
-    assert ids(index.search("printer a")) == ["article", "other"]  # last word: prefix
-    assert index.search("zzz a").total == 2
+    # One letter after other words narrows nothing yet: only the word "a" itself.
+    assert ids(index.search("printer a")) == ["article", "other"]
+    assert index.search("zzz a").total == 1
+    assert index.search("zzz an").total == 1  # two letters: a prefix again ("another")
+    assert index.search("a").total == 2  # alone, it is the start of a word
     assert index.search("a zzz").total == 1
 
 
@@ -449,3 +453,115 @@ def test_a_fitting_hit_stays_while_the_word_grows(
     for length in range(max(short, 3), len(word) + 1):
         between = set(ids(bundled.search(word[:length], limit=10_000)))
         assert found_short & found_full <= between, (word, length)
+
+
+# ---- Trainers' keywords and a team's synonyms.yaml -------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PHRASES = """\
+category: Threats
+phrases:
+  - id: legal
+    title: When they say they'll sue
+    say: Let's carry on.
+    keywords: [solicitor letter]
+  - id: other
+    title: Something else
+    say: Hello.
+"""
+
+
+def test_keywords_and_a_team_synonyms_file_in_a_subfolder_are_searched(tmp_path: Path) -> None:
+    write(tmp_path / "threats.yaml", PHRASES)
+    write(
+        tmp_path / "team" / "synonyms.yaml",
+        "groups:\n  - name: legal threat\n    leads_to: {phrases: [legal]}\n"
+        "    words: [ombudsman, small claims]\n",
+    )
+    library = load_library([tmp_path], optional=[])
+    assert not library.problems
+    assert [p.keywords for p in library.phrases if p.id == "legal"] == [("solicitor letter",)]
+    assert [group.name for group in library.synonyms] == ["legal threat"]
+    index = PhraseIndex(library.phrases, synonyms=library.synonyms, thesaurus=())
+    assert ids(index.search("solicitor")) == ["legal"]
+    result = index.search("ombudsman")
+    assert ids(result) == ["legal"] and result.why["legal"] == ("ombudsman → legal threat",)
+    assert ids(index.search("small claims")) == ["legal"]
+
+
+def test_a_broken_synonyms_file_is_reported_with_line_and_column(tmp_path: Path) -> None:
+    write(tmp_path / "threats.yaml", PHRASES)
+    write(
+        tmp_path / "synonyms.yaml",
+        "groups:\n"
+        "  - name: legal\n"
+        "    leads_to: {phrases: [nobody]}\n"
+        "    words: [lawyer]\n"
+        "  - name: broken\n"
+        "    word: [x]\n"
+        "  - name: blank\n"
+        "    words: ['!!']\n",
+    )
+    library = load_library([tmp_path], optional=[])
+    found = [(p.line, p.column, p.severity.value, p.message) for p in library.problems]
+    assert (6, 5, "error", "unknown key 'word' in a synonym group") in found
+    assert (5, 5, "error", "this group has no 'words'") in found
+    assert (8, 13, "error", "'!!' has no letters or digits to search for") in found
+    # A broken file is skipped as a whole; the leads-nowhere warning needs a loaded group.
+    assert library.synonyms == ()
+
+
+def test_a_group_leading_nowhere_is_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "threats.yaml", PHRASES)
+    write(
+        tmp_path / "synonyms.yaml",
+        "groups:\n  - name: legal\n    leads_to: {phrases: [nobody], tags: [nope]}\n"
+        "    words: [lawyer]\n",
+    )
+    (problem,) = load_library([tmp_path], optional=[]).problems
+    assert (problem.line, problem.column, problem.is_error) == (2, 5, False)
+    assert problem.message == "the group 'legal' leads to no phrase 'nobody', tag 'nope'"
+
+
+def test_keywords_must_be_a_list_of_text(tmp_path: Path) -> None:
+    write(
+        tmp_path / "a.yaml",
+        "category: X\nphrases:\n  - id: a\n    title: A\n    say: B\n    keywords: lawyer\n",
+    )
+    (problem,) = load_library([tmp_path], optional=[]).errors
+    assert (problem.line, problem.column) == (6, 15)
+    assert problem.message == "'keywords' must be a list, not text"
+
+
+def test_the_bundled_thesaurus_passes_the_same_checks_as_a_team_file() -> None:
+    from calldesk.core.library.thesaurus import BUNDLED_NAME, bundled_text, bundled_thesaurus
+    from calldesk.core.library.yamlsafe import parse_yaml
+
+    checked, problems = thesaurus_from_document(parse_yaml(bundled_text(), Path(BUNDLED_NAME)))
+    assert problems == []
+    loaded = bundled_thesaurus()
+    assert [(g.name, g.entries, g.phrases, g.tags) for g in checked] == [
+        (g.name, g.entries, g.phrases, g.tags) for g in loaded
+    ]
+    library = load_library([BUNDLED], optional=[])
+    phrase_ids = {phrase.id for phrase in library.phrases}
+    assert all(set(group.phrases) <= phrase_ids for group in loaded)
+
+
+def test_synonyms_schema_accepts_the_bundled_thesaurus_and_refuses_a_typo() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from calldesk.core.library.schema import synonyms_schema
+    from calldesk.core.library.thesaurus import bundled_text
+
+    validator = jsonschema.Draft202012Validator(synonyms_schema())
+    validator.validate(yaml.safe_load(bundled_text()))
+    assert not validator.is_valid({"groups": [{"name": "x", "word": ["y"]}]})
+    assert not validator.is_valid({"groups": [{"name": "x", "words": ["y"], "leads_to": {}}]})

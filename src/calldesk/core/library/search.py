@@ -263,10 +263,13 @@ class PhraseIndex:
         merged: dict[str, WordMatch] = {}
         for index, word in enumerate(query_words):
             # The word being typed matches as a prefix; so do earlier words, unless they are a
-            # single letter ("a", "i"), which as a prefix would match almost everything.
-            # A stop word before the last is typed in full: only the word itself ("if", "it").
-            stop = index != last and word in STOP_WORDS
-            match = self._word_match(word, not stop and (index == last or len(word) > 1))
+            # single letter ("a", "i"), which as a prefix would match almost everything, or a
+            # stop word, typed in full ("if", "it"). One letter after other words narrows
+            # nothing yet: it too is only itself until a second letter comes.
+            prefix = len(word) > 1 if index != last else len(word) > 1 or last == 0
+            if index != last and word in STOP_WORDS:
+                prefix = False
+            match = self._word_match(word, prefix)
             covering = [span for span in spans if span.start <= index < span.end]
             if covering:
                 match = self._with_synonyms(match, covering)
