@@ -361,7 +361,7 @@ class PhraseIndex:
         typos: list[str] = []
         if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
             typos = [w for w in self._typos(word) if not w.startswith(word) and w not in forms]
-        table: dict[int, set[int]] = {}
+        table: dict[int, frozenset[int] | set[int]] = {}
         notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         evidence: list[tuple[int, tuple[frozenset[int] | set[int], ...]]] = []
         for where in (LOW, MID, HIGH):
@@ -375,7 +375,7 @@ class PhraseIndex:
             ]
             for kind, ordinals in sets:
                 if ordinals:
-                    table.setdefault(level(kind, where), set()).update(ordinals)
+                    table[level(kind, where)] = ordinals  # one source per level: no copy
             evidence.append((1, (exact, sets[1][1], sets[2][1])))
         for kind, expansions in ((STEM, forms), (TYPO, typos)):
             for other in expansions:
@@ -680,12 +680,17 @@ class PhraseIndex:
         return self._deletes
 
 
-def _disjoint(table: Mapping[int, set[int]]) -> tuple[Levels, set[int]]:
-    """Levels best first, each phrase kept only at its best level; and all of them."""
+def _disjoint(
+    table: Mapping[int, frozenset[int] | set[int]],
+) -> tuple[Levels, set[int]]:
+    """Levels best first, each phrase kept only at its best level; and all of them.
+
+    The sets in `table` are never changed (they may be the index's own).
+    """
     seen: set[int] = set()
     levels: list[tuple[int, frozenset[int] | set[int]]] = []
     for lv in sorted(table, reverse=True):
-        found = table[lv] - seen
+        found = table[lv] - seen if seen else table[lv]
         if found:
             levels.append((lv, found))
             seen |= found
