@@ -459,18 +459,52 @@ class PhraseIndex:
                     found.setdefault(group, (group, TYPO, False, False))
         return tuple(found.values())
 
-    def _spans(self, query_words: list[str]) -> list[_Span]:
-        """Thesaurus entries in the query; an entry inside a longer one gives way to it."""
+    def moments(self, text_words: Sequence[str]) -> list[tuple[str, str]]:
+        """Thesaurus entries written out in `text_words` (notes, not a query still being typed).
+
+        (the words as written, the group's name), in the order written, each group once.
+        """
+        found: dict[str, str] = {}
+        for span in sorted(self._spans(list(text_words), typing=False), key=lambda s: s.start):
+            if span.kind != SYNONYM or not any(self._group_targets(span.group)):
+                continue
+            name = self._groups[span.group].name
+            found.setdefault(name, " ".join(text_words[span.start : span.end]))
+        return [(text, name) for name, text in found.items()]
+
+    def leads(self, query: str, group_name: str | None = None, limit: int = 3) -> list[Phrase]:
+        """The best phrases for `query`; with `group_name`, only those that group leads to,
+        the ones it names first."""
+        hits = self.search(query, limit=max(limit, 10)).hits
+        if group_name is None:
+            return hits[:limit]
+        numbers = [n for n, group in enumerate(self._groups) if group.name == group_name]
+        named: list[Phrase] = []
+        allowed: set[int] = set()
+        for number in numbers:
+            for phrase_id in self._groups[number].phrases:
+                ordinal = self._ordinal.get(phrase_id)
+                if ordinal is not None and self._phrases[ordinal] not in named:
+                    named.append(self._phrases[ordinal])
+            allowed.update(*self._group_targets(number))
+        rest = [p for p in hits if self._ordinal[p.id] in allowed and p not in named]
+        return [*named, *rest][:limit]
+
+    def _spans(self, query_words: list[str], typing: bool = True) -> list[_Span]:
+        """Thesaurus entries in the query; an entry inside a longer one gives way to it.
+
+        With `typing`, the last word may be the start of an entry's word ("kil" for kill).
+        """
         if not self._groups:
             return []
-        last = len(query_words) - 1
+        last = len(query_words) - 1 if typing else -1
         spans: list[_Span] = []
         for index, word in enumerate(query_words):
             for group, kind, partial, literal in self._synonym_words(word, index == last):
                 label = f"{word} → {self._groups[group].name}"
                 spans.append(_Span(index, index + 1, group, kind, partial, label, literal))
             for entry, group in self._multi.get(word, ()):
-                end = _entry_end(entry, query_words, index)
+                end = _entry_end(entry, query_words, index, typing)
                 if end is not None:
                     typed = " ".join(query_words[index:end])
                     label = f"{typed} → {self._groups[group].name}"
@@ -723,7 +757,9 @@ def _union(a: WordMatch, b: WordMatch) -> WordMatch:
     return WordMatch(levels, matched, evidence, (*a.notes, *b.notes), {**b.order, **a.order})
 
 
-def _entry_end(entry: tuple[str, ...], query_words: list[str], start: int) -> int | None:
+def _entry_end(
+    entry: tuple[str, ...], query_words: list[str], start: int, typing: bool = True
+) -> int | None:
     """Where a multi-word thesaurus entry starting at `start` ends in the query, if it is there.
 
     Words match as typed or as another form ("swearing again"); the query's last word may be
@@ -734,11 +770,11 @@ def _entry_end(entry: tuple[str, ...], query_words: list[str], start: int) -> in
     for offset, wanted in enumerate(entry):
         position = start + offset
         if position > last:
-            return position if offset >= 2 else None
+            return position if offset >= 2 and typing else None
         typed = query_words[position]
         if typed == wanted or (len(typed) > 3 and stem(typed) == stem(wanted)):
             continue
-        if position == last and wanted.startswith(typed) and offset >= 1:
+        if typing and position == last and wanted.startswith(typed) and offset >= 1:
             return position + 1
         return None
     return start + len(entry)
