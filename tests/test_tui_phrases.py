@@ -112,3 +112,22 @@ async def test_a_broken_phrase_file_is_listed_in_the_app_and_the_rest_still_work
         await type_text(pilot, "team greeting")
         await pilot.pause()
         assert pane.selected is not None and pane.selected.id == "team-greeting"
+
+
+async def test_a_team_synonym_leads_to_the_phrase_and_the_preview_says_how(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = team_settings(tmp_path)
+    (tmp_path / "team" / "synonyms.yaml").write_text(
+        "groups:\n  - name: saying hello\n    leads_to: {phrases: [team-greeting]}\n"
+        "    words: [howdy]\n"
+    )
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        await pilot.press("f3")
+        await type_text(pilot, "howdy")
+        await wait_until(pilot, lambda: pane.selected is not None)
+        assert pane.selected.id == "team-greeting"
+        preview = str(pane.query_one("#phrase-preview-text").render())
+        assert "matched: howdy → saying hello" in preview
