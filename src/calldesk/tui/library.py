@@ -42,6 +42,7 @@ class PhraseLibraryMixin:
         library = load_configured_library(self.settings, previous=self.library)
         usage = self.store.phrase_use_counts() if self.store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage, synonyms=library.synonyms)
+        index.prepare()  # the typo index and word list here, not on the agent's first typo
         self.call_from_thread(self._phrases_loaded, library, index)
 
     def _watch_phrases(self) -> None:
