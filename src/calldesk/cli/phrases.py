@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.problems import Problem
     from calldesk.core.library.stats import UsageStats
 
 
@@ -90,7 +91,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         for path in args.paths:
             if not path.exists():
                 missing.append(Problem(path, 0, 0, "no such file or folder", "check the path"))
-        library = load_library([path for path in args.paths if path.exists()])
+        existing = [path for path in args.paths if path.exists()]
+        library = load_library(existing)
+        if library.synonyms:
+            library = _with_wider_targets(library, settings, existing)
     else:
         library = load_configured_library(settings)
     problems = sorted(
@@ -107,6 +111,30 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 1 if errors else 0
+
+
+def _with_wider_targets(
+    library: PhraseLibrary, settings: Settings, checked: list[Path]
+) -> PhraseLibrary:
+    """A team's synonyms may lead to phrases in the other configured folders (the bundled
+    library): check where they lead against everything the app would load with them."""
+    from dataclasses import replace
+
+    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.thesaurus import normal, unknown_targets
+
+    def targets_problems(phrases: tuple[Phrase, ...]) -> list[Problem]:
+        return unknown_targets(
+            library.synonyms,
+            {p.id for p in phrases},
+            {normal(p.category) for p in phrases},
+            {normal(tag) for p in phrases for tag in p.tags},
+        )
+
+    wider = load_library([*settings.phrase_folders(), *checked], optional=None)
+    narrow = set(targets_problems(library.phrases))
+    kept = [problem for problem in library.problems if problem not in narrow]
+    return replace(library, problems=(*kept, *targets_problems(wider.phrases)))
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:

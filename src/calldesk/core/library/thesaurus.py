@@ -199,7 +199,7 @@ def unknown_targets(
                     group.line,
                     group.column,
                     f"the group '{group.name}' leads to no {', '.join(missing)}",
-                    "check the spelling (`calldesk phrases list` shows ids and categories)",
+                    "check the spelling; `calldesk phrases list` shows ids and categories",
                     Severity.WARNING,
                 )
             )
