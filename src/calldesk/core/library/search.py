@@ -39,7 +39,6 @@ FILTERS: Mapping[str, str] = {
 EXACT, PREFIX, STEM, SYNONYM, TYPO = 4, 3, 2, 1, 0
 # ... and where: title and keywords, then `when`, tags and category, then `say`.
 HIGH, MID, LOW = 2, 1, 0
-KIND_NAMES = {EXACT: "exact", PREFIX: "prefix", STEM: "stem", SYNONYM: "synonym", TYPO: "typo"}
 
 
 def level(kind: int, where: int) -> int:
