@@ -10,13 +10,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 
 def build(
-    store: Store, clock: FakeClock, calls: int, numbers: int, rng: random.Random
+    store: Database, clock: FakeClock, calls: int, numbers: int, rng: random.Random
 ) -> list[str]:
     """`calls` calls over a year from `numbers` callers, a few with permanent fixes and tags."""
     pool = [f"+44 20 7946 {index:04d}" for index in range(numbers)]
@@ -25,16 +27,19 @@ def build(
     with store.batch():
         for index in range(calls):
             number = rng.choice(pool)
-            call = store.start_call(f"Caller {number[-4:]}", f"sip:{number.replace(' ', '')}@pbx")
-            store.add_note(call.id, f"issue {index}: printer queue stuck again")
+            call = call_records.start_call(
+                store, f"Caller {number[-4:]}", f"sip:{number.replace(' ', '')}@pbx"
+            )
+            call_records.add_note(store, call.id, f"issue {index}: printer queue stuck again")
             if index % 50 == 0:
-                store.update_call(call.id, tags=["printer"])
-                store.save_checklist_answer(
+                call_records.update_call(store, call.id, tags=["printer"])
+                save_answer(
+                    store,
                     call.id,
                     "permanent-fix",
                     {"what": "replace the spooler", "where": "", "owner": "IT"},
                 )
-            store.end_call(call.id)
+            call_records.end_call(store, call.id)
             clock.advance(seconds=step.total_seconds())
     return pool
 
@@ -48,7 +53,7 @@ def main() -> None:
     rng = random.Random(7)
     clock = FakeClock()
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "calldesk.db", clock)
+        store = Database.open(Path(folder) / "calldesk.db", clock)
         started = time.perf_counter()
         pool = build(store, clock, args.calls, args.numbers, rng)
         took = time.perf_counter() - started

@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from calldesk.cli.export import WRITERS
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
 from calldesk.core.export.markdown import load_records, render_call, render_many
+from calldesk.core.storage import Database
 from calldesk.paths import write_private_file
 
 NOTES = (
@@ -32,19 +34,21 @@ BUDGET_S = 5.0
 def build_store(path: Path, calls: int) -> None:
     """`calls` calls of five notes, an outcome and a checklist answer, via the store API."""
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-    store = Store.open(path, FakeClock(start))
+    store = Database.open(path, FakeClock(start))
     try:
         with store.batch():
             for index in range(calls):
                 began = start + timedelta(minutes=7 * index)
-                call = store.start_call(
-                    f"Caller {index}", "+44 20 7946 0958", f"T-{index}", at=began
+                call = call_records.start_call(
+                    store, f"Caller {index}", "+44 20 7946 0958", f"T-{index}", at=began
                 )
                 for number, text in enumerate(NOTES, 1):
-                    store.add_note(call.id, text, at=began + timedelta(seconds=30 * number))
-                store.end_call(call.id, at=began + timedelta(minutes=4))
-                store.set_outcome(call.id, Outcome.FINE if index % 5 else Outcome.BAD)
-                store.save_checklist_answer(call.id, "took-blame", True)
+                    call_records.add_note(
+                        store, call.id, text, at=began + timedelta(seconds=30 * number)
+                    )
+                call_records.end_call(store, call.id, at=began + timedelta(minutes=4))
+                call_records.set_outcome(store, call.id, Outcome.FINE if index % 5 else Outcome.BAD)
+                save_answer(store, call.id, "took-blame", True)
     finally:
         store.close()
 
@@ -112,10 +116,10 @@ def main() -> int:
         one_s = run_cli(env, data_dir, "--all", "-o", str(root / "all.md"))
         print(f"calldesk export --all -o all.md: {one_s:.2f} s")
 
-        store = Store.open_readonly(database, FakeClock())
+        store = Database.open_readonly(database, FakeClock())
         try:
             began = time.perf_counter()
-            calls = list(store.iter_calls())
+            calls = list(call_records.iter_calls(store))
             records = list(load_records(store, calls))
             load_s = time.perf_counter() - began
         finally:

@@ -5,7 +5,7 @@ Run with the project's interpreter:  .venv/bin/python benchmarks/hook_bench.py [
 Three cases, each in fresh private temp dirs (never the user's real ones):
   listening   a calldesk event socket is served (in this process): the hook delivers, exit 0
   no-app      nothing listens and there is no database yet: kept in the pending file, exit 3
-  no-app+db   nothing listens, a call database exists: kept in the store, exit 3
+  no-app+db   nothing listens, a call database exists: kept in the same spool file, exit 3
 
 Each case runs twice: with the bytecode cache as the environment has it (with
 PYTHONDONTWRITEBYTECODE=1 every run compiles calldesk's sources again) and with a warm cache in
@@ -92,11 +92,13 @@ def run_cases(runs: int, cached: bool) -> None:
     with private_env(cached) as env:
         saved = dict(os.environ)
         os.environ.update({k: env[k] for k in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "HOME")})
-        from calldesk.core.phone.softphone import EventServer, socket_path
+        from calldesk.core.phone.channel import socket_path
+        from calldesk.core.phone.server import EventServer
+        from calldesk.paths import runtime_dir
 
         received: list[object] = []
         try:
-            with EventServer(socket_path(), received.append):
+            with EventServer(socket_path(runtime_dir()), received.append):
                 report("listening", time_runs(env, runs, expect=0))
         finally:
             os.environ.clear()
@@ -107,10 +109,10 @@ def run_cases(runs: int, cached: bool) -> None:
 
     with private_env(cached) as env:
         from calldesk.core.clock import SystemClock
-        from calldesk.core.db.store import Store
+        from calldesk.core.storage import Database
 
         database = Path(env["XDG_DATA_HOME"]) / "calldesk" / "calldesk.db"
-        Store.open(database, SystemClock()).close()
+        Database.open(database, SystemClock()).close()
         report("no-app+db", time_runs(env, runs, expect=3))
 
 

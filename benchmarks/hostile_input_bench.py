@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from calldesk.core.phone.softphone import PhoneEvent, display_safe, parse_caller, send_event
+from calldesk.core.phone.events import PhoneEvent, display_safe, parse_caller
+from calldesk.core.phone.hook import send_event
 
 RUNS = 5
 

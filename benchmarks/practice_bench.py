@@ -22,8 +22,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
 from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import (
     CardRecord,
     CardState,
@@ -33,6 +33,7 @@ from calldesk.core.practice.cards import (
     introduced_today,
     say_hash,
 )
+from calldesk.core.storage import Database
 
 SEED = 20261124
 TARGET_MS = 50.0
@@ -65,7 +66,9 @@ def make_phrases(count: int, rng: random.Random) -> list[Phrase]:
     ]
 
 
-def fill_store(store: Store, phrases: list[Phrase], clock: FakeClock, rng: random.Random) -> None:
+def fill_store(
+    store: Database, phrases: list[Phrase], clock: FakeClock, rng: random.Random
+) -> None:
     now = clock.now()
     with store.batch():
         for phrase in phrases:
@@ -98,7 +101,7 @@ def fill_store(store: Store, phrases: list[Phrase], clock: FakeClock, rng: rando
                 difficulty=card.difficulty,
                 due=due,
             )
-            store.save_practice_review(card, review)
+            practice_records.save_practice_review(store, card, review)
 
 
 def timed(run: Callable[[], object], repeat: int, *, cold: bool = True) -> list[float]:
@@ -128,10 +131,10 @@ def main() -> int:
     clock = FakeClock()
     phrases = make_phrases(args.phrases, rng)
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "bench.db", clock)
+        store = Database.open(Path(folder) / "bench.db", clock)
         fill_store(store, phrases, clock, rng)
         now = clock.now()
-        cards = store.practice_cards()
+        cards = practice_records.practice_cards(store)
         today = introduced_today(store, now)
         queue = build_queue(phrases, cards, now, 5, introduced_today=today)
         print(
@@ -155,7 +158,8 @@ def main() -> int:
             timed(lambda: build_queue(phrases, cards, now, 5, "essentials"), args.repeat),
         )
         report(
-            "store.practice_cards() (load from SQLite)", timed(store.practice_cards, args.repeat)
+            "practice_records.practice_cards(store) (load from SQLite)",
+            timed(lambda: practice_records.practice_cards(store), args.repeat),
         )
         report(
             "due_count (status bar)",

@@ -6,7 +6,7 @@ Both programs run on a pseudo-terminal (80x24) in the same run, alternately, and
 the moment they are started to the first screen that shows their content, read with pyte as a
 user would see it: "NO CALL" for calldesk (the desk is painted), the label text for a minimal
 Textual app (one `Label` on a `Screen`). calldesk gets a generated phrase folder (`--phrase-dir`,
-plus the bundled library) and a database with `--calls` stored calls, made with the Store API.
+plus the bundled library) and a database with `--calls` stored calls, made with the Database API.
 Also measured for calldesk: when the phrase library (loaded in a worker after the first paint)
 shows in the phrase pane, and the peak resident memory (VmHWM from /proc before it quits).
 
@@ -93,25 +93,28 @@ def write_phrases(folder: Path, count: int, per_file: int = 250) -> None:
 
 def write_calls(data_dir: Path, count: int) -> None:
     """`count` ended calls with a few notes each, stored as calldesk stores them."""
+    from calldesk.core.calls import records as call_records
     from calldesk.core.calls.model import Outcome
     from calldesk.core.clock import FakeClock
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
 
     rng = random.Random(11)
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    store = Store.open(data_dir / "calldesk.db", FakeClock(start))
+    store = Database.open(data_dir / "calldesk.db", FakeClock(start))
     try:
         with store.batch():
             for number in range(count):
                 at = start + timedelta(minutes=20 * number)
-                call = store.start_call(
-                    f"Caller {number}", f"+44 20 7946 {number:04d}", f"T-{number}", at=at
+                call = call_records.start_call(
+                    store, f"Caller {number}", f"+44 20 7946 {number:04d}", f"T-{number}", at=at
                 )
                 for index in range(rng.randint(2, 6)):
                     text = " ".join(rng.choices(WORDS, k=rng.randint(4, 16)))
-                    store.add_note(call.id, text, at=at + timedelta(seconds=30 * (index + 1)))
-                store.end_call(call.id, at=at + timedelta(minutes=6))
-                store.set_outcome(call.id, rng.choice(list(Outcome)))
+                    call_records.add_note(
+                        store, call.id, text, at=at + timedelta(seconds=30 * (index + 1))
+                    )
+                call_records.end_call(store, call.id, at=at + timedelta(minutes=6))
+                call_records.set_outcome(store, call.id, rng.choice(list(Outcome)))
     finally:
         store.close()
 

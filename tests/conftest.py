@@ -97,13 +97,14 @@ def socket_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
     Unix socket paths are limited to about 100 bytes, and pytest's temp dirs can be longer.
     """
-    from calldesk.core.phone import softphone
+    from calldesk.core.phone.channel import MAX_SUN_PATH, socket_path
+    from calldesk.paths import runtime_dir
 
-    path = softphone.socket_path()
-    if len(os.fsencode(path)) <= softphone.MAX_SUN_PATH:
+    path = socket_path(runtime_dir())
+    if len(os.fsencode(path)) <= MAX_SUN_PATH:
         yield path
         return
     short = Path(tempfile.mkdtemp(prefix="cd-"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(short))
-    yield softphone.socket_path()
+    yield socket_path(runtime_dir())
     shutil.rmtree(short, ignore_errors=True)

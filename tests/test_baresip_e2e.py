@@ -18,12 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.phone.softphone import (
-    BaresipFollower,
-    NetstringDecoder,
-    PhoneEvent,
-    encode_netstring,
-)
+from calldesk.core.calls import records as call_records
+from calldesk.core.phone.baresip import BaresipFollower, NetstringDecoder, encode_netstring
+from calldesk.core.phone.events import PhoneEvent
 
 WAIT = 15.0
 """Generous bound for each step (baresip start, ringing, hangup); steps end as soon as done."""
@@ -298,16 +295,16 @@ async def test_calldesk_pops_the_call_from_a_real_phone_and_a_caller_who_gives_u
 
     from calldesk.config import load_settings
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
     from calldesk.tui.app import make_app
     from calldesk.tui.dialogs.outcome import OutcomeDialog
 
     caller, callee, _ = phones
     settings = load_settings(overrides={"softphone.baresip": f"127.0.0.1:{callee.ctrl_port}"})
-    store = Store.open(settings.database_path, SystemClock())
-    earlier = store.start_call("Pat Smith", "1002")
-    store.add_note(earlier.id, "printer jams on tray two")
-    store.end_call(earlier.id)
+    store = Database.open(settings.database_path, SystemClock())
+    earlier = call_records.start_call(store, "Pat Smith", "1002")
+    call_records.add_note(store, earlier.id, "printer jams on tray two")
+    call_records.end_call(store, earlier.id)
     store.close()
 
     app = make_app(settings)

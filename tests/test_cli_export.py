@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store, StoreInUse
+from calldesk.core.storage import Database, StoreInUse
 
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -51,22 +53,22 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    opened = Store.open(data_dir / "calldesk.db", FakeClock(DAY))
+def store(data_dir: Path) -> Iterator[Database]:
+    opened = Database.open(data_dir / "calldesk.db", FakeClock(DAY))
     yield opened
     opened.close()
 
 
-def add_call(store: Store, at: datetime, name: str, notes: tuple[str, ...] = ()) -> int:
-    call = store.start_call(name, "+44 20 7946 0958", "T-1234", at=at)
+def add_call(store: Database, at: datetime, name: str, notes: tuple[str, ...] = ()) -> int:
+    call = call_records.start_call(store, name, "+44 20 7946 0958", "T-1234", at=at)
     for index, text in enumerate(notes):
-        store.add_note(call.id, text, at=at + timedelta(seconds=10 * (index + 1)))
-    store.end_call(call.id, at=at + timedelta(minutes=4))
+        call_records.add_note(store, call.id, text, at=at + timedelta(seconds=10 * (index + 1)))
+    call_records.end_call(store, call.id, at=at + timedelta(minutes=4))
     return call.id
 
 
 @pytest.fixture
-def three_days(store: Store) -> list[int]:
+def three_days(store: Database) -> list[int]:
     """Calls on 23, 24 (two) and 25 November 2026; the store is then closed."""
     ids = [
         add_call(store, DAY - timedelta(days=1), "Yvonne"),
@@ -74,11 +76,9 @@ def three_days(store: Store) -> list[int]:
         add_call(store, DAY + timedelta(hours=3), "Bob"),
         add_call(store, DAY + timedelta(days=1), "Zed"),
     ]
-    store.set_outcome(ids[1], Outcome.BAD, "shouted")
-    store.save_checklist_answer(ids[1], "took-blame", True)
-    store.save_checklist_answer(
-        ids[1], "permanent-fix", {"what": "New print server", "owner": "Sam"}
-    )
+    call_records.set_outcome(store, ids[1], Outcome.BAD, "shouted")
+    save_answer(store, ids[1], "took-blame", True)
+    save_answer(store, ids[1], "permanent-fix", {"what": "New print server", "owner": "Sam"})
     store.close()
     return ids
 
@@ -159,7 +159,7 @@ def test_since_until_is_inclusive_local_days(data_dir: Path, three_days: list[in
     assert front_matter(since.stdout)["count"] == 3
 
 
-def test_days_follow_the_local_time_zone(data_dir: Path, store: Store) -> None:
+def test_days_follow_the_local_time_zone(data_dir: Path, store: Database) -> None:
     # 03:30 UTC on the 25th is still the evening of the 24th in New York.
     late = add_call(store, datetime(2026, 11, 25, 3, 30, tzinfo=UTC), "Late")
     store.close()
@@ -177,7 +177,7 @@ def test_days_follow_the_local_time_zone(data_dir: Path, store: Store) -> None:
     assert front_matter(one.stdout)["started"] == "2026-11-24T22:30:00-05:00"
 
 
-def test_today(data_dir: Path, store: Store) -> None:
+def test_today(data_dir: Path, store: Database) -> None:
     now = datetime.now(UTC)
     add_call(store, now - timedelta(days=2), "Old")
     add_call(store, now, "Fresh")
@@ -276,14 +276,14 @@ def test_unwritable_targets(tmp_path: Path, data_dir: Path, three_days: list[int
     assert "Traceback" not in into_file.stderr + as_dir.stderr
 
 
-def test_redact(tmp_path: Path, data_dir: Path, store: Store) -> None:
-    call = store.start_call("", "+44 20 7946 0958", "mail ann@example.com", at=DAY)
-    store.add_note(call.id, "card 4111 1111 1111 1111, call back on (555) 123-4567 at 09:41")
-    store.set_outcome(call.id, Outcome.BAD, "gave out ann@example.com")
-    store.save_checklist_answer(call.id, "quick-fix", "rang 07700 900123")
-    store.save_checklist_answer(
-        call.id, "permanent-fix", {"what": "email ops@example.com", "owner": "Sam"}
+def test_redact(tmp_path: Path, data_dir: Path, store: Database) -> None:
+    call = call_records.start_call(store, "", "+44 20 7946 0958", "mail ann@example.com", at=DAY)
+    call_records.add_note(
+        store, call.id, "card 4111 1111 1111 1111, call back on (555) 123-4567 at 09:41"
     )
+    call_records.set_outcome(store, call.id, Outcome.BAD, "gave out ann@example.com")
+    save_answer(store, call.id, "quick-fix", "rang 07700 900123")
+    save_answer(store, call.id, "permanent-fix", {"what": "email ops@example.com", "owner": "Sam"})
     store.close()
 
     secrets = ("7946", "ann@example.com", "4111", "123-4567", "900123", "ops@example.com")
@@ -318,9 +318,11 @@ def test_export_while_the_app_holds_the_store(data_dir: Path, three_days: list[i
             sys.executable,
             "-c",
             "import sys; from pathlib import Path;"
-            "from calldesk.core.clock import SystemClock; from calldesk.core.db.store import Store;"
-            "s = Store.open(Path(sys.argv[1]), SystemClock());"
-            "s.add_note(1, 'written by the running app');"
+            "from calldesk.core.clock import SystemClock;"
+            "from calldesk.core.storage import Database;"
+            "from calldesk.core.calls.records import add_note;"
+            "s = Database.open(Path(sys.argv[1]), SystemClock());"
+            "add_note(s, 1, 'written by the running app');"
             "print('ready', flush=True); sys.stdin.read()",
             str(data_dir / "calldesk.db"),
         ],
@@ -333,7 +335,7 @@ def test_export_while_the_app_holds_the_store(data_dir: Path, three_days: list[i
         assert holder.stdout.readline().strip() == "ready"
         # The lock really is held: a second writer is refused.
         with pytest.raises(StoreInUse, match="already running"):
-            Store.open(data_dir / "calldesk.db", FakeClock(DAY))
+            Database.open(data_dir / "calldesk.db", FakeClock(DAY))
         result = calldesk(data_dir, "--call", "1")
         assert result.returncode == 0, result.stderr
         assert "written by the running app" in result.stdout
@@ -343,10 +345,10 @@ def test_export_while_the_app_holds_the_store(data_dir: Path, three_days: list[i
         holder.wait(timeout=30)
 
 
-def test_progress_bar_only_on_a_terminal(tmp_path: Path, data_dir: Path, store: Store) -> None:
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, data_dir: Path, store: Database) -> None:
     with store.batch():
         for index in range(250):
-            store.start_call(f"Caller {index}", at=DAY + timedelta(minutes=index))
+            call_records.start_call(store, f"Caller {index}", at=DAY + timedelta(minutes=index))
     store.close()
 
     piped = calldesk(data_dir, "--all", "-o", str(tmp_path / "piped.md"))
@@ -394,16 +396,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, data_dir: Path, store: 
 
 
 def test_redact_masks_text_as_agents_paste_it_and_the_number_field_everywhere(
-    tmp_path: Path, data_dir: Path, store: Store
+    tmp_path: Path, data_dir: Path, store: Database
 ) -> None:
-    call = store.start_call("", "sip:1001@pbx.example", "", at=DAY)
+    call = call_records.start_call(store, "", "sip:1001@pbx.example", "", at=DAY)
     pasted = (
         "cc4111111111111111, card 4111\u00a01111\u00a01111\u00a01111, 4111_1111_1111_1111;"
         " Tel+44 20 7946 0958, 030/12345678, IBAN DE89 3704 0044 0532 0130 00,"
         " pat@localhost, pat\uff20example.com; back on ext 1001; T-1234-5678 at 09:41"
     )
-    store.add_note(call.id, pasted)
-    store.end_call(call.id, at=DAY + timedelta(minutes=2))
+    call_records.add_note(store, call.id, pasted)
+    call_records.end_call(store, call.id, at=DAY + timedelta(minutes=2))
     store.close()
 
     out = tmp_path / "redacted"

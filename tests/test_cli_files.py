@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from calldesk import paths
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "espanso"
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -77,12 +78,12 @@ def assert_untouched(victim: Path) -> None:
 def data_dir(tmp_path: Path) -> Path:
     """A data folder with two ended calls, ids 1 and 2."""
     folder = tmp_path / "data"
-    store = Store.open(folder / "calldesk.db", FakeClock(DAY))
+    store = Database.open(folder / "calldesk.db", FakeClock(DAY))
     for offset, name in enumerate(("Ann", "Bob")):
         at = DAY + timedelta(hours=offset)
-        call = store.start_call(name, "+44 20 7946 0958", "", at=at)
-        store.add_note(call.id, f"card 4111 1111 1111 1111 for {name}", at=at)
-        store.end_call(call.id, at=at + timedelta(minutes=3))
+        call = call_records.start_call(store, name, "+44 20 7946 0958", "", at=at)
+        call_records.add_note(store, call.id, f"card 4111 1111 1111 1111 for {name}", at=at)
+        call_records.end_call(store, call.id, at=at + timedelta(minutes=3))
     store.close()
     return folder
 

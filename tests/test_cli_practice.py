@@ -9,15 +9,19 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from calldesk.config import Settings, load_settings
-from calldesk.core.aftercall.cooldown import offer
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.cooldown import BreakRules, offer
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import CardState
+from calldesk.core.storage import Database
 
 PHRASES = """\
 category: Calming a furious caller
@@ -76,8 +80,8 @@ def calldesk(library: Path, *args: str, stdin: str = "") -> subprocess.Completed
 
 
 def reviews(settings: Settings) -> list[tuple[str, int, bool]]:
-    with Store.open(settings.database_path, SystemClock()) as store:
-        return [(r.phrase_id, r.rating, r.typed) for r in store.practice_reviews()]
+    with Database.open(settings.database_path, SystemClock()) as store:
+        return [(r.phrase_id, r.rating, r.typed) for r in practice_records.practice_reviews(store)]
 
 
 def test_a_session_through_stdin_grades_and_summarises(
@@ -168,8 +172,8 @@ def test_ctrl_c_ends_with_a_summary_and_no_traceback(
 
 
 def test_no_practice_during_an_open_call(library: Path, team_settings: Settings) -> None:
-    with Store.open(team_settings.database_path, SystemClock()) as store:
-        store.start_call("Pat")
+    with Database.open(team_settings.database_path, SystemClock()) as store:
+        call_records.start_call(store, "Pat")
     result = calldesk(library, "practice", stdin="\n3\n")
     assert result.returncode == 1
     assert result.stderr.startswith("calldesk: error: a call is open (started ")
@@ -179,10 +183,12 @@ def test_no_practice_during_an_open_call(library: Path, team_settings: Settings)
 
 def test_no_practice_while_a_break_is_waiting(library: Path, team_settings: Settings) -> None:
     clock = SystemClock()
-    with Store.open(team_settings.database_path, clock) as store:
-        call = store.start_call("Pat")
-        store.end_call(call.id)
-        store.save_cooldown(offer(call.id, team_settings.cooldown, [], clock.now()))
+    with Database.open(team_settings.database_path, clock) as store:
+        call = call_records.start_call(store, "Pat")
+        call_records.end_call(store, call.id)
+        aftercall_records.save_cooldown(
+            store, offer(call.id, BreakRules(**asdict(team_settings.cooldown)), [], clock.now())
+        )
     result = calldesk(library, "practice", stdin="\n3\n")
     assert result.returncode == 1
     assert "a break after a bad call is waiting" in result.stderr
@@ -192,7 +198,9 @@ def test_no_practice_while_a_break_is_waiting(library: Path, team_settings: Sett
 def test_while_the_app_runs_practice_points_to_f9_and_stats_still_work(
     library: Path, team_settings: Settings
 ) -> None:
-    with Store.open(team_settings.database_path, SystemClock()):  # holds the single-instance lock
+    with Database.open(
+        team_settings.database_path, SystemClock()
+    ):  # holds the single-instance lock
         result = calldesk(library, "practice", stdin="\n3\n")
         stats = calldesk(library, "practice", "stats", "--json")
     assert result.returncode == 1

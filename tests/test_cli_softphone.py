@@ -15,9 +15,11 @@ import pytest
 
 from calldesk import paths
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
-from calldesk.core.phone import softphone
-from calldesk.core.phone.softphone import EventServer, PhoneEvent, events_from_pending
+from calldesk.core.phone import spool
+from calldesk.core.phone.events import PhoneEvent
+from calldesk.core.phone.server import EventServer
+from calldesk.core.phone.spool import read_pending_file
+from calldesk.core.storage import Database
 
 WAIT = 10.0
 
@@ -123,7 +125,7 @@ def test_without_calldesk_a_hostile_number_after_the_double_dash_is_kept(
     result = calldesk("ring", "--", "--version")
     assert (result.returncode, result.stdout) == (3, "")
     assert "the call from --version was kept" in result.stderr
-    [event] = softphone.read_pending_file(pending_file())
+    [event] = read_pending_file(pending_file())
     assert event.number == "--version"
 
 
@@ -150,22 +152,22 @@ def test_without_calldesk_the_call_is_kept_in_a_private_file(socket_path: Path) 
         "when calldesk starts.\n"
     )
     assert stat.S_IMODE(pending_file().stat().st_mode) == 0o600
-    [event] = softphone.read_pending_file(pending_file())
+    [event] = read_pending_file(pending_file())
     assert (event.kind, event.number) == ("ring", "+44 20 7946 0958")
 
 
-def test_without_calldesk_the_event_goes_to_the_store_when_there_is_one(
+def test_without_calldesk_the_event_goes_to_the_one_spool_even_with_a_database(
     socket_path: Path, clock: FakeClock
 ) -> None:
     database = paths.default_data_dir() / "calldesk.db"
-    Store.open(database, clock).close()
+    Database.open(database, clock).close()
     result = calldesk("hangup", "--call-id", "a1", "tel:+1-555-0100")
     assert result.returncode == 3
     assert "the end of the call from +1-555-0100 was kept" in result.stderr
-    with Store.open(database, clock) as store:
-        [event] = events_from_pending(store.take_pending_events())
+    with Database.open(database, clock) as store:
+        assert spool.take_legacy_events(store) == []
+    [event] = read_pending_file(pending_file())
     assert (event.kind, event.number, event.call_id) == ("hangup", "+1-555-0100", "a1")
-    assert not pending_file().exists()
 
 
 def test_a_stale_socket_from_a_crashed_app_counts_as_not_running(socket_path: Path) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.config import CooldownSettings
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import (
     COOLDOWN_MESSAGES,
+    BreakRules,
     CooldownError,
     CooldownState,
     Phase,
@@ -19,13 +20,12 @@ from calldesk.core.aftercall.cooldown import (
     message_lines,
     offer,
 )
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
-SETTINGS = CooldownSettings(
-    minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15
-)
+SETTINGS = BreakRules(minutes=5, snooze_minutes=2, max_snoozes=2, bad_streak=3, long_minutes=15)
 BAD, ABUSIVE, FINE = Outcome.BAD, Outcome.ABUSIVE, Outcome.FINE
 
 
@@ -143,40 +143,52 @@ def test_steps_that_make_no_sense_are_refused(clock: FakeClock) -> None:
 
 def test_a_running_break_resumes_after_restart(tmp_path: Path, clock: FakeClock) -> None:
     db_path = tmp_path / "data" / "calldesk.db"
-    with Store.open(db_path, clock) as store:
-        call = store.start_call()
-        store.set_outcome(call.id, Outcome.ABUSIVE)
-        state = offer(call.id, SETTINGS, store.recent_outcomes(SETTINGS.bad_streak), clock.now())
-        state = store.save_cooldown(state)
+    with Database.open(db_path, clock) as store:
+        call = call_records.start_call(store)
+        call_records.set_outcome(store, call.id, Outcome.ABUSIVE)
+        state = offer(
+            call.id, SETTINGS, call_records.recent_outcomes(store, SETTINGS.bad_streak), clock.now()
+        )
+        state = aftercall_records.save_cooldown(store, state)
         assert state.id is not None
         clock.advance(30)
-        state = store.save_cooldown(state.snooze(clock.now()))
+        state = aftercall_records.save_cooldown(store, state.snooze(clock.now()))
         clock.advance(minutes=2)
-        state = store.save_cooldown(state.start(clock.now()))
+        state = aftercall_records.save_cooldown(store, state.start(clock.now()))
         clock.advance(minutes=1)
     clock.advance(minutes=1)  # calldesk was closed for a minute mid-break
-    with Store.open(db_path, clock) as store:
-        resumed = store.active_cooldown()
+    with Database.open(db_path, clock) as store:
+        resumed = aftercall_records.active_cooldown(store)
         assert resumed == state
         assert resumed is not None
         assert resumed.remaining(clock.now()) == timedelta(minutes=3)
         assert resumed.snoozes_used == 1 and resumed.snooze_s == 120 and resumed.max_snoozes == 2
         clock.advance(minutes=3)
         assert resumed.is_finished(clock.now())
-        store.save_cooldown(resumed.finish(clock.now()))
-        assert store.active_cooldown() is None
+        aftercall_records.save_cooldown(store, resumed.finish(clock.now()))
+        assert aftercall_records.active_cooldown(store) is None
 
 
 def test_store_keeps_every_break_and_lists_them_by_time(tmp_path: Path, clock: FakeClock) -> None:
-    with Store.open(tmp_path / "calldesk.db", clock) as store:
+    with Database.open(tmp_path / "calldesk.db", clock) as store:
         start = clock.now()
-        first = store.save_cooldown(offer(None, SETTINGS, [BAD], clock.now()).skip(clock.now()))
+        first = aftercall_records.save_cooldown(
+            store, offer(None, SETTINGS, [BAD], clock.now()).skip(clock.now())
+        )
         clock.advance(hours=1)
-        second = store.save_cooldown(offer(None, SETTINGS, [BAD, BAD, BAD], clock.now()))
+        second = aftercall_records.save_cooldown(
+            store, offer(None, SETTINGS, [BAD, BAD, BAD], clock.now())
+        )
         assert second.long_break
-        assert store.active_cooldown() == second
-        assert store.cooldowns_between(start, start + timedelta(hours=2)) == [first, second]
-        assert store.cooldowns_between(start + timedelta(minutes=1), clock.now()) == []
+        assert aftercall_records.active_cooldown(store) == second
+        assert aftercall_records.cooldowns_between(store, start, start + timedelta(hours=2)) == [
+            first,
+            second,
+        ]
+        assert (
+            aftercall_records.cooldowns_between(store, start + timedelta(minutes=1), clock.now())
+            == []
+        )
 
 
 def test_day_summary_counts_the_agents_day(clock: FakeClock) -> None:

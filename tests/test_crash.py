@@ -5,7 +5,7 @@ by key (entries filed with Enter, then an unfinished draft), at a human pace wit
 kills the process group with SIGKILL at a random moment. The database must then hold every
 entry filed more than one second before the kill, in order and exactly as typed, a draft holding
 at least everything typed more than a second before the kill, and nothing that was never typed;
-and it must open cleanly (`PRAGMA integrity_check`, then `Store.open` without recovery).
+and it must open cleanly (`PRAGMA integrity_check`, then `Database.open` without recovery).
 
 Runs: `CALLDESK_CRASH_RUNS` (default 3, for CI). By hand, 100 runs take about seven minutes:
     CALLDESK_CRASH_RUNS=100 .venv/bin/pytest tests/test_crash.py
@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 from tests.pty_app import PtyApp, app_env
 
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -105,10 +106,10 @@ def check_database(path: Path, typing: Typing, killed: float, context: str) -> N
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)], context
     finally:
         db.close()
-    store = Store.open(path, SystemClock())
+    store = Database.open(path, SystemClock())
     try:
         assert store.recovered_from is None, f"{context}: the database was moved aside"
-        call = store.open_call()
+        call = call_records.open_call(store)
     finally:
         store.close()
     assert call is not None, f"{context}: the open call is gone"
@@ -170,11 +171,11 @@ def test_the_check_catches_every_kind_of_loss(
     notes: list[str], draft: str, lost: str | None, tmp_path: Path
 ) -> None:
     path = tmp_path / "calldesk.db"
-    with Store.open(path, SystemClock()) as store:
-        call = store.start_call()
+    with Database.open(path, SystemClock()) as store:
+        call = call_records.start_call(store)
         for text in notes:
-            store.add_note(call.id, text)
-        store.save_draft(call.id, draft)
+            call_records.add_note(store, call.id, text)
+        call_records.save_draft(store, call.id, draft)
     killed = 0.30 + PROMISE_S - 0.05  # "t" (0.20 s) is over a second old, "w" (0.30 s) is not
     if lost is None:
         check_database(path, fake_typing(), killed, "fake")

@@ -2,33 +2,37 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.calls.desk import Desk, DeskError
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    store = Store.open(tmp_path / "data" / "calldesk.db", clock)
+def store(tmp_path: Path, clock: FakeClock) -> Database:
+    store = Database.open(tmp_path / "data" / "calldesk.db", clock)
     yield store
     store.close()
 
 
 @pytest.fixture
-def desk(store: Store, clock: FakeClock) -> Desk:
+def desk(store: Database, clock: FakeClock) -> Desk:
     desk = Desk(store, clock, agent_name="Pat")
     yield desk
     desk.close()
 
 
 def test_notes_and_the_draft_reach_the_store_in_order(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     desk.start_call(caller_name="Ann")
     desk.set_draft("typing")
@@ -38,7 +42,7 @@ def test_notes_and_the_draft_reach_the_store_in_order(
     desk.edit_note(first, "one, corrected")
     desk.set_draft("half")
     assert desk.writer.flush()
-    call = store.open_call()
+    call = call_records.open_call(store)
     assert [note.text for note in call.notes] == ["one, corrected", "two\nlines"]
     assert call.notes[1].created_at == clock.now()
     assert call.draft == "half"
@@ -51,12 +55,12 @@ def test_a_second_call_cannot_start_while_one_is_open(desk: Desk) -> None:
         desk.start_call()
 
 
-def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: Store) -> None:
+def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: Database) -> None:
     call = desk.start_call()
     desk.set_draft("said they'd call back")
     desk.end_call()
     assert desk.writer.flush()
-    stored = store.get_call(call.id)
+    stored = call_records.get_call(store, call.id)
     assert stored.ended_at is not None
     assert [note.text for note in stored.notes] == ["said they'd call back"]
 
@@ -81,13 +85,16 @@ def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk:
 
 
 def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
-    earlier = store.start_call("Ann", "sip:+442079460958@pbx;user=phone")
-    store.add_note(earlier.id, "printer offline")
-    store.end_call(earlier.id)
-    store.save_checklist_answer(
-        earlier.id, "permanent-fix", {"what": "replace the driver", "where": "", "owner": "Sam"}
+    earlier = call_records.start_call(store, "Ann", "sip:+442079460958@pbx;user=phone")
+    call_records.add_note(store, earlier.id, "printer offline")
+    call_records.end_call(store, earlier.id)
+    save_answer(
+        store,
+        earlier.id,
+        "permanent-fix",
+        {"what": "replace the driver", "where": "", "owner": "Sam"},
     )
     clock.advance(days=1)
     card = lookup_caller(store, "+44 20 7946 0958", clock.now())
@@ -101,7 +108,7 @@ def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
     assert not lookup_caller(store, "0161 000 0000", clock.now()).known
 
 
-def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Store) -> None:
+def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Database) -> None:
     from calldesk.core.calls.desk import hashtags
 
     assert hashtags("#Printer jam, see #1234 and #vpn-drop; again #printer") == [
@@ -114,11 +121,11 @@ def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Store) -> None:
     desk.add_note("#printer #driver")
     assert call.tags == ["printer", "driver"]
     assert desk.writer.flush()
-    assert store.get_call(call.id).tags == ["printer", "driver"]
+    assert call_records.get_call(store, call.id).tags == ["printer", "driver"]
 
 
 def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     from calldesk.core.aftercall.fixes import recurring_problems
 
@@ -129,6 +136,45 @@ def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
         clock.advance(days=2)
     assert desk.writer.flush()
     (problem,) = recurring_problems(
-        store.recent_calls_for_recurrence(clock.now() - timedelta(days=7)), clock.now()
+        aftercall_records.recent_calls_for_recurrence(store, clock.now() - timedelta(days=7)),
+        clock.now(),
     )
     assert problem.kind == "tag" and problem.label == "printer" and len(problem.call_ids) == 3
+
+
+# -- ids ----------------------------------------------------------------------------------------
+
+
+def test_calls_and_notes_have_their_stored_ids_before_any_write_lands(
+    store: Database, clock: FakeClock
+) -> None:
+    earlier = call_records.start_call(store, "Earlier")
+    call_records.add_note(store, earlier.id, "already there")
+    desk = Desk(store, clock)
+    gate = threading.Event()
+    desk.writer.submit(gate.wait)  # the disk is stuck: nothing below lands yet
+    call = desk.start_call(caller_name="Ann")
+    note = desk.add_note("printer jams")
+    ids = (call.id, note.id, note.call_id)
+    assert ids == (earlier.id + 1, 2, earlier.id + 1)
+    assert not desk.is_stored(call)
+    assert desk.is_stored(call_records.get_call(store, earlier.id))
+    gate.set()
+    assert desk.writer.flush()
+    assert (call.id, note.id, note.call_id) == ids  # the writer changed nothing
+    assert desk.is_stored(call)
+    stored = call_records.get_call(store, call.id)
+    assert (stored.caller_name, [(n.id, n.text) for n in stored.notes]) == (
+        "Ann",
+        [(note.id, "printer jams")],
+    )
+    desk.close()
+
+
+def test_without_a_database_ids_are_local_and_nothing_is_stored(clock: FakeClock) -> None:
+    desk = Desk(None, clock)
+    call = desk.start_call()
+    note = desk.add_note("kept in memory")
+    assert call.id < 0 and note.id < 0 and note.call_id == call.id
+    assert not desk.is_stored(call)
+    desk.close()

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.calls.desk import WAITING_FOR, Desk, PhoneAction, PhoneOutcome
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
-from calldesk.core.phone.softphone import PhoneEvent
+from calldesk.core.phone.events import PhoneEvent
+from calldesk.core.storage import Database
 
 STARTED, RINGING, ANSWERED, ENDED, MISSED = (
     PhoneAction.STARTED,
@@ -39,14 +41,14 @@ BUSY, OTHER, HUNG_UP, UNMATCHED, IGNORED = (
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    store = Store.open(tmp_path / "data" / "calldesk.db", clock)
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[Database]:
+    store = Database.open(tmp_path / "data" / "calldesk.db", clock)
     yield store
     store.close()
 
 
 @pytest.fixture
-def desk(store: Store, clock: FakeClock) -> Iterator[Desk]:
+def desk(store: Database, clock: FakeClock) -> Iterator[Desk]:
     desk = Desk(store, clock)
     yield desk
     desk.close()
@@ -73,9 +75,12 @@ def play(desk: Desk, clock: FakeClock, events: list[str], start_on: str = "ring"
     return Played([outcome.action for outcome in outcomes], outcomes)
 
 
-def stored_calls(desk: Desk, store: Store) -> list[Call]:
+def stored_calls(desk: Desk, store: Database) -> list[Call]:
     assert desk.writer.flush()
-    return [store.get_call(summary.id) for summary in reversed(store.list_calls())]
+    return [
+        call_records.get_call(store, summary.id)
+        for summary in reversed(call_records.list_calls(store))
+    ]
 
 
 def summary(calls: list[Call]) -> list[tuple[str, str]]:
@@ -254,7 +259,7 @@ SEQUENCES = [
 @pytest.mark.parametrize(("start_on", "events", "actions", "calls"), SEQUENCES)
 def test_each_event_touches_only_its_own_callers_record(
     desk: Desk,
-    store: Store,
+    store: Database,
     clock: FakeClock,
     start_on: str,
     events: list[str],
@@ -270,7 +275,7 @@ def test_each_event_touches_only_its_own_callers_record(
 
 
 def test_microsip_ring_ring_hangup_leaves_the_first_call_as_it_was(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     played = play(desk, clock, ["ring 1001", "answer 1001"])
     desk.add_note("printer offline")
@@ -288,7 +293,7 @@ def test_microsip_ring_ring_hangup_leaves_the_first_call_as_it_was(
 
 
 def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     rang = clock.now() + timedelta(seconds=5)
     played = play(desk, clock, ["ring 1001", "hangup 1001"])
@@ -296,12 +301,12 @@ def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
     [call] = stored_calls(desk, store)
     assert (call.started_at, call.ended_at) == (rang, clock.now())
     assert call.missed and call.answered_at is None and call.outcome is None
-    assert store.checklist_answers(call.id) == {}
-    assert store.recent_outcomes(5) == []  # the bad-call streak does not see it
+    assert aftercall_records.checklist_answers(store, call.id) == {}
+    assert call_records.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
 
 
 def test_the_caller_card_says_when_the_last_call_was_missed(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001", "hangup 1001", "ring 1001"])
     assert desk.writer.flush()
@@ -311,7 +316,7 @@ def test_the_caller_card_says_when_the_last_call_was_missed(
 
 
 def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001"])
     desk.add_note("caller card: asked for a callback")
@@ -337,7 +342,7 @@ def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(
     ids=["draft", "ticket", "caller-name", "caller-number"],
 )
 def test_anything_the_agent_typed_makes_a_ringing_record_a_call(
-    desk: Desk, store: Store, clock: FakeClock, write: object
+    desk: Desk, store: Database, clock: FakeClock, write: object
 ) -> None:
     play(desk, clock, ["ring 1001"])
     write(desk)  # type: ignore[operator]
@@ -346,7 +351,7 @@ def test_anything_the_agent_typed_makes_a_ringing_record_a_call(
 
 
 def test_ending_an_untouched_ringing_record_by_hand_makes_it_a_missed_call(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring anonymous", "hangup anonymous"])
     call = desk.end_call()  # F8, after the notice that the phone hung up
@@ -354,13 +359,13 @@ def test_ending_an_untouched_ringing_record_by_hand_makes_it_a_missed_call(
     assert summary(stored_calls(desk, store)) == [("anonymous", "missed")]
 
 
-def test_a_call_opened_by_hand_is_never_missed(desk: Desk, store: Store) -> None:
+def test_a_call_opened_by_hand_is_never_missed(desk: Desk, store: Database) -> None:
     desk.start_call()
     assert not desk.end_call().missed
 
 
 def test_a_ringing_record_the_agent_wrote_in_stays_when_another_call_is_answered(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001", "ring 2002"])
     desk.add_note("about to call back")
@@ -370,7 +375,7 @@ def test_a_ringing_record_the_agent_wrote_in_stays_when_another_call_is_answered
 
 
 def test_the_next_ringing_call_takes_the_place_of_one_given_up(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     played = play(desk, clock, ["ring 1001", "ring 2002", "hangup 1001"])
     started = played.outcomes[-1].started
@@ -379,14 +384,14 @@ def test_the_next_ringing_call_takes_the_place_of_one_given_up(
 
 
 def test_a_ring_remembered_for_too_long_is_forgotten(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001", "answer 1001", "ring 2002"])
     clock.advance(WAITING_FOR.total_seconds() + 1)
     assert play(desk, clock, ["hangup 2002"]).actions == [IGNORED]
 
 
-def test_rings_remembered_are_capped(desk: Desk, store: Store, clock: FakeClock) -> None:
+def test_rings_remembered_are_capped(desk: Desk, store: Database, clock: FakeClock) -> None:
     play(desk, clock, ["ring 1", "answer 1"])
     play(desk, clock, [f"ring {2000 + n}" for n in range(100)])
     assert play(desk, clock, ["hangup 2000"]).actions == [IGNORED]
@@ -397,7 +402,7 @@ def test_rings_remembered_are_capped(desk: Desk, store: Store, clock: FakeClock)
 
 
 def test_the_phone_never_ends_a_call_the_agent_opened_by_hand(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     desk.start_call()
     assert play(desk, clock, ["hangup 1001", "hangup - #c9"]).actions == [HUNG_UP, HUNG_UP]
@@ -407,14 +412,14 @@ def test_the_phone_never_ends_a_call_the_agent_opened_by_hand(
 
 
 def test_a_ring_while_a_hand_opened_call_is_open_is_shown_and_may_be_missed(
-    desk: Desk, store: Store, clock: FakeClock
+    desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     desk.start_call()
     assert play(desk, clock, ["ring 1001", "hangup 1001"]).actions == [BUSY, MISSED]
 
 
 def test_a_restored_ringing_record_ends_as_missed_if_untouched(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     first = Desk(store, clock)
     first.on_phone_event(event("ring 1001"))
@@ -427,7 +432,7 @@ def test_a_restored_ringing_record_ends_as_missed_if_untouched(
 
 
 def test_the_phone_still_finds_a_ringing_record_restored_after_a_restart(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     first = Desk(store, clock)
     first.on_phone_event(event("ring 1001 #a"))
@@ -466,13 +471,13 @@ def test_the_phone_still_finds_a_ringing_record_restored_after_a_restart(
     ],
 )
 def test_withheld_callers_never_share_a_caller_card(
-    desk: Desk, store: Store, clock: FakeClock, number: str
+    desk: Desk, store: Database, clock: FakeClock, number: str
 ) -> None:
     first = desk.start_call(caller_number=number)
     desk.add_note("Mr Smith's router, account 991")
     desk.end_call()
     assert desk.writer.flush()
-    assert store.calls_by_number(number) == []
+    assert call_records.calls_by_number(store, number) == []
     assert lookup_caller(store, number, clock.now()) is None
     desk.start_call(caller_number=number)
     assert desk.writer.flush()

@@ -10,8 +10,9 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -31,8 +32,8 @@ def test_a_note_typed_before_a_sigkill_is_there_after_a_restart(private_dirs: Pa
         app.kill()
 
     settings = load_settings()
-    store = Store.open_readonly(settings.database_path, SystemClock())
-    call = store.open_call()
+    store = Database.open_readonly(settings.database_path, SystemClock())
+    call = call_records.open_call(store)
     store.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer jams on tray 2"]

@@ -17,9 +17,12 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.checklist import Checklist, ChecklistItem, ItemKind
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
-from calldesk.core.aftercall.fixes import FixStatus, PermanentFix
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.aftercall.records import FixStatus, PermanentFix
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, NoteEntry, Outcome
 from calldesk.core.clock import FakeClock
 from calldesk.core.export.markdown import (
@@ -39,6 +42,7 @@ from calldesk.core.export.markdown import (
     slug,
     visible,
 )
+from calldesk.core.library import records as phrase_records
 from calldesk.core.textsafe import has_hidden
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -708,26 +712,26 @@ def test_default_export_dir_is_in_the_documents_folder(private_dirs: Path) -> No
 
 
 def test_records_from_the_store(tmp_path: Path) -> None:
-    from calldesk.core.db.store import NotFound, Store
+    from calldesk.core.storage import Database, NotFound
 
     clock = FakeClock(START)
-    store = Store.open(tmp_path / "calldesk.db", clock)
+    store = Database.open(tmp_path / "calldesk.db", clock)
     try:
-        first = store.start_call("Ann", "+44 20 7946 0958", "T-1")
-        store.add_note(first.id, "hello", at=START + timedelta(seconds=5))
-        store.record_phrase_use("own-it", first.id, "insert")
-        store.end_call(first.id, at=START + timedelta(minutes=3))
-        store.set_outcome(first.id, Outcome.BAD, "rude")
-        store.save_checklist_answer(first.id, "took-blame", True)
-        store.save_checklist_answer(
-            first.id, "permanent-fix", {"what": "Fix DNS", "where": "OPS-1", "owner": "Sam"}
+        first = call_records.start_call(store, "Ann", "+44 20 7946 0958", "T-1")
+        call_records.add_note(store, first.id, "hello", at=START + timedelta(seconds=5))
+        phrase_records.record_phrase_use(store, "own-it", first.id, "insert")
+        call_records.end_call(store, first.id, at=START + timedelta(minutes=3))
+        call_records.set_outcome(store, first.id, Outcome.BAD, "rude")
+        save_answer(store, first.id, "took-blame", True)
+        save_answer(
+            store, first.id, "permanent-fix", {"what": "Fix DNS", "where": "OPS-1", "owner": "Sam"}
         )
         clock.advance(minutes=4)
         state = CooldownState(None, first.id, 300, Phase.SKIPPED, clock.now(), ended_at=clock.now())
-        store.save_cooldown(state)
-        second = store.start_call("Bob", at=START + timedelta(hours=1))
+        aftercall_records.save_cooldown(store, state)
+        second = call_records.start_call(store, "Bob", at=START + timedelta(hours=1))
 
-        records = list(load_records(store, list(store.iter_calls()), CHECKLIST))
+        records = list(load_records(store, list(call_records.iter_calls(store)), CHECKLIST))
         assert [r.call.id for r in records] == [first.id, second.id]
         one, two = records
         assert one.phrases_used == ("own-it",)

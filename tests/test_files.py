@@ -413,14 +413,14 @@ def test_tighten_refuses_a_symlink_and_tightens_our_file(folder: Path, outside: 
 
 def test_the_store_refuses_a_planted_lock_or_database(tmp_path: Path, outside: Path) -> None:
     from calldesk.core.clock import FakeClock
-    from calldesk.core.db.store import Store, StoreUnavailable
+    from calldesk.core.storage import Database, StoreUnavailable
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     lock = data / "calldesk.lock"
     lock.symlink_to(outside)
     with pytest.raises(StoreUnavailable, match=f"{lock} is a symbolic link"):
-        Store.open(data / "calldesk.db", FakeClock())
+        Database.open(data / "calldesk.db", FakeClock())
     assert_untouched(outside)
     assert only_names(data) == ["calldesk.lock"]
 
@@ -428,18 +428,18 @@ def test_the_store_refuses_a_planted_lock_or_database(tmp_path: Path, outside: P
     database = data / "calldesk.db"
     database.symlink_to(outside)
     with pytest.raises(StoreUnavailable, match=f"{database} is a symbolic link"):
-        Store.open(database, FakeClock())
+        Database.open(database, FakeClock())
     assert_untouched(outside)
 
     database.unlink()
     lock.write_text("", encoding="utf-8")
     os.chown(lock, OTHER_UID, OTHER_UID)
     with pytest.raises(StoreUnavailable, match="belongs to another user"):
-        Store.open(database, FakeClock())
+        Database.open(database, FakeClock())
     assert not database.exists()
 
     lock.unlink()
-    Store.open(database, FakeClock()).close()
+    Database.open(database, FakeClock()).close()
     assert (mode(lock), mode(database)) == (0o600, 0o600)
 
 
@@ -447,13 +447,13 @@ def test_the_store_refuses_a_data_folder_linked_by_another_user(
     tmp_path: Path, outside: Path
 ) -> None:
     from calldesk.core.clock import FakeClock
-    from calldesk.core.db.store import Store, StoreUnavailable
+    from calldesk.core.storage import Database, StoreUnavailable
 
     link = tmp_path / "data"
     link.symlink_to(outside.parent)
     os.lchown(link, OTHER_UID, OTHER_UID)
     with pytest.raises(StoreUnavailable, match="symbolic link made by another user"):
-        Store.open(link / "calldesk.db", FakeClock())
+        Database.open(link / "calldesk.db", FakeClock())
     assert only_names(outside.parent) == ["victim.txt"]
 
 
@@ -462,7 +462,8 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 ) -> None:
     from datetime import UTC, datetime
 
-    from calldesk.core.phone.softphone import PhoneEvent, append_pending_file, read_pending_file
+    from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.spool import append_pending_file, read_pending_file
 
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
@@ -486,7 +487,8 @@ def test_the_pending_file_is_never_written_or_read_through_a_link(
 def test_the_socket_lock_and_folder_are_never_followed(
     socket_path: Path, tmp_path: Path, outside: Path
 ) -> None:
-    from calldesk.core.phone.softphone import LOCK_NAME, EventServer, SocketUnsafe
+    from calldesk.core.phone.channel import LOCK_NAME, SocketUnsafe
+    from calldesk.core.phone.server import EventServer
 
     socket_path.parent.mkdir(parents=True, mode=0o700)
     lock = socket_path.with_name(LOCK_NAME)

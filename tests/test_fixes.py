@@ -6,14 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from calldesk.core.aftercall.fixes import (
-    RecentCall,
-    content_words,
-    jaccard,
-    recurring_problems,
-)
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import content_words, jaccard, recurring_problems, save_answer
+from calldesk.core.aftercall.records import RecentCall
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 
 
 def call(
@@ -107,14 +105,16 @@ def test_biggest_problem_first(clock: FakeClock) -> None:
 
 
 def test_recurrence_from_what_the_store_keeps(tmp_path: Path, clock: FakeClock) -> None:
-    with Store.open(tmp_path / "calldesk.db", clock) as store:
+    with Database.open(tmp_path / "calldesk.db", clock) as store:
         ids = []
         for text in ("Unlock AD account", "AD account unlock", "unlock the AD account"):
-            made = store.start_call()
-            store.save_checklist_answer(made.id, "fix", {"what": text, "where": "", "owner": ""})
+            made = call_records.start_call(store)
+            save_answer(store, made.id, "fix", {"what": text, "where": "", "owner": ""})
             ids.append(made.id)
             clock.advance(hours=20)
-        recent = store.recent_calls_for_recurrence(clock.now() - timedelta(days=7))
+        recent = aftercall_records.recent_calls_for_recurrence(
+            store, clock.now() - timedelta(days=7)
+        )
     [problem] = recurring_problems(recent, clock.now())
     assert problem.kind == "fix" and problem.call_ids == tuple(ids)
     assert set(problem.label.split()) == {"ad", "account", "unlock"}

@@ -26,8 +26,9 @@ from textual.widgets import Input, OptionList, Static, TextArea
 
 from calldesk.cli.main import main
 from calldesk.config import Settings, load_settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.text import visible
 from calldesk.tui.widgets.note_input import NoteInput
@@ -135,9 +136,9 @@ async def test_a_pasted_note_is_shown_literally_and_stored_exactly(
         assert_literal(plain(rendered), text.rstrip())
         assert_no_markup_styles(rendered)
         assert app.desk.writer.flush()
-    store = Store.open_readonly(settings.database_path, clock)
+    store = Database.open_readonly(settings.database_path, clock)
     try:
-        call = store.open_call()
+        call = call_records.open_call(store)
     finally:
         store.close()
     assert call is not None and [note.text for note in call.notes] == [text.rstrip()]
@@ -200,14 +201,16 @@ async def test_an_inserted_hostile_phrase_goes_into_the_note_unchanged(
 
 
 def seed_hostile_call(settings: Settings, clock: FakeClock) -> int:
-    with Store.open(settings.database_path, clock) as store:
-        call = store.start_call("[bold]\x1b[31mEve", "+44 20 7946 0000", "\x1b]0;T\x07")
+    with Database.open(settings.database_path, clock) as store:
+        call = call_records.start_call(
+            store, "[bold]\x1b[31mEve", "+44 20 7946 0000", "\x1b]0;T\x07"
+        )
         for text in HOSTILE.values():
             clock.advance(seconds=10)
-            store.add_note(call.id, text)
-        store.save_draft(call.id, ANSI)
+            call_records.add_note(store, call.id, text)
+        call_records.save_draft(store, call.id, ANSI)
         clock.advance(minutes=2)
-        store.end_call(call.id)
+        call_records.end_call(store, call.id)
         return call.id
 
 

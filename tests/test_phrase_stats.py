@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.library import records as phrase_records
 from calldesk.core.library.phrases import load_library
 from calldesk.core.library.stats import usage_stats
+from calldesk.core.storage import Database
 
 LIBRARY = """\
 category: Calls
@@ -50,13 +51,19 @@ def data_dir(tmp_path: Path) -> Path:
 def record_uses(data_dir: Path) -> None:
     """Two uses on 1 Nov, three on 20 Nov (one of a phrase no longer in the library)."""
     clock = FakeClock(datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
-    with Store.open(data_dir / "calldesk.db", clock) as store:
-        store.record_phrase_use("greet", None, "insert", {"customer": False, "agent": True})
-        store.record_phrase_use("ticket", None, "copy", {"ticket": False})
+    with Database.open(data_dir / "calldesk.db", clock) as store:
+        phrase_records.record_phrase_use(
+            store, "greet", None, "insert", {"customer": False, "agent": True}
+        )
+        phrase_records.record_phrase_use(store, "ticket", None, "copy", {"ticket": False})
         clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-        store.record_phrase_use("greet", None, "insert", {"customer": True, "agent": True})
-        store.record_phrase_use("greet", None, "copy", {"customer": False, "agent": True})
-        store.record_phrase_use("old-greeting", None, "insert")
+        phrase_records.record_phrase_use(
+            store, "greet", None, "insert", {"customer": True, "agent": True}
+        )
+        phrase_records.record_phrase_use(
+            store, "greet", None, "copy", {"customer": False, "agent": True}
+        )
+        phrase_records.record_phrase_use(store, "old-greeting", None, "insert")
 
 
 def stats(data_dir: Path, phrases: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -214,8 +221,8 @@ def test_without_a_database_every_phrase_is_never_used(data_dir: Path, phrases: 
 def test_works_while_calldesk_has_the_database_open(data_dir: Path, phrases: Path) -> None:
     record_uses(data_dir)
     clock = FakeClock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
-    with Store.open(data_dir / "calldesk.db", clock) as running:
-        running.record_phrase_use("hold", None, "copy")
+    with Database.open(data_dir / "calldesk.db", clock) as running:
+        phrase_records.record_phrase_use(running, "hold", None, "copy")
         result = stats(data_dir, phrases, "--json")
     assert result.returncode == 0, result.stderr
     counts = {entry["id"]: entry["uses"] for entry in json.loads(result.stdout)["uses"]}

@@ -14,8 +14,9 @@ import pytest
 from fsrs import Scheduler
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import MIGRATIONS, Store
+from calldesk.core.db.schema import MIGRATIONS
 from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import (
     EXTRA,
     LEARNED_STABILITY_DAYS,
@@ -34,6 +35,7 @@ from calldesk.core.practice.cards import (
     stats,
     word_diff,
 )
+from calldesk.core.storage import Database
 
 EXACT = Scheduler(enable_fuzzing=False)  # fuzzing adds randomness to review intervals
 
@@ -50,14 +52,14 @@ def phrase(n: int, *, sets: tuple[str, ...] = (), say: str | None = None) -> Phr
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Store:
-    opened = Store.open(tmp_path / "data" / "calldesk.db", clock)
+def store(tmp_path: Path, clock: FakeClock) -> Database:
+    opened = Database.open(tmp_path / "data" / "calldesk.db", clock)
     yield opened  # type: ignore[misc]
     opened.close()
 
 
 def session(
-    store: Store, phrases: list[Phrase], clock: FakeClock, **kwargs: object
+    store: Database, phrases: list[Phrase], clock: FakeClock, **kwargs: object
 ) -> PracticeSession:
     options: dict[str, object] = {"new_per_day": 5, "scheduler": EXACT, **kwargs}
     return PracticeSession(store, phrases, clock, **options)  # type: ignore[arg-type]
@@ -71,7 +73,7 @@ def interval(review: ReviewRecord) -> timedelta:
 
 
 def test_thirty_days_remembered_intervals_grow_and_a_lapse_shrinks_them(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     words = phrase(1)
     practice = session(store, [words], clock)
@@ -79,7 +81,7 @@ def test_thirty_days_remembered_intervals_grow_and_a_lapse_shrinks_them(
         while (item := practice.next()) is not None:
             practice.grade(item, 3)
         clock.advance(days=1)
-    reviews = store.practice_reviews("p1")
+    reviews = practice_records.practice_reviews(store, "p1")
     # Every review that left the card in review state, from graduating out of learning on.
     remembered = [r for r in reviews if r.state_after is CardState.REVIEW]
     assert len(remembered) >= 3, [interval(r) for r in reviews]
@@ -94,7 +96,7 @@ def test_thirty_days_remembered_intervals_grow_and_a_lapse_shrinks_them(
     )
 
     # Forget it: the card goes back to relearning within minutes, and comes back sooner.
-    card_before = store.practice_card("p1")
+    card_before = practice_records.practice_card(store, "p1")
     assert card_before is not None and card_before.state is CardState.REVIEW
     clock.set(card_before.due)
     item = practice.next()
@@ -111,17 +113,17 @@ def test_thirty_days_remembered_intervals_grow_and_a_lapse_shrinks_them(
     assert relearned.state is CardState.REVIEW
     assert relearned.due - clock.now() < gaps[-1]
     assert practice.summary.forgotten == 1
-    counts = store.practice_review_counts()
-    assert counts["p1"] == (len(store.practice_reviews("p1")), 1)
+    counts = practice_records.practice_review_counts(store)
+    assert counts["p1"] == (len(practice_records.practice_reviews(store, "p1")), 1)
 
 
-def test_grade_logs_every_review_with_its_details(store: Store, clock: FakeClock) -> None:
+def test_grade_logs_every_review_with_its_details(store: Database, clock: FakeClock) -> None:
     first = grade(store, phrase(1), 3, clock.now(), typed=True, scheduler=EXACT)
     assert first.card_id == 1 and first.state is CardState.LEARNING
     clock.advance(minutes=10)
     second = grade(store, phrase(1), 4, clock.now(), scheduler=EXACT)
     assert second.card_id == 1 and second.state is CardState.REVIEW
-    one, two = store.practice_reviews("p1")
+    one, two = practice_records.practice_reviews(store, "p1")
     assert (one.rating, one.typed, one.state_before, one.elapsed_days) == (
         3,
         True,
@@ -139,13 +141,15 @@ def test_grade_logs_every_review_with_its_details(store: Store, clock: FakeClock
 
 
 @pytest.mark.parametrize("rating", [0, 5, -1])
-def test_grade_refuses_a_rating_outside_1_to_4(store: Store, clock: FakeClock, rating: int) -> None:
+def test_grade_refuses_a_rating_outside_1_to_4(
+    store: Database, clock: FakeClock, rating: int
+) -> None:
     with pytest.raises(ValueError, match="1-4"):
         grade(store, phrase(1), rating, clock.now(), scheduler=EXACT)
-    assert store.practice_reviews() == []
+    assert practice_records.practice_reviews(store) == []
 
 
-def test_grade_accepts_a_local_time(store: Store, clock: FakeClock) -> None:
+def test_grade_accepts_a_local_time(store: Database, clock: FakeClock) -> None:
     local = datetime(2026, 11, 24, 10, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
     card = grade(store, phrase(1), 3, local, scheduler=EXACT)
     assert card.last_review == local.astimezone(UTC)
@@ -155,19 +159,19 @@ def test_grade_accepts_a_local_time(store: Store, clock: FakeClock) -> None:
 
 
 def test_changed_words_start_a_new_card_and_keep_the_history(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     old = phrase(1)
     grade(store, old, 4, clock.now(), scheduler=EXACT)
-    old_card = store.practice_card("p1")
+    old_card = practice_records.practice_card(store, "p1")
     assert old_card is not None and old_card.state is CardState.REVIEW
     # Spacing and line breaks are not a change of words.
     respaced = replace(old, say="Words  number 1,\nsaid calmly.\n")
     assert say_hash(respaced.say) == say_hash(old.say)
-    assert build_queue([respaced], store.practice_cards(), clock.now(), 5).new == []
+    assert build_queue([respaced], practice_records.practice_cards(store), clock.now(), 5).new == []
 
     reworded = replace(old, say="Words number one, said very calmly.")
-    queue = build_queue([reworded], store.practice_cards(), clock.now(), 5)
+    queue = build_queue([reworded], practice_records.practice_cards(store), clock.now(), 5)
     assert [(i.phrase.id, i.changed, i.is_new) for i in queue.new] == [("p1", True, True)]
     assert queue.due == []
 
@@ -176,7 +180,7 @@ def test_changed_words_start_a_new_card_and_keep_the_history(
     assert new_card.card_id != old_card.card_id
     assert new_card.state is CardState.LEARNING
     assert new_card.introduced_at == clock.now()
-    reviews = store.practice_reviews("p1")
+    reviews = practice_records.practice_reviews(store, "p1")
     assert [(r.card_id, r.state_before) for r in reviews] == [
         (old_card.card_id, CardState.NEW),
         (new_card.card_id, CardState.NEW),
@@ -187,28 +191,29 @@ def test_changed_words_start_a_new_card_and_keep_the_history(
     assert (result.phrases[0].reviews, result.phrases[0].changed) == (2, False)
 
 
-def test_stats_show_a_changed_phrase_as_new(store: Store, clock: FakeClock) -> None:
+def test_stats_show_a_changed_phrase_as_new(store: Database, clock: FakeClock) -> None:
     grade(store, phrase(1), 4, clock.now(), scheduler=EXACT)
     row = stats([phrase(1, say="Other words")], store, clock.now()).phrases[0]
     assert (row.state, row.changed, row.due, row.reviews) == (CardState.NEW, True, None, 1)
 
 
 def test_a_removed_phrase_is_not_shown_but_keeps_card_and_history(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     one, two = phrase(1), phrase(2)
     for words in (one, two):
         grade(store, words, 4, clock.now(), scheduler=EXACT)
     clock.advance(days=60)  # both long due
     assert [
-        i.phrase.id for i in build_queue([one, two], store.practice_cards(), clock.now(), 5).due
+        i.phrase.id
+        for i in build_queue([one, two], practice_records.practice_cards(store), clock.now(), 5).due
     ] == ["p1", "p2"]
-    queue = build_queue([two], store.practice_cards(), clock.now(), 5)
+    queue = build_queue([two], practice_records.practice_cards(store), clock.now(), 5)
     assert [i.phrase.id for i in queue.items] == ["p2"]
-    assert "p1" in store.practice_cards()
-    assert len(store.practice_reviews("p1")) == 1
+    assert "p1" in practice_records.practice_cards(store)
+    assert len(practice_records.practice_reviews(store, "p1")) == 1
     # Back in the library, it carries on with its old card.
-    back = build_queue([one, two], store.practice_cards(), clock.now(), 5)
+    back = build_queue([one, two], practice_records.practice_cards(store), clock.now(), 5)
     assert back.due[0].phrase.id == "p1" and back.due[0].card is not None
     assert back.due[0].card.card_id == 1
 
@@ -276,7 +281,7 @@ def test_learning_cards_due_soon_are_shown_ahead_only_when_asked(clock: FakeCloc
     assert queue.count == 0 and len(queue) == 1
 
 
-def test_new_per_day_counts_phrases_introduced_today(store: Store, clock: FakeClock) -> None:
+def test_new_per_day_counts_phrases_introduced_today(store: Database, clock: FakeClock) -> None:
     clock.set(datetime(2026, 11, 24, 23, 0, tzinfo=UTC))  # TZ is UTC in tests
     phrases = [phrase(n) for n in range(1, 11)]
     practice = session(store, phrases, clock, new_per_day=3)
@@ -297,12 +302,12 @@ def test_new_per_day_counts_phrases_introduced_today(store: Store, clock: FakeCl
     assert due_count(store, phrases, clock.now(), 5) == 5
 
 
-def test_the_set_filter_keeps_only_that_sets_phrases(store: Store, clock: FakeClock) -> None:
+def test_the_set_filter_keeps_only_that_sets_phrases(store: Database, clock: FakeClock) -> None:
     phrases = [phrase(1, sets=("essentials",)), phrase(2), phrase(3, sets=("essentials", "x"))]
     for words in phrases:
         grade(store, words, 4, clock.now(), scheduler=EXACT)
     clock.advance(days=90)
-    cards = store.practice_cards()
+    cards = practice_records.practice_cards(store)
     assert [i.phrase.id for i in build_queue(phrases, cards, clock.now(), 5, "essentials").due] == [
         "p1",
         "p3",
@@ -315,7 +320,7 @@ def test_the_set_filter_keeps_only_that_sets_phrases(store: Store, clock: FakeCl
     assert [i.phrase.id for i in practice.queue().items] == ["p1", "p3", "p5"]
 
 
-def test_due_count_matches_the_queue(store: Store, clock: FakeClock) -> None:
+def test_due_count_matches_the_queue(store: Database, clock: FakeClock) -> None:
     phrases = [phrase(n, sets=("s",) if n % 3 == 0 else ()) for n in range(1, 13)]
     for n, words in enumerate(phrases[:8]):
         grade(store, words, 1 + n % 4, clock.now() - timedelta(days=n), scheduler=EXACT)
@@ -325,15 +330,17 @@ def test_due_count_matches_the_queue(store: Store, clock: FakeClock) -> None:
         for limit in (0, 2, 10):
             expected = build_queue(
                 changed,
-                store.practice_cards(),
+                practice_records.practice_cards(store),
                 now,
                 limit,
-                introduced_today=store.practice_introduced(now - timedelta(days=1), now),
+                introduced_today=practice_records.practice_introduced(
+                    store, now - timedelta(days=1), now
+                ),
             ).count
             assert due_count(store, changed, now, limit) == expected, (hours, limit)
 
 
-def test_session_summary_and_next_due(store: Store, clock: FakeClock) -> None:
+def test_session_summary_and_next_due(store: Database, clock: FakeClock) -> None:
     practice = session(store, [phrase(1), phrase(2)], clock)
     assert practice.next_due() is None
     while (item := practice.next()) is not None:
@@ -400,7 +407,7 @@ def test_word_diff_of_nothing_typed_is_all_missing_and_accents_match() -> None:
 
 
 def stored_card(
-    store: Store, words: Phrase, state: CardState, stability: float, now: datetime
+    store: Database, words: Phrase, state: CardState, stability: float, now: datetime
 ) -> None:
     record = CardRecord(
         phrase_id=words.id,
@@ -428,10 +435,10 @@ def stored_card(
             difficulty=5.0,
             due=record.due,
         )
-        record, _ = store.save_practice_review(record, review)
+        record, _ = practice_records.save_practice_review(store, record, review)
 
 
-def test_stats_per_phrase_and_learned_per_set(store: Store, clock: FakeClock) -> None:
+def test_stats_per_phrase_and_learned_per_set(store: Database, clock: FakeClock) -> None:
     now = clock.now()
     ess = ("essentials",)
     phrases = [phrase(1, sets=ess), phrase(2, sets=ess), phrase(3, sets=(*ess, "b")), phrase(4)]
@@ -478,12 +485,12 @@ def test_an_old_database_gains_the_practice_tables(tmp_path: Path, clock: FakeCl
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
-    with Store.open(path, clock) as store:
+    with Database.open(path, clock) as store:
         assert grade(store, phrase(1), 3, clock.now(), scheduler=EXACT).card_id == 1
-        assert len(store.practice_reviews()) == 1
+        assert len(practice_records.practice_reviews(store)) == 1
 
 
-def test_card_ids_are_never_reused(store: Store, clock: FakeClock) -> None:
+def test_card_ids_are_never_reused(store: Database, clock: FakeClock) -> None:
     ids = [grade(store, phrase(n), 3, clock.now(), scheduler=EXACT).card_id for n in (1, 2)]
     ids.append(grade(store, phrase(1, say="changed"), 3, clock.now(), scheduler=EXACT).card_id)
     ids.append(grade(store, phrase(3), 3, clock.now(), scheduler=EXACT).card_id)
@@ -492,7 +499,7 @@ def test_card_ids_are_never_reused(store: Store, clock: FakeClock) -> None:
 
 def test_core_practice_imports_neither_textual_nor_fsrs() -> None:
     code = (
-        "import sys, calldesk.core.db.store, calldesk.core.practice.cards;"
+        "import sys, calldesk.core.practice.records, calldesk.core.practice.cards;"
         "print(sorted(m for m in ('textual', 'rich', 'fsrs') if m in sys.modules))"
     )
     result = subprocess.run(

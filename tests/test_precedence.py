@@ -73,7 +73,7 @@ def test_settings_put_the_user_folder_then_team_folders_after_the_bundled_one(
         }
     )
     assert settings.phrase_folders() == [paths.bundled_phrase_dir(), user, team, team2]
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     phrase = library.get(bundled_phrase.id)
     assert phrase is not None and phrase.source == team_file
     assert phrase.title == "from the team folder"
@@ -93,11 +93,11 @@ def test_the_last_folder_with_a_checklist_wins(tmp_path: Path) -> None:
     settings = load_settings(
         environ={"CALLDESK_USER_PHRASE_DIR": str(user), "CALLDESK_PHRASE_DIRS": str(team)}
     )
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     assert library.checklist.source == team / "checklist.yaml"
     assert [item.id for item in library.checklist.items] == ["team-item"]
     (team / "checklist.yaml").unlink()
-    library = load_configured_library(settings, library)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir, library)
     assert library.checklist.source == user / "checklist.yaml"
 
 

@@ -7,8 +7,9 @@ from tests.tui_helpers import build_app, started_up, type_text, wait_for_screen,
 from textual.widgets import Input, TextArea
 
 from calldesk.config import Settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.cooldown import CooldownScreen
@@ -29,17 +30,17 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def seed_history(settings: Settings, clock: FakeClock) -> None:
-    store = Store.open(settings.database_path, clock)
+    store = Database.open(settings.database_path, clock)
     for name, number, notes in (
         ("Ann Lee", "+44 20 7946 0958", ["printer offline again", "cleared the queue"]),
         ("Bo Chen", "0161 496 0000", ["VPN drops every hour"]),
     ):
-        call = store.start_call(name, number, "T-1001")
+        call = call_records.start_call(store, name, number, "T-1001")
         for text in notes:
             clock.advance(seconds=40)
-            store.add_note(call.id, text)
+            call_records.add_note(store, call.id, text)
         clock.advance(minutes=3)
-        store.end_call(call.id)
+        call_records.end_call(store, call.id)
         clock.advance(minutes=20)
     store.close()
 

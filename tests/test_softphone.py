@@ -19,34 +19,35 @@ from types import SimpleNamespace
 import pytest
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
-from calldesk.core.phone import softphone
-from calldesk.core.phone.softphone import (
+from calldesk.core.phone import baresip, server, spool
+from calldesk.core.phone.baresip import (
+    BaresipFollower,
+    NetstringDecoder,
+    NetstringError,
+    encode_netstring,
+    parse_baresip_event,
+    parse_hostport,
+)
+from calldesk.core.phone.channel import SocketError, SocketInUse, SocketUnsafe
+from calldesk.core.phone.events import (
     MAX_CALL_ID,
     MAX_LINE,
     MAX_NAME,
     MAX_NUMBER,
-    BaresipFollower,
-    EventServer,
-    NetstringDecoder,
-    NetstringError,
+    MAX_SOURCE,
     PhoneEvent,
-    SocketError,
-    SocketInUse,
-    SocketUnsafe,
-    append_pending_file,
     display_safe,
-    encode_netstring,
-    encode_request,
-    events_from_pending,
-    keep_for_later,
-    parse_baresip_event,
     parse_caller,
-    parse_hostport,
+)
+from calldesk.core.phone.hook import encode_request, send_event
+from calldesk.core.phone.server import EventServer
+from calldesk.core.phone.spool import (
+    append_pending_file,
+    keep_for_later,
     read_pending_file,
-    send_event,
     take_all_pending,
 )
+from calldesk.core.storage import Database
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 WAIT = 5.0
@@ -65,7 +66,7 @@ def test_an_event_caps_every_text_field_to_its_documented_length() -> None:
     assert event.number == "1" * MAX_NUMBER
     assert event.name == "N" * MAX_NAME
     assert event.call_id == "i" * MAX_CALL_ID
-    assert len(event.source) == softphone.MAX_SOURCE
+    assert len(event.source) == MAX_SOURCE
 
 
 def test_an_event_keeps_hostile_text_as_sent_but_replaces_lone_surrogates() -> None:
@@ -136,7 +137,7 @@ def test_pending_records_from_the_store_become_events_and_bad_ones_are_skipped()
             kind="hangup", payload={"call_id": "c9", "at": AT.isoformat()}, created_at=AT
         ),
     ]
-    events = events_from_pending(records)
+    events = spool.events_from_pending(records)
     assert [(e.kind, e.number, e.name, e.call_id) for e in events] == [
         ("ring", "1001", "Pat", ""),
         ("hangup", "", "", "c9"),
@@ -264,27 +265,29 @@ def test_reading_the_pending_file_skips_lines_that_are_not_events(tmp_path: Path
     assert read_pending_file(tmp_path / "missing.jsonl") == []
 
 
-def test_an_undelivered_event_goes_to_the_store_when_calldesk_is_not_running(
-    tmp_path: Path, clock: FakeClock
-) -> None:
-    database = tmp_path / "calldesk.db"
-    Store.open(database, clock).close()
-    event = ring()
-    assert keep_for_later(event, database, tmp_path / "pending.jsonl") == "store"
-    assert not (tmp_path / "pending.jsonl").exists()
-    with Store.open(database, clock) as store:
-        assert events_from_pending(store.take_pending_events()) == [event]
-
-
-def test_an_undelivered_event_goes_to_the_file_when_the_store_is_in_use_or_missing(
+def test_an_undelivered_event_goes_to_the_one_spool_even_beside_a_database(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     database = tmp_path / "calldesk.db"
     pending = tmp_path / "pending.jsonl"
-    assert keep_for_later(ring(number="1"), database, pending) == "file"
+    Database.open(database, clock).close()
+    event = ring()
+    keep_for_later(event, pending)
+    with Database.open(database, clock) as store:
+        assert spool.take_legacy_events(store) == []  # nothing writes the old table now
+        assert take_all_pending(store, pending) == [event]
+        assert take_all_pending(store, pending) == []
+
+
+def test_an_undelivered_event_is_kept_whether_the_database_is_in_use_or_missing(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    database = tmp_path / "calldesk.db"
+    pending = tmp_path / "pending.jsonl"
+    keep_for_later(ring(number="1"), pending)
     assert not database.exists()  # a hook never creates the database
-    with Store.open(database, clock):  # a running calldesk holds the store
-        assert keep_for_later(ring(number="2"), database, pending) == "file"
+    with Database.open(database, clock):  # a running calldesk holds the database
+        keep_for_later(ring(number="2"), pending)
     assert [event.number for event in read_pending_file(pending)] == ["1", "2"]
 
 
@@ -292,11 +295,11 @@ def test_all_kept_events_come_back_once_and_in_order(tmp_path: Path, clock: Fake
     database, pending = tmp_path / "calldesk.db", tmp_path / "pending.jsonl"
     early = PhoneEvent("ring", "1", "", "c1", AT - timedelta(minutes=5), "hook")
     late = PhoneEvent("hangup", "1", "", "c1", AT, "hook")
-    with Store.open(database, clock) as store:
-        store.add_pending_event(late.kind, late.to_dict())
+    with Database.open(database, clock) as store:
+        spool.add_pending_event(store, late.kind, late.to_dict())
     append_pending_file(late, pending)  # the same event kept twice
     append_pending_file(early, pending)
-    with Store.open(database, clock) as store:
+    with Database.open(database, clock) as store:
         assert take_all_pending(store, pending) == [early, late]
         assert take_all_pending(store, pending) == []
     assert take_all_pending(None, pending) == []
@@ -549,7 +552,7 @@ def test_a_folder_of_another_user_is_refused(
 ) -> None:
     socket_path.parent.mkdir(parents=True, mode=0o700)
     real_uid = os.getuid()
-    monkeypatch.setattr(softphone.os, "getuid", lambda: real_uid + 4242)
+    monkeypatch.setattr(server.os, "getuid", lambda: real_uid + 4242)
     with pytest.raises(SocketUnsafe, match="belongs to another user"):
         EventServer(socket_path, Inbox()).start()
 
@@ -560,7 +563,7 @@ def test_a_socket_of_another_user_is_never_sent_caller_data(
     inbox = Inbox()
     with EventServer(socket_path, inbox):
         real_uid = os.getuid()
-        monkeypatch.setattr(softphone.os, "getuid", lambda: real_uid + 4242)
+        monkeypatch.setattr(server.os, "getuid", lambda: real_uid + 4242)
         result = send_event(ring(), socket_path)
         monkeypatch.undo()
     assert result.status == "unsafe"
@@ -835,7 +838,7 @@ def test_the_follower_says_once_that_baresip_is_not_there(
             several.set()
         return connect(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(softphone.socket, "create_connection", counted)
+    monkeypatch.setattr(baresip.socket, "create_connection", counted)
     links = Links()
     follower = BaresipFollower("127.0.0.1", port, Inbox(), links, retry_min=0.01, retry_max=0.02)
     follower.start()

@@ -33,8 +33,9 @@ from tests.pty_app import PtyApp, app_env
 from tests.tui_helpers import build_app, type_text
 
 from calldesk.config import Settings, load_settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock, SystemClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.widgets.notes_pane import NoteItem
@@ -61,9 +62,9 @@ def check_sound(path: Path) -> list[str]:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         db.close()
-    with Store.open(path, SystemClock()) as store:
+    with Database.open(path, SystemClock()) as store:
         assert store.recovered_from is None
-        call = store.open_call()
+        call = call_records.open_call(store)
     assert call is not None
     return [note.text for note in call.notes]
 
@@ -345,7 +346,7 @@ def test_writes_failing_like_a_full_disk_warn_and_quit_asks_first(private_dirs: 
     """The real calldesk with RLIMIT_FSIZE just above its database: writes fail with EFBIG."""
     path = database(private_dirs)
     path.parent.mkdir(parents=True, mode=0o700)
-    with Store.open(path, SystemClock()):
+    with Database.open(path, SystemClock()):
         pass  # a fresh, checkpointed database: only the -wal grows from here
     limit = path.stat().st_size + 512 * 1024  # room for a few notes in the -wal, then EFBIG
     app = spawn(app_env(private_dirs), file_size_limit(limit))

@@ -7,7 +7,9 @@ from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wai
 from textual.widgets import Checkbox, DataTable, Digits, Input
 
 from calldesk.config import Settings
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
@@ -61,10 +63,12 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
         await pilot.press("enter")
         await wait_for_screen(pilot, ChecklistScreen)
     store = stored(settings, clock)
-    assert store.active_cooldown() is None
-    (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    assert aftercall_records.active_cooldown(store) is None
+    (state,) = aftercall_records.cooldowns_between(
+        store, clock.now().replace(hour=0), clock.now().replace(hour=23)
+    )
     assert state.state is Phase.DONE
-    call = store.get_call(state.call_id)
+    call = call_records.get_call(store, state.call_id)
     assert call.outcome.value == "bad" and call.outcome_reason == "swore twice"
     store.close()
 
@@ -105,7 +109,9 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
         await wait_for_screen(pilot, ChecklistScreen)
         assert app.desk.writer.flush()
     store = stored(settings, clock)
-    (state,) = store.cooldowns_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    (state,) = aftercall_records.cooldowns_between(
+        store, clock.now().replace(hour=0), clock.now().replace(hour=23)
+    )
     assert state.state is Phase.SKIPPED
     store.close()
 
@@ -158,14 +164,16 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await pilot.press("d")
         await wait_until(pilot, lambda: table.row_count == 0)  # only open fixes are listed
     store = stored(settings, clock)
-    answers = store.checklist_answers(call_id)
+    answers = aftercall_records.checklist_answers(store, call_id)
     assert answers["took-blame"].value is True
     assert answers["permanent-fix"].value == {
         "what": "driver update pushed to all PCs",
         "where": "IT-482",
         "owner": "Sam",
     }
-    assert [fix.status.value for fix in store.list_fixes(status=None)] == ["done"]
+    assert [fix.status.value for fix in aftercall_records.list_fixes(store, status=None)] == [
+        "done"
+    ]
     store.close()
 
 
@@ -190,7 +198,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         assert not isinstance(app.screen, ChecklistScreen)
         assert app.desk.writer.flush()
     store = stored(settings, clock)
-    answers = store.checklist_answers(call_id)
+    answers = aftercall_records.checklist_answers(store, call_id)
     assert answers["took-blame"].value is True
     assert answers["quick-fix"].value == "reset the client"
     assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}

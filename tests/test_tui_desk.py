@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteItem, NoteList
@@ -29,7 +30,7 @@ async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(
         await pilot.pause()
         assert app.desk.writer.flush()
         store = stored(settings, clock)
-        call = store.open_call()
+        call = call_records.open_call(store)
         assert call is not None
         assert [note.text for note in call.notes] == ["printer offline again"]
         assert call.draft == "half typed"
@@ -77,7 +78,7 @@ async def test_caller_fields_are_saved_and_shown_in_the_status_bar(
         assert "Ann · 0161 555" in status
         assert app.desk.writer.flush()
         store = stored(settings, clock)
-        call = store.open_call()
+        call = call_records.open_call(store)
         assert (call.caller_name, call.caller_number) == ("Ann", "0161 555")
         store.close()
 
@@ -99,7 +100,7 @@ async def test_a_note_can_be_edited_from_the_list(settings: Settings, clock: Fak
         assert app.desk.call.notes[0].text == "right"
         assert app.desk.writer.flush()
         store = stored(settings, clock)
-        note = store.open_call().notes[0]
+        note = call_records.open_call(store).notes[0]
         assert note.text == "right" and note.edited_at is not None
         store.close()
 

@@ -6,22 +6,23 @@ from tests.tui_helpers import build_app, type_text, wait_for_screen, wait_until
 from textual.widgets import OptionList
 
 from calldesk.config import Settings
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.history import HistoryScreen
 
 
 def seed(settings: Settings, clock: FakeClock) -> None:
-    store = Store.open(settings.database_path, clock)
+    store = Database.open(settings.database_path, clock)
     for name, note in (
         ("Ann Lee", "refund for the duplicate charge"),
         ("Bo Chen", "vpn drops hourly"),
     ):
-        call = store.start_call(name, "0161 496 0000")
-        store.add_note(call.id, note)
+        call = call_records.start_call(store, name, "0161 496 0000")
+        call_records.add_note(store, call.id, note)
         clock.advance(minutes=5)
-        store.end_call(call.id)
+        call_records.end_call(store, call.id)
         clock.advance(minutes=30)
     store.close()
 

@@ -17,7 +17,7 @@ from calldesk.config import Settings
 from calldesk.core.aftercall.checklist import Checklist, ChecklistItem, ItemKind
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import FakeClock
-from calldesk.core.phone.softphone import PhoneEvent
+from calldesk.core.phone.events import PhoneEvent
 from calldesk.core.textsafe import has_hidden, visible
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.confirm import ConfirmDialog

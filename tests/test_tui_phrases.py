@@ -9,6 +9,7 @@ from textual.widgets import OptionList
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
+from calldesk.core.library import records as phrase_records
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
@@ -69,8 +70,8 @@ async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(
         assert note_input.text == "Hello Ann, this is Pat from the help desk."
         assert app.desk.writer.flush()
     store = stored(settings, clock)
-    assert store.phrase_use_counts() == {"team-greeting": 1}
-    assert store.unfilled_placeholder_counts() == {}
+    assert phrase_records.phrase_use_counts(store) == {"team-greeting": 1}
+    assert phrase_records.unfilled_placeholder_counts(store) == {}
     store.close()
 
 
@@ -92,8 +93,8 @@ async def test_ctrl_y_copies_the_phrase_and_counts_the_use(
         ]  # no call: name unknown
         assert app.desk.writer.flush()
     store = stored(settings, clock)
-    assert store.phrase_use_counts() == {"team-greeting": 1}
-    assert store.unfilled_placeholder_counts() == {("team-greeting", "customer"): 1}
+    assert phrase_records.phrase_use_counts(store) == {"team-greeting": 1}
+    assert phrase_records.unfilled_placeholder_counts(store) == {("team-greeting", "customer"): 1}
     store.close()
 
 

@@ -14,9 +14,10 @@ from textual.widgets import Input, Label
 
 import calldesk.tui
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
 from calldesk.core.library.phrases import Phrase
+from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import CardState, PracticeSummary
+from calldesk.core.storage import Database
 from calldesk.tui.screens.practice import PracticeScreen
 
 PHRASES = [
@@ -54,12 +55,12 @@ class PracticeApp(App[None]):
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    with Store.open(tmp_path / "data" / "calldesk.db", clock) as opened:
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[Database]:
+    with Database.open(tmp_path / "data" / "calldesk.db", clock) as opened:
         yield opened
 
 
-def practice_app(store: Store, clock: FakeClock, phrases: list[Phrase] = PHRASES) -> PracticeApp:
+def practice_app(store: Database, clock: FakeClock, phrases: list[Phrase] = PHRASES) -> PracticeApp:
     screen = PracticeScreen(
         phrases,
         store,
@@ -76,7 +77,7 @@ def label_text(app: App[None], selector: str) -> str:
 
 
 async def test_a_session_grades_cards_and_dismisses_with_the_summary(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -86,7 +87,7 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
         assert "Calm down, sir." in label_text(app, "#practice-instead")
         assert not screen.query_one("#practice-answer").display
         await pilot.press("3")  # typed into the attempt, not a grade: nothing is revealed yet
-        assert store.practice_reviews() == []
+        assert practice_records.practice_reviews(store) == []
         await pilot.press("backspace")
         await type_text(pilot, "go on tell me everything")
         await pilot.press("enter")
@@ -95,9 +96,9 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
         hint = screen.query_one("#practice-diff", Label).render()
         assert "everything" in str(hint) and "listening" in str(hint)
         await pilot.press("4")
-        assert [(r.phrase_id, r.rating, r.typed) for r in store.practice_reviews()] == [
-            ("go-on", 4, True)
-        ]
+        assert [
+            (r.phrase_id, r.rating, r.typed) for r in practice_records.practice_reviews(store)
+        ] == [("go-on", 4, True)]
         # The next card: markup in trainer text is shown as written.
         assert "[b]markup[/b]" in label_text(app, "#practice-when")
         title = screen.query_one("#practice-card").border_title  # read back as markup
@@ -116,21 +117,23 @@ async def test_a_session_grades_cards_and_dismisses_with_the_summary(
     summary = app.results[0]
     assert summary is not None
     assert (summary.reviewed, summary.forgotten, summary.new) == (4, 1, 2)
-    states = {card.phrase_id: card.state for card in store.practice_cards().values()}
+    states = {
+        card.phrase_id: card.state for card in practice_records.practice_cards(store).values()
+    }
     assert states == {"go-on": CardState.REVIEW, "markup": CardState.REVIEW}
 
 
 async def test_grade_keys_do_nothing_before_the_phrase_is_shown(
-    store: Store, clock: FakeClock
+    store: Database, clock: FakeClock
 ) -> None:
     app = practice_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         app.set_focus(None)  # even with the text field out of the way
         await pilot.press("2")
-        assert store.practice_reviews() == []
+        assert practice_records.practice_reviews(store) == []
         assert not app.practice.revealed
         await pilot.press("enter", "2")
-        assert [r.rating for r in store.practice_reviews()] == [2]
+        assert [r.rating for r in practice_records.practice_reviews(store)] == [2]
         # Escape ends the session even while the attempt field has the focus.
         assert isinstance(app.focused, Input)
         await pilot.press("escape")
@@ -139,7 +142,7 @@ async def test_grade_keys_do_nothing_before_the_phrase_is_shown(
     assert (app.results[0].reviewed, app.results[0].forgotten) == (1, 0)
 
 
-async def test_nothing_due_says_so_and_when(store: Store, clock: FakeClock) -> None:
+async def test_nothing_due_says_so_and_when(store: Database, clock: FakeClock) -> None:
     app = practice_app(store, clock, PHRASES[:1])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "4")
@@ -152,7 +155,7 @@ async def test_nothing_due_says_so_and_when(store: Store, clock: FakeClock) -> N
     assert app.results[0] is not None and app.results[0].reviewed == 1
 
 
-def test_snapshot_card(snap_compare, store: Store, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_card(snap_compare, store: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False
@@ -161,7 +164,7 @@ def test_snapshot_card(snap_compare, store: Store, clock: FakeClock) -> None:  #
     assert snap_compare(practice_app(store, clock), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_snapshot_revealed_with_hint(snap_compare, store: Store, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_revealed_with_hint(snap_compare, store: Database, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         for field in pilot.app.screen.query(Input):
             field.cursor_blink = False

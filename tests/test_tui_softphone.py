@@ -9,8 +9,10 @@ import sys
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.history import HistoryScreen
@@ -50,10 +52,10 @@ def titled(shown: list[tuple[str, str]], title: str) -> list[str]:
 async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
     settings: Settings, clock: FakeClock
 ) -> None:
-    store = Store.open(settings.database_path, clock)
-    earlier = store.start_call("Ann Lee", "+44 20 7946 0958")
-    store.add_note(earlier.id, "toner smudges on every page")
-    store.end_call(earlier.id)
+    store = Database.open(settings.database_path, clock)
+    earlier = call_records.start_call(store, "Ann Lee", "+44 20 7946 0958")
+    call_records.add_note(store, earlier.id, "toner smudges on every page")
+    call_records.end_call(store, earlier.id)
     store.close()
     clock.advance(days=2)
 
@@ -91,7 +93,7 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
 async def test_a_ring_while_calldesk_is_closed_is_shown_at_the_next_start(
     settings: Settings, clock: FakeClock
 ) -> None:
-    Store.open(settings.database_path, clock).close()  # calldesk has run before
+    Database.open(settings.database_path, clock).close()  # calldesk has run before
     result = hook("ring", "--number", "0161 496 0000", "--name", "[bold]Bo[/bold]")
     assert result.returncode == 3
     assert "calldesk is not running" in result.stderr
@@ -147,7 +149,7 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
         assert app.desk.call is None and app.desk.last_call is first
     with stored(settings, clock) as store:
-        calls = {call.caller_number: call for call in store.list_calls()}
+        calls = {call.caller_number: call for call in call_records.list_calls(store)}
     assert calls["1001"].note_count == 1 and not calls["1001"].missed
     assert calls["2002"].missed and calls["2002"].outcome is None
 
@@ -180,8 +182,11 @@ async def test_a_call_abandoned_while_ringing_is_missed_without_after_call_steps
         detail = str(history.query_one("#history-detail-text").render())
         assert "Missed call: the caller hung up while it rang." in detail
     with stored(settings, clock) as store:
-        [call] = store.list_calls()
-        assert store.checklist_answers(call.id) == {} and store.active_cooldown() is None
+        [call] = call_records.list_calls(store)
+        assert (
+            aftercall_records.checklist_answers(store, call.id) == {}
+            and aftercall_records.active_cooldown(store) is None
+        )
 
 
 async def test_notes_typed_while_it_rang_keep_the_call_a_call(
@@ -196,8 +201,8 @@ async def test_notes_typed_while_it_rang_keep_the_call_a_call(
         await microsip("hangup", "1001")  # the draft was never entered: it is kept too
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
-        [summary] = store.list_calls()
-        call = store.get_call(summary.id)
+        [summary] = call_records.list_calls(store)
+        call = call_records.get_call(store, summary.id)
     assert not call.missed
     assert [note.text for note in call.notes] == ["card says: printer contract ends Friday"]
 
@@ -241,7 +246,7 @@ async def test_two_rings_then_the_agent_answers_the_second(
         await microsip("hangup", "2002")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
-        calls = {call.caller_number: call for call in store.list_calls()}
+        calls = {call.caller_number: call for call in call_records.list_calls(store)}
     assert calls["1001"].missed and calls["1001"].note_count == 0
     assert not calls["2002"].missed and calls["2002"].first_note == "second caller"
 
@@ -263,7 +268,7 @@ async def test_start_on_answer_a_call_given_up_while_ringing_is_missed(
         await wait_until(pilot, lambda: titled(shown, "Missed call"))
         assert app.desk.call is None
     with stored(settings, clock) as store:
-        [call] = store.list_calls()
+        [call] = call_records.list_calls(store)
     assert (call.caller_number, call.missed) == ("1001", True)
 
 
@@ -295,6 +300,6 @@ async def test_a_withheld_caller_never_sees_the_last_withheld_callers_notes(
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
             await app._to_desk()
     with stored(settings, clock) as store:
-        assert store.calls_by_number("anonymous") == []
+        assert call_records.calls_by_number(store, "anonymous") == []
         norms = store._connection().execute("SELECT number_norm FROM calls").fetchall()
     assert [norm for (norm,) in norms] == ["", ""]

@@ -6,7 +6,7 @@ import time
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
-from calldesk.core.db.store import Store
+from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp, make_app
 
 
@@ -14,9 +14,9 @@ def build_app(settings: Settings, clock: FakeClock) -> CalldeskApp:
     return make_app(settings, clock=clock)
 
 
-def stored(settings: Settings, clock: FakeClock) -> Store:
+def stored(settings: Settings, clock: FakeClock) -> Database:
     """The database as another reader sees it (the app holds the write lock)."""
-    return Store.open_readonly(settings.database_path, clock)
+    return Database.open_readonly(settings.database_path, clock)
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]

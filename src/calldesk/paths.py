@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,12 +41,23 @@ def user_phrase_dir() -> Path:
     return default_config_dir() / "phrases"
 
 
-def runtime_dir() -> Path:
-    """Where the softphone socket lives: the user's runtime dir, else the data dir."""
+def runtime_dir(data_dir: Path | None = None) -> Path:
+    """Where the softphone socket of `data_dir` (default: the platform's) lives.
+
+    In the user's runtime dir if there is one: `calldesk` for the default data folder,
+    `calldesk-<hash>` for another, so calldesks with different data folders (`--data-dir`)
+    never share a socket. Without a runtime dir: `run` in the data folder.
+    """
+    default = default_data_dir()
+    data = default if data_dir is None else Path(data_dir).expanduser()
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_dir():
-        return Path(runtime) / "calldesk"
-    return default_data_dir() / "run"
+        resolved = data.resolve()
+        if resolved == default.resolve():
+            return Path(runtime) / "calldesk"
+        digest = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:12]
+        return Path(runtime) / f"calldesk-{digest}"
+    return data / "run"
 
 
 def bundled_phrase_dir() -> Path:
@@ -71,12 +83,13 @@ def write_private_file(path: Path, data: str | bytes, *, overwrite: bool = True)
 
 
 @contextlib.contextmanager
-def open_crash_log() -> Iterator[tuple[TextIO, Path]]:
-    """Append to the private crash log in the data dir (details of internal errors go there).
+def open_crash_log(data_dir: Path | None = None) -> Iterator[tuple[TextIO, Path]]:
+    """Append to the private crash log in `data_dir` (default: the platform's data folder).
 
-    A link, a non-regular file or another user's file at its name is refused (OSError).
+    Details of internal errors go there. A link, a non-regular file or another user's file at
+    its name is refused (OSError).
     """
-    path = default_data_dir() / "crash.log"
+    path = (default_data_dir() if data_dir is None else data_dir) / "crash.log"
     files.ensure_private_dir(path.parent)
     fd = files.open_append(path)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:

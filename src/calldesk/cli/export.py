@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.calls.model import Call
-    from calldesk.core.db.store import Store
     from calldesk.core.export.markdown import CallRecord
+    from calldesk.core.storage import Database
 
 PROGRESS_MIN_CALLS = 200
 """Show a progress bar (on a terminal) from this many calls; fewer finish before it would draw."""
@@ -167,16 +167,17 @@ def selection_from_args(args: argparse.Namespace, today: date) -> Selection:
     )
 
 
-def _selected_calls(store: Store, selection: Selection) -> list[Call]:
-    from calldesk.core.db.store import NotFound
+def _selected_calls(store: Database, selection: Selection) -> list[Call]:
+    from calldesk.core.calls import records as call_records
+    from calldesk.core.storage import NotFound
 
     if not selection.ids:
-        return list(store.iter_calls(selection.since, selection.until))
+        return list(call_records.iter_calls(store, selection.since, selection.until))
     calls: list[Call] = []
     missing: list[int] = []
     for call_id in selection.ids:
         try:
-            calls.append(store.get_call(call_id))
+            calls.append(call_records.get_call(store, call_id))
         except NotFound:
             missing.append(call_id)
     if missing:
@@ -196,7 +197,7 @@ def load_checklist(settings: Settings) -> Checklist:
 
     # Problems in the trainer's files are `calldesk phrases check`'s business: a broken
     # checklist falls back to an earlier one, and answers without an item keep their ids.
-    return load_configured_library(settings).checklist
+    return load_configured_library(settings.phrase_folders(), settings.user_phrase_dir).checklist
 
 
 # -- where it goes --------------------------------------------------------------------------
@@ -327,8 +328,8 @@ def _write_document(document: str, output: str | None, force: bool) -> None:
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import Store, StoreError
     from calldesk.core.export.markdown import load_records, render_call, render_many
+    from calldesk.core.storage import Database, StoreError
 
     clock = SystemClock()
     selection = selection_from_args(args, clock.now().astimezone().date())
@@ -342,7 +343,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     checklist = load_checklist(settings)
     document = ""
     try:
-        with Store.open_readonly(database, clock) as store:
+        with Database.open_readonly(database, clock) as store:
             calls = _selected_calls(store, selection)
             if not calls:
                 print(

@@ -98,8 +98,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    data_dir: Path | None = args.data_dir  # the crash log follows it, even before settings load
     try:
         settings = settings_from_args(args)
+        data_dir = settings.data_dir
         handler = getattr(args, "handler", None)
         if handler is None:
             return run_app(settings)
@@ -115,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as error:
-        log = _write_crash_log()
+        log = _write_crash_log(data_dir)
         from calldesk.core.textsafe import visible
 
         print(
@@ -136,12 +138,12 @@ def run_app(settings: Settings) -> int:
     return int(app.return_code or 0)
 
 
-def _write_crash_log() -> Path:
+def _write_crash_log(data_dir: Path | None) -> Path:
     from calldesk.core.files import FileRefused
     from calldesk.paths import open_crash_log
 
     try:
-        with open_crash_log() as (handle, path):
+        with open_crash_log(data_dir) as (handle, path):
             handle.write(traceback.format_exc())
     except FileRefused as error:
         return Path(f"(nowhere: {error})")

@@ -96,7 +96,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         if library.synonyms:
             library = _with_wider_targets(library, settings, existing)
     else:
-        library = load_configured_library(settings)
+        library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     problems = sorted(
         [*missing, *library.problems], key=lambda p: (str(p.path), p.line, p.column, p.message)
     )
@@ -192,7 +192,7 @@ def run_schema(args: argparse.Namespace, settings: Settings) -> int:
 def _library(settings: Settings) -> PhraseLibrary:
     from calldesk.core.library.phrases import load_configured_library
 
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     if library.errors:
         print(
             f"calldesk: warning: the phrase library has {_count(len(library.errors), 'error')}; "
@@ -292,8 +292,8 @@ def register_trainer_commands(
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
     from calldesk.core.clock import SystemClock
-    from calldesk.core.db.store import StoreError
     from calldesk.core.library.stats import load_usage_stats, stats_to_json
+    from calldesk.core.storage import StoreError
 
     since_day = _stats_day(args.since) if args.since is not None else None
     since = datetime.combine(since_day, datetime.min.time()).astimezone() if since_day else None
@@ -425,7 +425,7 @@ def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"{existing[0]} already exists{more}; use --force to overwrite", code=1)
     # Ids already in use keep theirs: an import never silently replaces a library phrase.
     # Files this import overwrites do not count; they are being replaced.
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     taken = {p.id for p in library.phrases if p.source.absolute() not in _absolute(targets)}
     if directory.is_dir():
         from calldesk.core.library.phrases import load_library

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
     from calldesk.config import Settings
     from calldesk.core.clock import Clock
-    from calldesk.core.db.store import Store
     from calldesk.core.library.phrases import Phrase
     from calldesk.core.practice.cards import PracticeSession, QueueItem
+    from calldesk.core.storage import Database
 
 QUIT = ("q", "quit")
 _GRADE_WORDS = {"1": 1, "2": 2, "3": 3, "4": 4, "again": 1, "hard": 2, "good": 3, "easy": 4}
@@ -87,11 +87,11 @@ def run_session(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextmanager
-def _open_store(settings: Settings, clock: Clock) -> Iterator[Store]:
-    from calldesk.core.db.store import Store, StoreError, StoreInUse
+def _open_store(settings: Settings, clock: Clock) -> Iterator[Database]:
+    from calldesk.core.storage import Database, StoreError, StoreInUse
 
     try:
-        store = Store.open(settings.database_path, clock)
+        store = Database.open(settings.database_path, clock)
     except StoreInUse:
         raise UserError(
             "calldesk is running and has the database open: practise inside the app (F9).",
@@ -105,9 +105,12 @@ def _open_store(settings: Settings, clock: Clock) -> Iterator[Store]:
         store.close()
 
 
-def _refuse_during_call_or_break(store: Store, now: datetime) -> None:
+def _refuse_during_call_or_break(store: Database, now: datetime) -> None:
     """Practice is for quiet moments: an open call or a break in progress comes first."""
-    call = store.open_call()
+    from calldesk.core.aftercall import records as aftercall_records
+    from calldesk.core.calls import records as call_records
+
+    call = call_records.open_call(store)
     if call is not None:
         started = call.started_at.astimezone().strftime("%H:%M")
         raise UserError(
@@ -116,7 +119,7 @@ def _refuse_during_call_or_break(store: Store, now: datetime) -> None:
         )
     from calldesk.core.aftercall.cooldown import Phase
 
-    cooldown = store.active_cooldown()
+    cooldown = aftercall_records.active_cooldown(store)
     if cooldown is None:
         return
     if cooldown.state is Phase.RUNNING:
@@ -273,15 +276,15 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _open_for_reading(path: Path, clock: Clock) -> Store:
+def _open_for_reading(path: Path, clock: Clock) -> Database:
     """The store as usual (which also updates an old one), or read-only beside a running app."""
-    from calldesk.core.db.store import Store, StoreError, StoreInUse
+    from calldesk.core.storage import Database, StoreError, StoreInUse
 
     try:
         try:
-            return Store.open(path, clock)
+            return Database.open(path, clock)
         except StoreInUse:
-            return Store.open_readonly(path, clock)
+            return Database.open_readonly(path, clock)
     except StoreError as error:
         raise UserError(str(error), code=1) from None
 
@@ -294,7 +297,7 @@ def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:
     from calldesk.core.library.phrases import load_configured_library
     from calldesk.core.practice.cards import set_names
 
-    library = load_configured_library(settings)
+    library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     if library.errors:
         count = len(library.errors)
         print(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
-    from calldesk.core.phone.softphone import PhoneEvent, SendResult
+    from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.hook import SendResult
 
 # Softphones run these hooks synchronously (MicroSIP and Twinkle wait for them), so nothing
 # is imported at module level beyond argparse, and the socket wait is kept short.
@@ -90,19 +91,23 @@ def register(subparsers: Any) -> None:
 
 def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
     """Send the event to the running calldesk; if it is not there, keep the event for later."""
-    from calldesk.core.phone import softphone
+    from calldesk.core.phone.channel import socket_path
+    from calldesk.core.phone.events import PhoneEvent, parse_caller
+    from calldesk.core.phone.hook import send_event
+    from calldesk.core.phone.spool import keep_for_later, pending_file_path
+    from calldesk.paths import runtime_dir
 
     words = [*(args.number or []), *args.caller]
-    number, name = softphone.parse_caller(" ".join(words), args.name)
-    event = softphone.PhoneEvent.create(
+    number, name = parse_caller(" ".join(words), args.name)
+    event = PhoneEvent.create(
         args.event_kind, number=number, name=name, call_id=args.call_id, source=args.source
     )
-    result = softphone.send_event(event, softphone.socket_path(), timeout=HOOK_TIMEOUT)
+    result = send_event(event, socket_path(runtime_dir(settings.data_dir)), timeout=HOOK_TIMEOUT)
     if result.delivered:
         return EXIT_DELIVERED
-    pending_file = softphone.pending_file_path(settings.data_dir)
+    pending_file = pending_file_path(settings.data_dir)
     try:
-        softphone.keep_for_later(event, settings.database_path, pending_file)
+        keep_for_later(event, pending_file)
     except OSError as error:
         print(
             f"calldesk: error: {_why(result)}, and {_what(event)} could not be kept either: "
@@ -116,7 +121,7 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _why(result: SendResult) -> str:
-    from calldesk.core.phone.softphone import display_safe
+    from calldesk.core.phone.events import display_safe
 
     detail = display_safe(result.detail, 120)
     if result.status == "no_answer":
@@ -129,7 +134,7 @@ def _why(result: SendResult) -> str:
 
 
 def _what(event: PhoneEvent) -> str:
-    from calldesk.core.phone.softphone import display_safe
+    from calldesk.core.phone.events import display_safe
 
     # Caller data is hostile and this goes to a terminal: show it, never let it act.
     who = display_safe(event.number or event.name, 60)

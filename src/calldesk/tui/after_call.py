@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.screen import Screen
 
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
 from calldesk.core.aftercall.fixes import RecurringProblem
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, Outcome, format_duration
 
 if TYPE_CHECKING:
@@ -22,7 +24,9 @@ class AfterCallMixin:
     @work(exclusive=True, group="after-call", exit_on_error=False)
     async def after_call(self, call: Call) -> None:
         """Outcome, then the break if it was a bad call, then the checklist."""
-        from calldesk.core.aftercall.cooldown import offer
+        from dataclasses import asdict
+
+        from calldesk.core.aftercall.cooldown import BreakRules, offer
         from calldesk.tui.dialogs.outcome import OutcomeDialog
 
         self.notify(
@@ -35,7 +39,8 @@ class AfterCallMixin:
             self.desk.set_outcome(call, answer.outcome, answer.reason)
             if answer.outcome.wants_cooldown:
                 recent = self._recent_outcomes(call)
-                state = offer(call.id, self.settings.cooldown, recent, self.clock.now())
+                rules = BreakRules(**asdict(self.settings.cooldown))
+                state = offer(call.id, rules, recent, self.clock.now())
                 self.desk.save_cooldown(state)
                 self.cooldown = state
                 await self.push_screen_wait(self._cooldown_screen(state))
@@ -49,8 +54,8 @@ class AfterCallMixin:
             return own
         limit = self.settings.cooldown.bad_streak + 1
         if self.desk.writer.flush(timeout=1.0) and not self.desk.writer.failing:
-            return self.store.recent_outcomes(limit)  # this call's outcome has landed
-        return own + self.store.recent_outcomes(limit)
+            return call_records.recent_outcomes(self.store, limit)  # this call's outcome has landed
+        return own + call_records.recent_outcomes(self.store, limit)
 
     def _cooldown_screen(self, state: CooldownState) -> Screen[None]:
         from calldesk.tui.screens.cooldown import CooldownScreen
@@ -68,9 +73,9 @@ class AfterCallMixin:
 
         checklist = self._checklist()
         answers: dict[str, tuple[object, bool]] = {}
-        if self.store is not None and call.id > 0:
+        if self.store is not None and self.desk.is_stored(call):
             self.desk.writer.flush(timeout=1.0)
-            stored = self.store.checklist_answers(call.id)
+            stored = aftercall_records.checklist_answers(self.store, call.id)
             answers = {
                 item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()
             }
@@ -94,7 +99,7 @@ class AfterCallMixin:
         self.desk.writer.flush(timeout=1.0)
         now = self.clock.now()
         return recurring_problems(
-            self.store.recent_calls_for_recurrence(now - timedelta(days=7)), now
+            aftercall_records.recent_calls_for_recurrence(self.store, now - timedelta(days=7)), now
         )
 
     def show_recurring(self) -> None:
@@ -114,7 +119,9 @@ class AfterCallMixin:
         now = self.clock.now().astimezone()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         summary = day_summary(
-            self.store.cooldowns_between(start, start + timedelta(days=1)), now.date(), now.tzinfo
+            aftercall_records.cooldowns_between(self.store, start, start + timedelta(days=1)),
+            now.date(),
+            now.tzinfo,
         )  # type: ignore[arg-type]
         self.breaks_today = (
             f"breaks {summary.taken} taken · {summary.skipped} skipped"
@@ -146,10 +153,10 @@ class AfterCallMixin:
         from calldesk.core.aftercall.checklist import unfinished_items
 
         self.desk.writer.flush(timeout=1.0)
-        call = self.store.get_call(call_id)
+        call = call_records.get_call(self.store, call_id)
         answers = {
             item_id: (a.value, a.skipped)
-            for item_id, a in self.store.checklist_answers(call_id).items()
+            for item_id, a in aftercall_records.checklist_answers(self.store, call_id).items()
         }
         if unfinished_items(self._checklist(), answers):
             self._checklist_worker(call)

@@ -14,11 +14,12 @@ from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState
 from calldesk.core.calls.desk import Desk, DeskError
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
-from calldesk.core.db.store import StoreError
+from calldesk.core.storage import StoreError
 from calldesk.tui.after_call import AfterCallMixin
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.library import PhraseLibraryMixin
@@ -31,12 +32,14 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
     from calldesk.core.library.phrases import PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
-    from calldesk.core.phone.softphone import BaresipFollower, EventServer, PhoneEvent
+    from calldesk.core.phone.baresip import BaresipFollower
+    from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.server import EventServer
     from calldesk.core.practice.cards import PracticeSummary
+    from calldesk.core.storage import Database
 
 
 class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
@@ -137,7 +140,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         super().__init__()
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.store: Store | None = None
+        self.store: Database | None = None
         self.read_only_reason = ""
         self.desk = Desk(
             None,
@@ -213,21 +216,21 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         self.call_after_refresh(self._start_phone)  # the socket can wait for the first frame
         self.call_after_refresh(self._watch_phrases)
         if self.store is not None:
-            self.cooldown = self.store.active_cooldown()
+            self.cooldown = aftercall_records.active_cooldown(self.store)
             self._show_breaks()
             self._check_cooldown()
         self.set_interval(1.0, self._tick)
 
     def _open_store(self) -> None:
-        from calldesk.core.db.store import Store, StoreError, StoreInUse, StoreLocked
+        from calldesk.core.storage import Database, StoreError, StoreInUse, StoreLocked
 
         path = self.settings.database_path
         try:
-            self.store = Store.open(path, self.clock)
+            self.store = Database.open(path, self.clock)
         except (StoreInUse, StoreLocked) as error:
             self.read_only_reason = str(error)
             try:
-                self.store = Store.open_readonly(path, self.clock)
+                self.store = Database.open_readonly(path, self.clock)
             except StoreError:
                 self.store = None
             self.notify(
@@ -458,7 +461,9 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             load_record,
         )
 
-        stored = self.store is not None and call.id > 0 and not self.desk.writer.failing
+        stored = (
+            self.store is not None and self.desk.is_stored(call) and not self.desk.writer.failing
+        )
         try:
             if stored:
                 self.desk.writer.flush(timeout=2.0)
@@ -613,7 +618,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
 
         where = "the crash log"
         try:
-            with open_crash_log() as (handle, path):
+            with open_crash_log(self.settings.data_dir) as (handle, path):
                 handle.write(
                     "".join(traceback.format_exception(error)) if error else "unknown error\n"
                 )
@@ -636,7 +641,7 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         from calldesk.paths import open_crash_log
 
         try:
-            with open_crash_log() as (handle, path):
+            with open_crash_log(self.settings.data_dir) as (handle, path):
                 console = Console(file=handle, width=120, force_terminal=False)
                 for renderable in self._exit_renderables:
                     console.print(renderable)

@@ -39,8 +39,12 @@ class PhraseLibraryMixin:
         from calldesk.core.library.phrases import load_configured_library
         from calldesk.core.library.search import PhraseIndex
 
-        library = load_configured_library(self.settings, previous=self.library)
-        usage = self.store.phrase_use_counts() if self.store is not None else {}
+        library = load_configured_library(
+            self.settings.phrase_folders(), self.settings.user_phrase_dir, previous=self.library
+        )
+        from calldesk.core.library import records as phrase_records
+
+        usage = phrase_records.phrase_use_counts(self.store) if self.store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage, synonyms=library.synonyms)
         index.prepare()  # the typo index and word list here, not on the agent's first typo
         self.call_from_thread(self._phrases_loaded, library, index)

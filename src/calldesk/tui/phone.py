@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from calldesk.core.db.store import StoreError
+from calldesk.core.storage import StoreError
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:
     from calldesk.core.calls.model import Call
-    from calldesk.core.phone.softphone import PhoneEvent
+    from calldesk.core.phone.events import PhoneEvent
 
 
 def phone_caller(event: PhoneEvent) -> str:
     """`name · number` from the network, made safe to show on one line."""
-    from calldesk.core.phone.softphone import display_safe
+    from calldesk.core.phone.events import display_safe
 
     parts = [part for part in (event.name, event.number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
@@ -24,7 +24,7 @@ def phone_caller(event: PhoneEvent) -> str:
 
 def display_caller_safe(call: Call) -> str:
     """`name · number` of a call record, made safe to show on one line."""
-    from calldesk.core.phone.softphone import display_safe
+    from calldesk.core.phone.events import display_safe
 
     parts = [part for part in (call.caller_name, call.caller_number) if part]
     return display_safe(" · ".join(parts) or "unknown caller", 60)
@@ -37,14 +37,11 @@ class PhoneMixin:
 
     def _start_phone(self) -> None:
         """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
-        from calldesk.core.phone.softphone import (
-            BaresipFollower,
-            EventServer,
-            SocketError,
-            parse_hostport,
-            pending_file_path,
-            take_all_pending,
-        )
+        from calldesk.core.phone.baresip import BaresipFollower, parse_hostport
+        from calldesk.core.phone.channel import SocketError, socket_path
+        from calldesk.core.phone.server import EventServer
+        from calldesk.core.phone.spool import pending_file_path, take_all_pending
+        from calldesk.paths import runtime_dir
 
         if self.read_only_reason:
             return
@@ -69,7 +66,7 @@ class PhoneMixin:
         def on_event(event: PhoneEvent) -> None:
             self.call_from_thread(self.phone_event, event)
 
-        self.phone_server = EventServer(None, on_event)
+        self.phone_server = EventServer(socket_path(runtime_dir(self.settings.data_dir)), on_event)
         try:
             self.phone_server.start()
         except SocketError as error:

@@ -6,12 +6,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from calldesk.core.calls.model import Outcome
 
-if TYPE_CHECKING:
-    from calldesk.config import CooldownSettings
+
+@dataclass(frozen=True, slots=True)
+class BreakRules:
+    """How long breaks are and how they may be put off (the edge fills it from the settings)."""
+
+    minutes: float = 5.0
+    snooze_minutes: float = 2.0
+    max_snoozes: int = 2
+    bad_streak: int = 3
+    long_minutes: float = 15.0
 
 
 class Phase(StrEnum):
@@ -150,7 +157,7 @@ def bad_streak_length(outcomes_newest_first: Iterable[Outcome]) -> int:
 
 def offer(
     call_id: int | None,
-    settings: CooldownSettings,
+    rules: BreakRules,
     recent_outcomes: Sequence[Outcome],
     now: datetime,
 ) -> CooldownState:
@@ -158,8 +165,8 @@ def offer(
 
     `recent_outcomes` is newest first and includes the call just ended.
     """
-    long_break = bad_streak_length(recent_outcomes) >= settings.bad_streak
-    minutes = settings.long_minutes if long_break else settings.minutes
+    long_break = bad_streak_length(recent_outcomes) >= rules.bad_streak
+    minutes = rules.long_minutes if long_break else rules.minutes
     return CooldownState(
         id=None,
         call_id=call_id,
@@ -167,8 +174,8 @@ def offer(
         state=Phase.OFFERED,
         offered_at=now,
         long_break=long_break,
-        snooze_s=settings.snooze_minutes * 60,
-        max_snoozes=settings.max_snoozes,
+        snooze_s=rules.snooze_minutes * 60,
+        max_snoozes=rules.max_snoozes,
     )
 
 

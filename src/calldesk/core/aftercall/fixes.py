@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from calldesk.core.aftercall import records
+from calldesk.core.aftercall.records import RecentCall
 
-class FixStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    WONTFIX = "wontfix"
-
-
-@dataclass(frozen=True, slots=True)
-class PermanentFix:
-    """The lasting fix an agent noted for a call's problem: what, where it is filed, who owns it."""
-
-    id: int
-    call_id: int
-    call_started_at: datetime
-    caller: str
-    what: str
-    where: str
-    owner: str
-    status: FixStatus
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RecentCall:
-    """What recurrence spotting needs to know of one call."""
-
-    call_id: int
-    started_at: datetime
-    tags: tuple[str, ...] = ()
-    fix_texts: tuple[str, ...] = ()
+if TYPE_CHECKING:
+    from calldesk.core.db.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +33,28 @@ class RecurringProblem:
             f"tagged {self.label!r}" if self.kind == "tag" else f"with fixes about {self.label!r}"
         )
         return f"{len(self.call_ids)} calls {what} since {self.first_seen:%a %d %b}"
+
+
+def save_answer(
+    db: Database, call_id: int, item_id: str, value: object, skipped: bool = False
+) -> None:
+    """Store a checklist answer, filing or withdrawing the permanent fix it holds, if any.
+
+    A fix answer (a mapping with "what", "where", "owner") with a non-empty "what" files a
+    permanent fix for the call; clearing or skipping it withdraws the fix while it is still
+    open (a fix already marked done or won't-fix is kept). Answer and fix are one transaction.
+    """
+    with db.batch():
+        records.save_checklist_answer(db, call_id, item_id, value, skipped)
+        if not isinstance(value, Mapping) or "what" not in value:
+            return
+        what = str(value.get("what") or "").strip()
+        if skipped or not what:
+            records.withdraw_open_fix(db, call_id, item_id)
+            return
+        where = str(value.get("where") or "").strip()
+        owner = str(value.get("owner") or "").strip()
+        records.file_fix(db, call_id, item_id, what, where, owner)
 
 
 # Words that carry no meaning about the problem itself; without them two short fix notes

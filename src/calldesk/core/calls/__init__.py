@@ -1,1 +1,1 @@
-"""Calls and their notes: the model, the desk that runs a call, autosave and caller lookup."""
+"""Calls and their notes: the model, the desk that runs a call, autosave, caller lookup, records."""

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from calldesk.core.aftercall.fixes import PermanentFix, RecurringProblem, recurring_problems
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import RecurringProblem, recurring_problems
+from calldesk.core.aftercall.records import PermanentFix
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import CallSummary, normalise_number
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
 
 HISTORY_LIMIT = 20
 RECURRENCE_WINDOW = timedelta(days=7)
@@ -53,21 +56,21 @@ class CallerCard:
 
 
 def lookup_caller(
-    store: Store, number: str, now: datetime, exclude_call_id: int | None = None
+    store: Database, number: str, now: datetime, exclude_call_id: int | None = None
 ) -> CallerCard | None:
     """What the store knows about `number`; None when the number is empty or unusable."""
     if not normalise_number(number):
         return None
     previous = [
         call
-        for call in store.calls_by_number(number, limit=HISTORY_LIMIT + 1)
+        for call in call_records.calls_by_number(store, number, limit=HISTORY_LIMIT + 1)
         if call.id != exclude_call_id
     ][:HISTORY_LIMIT]
     if not previous:
         return CallerCard(number)
     ids = {call.id for call in previous}
-    open_fixes = store.fixes_for_calls(sorted(ids), status="open")
-    recent = store.recent_calls_for_recurrence(now - RECURRENCE_WINDOW)
+    open_fixes = aftercall_records.fixes_for_calls(store, sorted(ids), status="open")
+    recent = aftercall_records.recent_calls_for_recurrence(store, now - RECURRENCE_WINDOW)
     recurring = [
         problem for problem in recurring_problems(recent, now) if ids.intersection(problem.call_ids)
     ]

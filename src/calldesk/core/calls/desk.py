@@ -14,15 +14,20 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.autosave import WriteBehind
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
+from calldesk.core.db.errors import NotFound
+from calldesk.core.library import records as phrase_records
 
 if TYPE_CHECKING:
     from calldesk.core.aftercall.cooldown import CooldownState
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
     from calldesk.core.library.phrases import Phrase
-    from calldesk.core.phone.softphone import PhoneEvent
+    from calldesk.core.phone.events import PhoneEvent
 
 
 # `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
@@ -113,26 +118,27 @@ class Desk:
 
     def __init__(
         self,
-        store: Store | None,
+        store: Database | None,
         clock: Clock,
         agent_name: str = "",
         on_save_error: Callable[[BaseException], None] | None = None,
         on_save_recovered: Callable[[], None] | None = None,
         on_saved: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
         self.clock = clock
         self.agent_name = agent_name
         self.call: Call | None = None
         self.last_call: Call | None = None
         self._on_saved = on_saved
         self._local_ids = 0
+        self._unsaved: set[int] = set()
+        """Ids of calls whose first write has not landed yet (added here, removed by the writer)."""
+        self._next_ids: list[int] | None = None
+        self.store = store
         self._cooldown_ids: dict[tuple[int | None, datetime], int] = {}
         self._link: _PhoneLink | None = None
         """How the open record is tied to a call on the phone; None if the agent opened it."""
         self._waiting: list[_Ring] = []
-        from calldesk.core.db.store import NotFound
-
         self.writer = WriteBehind(
             on_error=on_save_error,
             on_recovered=on_save_recovered,
@@ -145,7 +151,7 @@ class Desk:
     def restore(self) -> Call | None:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         if self.store is not None and self.call is None:
-            self.call = self.store.open_call()
+            self.call = call_records.open_call(self.store)
             call = self.call
             if call is not None and self.is_ringing(call):
                 # Only the phone opens a record before the answer: its events still find it,
@@ -172,9 +178,45 @@ class Desk:
 
         self.writer.submit(run, key=key, on_done=finished)
 
-    def _local_id(self) -> int:
-        self._local_ids -= 1
-        return self._local_ids
+    def _submit_insert(self, call_id: int, run: Callable[[], Any]) -> None:
+        """Queue the write that creates call `call_id`; `is_stored` is False until it lands."""
+        if self.store is None:
+            return
+        self._unsaved.add(call_id)
+        self._submit(run, done=lambda _: self._unsaved.discard(call_id))
+
+    @property
+    def store(self) -> Database | None:
+        return self._store
+
+    @store.setter
+    def store(self, store: Database | None) -> None:
+        """Attach the database: from now on calls and notes get their stored ids as they are made.
+
+        Ids are handed out here, on the caller's thread, from the next free ones in the database
+        (the desk is its only writer of calls and notes); the writer thread never changes a
+        call or note object. Without a database, ids are local and negative.
+        """
+        self._store = store
+        self._next_ids = list(call_records.next_ids(store)) if store is not None else None
+
+    def _new_id(self, table: int) -> int:
+        if self._next_ids is None:
+            self._local_ids -= 1
+            return self._local_ids
+        new = self._next_ids[table]
+        self._next_ids[table] += 1
+        return new
+
+    def _new_call_id(self) -> int:
+        return self._new_id(0)
+
+    def _new_note_id(self) -> int:
+        return self._new_id(1)
+
+    def is_stored(self, call: Call) -> bool:
+        """Whether `call` is in the database: it has a stored id and its first write landed."""
+        return call.id > 0 and call.id not in self._unsaved
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -196,7 +238,7 @@ class Desk:
             raise DeskError("A call is already open. End it with F8 before starting another.")
         now = self.clock.now()
         call = Call(
-            id=self._local_id(),
+            id=self._new_call_id(),
             started_at=now,
             answered_at=now if answered else None,
             caller_name=caller_name,
@@ -207,14 +249,21 @@ class Desk:
         self._link = None
         store = self.store
 
+        call_id = call.id
+
         def run() -> Call:
             assert store is not None
-            return store.start_call(caller_name, caller_number, ticket, at=now, answered=answered)
+            return call_records.start_call(
+                store,
+                caller_name,
+                caller_number,
+                ticket,
+                at=now,
+                answered=answered,
+                call_id=call_id,
+            )
 
-        def done(stored: Call) -> None:
-            call.id = stored.id
-
-        self._submit(run, done=done)
+        self._submit_insert(call_id, run)
         return call
 
     def update_caller(self, **fields: str) -> None:
@@ -224,7 +273,8 @@ class Desk:
             setattr(call, name, value)
         store = self.store
         self._submit(
-            lambda: store.update_call(
+            lambda: call_records.update_call(
+                store,
                 call.id,
                 caller_name=call.caller_name,
                 caller_number=call.caller_number,
@@ -238,7 +288,7 @@ class Desk:
         call = self.require_call()
         call.draft = text
         store = self.store
-        self._submit(lambda: store.save_draft(call.id, text), key=("draft", id(call)))
+        self._submit(lambda: call_records.save_draft(store, call.id, text), key=("draft", id(call)))
 
     def add_note(self, text: str) -> NoteEntry:
         call = self.require_call()
@@ -246,22 +296,20 @@ class Desk:
         if not text.strip():
             raise DeskError("The note is empty.")
         entry = NoteEntry(
-            id=self._local_id(), call_id=call.id, created_at=self.clock.now(), text=text
+            id=self._new_note_id(), call_id=call.id, created_at=self.clock.now(), text=text
         )
         call.notes.append(entry)
         call.draft = ""
         store = self.store
         self._tag(call, text)
 
+        call_id, note_id, at = call.id, entry.id, entry.created_at
+
         def run() -> NoteEntry:
             assert store is not None
-            return store.add_note(call.id, text, at=entry.created_at)
+            return call_records.add_note(store, call_id, text, at=at, note_id=note_id)
 
-        def done(stored: NoteEntry) -> None:
-            entry.id = stored.id
-            entry.call_id = stored.call_id
-
-        self._submit(run, done=done)
+        self._submit(run)
         return entry
 
     def edit_note(self, entry: NoteEntry, text: str) -> None:
@@ -274,7 +322,7 @@ class Desk:
         entry.edited_at = self.clock.now()
         store = self.store
         self._tag(self.call, text)
-        self._submit(lambda: store.edit_note(entry.id, text, at=entry.edited_at))
+        self._submit(lambda: call_records.edit_note(store, entry.id, text, at=entry.edited_at))
 
     def delete_note(self, entry: NoteEntry) -> None:
         call = self.require_call()
@@ -282,7 +330,7 @@ class Desk:
             raise DeskError("Only notes of the open call can be deleted.")
         call.notes.remove(entry)
         store = self.store
-        self._submit(lambda: store.delete_note(entry.id))
+        self._submit(lambda: call_records.delete_note(store, entry.id))
 
     def _tag(self, call: Call, text: str) -> None:
         """Tags typed as `#tag` in notes become the call's tags (for the recurring-problem hint)."""
@@ -292,7 +340,9 @@ class Desk:
         call.tags.extend(new)
         tags = list(call.tags)
         store = self.store
-        self._submit(lambda: store.update_call(call.id, tags=tags), key=("tags", id(call)))
+        self._submit(
+            lambda: call_records.update_call(store, call.id, tags=tags), key=("tags", id(call))
+        )
 
     def end_call(self) -> Call:
         """End the open call: a draft still being typed is kept as a last note.
@@ -309,7 +359,7 @@ class Desk:
         call.ended_at = now
         call.missed = missed
         store = self.store
-        self._submit(lambda: store.end_call(call.id, at=now, missed=missed))
+        self._submit(lambda: call_records.end_call(store, call.id, at=now, missed=missed))
         if not missed:
             self.last_call = call  # F6 and F10 are about the last call the agent took
         self.call = None
@@ -335,18 +385,18 @@ class Desk:
         now = self.clock.now()
         call.answered_at = now
         store = self.store
-        self._submit(lambda: store.mark_answered(call.id, at=now))
+        self._submit(lambda: call_records.mark_answered(store, call.id, at=now))
 
     def set_outcome(self, call: Call, outcome: Outcome, reason: str = "") -> None:
         call.outcome = outcome
         call.outcome_reason = reason
         store = self.store
-        self._submit(lambda: store.set_outcome(call.id, outcome, reason))
+        self._submit(lambda: call_records.set_outcome(store, call.id, outcome, reason))
 
     def save_checklist_answer(self, call: Call, item_id: str, value: Any, skipped: bool) -> None:
         store = self.store
         self._submit(
-            lambda: store.save_checklist_answer(call.id, item_id, value, skipped=skipped),
+            lambda: save_answer(store, call.id, item_id, value, skipped=skipped),
             key=("checklist", id(call), item_id),
         )
 
@@ -357,7 +407,9 @@ class Desk:
 
         def run() -> CooldownState:
             assert store is not None
-            return store.save_cooldown(replace(state, id=self._cooldown_ids.get(key, state.id)))
+            return aftercall_records.save_cooldown(
+                store, replace(state, id=self._cooldown_ids.get(key, state.id))
+            )
 
         def done(saved: CooldownState) -> None:
             if saved.id is not None:
@@ -486,7 +538,10 @@ class Desk:
         store = self.store
         # Should the store find something written after all, the call is kept, as missed.
         self._submit(
-            lambda: store.delete_untouched_call(call.id) or store.end_call(call.id, missed=True)
+            lambda: (
+                call_records.delete_untouched_call(store, call.id)
+                or call_records.end_call(store, call.id, missed=True)
+            )
         )
 
     def _record_missed(self, ring: _Ring) -> Call:
@@ -494,7 +549,7 @@ class Desk:
         now = self.clock.now()
         event = ring.event
         call = Call(
-            id=self._local_id(),
+            id=self._new_call_id(),
             started_at=ring.at,
             ended_at=now,
             caller_name=event.name,
@@ -503,14 +558,15 @@ class Desk:
         )
         store = self.store
 
+        call_id = call.id
+
         def run() -> Call:
             assert store is not None
-            return store.record_missed_call(event.name, event.number, rang_at=ring.at, ended_at=now)
+            return call_records.record_missed_call(
+                store, event.name, event.number, rang_at=ring.at, ended_at=now, call_id=call_id
+            )
 
-        def done(stored: Call) -> None:
-            call.id = stored.id
-
-        self._submit(run, done=done)
+        self._submit_insert(call_id, run)
         return call
 
     def _fresh_waiting(self) -> list[_Ring]:
@@ -560,8 +616,8 @@ class Desk:
         call_id_source = self.call
         store = self.store
         self._submit(
-            lambda: store.record_phrase_use(
-                phrase.id, call_id_source.id if call_id_source else None, action, filled
+            lambda: phrase_records.record_phrase_use(
+                store, phrase.id, call_id_source.id if call_id_source else None, action, filled
             )
         )
         return self.phrase_text(phrase)

@@ -1,1 +1,1 @@
-"""The SQLite store: connection, lock, migrations and errors."""
+"""The SQLite database: connection, lock, migrations and errors (what is stored is elsewhere)."""

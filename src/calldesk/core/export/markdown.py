@@ -14,17 +14,20 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
+from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
-from calldesk.core.aftercall.fixes import PermanentFix
+from calldesk.core.aftercall.records import PermanentFix
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, NoteEntry, display_caller, format_duration
 from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.export.redact import redact as redact_text
 from calldesk.core.files import FileRefused, make_output_dir, write_private
+from calldesk.core.library import records as phrase_records
 from calldesk.core.textsafe import has_hidden, visible
 
 if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
 
 # libyaml's emitter is several times faster than the pure-Python one, which matters at 10,000
 # calls; both are the safe dumper (plain data only) and write the same YAML.
@@ -48,7 +51,7 @@ class ExportExists(ExportError):
 
 
 class AnswerLike(Protocol):
-    """A stored checklist answer, as `Store.checklist_answers` returns it."""
+    """A stored checklist answer, as `aftercall.records.checklist_answers` returns it."""
 
     @property
     def value(self) -> object: ...
@@ -154,7 +157,7 @@ def build_record(
 
 
 def load_records(
-    store: Store, calls: Sequence[Call], checklist: Checklist | None = None
+    store: Database, calls: Sequence[Call], checklist: Checklist | None = None
 ) -> Iterator[CallRecord]:
     """Records for `calls` (as `iter_calls` or `get_call` returned them), in the same order.
 
@@ -163,27 +166,27 @@ def load_records(
     if not calls:
         return
     fixes: dict[int, list[PermanentFix]] = defaultdict(list)
-    for fix in store.list_fixes(status=None):
+    for fix in aftercall_records.list_fixes(store, status=None):
         fixes[fix.call_id].append(fix)
     breaks: dict[int, list[CooldownState]] = defaultdict(list)
     earliest = min(call.started_at for call in calls)
-    for state in store.cooldowns_between(earliest, _FAR_FUTURE):
+    for state in aftercall_records.cooldowns_between(store, earliest, _FAR_FUTURE):
         if state.call_id is not None:
             breaks[state.call_id].append(state)
     for call in calls:
         yield build_record(
             call,
-            phrases_used=store.phrases_used(call.id),
-            answers=store.checklist_answers(call.id),
+            phrases_used=phrase_records.phrases_used(store, call.id),
+            answers=aftercall_records.checklist_answers(store, call.id),
             checklist=checklist,
             fixes=sorted(fixes.get(call.id, ()), key=lambda fix: fix.id),
             cooldowns=breaks.get(call.id, ()),
         )
 
 
-def load_record(store: Store, call_id: int, checklist: Checklist | None = None) -> CallRecord:
+def load_record(store: Database, call_id: int, checklist: Checklist | None = None) -> CallRecord:
     """The record for one stored call; raises the store's `NotFound` for an unknown id."""
-    return next(load_records(store, [store.get_call(call_id)], checklist))
+    return next(load_records(store, [call_records.get_call(store, call_id)], checklist))
 
 
 # -- redaction ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from calldesk import paths
 from calldesk.core.aftercall.checklist import (
@@ -27,9 +26,6 @@ from calldesk.core.library.thesaurus import (
 )
 from calldesk.core.library.words import fold
 from calldesk.core.library.yamlsafe import Checker, YamlDocument, YamlList, YamlMap, read_yaml
-
-if TYPE_CHECKING:
-    from calldesk.config import Settings
 
 PHRASE_SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = ("category", "tags", "sets", "phrases")
@@ -506,7 +502,7 @@ def _choose_checklist(
 
 
 def load_configured_library(
-    settings: Settings, previous: PhraseLibrary | None = None
+    folders: Sequence[Path], user_folder: Path, previous: PhraseLibrary | None = None
 ) -> PhraseLibrary:
-    """The library from the configured folders; the user's own folder may not exist yet."""
-    return load_library(settings.phrase_folders(), previous, optional=(settings.user_phrase_dir,))
+    """The library from the configured `folders`; the user's own folder may not exist yet."""
+    return load_library(folders, previous, optional=(user_folder,))

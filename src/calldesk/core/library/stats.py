@@ -109,13 +109,14 @@ def load_usage_stats(
     A database that does not exist yet gives every phrase as never used. Other problems
     raise `StoreError` with a message for the user.
     """
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
+    from calldesk.core.library import records as phrase_records
 
     if not database.is_file():
         return usage_stats(library, {}, {}, since=since, database=database, has_database=False)
-    with Store.open_readonly(database, clock) as store:
-        uses = store.phrase_use_counts(since)
-        unfilled = store.unfilled_placeholder_counts(since)
+    with Database.open_readonly(database, clock) as store:
+        uses = phrase_records.phrase_use_counts(store, since)
+        unfilled = phrase_records.unfilled_placeholder_counts(store, since)
     return usage_stats(library, uses, unfilled, since=since, database=database)
 
 

@@ -1,1 +1,1 @@
-"""Phone events: the hook socket, the baresip follower and missed events."""
+"""Phone events: the hook and its socket, the event server, the baresip follower, the spool."""

@@ -8,22 +8,23 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from enum import IntEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from calldesk.core.clock import Clock, to_iso
+from calldesk.core.practice import records
+from calldesk.core.practice.model import CardRecord, CardState, ReviewRecord
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from fsrs import Card, Scheduler
 
-    from calldesk.core.db.store import Store
+    from calldesk.core.db.database import Database
     from calldesk.core.library.phrases import Phrase
 
-# fsrs is imported only where a card is graded: it costs ~50 ms to import, and the store (which
-# imports this module for its records) and the status bar's due count never need it.
+# fsrs is imported only where a card is graded: it costs ~50 ms to import, and the status bar's
+# due count never needs it.
 
 RATINGS: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 """The four grades, as FSRS numbers them."""
@@ -37,63 +38,6 @@ stopping with a phrase half learned (Anki's learn-ahead limit)."""
 
 SAME, MISSING, EXTRA = "same", "missing", "extra"
 """`word_diff` operations: words as in the phrase, phrase words left out, words not in it."""
-
-
-class CardState(IntEnum):
-    """Where a phrase stands; 1-3 are FSRS's own states, NEW means never graded in this wording."""
-
-    NEW = 0
-    LEARNING = 1
-    REVIEW = 2
-    RELEARNING = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class CardRecord:
-    """The stored FSRS card of one phrase (one per phrase id, per data folder)."""
-
-    phrase_id: str
-    say_hash: str
-    """`say_hash` of the words the card was learned with; a different one means start over."""
-    card_id: int
-    state: CardState
-    step: int | None
-    stability: float | None
-    difficulty: float | None
-    due: datetime
-    last_review: datetime | None
-    introduced_at: datetime
-    """When this card (this wording) was first graded."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewRecord:
-    """One grade given, kept forever (also after the phrase changes or leaves the library)."""
-
-    phrase_id: str
-    say_hash: str
-    card_id: int
-    rating: int
-    reviewed_at: datetime
-    elapsed_days: float | None
-    """Days since this card's previous review; None for its first."""
-    state_before: CardState
-    state_after: CardState
-    stability: float | None
-    difficulty: float | None
-    due: datetime
-    """When the card fell due next after this review."""
-    typed: bool = False
-    """Whether the agent typed an attempt (rather than saying it aloud)."""
-    id: int | None = None
-
-    @property
-    def introduced(self) -> bool:
-        return self.state_before is CardState.NEW
 
 
 @lru_cache(maxsize=1 << 15)
@@ -206,18 +150,18 @@ def local_day(now: datetime) -> tuple[datetime, datetime]:
     return start, datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
 
 
-def introduced_today(store: Store, now: datetime) -> int:
+def introduced_today(store: Database, now: datetime) -> int:
     """How many new cards were first graded today (local time), from the review log."""
     start, end = local_day(now)
-    return store.practice_introduced(start, end)
+    return records.practice_introduced(store, start, end)
 
 
-def due_count(store: Store, phrases: Sequence[Phrase], now: datetime, new_per_day: int) -> int:
+def due_count(store: Database, phrases: Sequence[Phrase], now: datetime, new_per_day: int) -> int:
     """Phrases to practise now: cards due plus what is left of today's new ones (status bar).
 
     The same number as `build_queue(...).count`, from a lighter query than loading every card.
     """
-    index = store.practice_due_index(now)
+    index = records.practice_due_index(store, now)
     due = new = 0
     for phrase in phrases:
         entry = index.get(phrase.id)
@@ -254,7 +198,7 @@ def _to_fsrs(card: CardRecord) -> Card:
 
 
 def grade(
-    store: Store,
+    store: Database,
     phrase: Phrase,
     rating: int,
     now: datetime,
@@ -273,7 +217,7 @@ def grade(
         raise ValueError(f"rating must be 1-4 ({', '.join(RATINGS.values())}), not {rating!r}")
     scheduler = scheduler or default_scheduler()
     when = now.astimezone(UTC)  # fsrs insists on timezone.utc itself
-    current = store.practice_card(phrase.id)
+    current = records.practice_card(store, phrase.id)
     words = say_hash(phrase.say)
     if current is None or current.say_hash != words:
         # card_id 0 is a placeholder: the store gives the card its id when it is saved.
@@ -309,7 +253,7 @@ def grade(
         due=record.due,
         typed=typed,
     )
-    saved, _ = store.save_practice_review(record, review)
+    saved, _ = records.save_practice_review(store, record, review)
     return saved
 
 
@@ -342,7 +286,7 @@ class PracticeSession:
 
     def __init__(
         self,
-        store: Store,
+        store: Database,
         phrases: Sequence[Phrase],
         clock: Clock,
         *,
@@ -359,7 +303,7 @@ class PracticeSession:
         self.scheduler = scheduler
         self.learn_ahead = learn_ahead
         self.summary = PracticeSummary()
-        self._cards: dict[str, CardRecord] = store.practice_cards()
+        self._cards: dict[str, CardRecord] = records.practice_cards(store)
 
     def queue(self) -> PracticeQueue:
         now = self.clock.now()
@@ -546,14 +490,14 @@ def is_learned(card: CardRecord | None) -> bool:
 
 
 def stats(
-    phrases: Sequence[Phrase], store: Store | None, now: datetime, set_name: str | None = None
+    phrases: Sequence[Phrase], store: Database | None, now: datetime, set_name: str | None = None
 ) -> PracticeStats:
     """Per phrase (of `set_name`, or all): reviews, lapses, state, next due; learned per set.
 
     `store` None means no database yet: every phrase is new.
     """
-    cards = store.practice_cards() if store is not None else {}
-    counts = store.practice_review_counts() if store is not None else {}
+    cards = records.practice_cards(store) if store is not None else {}
+    counts = records.practice_review_counts(store) if store is not None else {}
     per_set: dict[str, list[int]] = {}
     rows: list[PhraseStats] = []
     learned_total = total = due_now = 0

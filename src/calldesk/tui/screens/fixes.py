@@ -12,11 +12,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
-from calldesk.core.aftercall.fixes import FixStatus, PermanentFix, RecurringProblem
+from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.aftercall.fixes import RecurringProblem
+from calldesk.core.aftercall.records import FixStatus, PermanentFix
 from calldesk.tui.text import clip, literal, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
 
 
 class FixesScreen(Screen[None]):
@@ -34,7 +36,7 @@ class FixesScreen(Screen[None]):
         Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
     ]
 
-    def __init__(self, store: Store, recurring: list[RecurringProblem]) -> None:
+    def __init__(self, store: Database, recurring: list[RecurringProblem]) -> None:
         super().__init__()
         self.store = store
         self.recurring = recurring
@@ -62,7 +64,7 @@ class FixesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="fixes", exit_on_error=False)
     def reload(self) -> None:
-        fixes = self.store.list_fixes(status=None if self.show_all else "open")
+        fixes = aftercall_records.list_fixes(self.store, status=None if self.show_all else "open")
         self.app.call_from_thread(self._show, fixes)
 
     def _show(self, fixes: list[PermanentFix]) -> None:
@@ -101,7 +103,7 @@ class FixesScreen(Screen[None]):
         if not self._fixes or table.cursor_row >= len(self._fixes):
             return
         fix = self._fixes[table.cursor_row]
-        self.store.set_fix_status(fix.id, FixStatus(status))
+        aftercall_records.set_fix_status(self.store, fix.id, FixStatus(status))
         self.notify(f"Marked {status}: {clip(fix.what, 50)}", timeout=3)
         self.reload()
 

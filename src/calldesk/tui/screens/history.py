@@ -13,12 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, CallSummary, format_duration
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.notes_pane import entry_text
 
 if TYPE_CHECKING:
-    from calldesk.core.db.store import Store
+    from calldesk.core.storage import Database
 
 LIST_LIMIT = 200
 
@@ -75,7 +76,7 @@ class HistoryScreen(Screen[None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         super().__init__()
         self.store = store
         self._calls: list[CallSummary] = []
@@ -102,9 +103,9 @@ class HistoryScreen(Screen[None]):
     def refresh_calls(self, query: str) -> None:
         query = query.strip()
         calls = (
-            self.store.search_calls(query, limit=LIST_LIMIT)
+            call_records.search_calls(self.store, query, limit=LIST_LIMIT)
             if query
-            else self.store.list_calls(limit=LIST_LIMIT)
+            else call_records.list_calls(self.store, limit=LIST_LIMIT)
         )
         self.app.call_from_thread(self._show_calls, calls, query)
 
@@ -131,7 +132,7 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history-detail", exit_on_error=False)
     def show_detail(self, call_id: int) -> None:
-        call = self.store.get_call(call_id)
+        call = call_records.get_call(self.store, call_id)
         self.app.call_from_thread(self._show_detail, call)
 
     def _show_detail(self, call: Call) -> None:

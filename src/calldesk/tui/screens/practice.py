@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from fsrs import Scheduler
 
     from calldesk.core.clock import Clock
-    from calldesk.core.db.store import Store
     from calldesk.core.library.phrases import Phrase
+    from calldesk.core.storage import Database
 
 _DIFF_STYLES = {MISSING: "bold underline green", EXTRA: "strike red"}
 
@@ -71,7 +71,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
     def __init__(
         self,
         phrases: Sequence[Phrase],
-        store: Store,
+        store: Database,
         clock: Clock,
         *,
         new_per_day: int,

@@ -1,0 +1,248 @@
+"""The Database: one SQLite connection behind one lock, opened, migrated and closed safely."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from calldesk.core.clock import Clock, to_iso
+from calldesk.core.db.connection import (
+    acquire_lock,
+    connect,
+    create_private_file,
+    is_damaged,
+    lock_path,
+    move_aside,
+    release_lock,
+    side_file,
+    translated,
+    unavailable,
+)
+from calldesk.core.db.errors import StoreError, StoreUnavailable
+from calldesk.core.db.schema import (
+    SCHEMA_VERSION,
+    SEARCH_INDEX_VERSION,
+    fts5_available,
+    migrate,
+    read_meta,
+    schema_version,
+    sync_search_index,
+)
+from calldesk.core.files import ensure_private_dir, tighten
+
+
+class Database:
+    """The call database: one connection, one lock, transactions. Safe to share between threads.
+
+    What is stored lives in each concept's `records` module, whose functions take a Database.
+
+    Open it with `Database.open` (one per data folder, enforced by a lock file) or
+    `Database.open_readonly` (any number, for browsing and export while another one runs).
+    """
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        clock: Clock,
+        path: Path,
+        *,
+        lock_fd: int | None,
+        readonly: bool,
+        fts: bool,
+        recovered_from: Path | None = None,
+    ) -> None:
+        self._db: sqlite3.Connection | None = db
+        self._clock = clock
+        self.path = path
+        self._lock_fd = lock_fd
+        self.readonly = readonly
+        self.fts = fts
+        self.recovered_from = recovered_from
+        """Where a damaged database found at open was moved to; None if all was well."""
+        self._lock = threading.RLock()
+        self._batch_depth = 0
+
+    # -- opening and closing ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, clock: Clock) -> Database:
+        """Open (creating if needed) the database at `path` for reading and writing.
+
+        Raises `StoreInUse` if another calldesk has it, `StoreUnavailable` if the folder cannot
+        be written, `StoreLocked` if another program holds it, `StoreTooNew` for a newer schema.
+        A damaged file is moved aside and a fresh database started; see `recovered_from`.
+        """
+        path = Path(path)
+        try:
+            ensure_private_dir(path.parent)
+        except OSError as error:
+            raise unavailable(path.parent, error) from error
+        lock_fd = acquire_lock(lock_path(path))
+        try:
+            with translated(path, readonly=False):
+                db, recovered = cls._open_file(path, clock)
+                try:
+                    # Refuse a newer schema before anything (even the journal mode) is changed.
+                    schema_version(db, path)
+                    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    db.execute("PRAGMA synchronous = NORMAL")
+                    if mode == "wal":
+                        # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
+                        for suffix in ("-wal", "-shm"):
+                            tighten(side_file(path, suffix))
+                    migrate(db, path)
+                    fts = sync_search_index(db, fts5_available(db))
+                except BaseException:
+                    db.close()
+                    raise
+        except OSError as error:
+            release_lock(lock_fd)
+            raise unavailable(path.parent, error) from error
+        except BaseException:
+            release_lock(lock_fd)
+            raise
+        return cls(
+            db, clock, path, lock_fd=lock_fd, readonly=False, fts=fts, recovered_from=recovered
+        )
+
+    @staticmethod
+    def _open_file(path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
+        create_private_file(path)
+        db = connect(path, readonly=False)
+        if not is_damaged(db):
+            return db, None
+        try:
+            # Move the files while the connection is still open: closing it first would let
+            # SQLite tidy up, deleting a -wal that may hold the newest of the user's notes.
+            moved = move_aside(path, clock)
+        finally:
+            db.close()
+        create_private_file(path)
+        return connect(path, readonly=False), moved
+
+    @classmethod
+    def open_readonly(cls, path: Path, clock: Clock) -> Database:
+        """Open an existing database for reading only, alongside a running calldesk."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreUnavailable(
+                f"There is no call database at {path} yet.",
+                "Start calldesk normally once to create it.",
+            )
+        with translated(path, readonly=True):
+            db = connect(path, readonly=True)
+            try:
+                version = schema_version(db, path)
+                if version < SCHEMA_VERSION:
+                    raise StoreUnavailable(
+                        f"The call database {path} uses an older layout (schema {version}).",
+                        "Start calldesk normally once to update it, then try again.",
+                    )
+                has_index = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'calls_fts'"
+                ).fetchone()
+                fts = (
+                    has_index is not None
+                    and read_meta(db, "search_index") == SEARCH_INDEX_VERSION
+                    and fts5_available(db)
+                )
+            except BaseException:
+                db.close()
+                raise
+        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts)
+
+    @property
+    def search_mode(self) -> str:
+        """How searches run: "fts5" (the full-text index) or "like" (SQLite without FTS5)."""
+        return "fts5" if self.fts else "like"
+
+    @property
+    def closed(self) -> bool:
+        return self._db is None
+
+    def close(self) -> None:
+        """Close the database and let another calldesk open it. Safe to call twice."""
+        with self._lock:
+            if self._db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("PRAGMA optimize")
+                self._db.close()
+                self._db = None
+            if self._lock_fd is not None:
+                release_lock(self._lock_fd)
+                self._lock_fd = None
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError("The call database is closed.", "Restart calldesk.")
+        return self._db
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (joined to the batch if one is open); errors are translated."""
+        with self._lock, translated(self.path, self.readonly):
+            db = self._connection()
+            if self._batch_depth:
+                yield db
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: everything read in it comes from the same snapshot."""
+        with self._lock, translated(self.path, self.readonly):
+            db = self._connection()
+            if db.in_transaction:
+                yield db
+                return
+            # One read transaction, so a call and its notes come from the same snapshot.
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                if db.in_transaction:
+                    db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many writes as one transaction (imports, bulk jobs): all of them or none."""
+        with self.write():
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+
+    def now(self, at: datetime | None = None) -> str:
+        """`at` (default: the clock's now) as the ISO text every stored time is kept in."""
+        return to_iso(at or self._clock.now())
+
+    # -- app state -------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.read() as db:
+            value = read_meta(db, key)
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
