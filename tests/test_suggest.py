@@ -90,3 +90,20 @@ def test_an_edited_note_is_read_again(index: PhraseIndex) -> None:
     assert call.update("caller in a good mood", elapsed=60) == []
     found = call.update("he wants his money back", elapsed=90)  # not a continuation
     assert found and found[0].reason == "because you wrote 'money back'"
+
+
+def test_a_reloaded_library_keeps_what_fired_and_drops_a_removed_phrase(
+    index: PhraseIndex,
+) -> None:
+    call = CallSuggestions(index)
+    (first,) = call.update("he's threatening to sue", elapsed=60)
+    assert index.get(first.phrase.id) is first.phrase
+    assert index.get("no-such-phrase") is None
+    same = PhraseIndex(index.phrases)
+    call.follow(same)
+    assert [s.phrase for s in call.current] == [same.get(first.phrase.id)]
+    again = call.update("he's threatening to sue\nsue again", elapsed=90)
+    assert [s.trigger for s in again] == [first.trigger]  # fired before the reload
+    fewer = PhraseIndex([p for p in index.phrases if p.id != first.phrase.id])
+    call.follow(fewer)
+    assert call.current == []

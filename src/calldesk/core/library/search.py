@@ -210,6 +210,11 @@ class PhraseIndex:
         """Every phrase in the default order (category, then title)."""
         return self._default
 
+    def get(self, phrase_id: str) -> Phrase | None:
+        """The phrase with this id, if the library has it."""
+        ordinal = self._ordinal.get(phrase_id)
+        return None if ordinal is None else self._phrases[ordinal]
+
     def prepare(self) -> None:
         """Build the typo index and word lists now rather than on the first query needing them."""
         self._typo_index()

@@ -53,6 +53,15 @@ class CallSuggestions:
         """The suggestions on show, newest first (at most three)."""
         return list(self._current)
 
+    def follow(self, index: PhraseIndex) -> None:
+        """Go on with a reloaded library: what fired stays fired, and the suggestions on show
+        become the new library's phrases (a phrase a trainer removed goes)."""
+        self._index = index
+        kept = [(index.get(s.phrase.id), s) for s in self._current]
+        self._current = [
+            Suggestion(phrase, s.reason, s.trigger) for phrase, s in kept if phrase is not None
+        ]
+
     def dismiss(self, phrase_id: str) -> None:
         """Hide this phrase from the suggestions for the rest of the call."""
         self._dismissed.add(phrase_id)

@@ -1,4 +1,7 @@
-"""The phrase pane: search as you type, a ranked result list and a preview of the chosen phrase."""
+"""The phrase pane: search as you type, a ranked result list and a preview of the chosen phrase.
+
+With the search box empty on a call, phrases suggested by the notes lead the list (marked ★).
+"""
 
 from __future__ import annotations
 
@@ -20,25 +23,33 @@ if TYPE_CHECKING:
     from calldesk.core.library.phrases import Phrase
     from calldesk.core.library.problems import Problem
     from calldesk.core.library.search import PhraseIndex
+    from calldesk.core.library.suggest import Suggestion
 
 RESULT_LIMIT = 100
 
 
-def phrase_option(phrase: Phrase) -> Option:
-    prompt = Text(visible(clip(phrase.title, 60)), no_wrap=True, overflow="ellipsis")
+SUGGESTED = "★ "
+
+
+def phrase_option(phrase: Phrase, suggested: bool = False) -> Option:
+    prompt = Text(SUGGESTED if suggested else "", style="bold", no_wrap=True, overflow="ellipsis")
+    prompt.append(visible(clip(phrase.title, 60)), style="")
     prompt.append(f" · {visible(clip(phrase.category, 24))}", style="dim")
     return Option(prompt, id=phrase.id)
 
 
-def preview_text(phrase: Phrase, say: str, matched: Sequence[str] = ()) -> Text:
+def preview_text(phrase: Phrase, say: str, matched: Sequence[str] = (), reason: str = "") -> Text:
     """The phrase as the agent reads it before saying it: words first, then when and instead-of.
 
-    `matched` says how the search found it where not word for word ("lawyer → legal threat").
+    `matched` says how the search found it where not word for word ("lawyer → legal threat");
+    `reason` why it is suggested ("because you wrote 'sue'").
     """
     text = Text(visible(phrase.title), style="bold")
     text.append(f"\n{visible(phrase.category)}", style="dim")
     if phrase.tags:
         text.append("  " + " ".join(f"#{visible(tag)}" for tag in phrase.tags), style="dim")
+    if reason:
+        text.append(f"\n{SUGGESTED}suggested {visible(clip(reason, 120))}", style="dim italic")
     if matched:
         text.append(f"\nmatched: {visible(clip(', '.join(matched), 120))}", style="dim italic")
     text.append("\n\n")
@@ -114,6 +125,7 @@ class PhrasePane(Vertical):
         self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
         self._hits: list[Phrase] = []
         self._why: Mapping[str, tuple[str, ...]] = {}
+        self._suggested: dict[str, Suggestion] = {}  # by phrase id, newest first
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="Search phrases (tag:blame cat:abuse)", id="phrase-search")
@@ -158,21 +170,48 @@ class PhrasePane(Vertical):
         label.update(Text("\n".join(lines)))
         label.display = True
 
+    def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
+        """Phrases that fit the call now, newest first; they lead the list while the search box
+        is empty. The agent's selection stays put while they work in the pane; otherwise the
+        newest suggestion is highlighted, so the preview shows it and why."""
+        suggested = {s.phrase.id: s for s in suggestions}
+        if suggested == self._suggested:
+            return
+        self._suggested = suggested
+        if self.query_text.strip():
+            return
+        keep = self.selected.id if self.selected and self.has_focus_within else None
+        self.run_search(keep=keep)
+
+    @property
+    def suggested(self) -> list[str]:
+        """The ids of the phrases suggested now, newest first."""
+        return list(self._suggested)
+
     def run_search(self, keep: str | None = None) -> None:
         if self.index is None:
             return
         result = self.index.search(self.query_text, limit=RESULT_LIMIT)
         self._hits = list(result.hits)
         self._why = result.why
+        lead: list[Phrase] = []
+        if self._suggested and not self.query_text.strip():
+            lead = [s.phrase for s in self._suggested.values()]
+            self._hits = lead + [p for p in self._hits if p.id not in self._suggested]
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_options(phrase_option(phrase) for phrase in self._hits)
+        results.add_options(
+            phrase_option(phrase, suggested=n < len(lead)) for n, phrase in enumerate(self._hits)
+        )
         target = 0
         if keep is not None:
             target = next((i for i, p in enumerate(self._hits) if p.id == keep), 0)
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
-        count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        total = max(result.total, shown)
+        count = f"{shown} of {total}" if total > shown else f"{total}"
+        if lead:
+            count = f"{len(lead)} suggested · {count}"
         self.border_subtitle = literal(f"{count} · Enter inserts · ^y copies")
         self._show_preview()
 
@@ -183,7 +222,10 @@ class PhrasePane(Vertical):
             message = "No phrase matches. Try fewer letters, or tag:… / cat:…"
             preview.update(Text(message if self.index else "Loading phrases…", style="dim"))
             return
-        preview.update(preview_text(phrase, self.say_for(phrase), self._why.get(phrase.id, ())))
+        suggestion = None if self.query_text.strip() else self._suggested.get(phrase.id)
+        reason = suggestion.reason if suggestion is not None else ""
+        matched = self._why.get(phrase.id, ())
+        preview.update(preview_text(phrase, self.say_for(phrase), matched, reason))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phrase-search":
