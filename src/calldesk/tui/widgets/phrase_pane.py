@@ -6,7 +6,7 @@ With the search box empty on a call, phrases suggested by the notes lead the lis
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -154,6 +154,11 @@ class PhrasePane(Vertical):
         """Show a (re)loaded library, keeping the agent's query and selection."""
         keep = self.selected.id if self.selected else None
         self.index = index
+        # Suggestions on show become the new library's phrases; a removed one goes.
+        kept = {i: (index.get(i), s) for i, s in self._suggested.items()}
+        self._suggested = {
+            i: replace(s, phrase=phrase) for i, (phrase, s) in kept.items() if phrase is not None
+        }
         self.show_problems(problems)
         self.run_search(keep=keep)
 
