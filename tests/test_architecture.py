@@ -123,11 +123,6 @@ def test_no_import_cycle_outside_the_tui(graph: grimp.ImportGraph) -> None:
     assert outside == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui/app <-> keys/commands <-> screens/help: removed on branch i14-tui; "
-    "delete this marker when that branch is merged",
-)
 def test_no_import_cycle_anywhere(graph: grimp.ImportGraph) -> None:
     assert import_cycles(graph) == []
 

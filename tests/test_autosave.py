@@ -83,3 +83,56 @@ def test_a_write_that_can_never_succeed_is_dropped_so_later_writes_still_land() 
     assert [str(error) for error in dropped] == ["note 7 is gone"]
     assert not writer.failing
     writer.close()
+
+
+def test_a_read_runs_behind_the_writes_queued_before_it_on_the_writer_thread() -> None:
+    gate = threading.Event()
+    ran: list[str] = []
+    answers: list[tuple[list[str], str]] = []
+    answered = threading.Event()
+    writer = WriteBehind()
+    writer.submit(lambda: gate.wait(5) and ran.append("note"))
+    writer.submit(lambda: ran.append("draft"), key="draft")
+
+    def answer(value: list[str]) -> None:
+        answers.append((value, threading.current_thread().name))
+        answered.set()
+
+    writer.submit_read(lambda: list(ran), answer)
+    writer.submit(lambda: ran.append("draft again"), key="draft")  # never replaces the read
+    assert not answered.is_set()  # the read waits for the note
+    gate.set()
+    assert answered.wait(5)
+    assert answers == [(["note", "draft"], "calldesk-writer")]
+    assert writer.flush()
+    assert ran == ["note", "draft", "draft again"]
+    writer.close()
+
+
+def test_reads_do_not_wait_on_a_failing_write_and_their_errors_are_handed_back() -> None:
+    answers: list[object] = []
+    failures: list[BaseException] = []
+    both = threading.Event()
+
+    def always_fails() -> None:
+        raise OSError("disk full")
+
+    def bad_read() -> None:
+        raise ValueError("no such table")
+
+    def record(into: list, item: object) -> None:  # type: ignore[type-arg]
+        into.append(item)
+        if answers and failures:
+            both.set()
+
+    writer = WriteBehind(retry_seconds=0.05)
+    writer.submit(always_fails)
+    writer.submit_read(lambda: "what is stored", lambda value: record(answers, value))
+    writer.submit_read(
+        bad_read, lambda value: record(answers, value), lambda e: record(failures, e)
+    )
+    assert both.wait(5)  # answered while the write ahead of them still fails
+    assert writer.failing and writer.pending == 1
+    assert answers == ["what is stored"]
+    assert [str(error) for error in failures] == ["no such table"]
+    assert writer.close(timeout=0.2) is False

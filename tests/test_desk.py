@@ -178,3 +178,25 @@ def test_without_a_database_ids_are_local_and_nothing_is_stored(clock: FakeClock
     assert call.id < 0 and note.id < 0 and note.call_id == call.id
     assert not desk.is_stored(call)
     desk.close()
+
+
+def test_a_read_after_writes_sees_what_the_desk_queued_before_it(
+    desk: Desk, store: Database
+) -> None:
+    import threading
+
+    call = desk.start_call("Ann Lee")
+    desk.add_note("printer offline")
+    answered = threading.Event()
+    found: list[object] = []
+
+    def done(value: object) -> None:
+        found.append(value)
+        answered.set()
+
+    # Asked before the writes land: the call's stored id is read on the writer thread.
+    desk.read_after_writes(
+        lambda: [n.text for n in call_records.get_call(store, call.id).notes], done
+    )
+    assert answered.wait(5)
+    assert found == [["printer offline"]]

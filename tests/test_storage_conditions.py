@@ -30,7 +30,7 @@ from unittest import mock
 
 import pytest
 from tests.pty_app import PtyApp, app_env
-from tests.tui_helpers import build_app, type_text
+from tests.tui_helpers import build_app, type_text, wait_for_screen
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.calls import records as call_records
@@ -260,7 +260,7 @@ async def test_quitting_a_call_that_was_never_saved_asks_first(
         await pilot.press("f2")
         await type_text(pilot, "only in memory")
         await pilot.press("enter", "ctrl+q")
-        await pilot.pause()
+        await wait_for_screen(pilot, ConfirmDialog)  # asked behind the queued writes
         assert app.is_running
         assert isinstance(app.screen, ConfirmDialog)
 

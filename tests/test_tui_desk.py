@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.tui_helpers import build_app, stored, type_text, wait_until
+from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.calls import records as call_records
@@ -206,6 +206,8 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
     settings: Settings, clock: FakeClock
 ) -> None:
     from calldesk.tui.commands import CallCommands, PhraseCommands
+    from calldesk.tui.dialogs.outcome import OutcomeDialog
+    from calldesk.tui.screens.checklist import ChecklistScreen
     from calldesk.tui.screens.practice import PracticeScreen
 
     app = build_app(settings, clock)
@@ -220,9 +222,9 @@ async def test_f9_practice_only_between_calls_and_the_palette_offers_what_fits(
         await pilot.press("f9")
         assert not isinstance(app.screen, PracticeScreen)
         await pilot.press("f8")
-        await pilot.pause()
+        await wait_for_screen(pilot, OutcomeDialog)
         await pilot.press("escape")  # outcome: later
-        await pilot.pause()
+        await wait_for_screen(pilot, ChecklistScreen)  # its answers read behind the writes
         await pilot.press("escape")  # checklist: later
         await pilot.pause()
         await pilot.press("f9")
@@ -263,4 +265,38 @@ async def test_the_clock_tick_is_harmless_while_the_app_shuts_down(
             app._tick()
 
         app._close_all = close_all_ticking  # type: ignore[method-assign]
+    assert app.return_code in (None, 0)
+
+
+async def test_state_and_answers_arriving_while_the_app_shuts_down_are_harmless(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # Watchers redraw the status line, and answers from the writer thread fill the desk: both
+    # can arrive at any step of the shutdown, when the desk's widgets are half gone.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "still typing")
+        close_all = app._close_all
+        changes = iter(range(10_000))
+
+        def everything_changes() -> None:
+            step = next(changes)
+            app._tick()
+            app.save_state = "NOT SAVED" if step % 2 else "saved"
+            app.phone_link = f"☎ baresip {step}"
+            app.due_text = f"{step} to practise"
+            app.show_call()
+            app.lookup_caller("555 0100")
+            app.after_calls.show_breaks()
+
+        async def close_all_changing() -> None:
+            closing = asyncio.ensure_future(close_all())
+            while not closing.done():
+                everything_changes()
+                await asyncio.sleep(0)
+            await closing
+            everything_changes()
+
+        app._close_all = close_all_changing  # type: ignore[method-assign]
     assert app.return_code in (None, 0)

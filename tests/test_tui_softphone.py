@@ -126,7 +126,7 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
     app = build_app(settings, clock)
     shown = spy_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: app.desk.call is not None)
         first = app.desk.call
@@ -160,7 +160,7 @@ async def test_a_call_abandoned_while_ringing_is_missed_without_after_call_steps
     app = build_app(settings, clock)
     shown = spy_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         await microsip("ring", "+44 20 7946 0958")  # MicroSIP does not quote: several words
         await wait_until(pilot, lambda: app.desk.call is not None)
         bar = app.screen.query_one(StatusBar).query_one("#status-call")
@@ -194,7 +194,7 @@ async def test_notes_typed_while_it_rang_keep_the_call_a_call(
 ) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: app.desk.call is not None)
         await type_text(pilot, "card says: printer contract ends Friday")
@@ -230,7 +230,7 @@ async def test_two_rings_then_the_agent_answers_the_second(
 ) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: app.desk.call is not None)
         await microsip("ring", "2002")
@@ -260,7 +260,7 @@ async def test_start_on_answer_a_call_given_up_while_ringing_is_missed(
     app = build_app(settings, clock)
     shown = spy_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: titled(shown, "Ringing"))
         assert app.desk.call is None
@@ -277,7 +277,7 @@ async def test_a_withheld_caller_never_sees_the_last_withheld_callers_notes(
 ) -> None:
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.phone_server is not None)  # listening
         pane = app.screen.query_one(NotesPane)
         cards: list[object] = []
         show = pane.show_caller_card

@@ -44,9 +44,15 @@ async def wait_until(pilot, condition, timeout: float = 30.0) -> None:  # type: 
 
 
 async def wait_for_screen(pilot, kind: type, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    """Wait until the app shows a screen of `kind` (workers push the after-call screens)."""
+    """Wait until the app shows a screen of `kind`, mounted (workers and messages push the
+    after-call screens)."""
+
+    def shown() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, kind) and screen.is_mounted
+
     try:
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind), timeout)
+        await wait_until(pilot, shown, timeout)
     except AssertionError:
         shown = type(pilot.app.screen).__name__
         raise AssertionError(f"expected {kind.__name__}, the app shows {shown}") from None

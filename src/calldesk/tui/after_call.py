@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
-
-from textual import work
-from textual.screen import Screen
 
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
@@ -15,187 +13,250 @@ from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, Outcome, format_duration
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from calldesk.core.aftercall.checklist import Checklist
+    from calldesk.tui.host import Host
 
 
-class AfterCallMixin:
-    """Runs the steps that follow a call; part of `CalldeskApp`."""
+class AfterCall:
+    """Runs the steps that follow a call, and brings a snoozed break back. Owned by the app."""
 
-    @work(exclusive=True, group="after-call", exit_on_error=False)
-    async def after_call(self, call: Call) -> None:
-        """Outcome, then the break if it was a bad call, then the checklist."""
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def start(self, call: Call) -> None:
+        """Outcome, then the break if it was a bad call, then the checklist (one at a time)."""
+        self._run(partial(self._after_call, call), "after_call")
+
+    def _run(self, work: object, name: str) -> None:
+        self.host.run_worker(
+            work, exclusive=True, group="after-call", exit_on_error=False, name=name
+        )
+
+    async def _after_call(self, call: Call) -> None:
         from dataclasses import asdict
 
         from calldesk.core.aftercall.cooldown import BreakRules, offer
         from calldesk.tui.dialogs.outcome import OutcomeDialog
 
-        self.notify(
+        host = self.host
+        host.notify(
             f"Call with {call.display_caller()} ended after "
-            f"{format_duration(call.duration(self.clock.now()))}.",
+            f"{format_duration(call.duration(host.clock.now()))}.",
             timeout=4,
         )
-        answer = await self.push_screen_wait(OutcomeDialog(call))
+        answer = await host.push_screen_wait(OutcomeDialog(call))
         if answer is not None:
-            self.desk.set_outcome(call, answer.outcome, answer.reason)
+            host.desk.set_outcome(call, answer.outcome, answer.reason)
             if answer.outcome.wants_cooldown:
-                recent = self._recent_outcomes(call)
-                rules = BreakRules(**asdict(self.settings.cooldown))
-                state = offer(call.id, rules, recent, self.clock.now())
-                self.desk.save_cooldown(state)
-                self.cooldown = state
-                await self.push_screen_wait(self._cooldown_screen(state))
-        if self.desk.call is None:  # a new call may have started during the break
+                recent = await self._recent_outcomes(call)
+                rules = BreakRules(**asdict(host.settings.cooldown))
+                state = offer(call.id, rules, recent, host.clock.now())
+                host.desk.save_cooldown(state)
+                host.cooldown = state
+                if host.desk.call is None:  # else it comes back when that call ends
+                    await host.push_screen_wait(self._cooldown_screen(state))
+        if host.desk.call is None:  # a new call may have started during the break
             await self.run_checklist(call)
 
-    def _recent_outcomes(self, call: Call) -> list[Outcome]:
+    async def _recent_outcomes(self, call: Call) -> list[Outcome]:
         """Outcomes of the latest calls, newest first, this one included (for the bad streak)."""
         own = [call.outcome] if call.outcome is not None else []
-        if self.store is None:
+        store, writer = self.host.store, self.host.desk.writer
+        if store is None:
             return own
-        limit = self.settings.cooldown.bad_streak + 1
-        if self.desk.writer.flush(timeout=1.0) and not self.desk.writer.failing:
-            return call_records.recent_outcomes(self.store, limit)  # this call's outcome has landed
-        return own + call_records.recent_outcomes(self.store, limit)
+        limit = self.host.settings.cooldown.bad_streak + 1
+
+        def read() -> list[Outcome]:
+            stored = call_records.recent_outcomes(store, limit)
+            # Behind the queued writes this call's outcome has landed, unless the disk fails.
+            return own + stored if writer.failing else stored
+
+        return await self.host.data.fetch(read)
 
     def _cooldown_screen(self, state: CooldownState) -> Screen[None]:
         from calldesk.tui.screens.cooldown import CooldownScreen
 
         def save(new_state: CooldownState) -> None:
-            self.cooldown = new_state
-            self.desk.save_cooldown(new_state)
-            self._show_breaks()
+            self.host.cooldown = new_state
+            self.host.desk.save_cooldown(new_state)
+            self.show_breaks()
 
-        return CooldownScreen(state, now=self.clock.now, save=save)
+        return CooldownScreen(state, now=self.host.clock.now, save=save)
 
     async def run_checklist(self, call: Call) -> bool:
         """Show the checklist for `call`; True when it was completed."""
         from calldesk.tui.screens.checklist import ChecklistScreen
 
-        checklist = self._checklist()
-        answers: dict[str, tuple[object, bool]] = {}
-        if self.store is not None and self.desk.is_stored(call):
-            self.desk.writer.flush(timeout=1.0)
-            stored = aftercall_records.checklist_answers(self.store, call.id)
-            answers = {
-                item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()
-            }
+        host = self.host
+        checklist = self.checklist()
+        store = host.store
+
+        def read() -> dict[str, tuple[object, bool]]:
+            if store is None or call.id <= 0:  # the id is the stored one once its write landed
+                return {}
+            stored = aftercall_records.checklist_answers(store, call.id)
+            return {item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()}
+
+        answers = await host.data.fetch(read)
 
         def save(item_id: str, value: object, skipped: bool) -> None:
-            self.desk.save_checklist_answer(call, item_id, value, skipped)
+            host.desk.save_checklist_answer(call, item_id, value, skipped)
 
-        done = await self.push_screen_wait(ChecklistScreen(call, checklist, answers, save))
+        done = await host.push_screen_wait(ChecklistScreen(call, checklist, answers, save))
         if done:
-            self.notify("Checklist saved.", timeout=3)
-            self.show_recurring()
+            host.notify("Checklist saved.", timeout=3)
+            await self.show_recurring()
         else:
-            self.notify("Checklist kept for later: history (F5), then F6.", timeout=5)
+            host.notify(
+                f"Checklist kept for later: history ({host.key('history')}),"
+                f" then {host.key('checklist')}.",
+                timeout=5,
+            )
         return bool(done)
 
-    def recurring(self) -> list[RecurringProblem]:
+    async def recurring(self) -> list[RecurringProblem]:
+        """Problems that came back this week, from the calls stored behind the queued writes."""
         from calldesk.core.aftercall.fixes import recurring_problems
 
-        if self.store is None:
+        store = self.host.store
+        if store is None:
             return []
-        self.desk.writer.flush(timeout=1.0)
-        now = self.clock.now()
-        return recurring_problems(
-            aftercall_records.recent_calls_for_recurrence(self.store, now - timedelta(days=7)), now
+        now = self.host.clock.now()
+        return await self.host.data.fetch(
+            lambda: recurring_problems(
+                aftercall_records.recent_calls_for_recurrence(store, now - timedelta(days=7)), now
+            )
         )
 
-    def show_recurring(self) -> None:
-        for problem in self.recurring()[:2]:
-            self.notify(
+    async def show_recurring(self) -> None:
+        for problem in (await self.recurring())[:2]:
+            self.host.notify(
                 problem.label,
                 title="This keeps happening: fix it for good",
                 severity="warning",
                 timeout=15,
             )
 
-    def _show_breaks(self) -> None:
+    def show_breaks(self) -> None:
+        """Count today's breaks for the status line (read behind the break just saved)."""
         from calldesk.core.aftercall.cooldown import day_summary
 
-        if self.store is None:
+        store = self.host.store
+        if store is None:
             return
-        now = self.clock.now().astimezone()
+        now = self.host.clock.now().astimezone()
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        summary = day_summary(
-            aftercall_records.cooldowns_between(self.store, start, start + timedelta(days=1)),
-            now.date(),
-            now.tzinfo,
-        )  # type: ignore[arg-type]
-        self.breaks_today = (
-            f"breaks {summary.taken} taken · {summary.skipped} skipped"
-            if summary.taken + summary.skipped
-            else ""
-        )
-        self._set_save_state(self.save_state)
 
-    def _check_cooldown(self) -> None:
+        def read() -> str:
+            summary = day_summary(
+                aftercall_records.cooldowns_between(store, start, start + timedelta(days=1)),
+                now.date(),
+                now.tzinfo,  # type: ignore[arg-type]
+            )
+            if not summary.taken + summary.skipped:
+                return ""
+            return f"breaks {summary.taken} taken · {summary.skipped} skipped"
+
+        self.host.data.read(read, self._breaks_counted)
+
+    def _breaks_counted(self, text: str) -> None:
+        self.host.breaks_today = text
+
+    def resume_break(self) -> None:
+        """At start-up: the break that was open when calldesk stopped comes back."""
+        store = self.host.store
+        if store is not None:
+            self.host.data.read(lambda: aftercall_records.active_cooldown(store), self._break_found)
+
+    def _break_found(self, state: CooldownState | None) -> None:
+        self.host.cooldown = state
+        self.show_breaks()
+        self.check_cooldown()
+
+    def check_cooldown(self) -> None:
         """Bring a snoozed break back when its snooze is over."""
         from calldesk.tui.screens.cooldown import CooldownScreen
 
-        state = self.cooldown
-        if state is None or self.desk.call is not None:
+        host = self.host
+        state = host.cooldown
+        if state is None or host.desk.call is not None:
             return
-        if any(isinstance(screen, CooldownScreen) for screen in self.screen_stack):
+        if any(isinstance(screen, CooldownScreen) for screen in host.screen_stack):
             return  # still there, under its skip question or the help
         if state.state.is_active and (
-            state.is_due(self.clock.now()) or state.state is Phase.RUNNING
+            state.is_due(host.clock.now()) or state.state is Phase.RUNNING
         ):
-            self.push_screen(
+            host.push_screen(
                 self._cooldown_screen(state), lambda _: self._after_resumed_break(state.call_id)
             )
 
     def _after_resumed_break(self, call_id: int | None) -> None:
         """A break that came back (snoozed, or after a restart) leads on to its checklist."""
-        if self.desk.call is not None or call_id is None or self.store is None:
+        store = self.host.store
+        if self.host.desk.call is not None or call_id is None or store is None:
             return
+
+        def read() -> tuple[Call, dict[str, tuple[object, bool]]]:
+            answers = aftercall_records.checklist_answers(store, call_id)
+            return call_records.get_call(store, call_id), {
+                i: (a.value, a.skipped) for i, a in answers.items()
+            }
+
+        self.host.data.read(read, self._resumed_call_read)
+
+    def _resumed_call_read(self, found: tuple[Call, dict[str, tuple[object, bool]]]) -> None:
         from calldesk.core.aftercall.checklist import unfinished_items
 
-        self.desk.writer.flush(timeout=1.0)
-        call = call_records.get_call(self.store, call_id)
-        answers = {
-            item_id: (a.value, a.skipped)
-            for item_id, a in aftercall_records.checklist_answers(self.store, call_id).items()
-        }
-        if unfinished_items(self._checklist(), answers):
-            self._checklist_worker(call)
+        call, answers = found
+        if self.host.desk.call is None and unfinished_items(self.checklist(), answers):
+            self._run(partial(self.run_checklist, call), "checklist")
 
-    def _checklist(self) -> Checklist:
+    def checklist(self) -> Checklist:
         from calldesk.core.aftercall.checklist import DEFAULT_CHECKLIST
 
-        return self.library.checklist if self.library is not None else DEFAULT_CHECKLIST
+        library = self.host.library
+        return library.checklist if library is not None else DEFAULT_CHECKLIST
 
-    def action_checklist(self) -> None:
+    def open_checklist(self) -> None:
         """The checklist of the call highlighted in history, else of the call that just ended."""
         from calldesk.tui.screens.history import HistoryScreen
 
-        call = (
-            self.screen.selected_call
-            if isinstance(self.screen, HistoryScreen)
-            else self.desk.last_call
-        )
+        host = self.host
+        screen = host.screen
+        call = screen.selected_call if isinstance(screen, HistoryScreen) else host.desk.last_call
         if call is None:
-            self.notify(
-                "No ended call yet. For older calls: history (F5), then F6.", severity="warning"
+            host.notify(
+                f"No ended call yet. For older calls: history ({host.key('history')}),"
+                f" then {host.key('checklist')}.",
+                severity="warning",
             )
             return
         if call.is_open:
-            self.notify("That call is still open: end it (F8) first.", severity="warning")
+            host.notify(
+                f"That call is still open: end it ({host.key('end-call')}) first.",
+                severity="warning",
+            )
             return
-        self._checklist_worker(call)
+        self._run(partial(self.run_checklist, call), "checklist")
 
-    @work(exclusive=True, group="after-call", exit_on_error=False)
-    async def _checklist_worker(self, call: Call) -> None:
-        await self.run_checklist(call)
-
-    def action_fixes(self) -> None:
-        from calldesk.tui.screens.fixes import FixesScreen
-
-        if self.store is None:
-            self.notify(
+    def open_fixes(self) -> None:
+        """F7: the fixes view, with this week's recurring problems on top."""
+        if self.host.store is None:
+            self.host.notify(
                 "Permanent fixes need the database, which could not be opened.", severity="warning"
             )
             return
-        if not isinstance(self.screen, FixesScreen):
-            self.push_screen(FixesScreen(self.store, self.recurring()))
+        # Not the after-call group: opening the fixes must not cancel the steps of a call.
+        self.host.run_worker(
+            self._open_fixes, exclusive=True, group="fixes", exit_on_error=False, name="fixes"
+        )
+
+    async def _open_fixes(self) -> None:
+        from calldesk.tui.screens.fixes import FixesScreen
+
+        recurring = await self.recurring()
+        store = self.host.store
+        if store is not None and not isinstance(self.host.screen, FixesScreen):
+            self.host.push_screen(FixesScreen(store, recurring, self.host.data))

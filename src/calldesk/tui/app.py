@@ -1,48 +1,66 @@
-"""The calldesk Textual app: wires the desk, the store and the phrase library to the screens."""
+"""The calldesk Textual app: owns the desk, the store and the controllers, and shows their state.
+
+The app holds the state the screens show in reactive attributes (the open call, the break,
+the status line's words); their watchers redraw. The work is done by controllers, one job
+each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
+`Exporter`. Data comes through `DeskData`: behind the queued writes, back as messages.
+"""
 
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from rich.text import Text
-from textual import events, work
 from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
+from textual.binding import BindingType
+from textual.reactive import var
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
-from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState
 from calldesk.core.calls.desk import Desk, DeskError
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
-from calldesk.core.storage import StoreError
-from calldesk.tui.after_call import AfterCallMixin
+from calldesk.tui.after_call import AfterCall
+from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
 from calldesk.tui.commands import CallCommands, PhraseCommands
-from calldesk.tui.library import PhraseLibraryMixin
-from calldesk.tui.phone import PhoneMixin
+from calldesk.tui.export import Exporter
+from calldesk.tui.failures import CRASHED, SaveFailed, SaveRecovered, Saving, log_renderables
+from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
+from calldesk.tui.notes import NoteTaking
+from calldesk.tui.phone import PhoneLine
+from calldesk.tui.practice import PracticeCoach
+from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
-from calldesk.tui.text import LiteralInput, LiteralTextArea, literal, visible
+from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
-from calldesk.tui.widgets.status_bar import StatusBar
+from calldesk.tui.widgets.status_bar import StatusBar, extra_status
 
 if TYPE_CHECKING:
     from calldesk.core.library.phrases import PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
-    from calldesk.core.phone.baresip import BaresipFollower
     from calldesk.core.phone.events import PhoneEvent
     from calldesk.core.phone.server import EventServer
-    from calldesk.core.practice.cards import PracticeSummary
     from calldesk.core.storage import Database
 
+W = TypeVar("W", bound=Widget)
 
-class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
+# Keys named in messages: the global ones, and those of the panes the app's messages mention.
+_NAMED_BINDINGS: list[BindingType] = [
+    *APP_BINDINGS,
+    *DeskScreen.BINDINGS,
+    *PhrasePane.BINDINGS,
+    *NoteList.BINDINGS,
+]
+
+
+class CalldeskApp(LiteralApp):
     """calldesk. Global keys are function keys or priority bindings so they work while typing."""
 
     TITLE = "calldesk"
@@ -50,91 +68,17 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
     COMMANDS: ClassVar = App.COMMANDS | {CallCommands, PhraseCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="help", tooltip="Show every key", priority=True),
-        Binding(
-            "f2",
-            "start_call",
-            "Call",
-            id="start-call",
-            tooltip="Start a call record",
-            priority=True,
-        ),
-        Binding(
-            "f8",
-            "end_call",
-            "End",
-            id="end-call",
-            tooltip="End the call and go to the after-call steps",
-            priority=True,
-        ),
-        Binding(
-            "f3",
-            "focus_phrases",
-            "Find",
-            id="find-phrase",
-            tooltip="Search the phrase library",
-            priority=True,
-        ),
-        Binding(
-            "f4",
-            "focus_caller",
-            "Caller",
-            id="edit-caller",
-            tooltip="Edit caller name, number and ticket",
-            priority=True,
-            show=False,  # the fields are always on screen; F1 and the palette list it
-        ),
-        Binding(
-            "f5",
-            "history",
-            "History",
-            id="history",
-            tooltip="Past calls, searchable",
-            priority=True,
-        ),
-        Binding(
-            "f6",
-            "checklist",
-            "Checks",
-            id="checklist",
-            tooltip="The post-call checklist of the last call",
-            priority=True,
-        ),
-        Binding(
-            "f7",
-            "fixes",
-            "Fixes",
-            id="fixes",
-            tooltip="Open permanent fixes: fix everything twice",
-            priority=True,
-        ),
-        Binding(
-            "f9",
-            "practice",
-            "Practice",
-            id="practice",
-            tooltip="Drill the awkward phrases between calls",
-            priority=True,
-        ),
-        Binding(
-            "f10",
-            "export",
-            "Export",
-            id="export",
-            tooltip="Export the call to Markdown (the highlighted one in history)",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+q",
-            "quit",
-            "Quit",
-            id="quit",
-            tooltip="Quit (an open call is kept for next time)",
-            priority=True,
-            show=False,
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
+
+    # What the screens show; the watchers redraw. `call` is set again after every change of
+    # the open call (always_update), since the desk keeps changing the same object.
+    call: var[Call | None] = var(None, always_update=True, init=False)
+    now: var[datetime | None] = var(None, always_update=True, init=False)
+    cooldown: var[CooldownState | None] = var(None, init=False)
+    save_state: var[str] = var("saved", init=False)
+    due_text: var[str] = var("", init=False)
+    breaks_today: var[str] = var("", init=False)
+    phone_link: var[str] = var("", init=False)
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__()
@@ -146,208 +90,160 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             None,
             self.clock,
             agent_name=settings.agent_name,
-            on_save_error=lambda error: self.call_from_thread(self._save_failed, error),
-            on_save_recovered=lambda: self.call_from_thread(self._save_recovered),
+            on_save_error=lambda error: self.post_message(SaveFailed(error)),
+            on_save_recovered=lambda: self.post_message(SaveRecovered()),
         )
-        self.library: PhraseLibrary | None = None
-        self.index: PhraseIndex | None = None
-        self._save_problem = ""
-        self.save_state = "saved"
-        self.breaks_today = ""
-        self.due_text = ""
-        self.cooldown: CooldownState | None = None
-        self.phone_server: EventServer | None = None
-        self.watcher: PhraseWatcher | None = None
-        self.baresip: BaresipFollower | None = None
-        self.phone_link = ""
-        self._handled_events: set[PhoneEvent] = set()
+        self.data = DeskData(self.desk, self)
+        self.saving = Saving(self)
+        self.after_calls = AfterCall(self)
+        self.phrases = PhraseLibraryKeeper(self, self)
+        self.phone = PhoneLine(self)
+        self.notes = NoteTaking(self)
+        self.practice_coach = PracticeCoach(self)
+        self.exporter = Exporter(self, self.after_calls.checklist)
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Every toast goes through here: caller names, phrase titles, paths and errors that
-        quote them are shown literally (no markup, no escape sequence reaches the terminal)."""
-        super().notify(
-            visible(message),
-            title=visible(title),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
+    # -- what the controllers share -------------------------------------------------------------
 
-    async def on_event(self, event: events.Event) -> None:
-        """A paste into one of Textual's own fields (the command palette) arrives escaped.
+    @property
+    def library(self) -> PhraseLibrary | None:
+        return self.phrases.library
 
-        calldesk's fields show a paste escaped and keep it exactly (see `calldesk.tui.text`);
-        Textual's would draw an escape sequence in it raw.
-        """
-        if (
-            isinstance(event, events.Paste)
-            and not event.is_forwarded
-            and not isinstance(self.focused, LiteralInput | LiteralTextArea)
-        ):
-            event = events.Paste(visible(event.text))
-        await super().on_event(event)
+    @property
+    def index(self) -> PhraseIndex | None:
+        return self.phrases.index
+
+    @property
+    def watcher(self) -> PhraseWatcher | None:
+        return self.phrases.watcher
+
+    @property
+    def phone_server(self) -> EventServer | None:
+        return self.phone.server
+
+    def key(self, binding_id: str) -> str:
+        """The key bound to `binding_id` now, as messages name it (`F2`, or the user's)."""
+        return key_name(binding_id, active_keymap(self), _NAMED_BINDINGS)
+
+    def name_keys(self, text: str) -> str:
+        return name_keys(text, active_keymap(self), _NAMED_BINDINGS)
 
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        await self.push_screen(DeskScreen())
+        await self.push_screen(DeskScreen(self.notes))
         self.call_after_refresh(_after_first_paint)
-        self._open_store()
+        self.saving.open_store()
         self.desk.restore()
-        phrase_pane = self.screen.query_one(PhrasePane)
-        phrase_pane.say_for = self.desk.phrase_text
-        self._show_call()
+        phrase_pane = self.desk_widget(PhrasePane)
+        if phrase_pane is not None:
+            phrase_pane.say_for = self.desk.phrase_text
+        self.show_call()
         if self.desk.call is not None:
             self.notify(
                 "The call that was open when calldesk stopped is back, as it was.",
                 title="Call restored",
             )
-        self.load_phrases()
-        self.call_after_refresh(self._start_phone)  # the socket can wait for the first frame
-        self.call_after_refresh(self._watch_phrases)
-        if self.store is not None:
-            self.cooldown = aftercall_records.active_cooldown(self.store)
-            self._show_breaks()
-            self._check_cooldown()
+        self.phrases.load()
+        self.call_after_refresh(self.phone.start)  # the socket can wait for the first frame
+        self.call_after_refresh(self.phrases.watch)
+        self.after_calls.resume_break()
         self.set_interval(1.0, self._tick)
 
-    def _open_store(self) -> None:
-        from calldesk.core.storage import Database, StoreError, StoreInUse, StoreLocked
+    def desk_screen(self) -> DeskScreen | None:
+        """The desk, wherever it is in the screen stack (the bottom one); None while the app
+        starts or shuts down."""
+        return next((s for s in self.screen_stack if isinstance(s, DeskScreen)), None)
 
-        path = self.settings.database_path
-        try:
-            self.store = Database.open(path, self.clock)
-        except (StoreInUse, StoreLocked) as error:
-            self.read_only_reason = str(error)
-            try:
-                self.store = Database.open_readonly(path, self.clock)
-            except StoreError:
-                self.store = None
-            self.notify(
-                f"{error}\nThis window is read-only: history and phrases work, calls do not.",
-                title="calldesk is already open",
-                severity="warning",
-                timeout=30,
-            )
-            self._set_save_state("read-only")
-            return
-        except StoreError as error:
-            self._save_problem = str(error)
-            self.notify(
-                f"{error}\nNotes stay in memory only: export the call (F10) before you quit.",
-                title="Notes are NOT being saved",
-                severity="error",
-                timeout=60,
-            )
-            self._set_save_state("NOT SAVED")
-            return
-        self.desk.store = self.store
-        if self.store.recovered_from is not None:
-            self.notify(
-                f"The database was damaged. It was moved to {self.store.recovered_from}"
-                " and a new one started.",
-                title="Database recovered",
-                severity="warning",
-                timeout=30,
-            )
-        self._set_save_state("saved")
+    def desk_widget(self, kind: type[W]) -> W | None:
+        """A widget of the desk; None while Textual builds or takes the screens down (timers,
+        watchers and messages from other threads can arrive then)."""
+        desk_screen = self.desk_screen()
+        if desk_screen is None or not self.is_running:
+            return None
+        return next(iter(desk_screen.query(kind)), None)
 
-    def desk_screen(self) -> DeskScreen:
-        """The desk, wherever it is in the screen stack (it is always the bottom one)."""
-        return next(screen for screen in self.screen_stack if isinstance(screen, DeskScreen))
-
-    # -- status ----------------------------------------------------------------------------
+    # -- state and the status line ------------------------------------------------------------
 
     def _tick(self) -> None:
+        """Once a second: the call timer moves, and a snoozed break may be due."""
         if not self.is_running:
             return  # the timer's own task can fire while Textual takes the screens down
-        self.desk_screen().query_one(StatusBar).show(self.desk.call, self.clock.now())
-        self._check_cooldown()
+        self.now = self.clock.now()
+        self.after_calls.check_cooldown()
 
-    def _show_call(self) -> None:
-        self._set_save_state(self.save_state)  # the practice count hides during a call
-        desk_screen = self.desk_screen()
-        desk_screen.query_one(NotesPane).show_call(self.desk.call)
-        desk_screen.query_one(StatusBar).show(self.desk.call, self.clock.now())
-        if self.desk.call is not None:
-            desk_screen.query_one(NoteInput).focus()
+    def show_call(self) -> None:
+        """The open call (or none) to the desk: notes, status line and focus follow `call`."""
+        self.call = self.desk.call
+
+    def refresh_status(self) -> None:
+        self.now = self.clock.now()
+
+    def watch_call(self, call: Call | None) -> None:
+        self._show_status_extra()  # the practice count hides during a call
+        notes = self.desk_widget(NotesPane)
+        if notes is None:
+            return
+        notes.show_call(call)
+        self.refresh_status()
+        if call is not None:
+            self.desk_widget(NoteInput).focus()  # type: ignore[union-attr]
         else:
-            desk_screen.query_one(PhrasePane).focus_search()
+            self.desk_widget(PhrasePane).focus_search()  # type: ignore[union-attr]
 
-    def _set_save_state(self, state: str) -> None:
-        self.save_state = state
-        style = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}.get(
-            state, ""
-        )
+    def watch_now(self, now: datetime | None) -> None:
+        status = self.desk_widget(StatusBar)
+        if status is not None and now is not None:
+            status.show(self.desk.call, now, self.key("start-call"))
+
+    def _show_status_extra(self) -> None:
+        status = self.desk_widget(StatusBar)
+        if status is None:
+            return
         on_break = self.cooldown is not None and self.cooldown.state.is_active
-        offer_practice = self.due_text and self.desk.call is None and not on_break
-        text = Text(f" {self.due_text} ", style="dim") if offer_practice else Text()
-        if self.breaks_today:
-            text.append(f" {self.breaks_today} ", style="dim")
-        if self.phone_link:
-            text.append(
-                f" {self.phone_link} ", style="bold red" if "down" in self.phone_link else "dim"
+        status.show_extra(
+            extra_status(
+                self.save_state,
+                due=self.due_text if self.desk.call is None and not on_break else "",
+                breaks=self.breaks_today,
+                phone_link=self.phone_link,
             )
-        text.append(f" {state} ", style=style)
-        self.desk_screen().query_one(StatusBar).show_extra(text)
-
-    def _save_failed(self, error: BaseException) -> None:
-        self._save_problem = str(error)
-        self._set_save_state("NOT SAVED")
-        self.notify(
-            f"{error}\nYour notes are kept in memory and saved as soon as the disk allows.",
-            title="Notes could not be saved",
-            severity="error",
-            timeout=30,
         )
 
-    def _save_recovered(self) -> None:
-        self._save_problem = ""
-        self._set_save_state("saved")
-        self.notify("Everything typed is saved again.", title="Saving again")
+    # Every part of the status line's right side redraws it when it changes.
+    def watch_save_state(self) -> None:
+        self._show_status_extra()
+
+    watch_due_text = watch_breaks_today = watch_phone_link = watch_cooldown = watch_save_state
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self.saving.failed(message.error)
+
+    def on_save_recovered(self, message: SaveRecovered) -> None:
+        self.saving.recovered()
+
+    async def on_read_done(self, message: ReadDone) -> None:
+        """A read behind the writes came back: hand it to whoever asked."""
+        error = await deliver(message)
+        if error is not None:
+            self.notify(f"Could not read the database: {error}", title="Database", severity="error")
 
     # -- actions -----------------------------------------------------------------------------
 
-    # Screens that hold the agent's attention: only a new call, help and quit get past them.
-    def _holding_screen(self) -> bool:
-        """Screens that hold the agent's attention: only a new call, help and quit get past."""
-        return isinstance(self.screen, ModalScreen) or getattr(
-            self.screen, "HOLDS_ATTENTION", False
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from calldesk.tui.screens.history import HistoryScreen
+
+        return action_allowed(
+            action,
+            on_call=self.desk.call is not None,
+            has_last_call=self.desk.last_call is not None,
+            holding=isinstance(self.screen, ModalScreen)
+            or getattr(self.screen, "HOLDS_ATTENTION", False),
+            in_history=isinstance(self.screen, HistoryScreen),
         )
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_call = self.desk.call is not None
-        if action in ("help", "quit", "command_palette"):
-            return True
-        if action not in DESK_ACTIONS:
-            return True  # Textual's own (focus_next on Tab, …)
-        if self._holding_screen() and action != "start_call":
-            return False
-        if action == "start_call":
-            return not on_call
-        if action in ("end_call", "focus_caller"):
-            return on_call
-        if action == "practice":
-            return not on_call
-        if action in ("checklist", "export"):
-            from calldesk.tui.screens.history import HistoryScreen
-
-            if isinstance(self.screen, HistoryScreen):
-                return True
-            return self.desk.last_call is not None or (action == "export" and on_call)
-        return True
-
-    async def _to_desk(self) -> DeskScreen:
+    async def to_desk(self) -> DeskScreen:
         """Close whatever is over the desk; a break in progress ends (counted as taken)."""
         from calldesk.tui.screens.cooldown import CooldownScreen
 
@@ -358,6 +254,8 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
             await screen.dismiss(None)
         return self.screen
 
+    _to_desk = to_desk  # the name the tests know
+
     async def action_start_call(self) -> None:
         if self.read_only_reason:
             self.notify(self.read_only_reason, title="Read-only window", severity="warning")
@@ -365,125 +263,66 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         try:
             self.desk.start_call()
         except DeskError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(self.name_keys(str(error)), severity="warning")
             return
-        await self._to_desk()
-        self._show_call()
+        await self.to_desk()
+        self.show_call()
         self.refresh_bindings()
 
     async def action_end_call(self) -> None:
         try:
             call = self.desk.end_call()
         except DeskError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(self.name_keys(str(error)), severity="warning")
             return
-        await self._to_desk()
-        self._show_call()
+        await self.to_desk()
+        self.show_call()
         self.refresh_bindings()
         if call.missed:  # it only rang, and nothing was written in it: no after-call steps
             self.notify(
                 "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
             )
             return
-        self.after_call(call)
+        self.start_after_call(call)
+
+    def start_after_call(self, call: Call) -> None:
+        self.after_calls.start(call)
+
+    def lookup_caller(self, number: str) -> None:
+        self.phone.lookup_caller(number)
+
+    def refresh_due(self) -> None:
+        self.practice_coach.refresh_due()
+
+    def load_phrases(self) -> None:
+        self.phrases.load()
+
+    async def phone_event(self, event: PhoneEvent) -> None:
+        await self.phone.event(event)
 
     def action_practice(self) -> None:
-        """Practice between calls only: never during a call or a break, never read-only."""
-        from calldesk.tui.screens.practice import PracticeScreen
-
-        reason = ""
-        if self.desk.call is not None:
-            reason = "Practice is for between calls: end this one first (F8)."
-        elif self.cooldown is not None and self.cooldown.state.is_active:
-            reason = "Take your break first: practice can wait."
-        elif self.store is None or self.store.readonly:
-            reason = "Practice needs the database, and this window cannot write to it."
-        elif self.library is None:
-            reason = "The phrase library is still loading."
-        if reason:
-            self.notify(reason, severity="warning")
-            return
-
-        def finished(summary: PracticeSummary | None) -> None:
-            if summary is not None and summary.reviewed:
-                self.notify(summary.describe(), title="Practice")
-            self.refresh_due()
-
-        self.push_screen(
-            PracticeScreen(
-                self.library.phrases,
-                self.store,
-                self.clock,
-                new_per_day=self.settings.practice.new_per_day,
-                agent_name=self.settings.agent_name,
-            ),
-            finished,
-        )
-
-    @work(thread=True, exclusive=True, group="due", exit_on_error=False)
-    def refresh_due(self) -> None:
-        """How many phrases are due for practice, for the status line."""
-        from calldesk.core.practice.cards import due_count
-
-        if self.store is None or self.library is None:
-            return
-        count = due_count(
-            self.store, self.library.phrases, self.clock.now(), self.settings.practice.new_per_day
-        )
-        self.call_from_thread(self._show_due, count)
-
-    def _show_due(self, count: int) -> None:
-        self.due_text = f"{count} to practise (F9)" if count else ""
-        self._set_save_state(self.save_state)
+        self.practice_coach.open()
 
     def action_export(self) -> None:
-        """Export the highlighted call (history), else the open call, else the last one."""
-        from calldesk.tui.screens.history import HistoryScreen
+        self.exporter.export()
 
-        if isinstance(self.screen, HistoryScreen):
-            call = self.screen.selected_call
-        else:
-            call = self.desk.call or self.desk.last_call
-        if call is None:
-            self.notify(
-                "No call to export yet. Past calls: F5, highlight one, F10.", severity="warning"
-            )
-            return
-        self.export_call(self.desk.snapshot(call))
+    def action_checklist(self) -> None:
+        self.after_calls.open_checklist()
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def export_call(self, call: Call) -> None:
-        """Write one call's Markdown to the export folder (from memory if the store is down)."""
-        from calldesk.core.export.markdown import (
-            ExportError,
-            build_record,
-            export_call_to_dir,
-            load_record,
-        )
+    def action_fixes(self) -> None:
+        self.after_calls.open_fixes()
 
-        stored = (
-            self.store is not None and self.desk.is_stored(call) and not self.desk.writer.failing
-        )
-        try:
-            if stored:
-                self.desk.writer.flush(timeout=2.0)
-                record = load_record(self.store, call.id, self._checklist())
-            else:
-                record = build_record(call, checklist=self._checklist())
-            path = export_call_to_dir(record, self.settings.export_dir, force=True)
-        except (ExportError, StoreError, OSError) as error:
-            self.call_from_thread(self.notify, str(error), title="Export failed", severity="error")
-            return
-        self.call_from_thread(self.notify, str(path), title="Call exported", timeout=8)
+    def action_phrase_problems(self) -> None:
+        self.phrases.show_problems()
 
     async def action_focus_phrases(self) -> None:
-        (await self._to_desk()).query_one(PhrasePane).focus_search()
+        (await self.to_desk()).query_one(PhrasePane).focus_search()
 
     async def action_focus_notes(self) -> None:
-        (await self._to_desk()).query_one(NoteInput).focus()
+        (await self.to_desk()).query_one(NoteInput).focus()
 
     async def action_focus_caller(self) -> None:
-        (await self._to_desk()).query_one("#caller_name").focus()
+        (await self.to_desk()).query_one("#caller_name").focus()
 
     def action_help(self) -> None:
         from calldesk.tui.screens.help import HelpScreen
@@ -502,176 +341,37 @@ class CalldeskApp(PhoneMixin, PhraseLibraryMixin, AfterCallMixin, App[None]):
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
 
-    async def action_quit(self) -> None:
-        self.desk.writer.flush(timeout=2.0)
-        unsaved = self.desk.writer.failing or (self.store is None and not self.read_only_reason)
-        if self.desk.call is None or not unsaved:
-            self.exit()
-            return
-        from calldesk.tui.dialogs.confirm import ConfirmDialog
+    def action_quit(self) -> None:
+        self.saving.quit()
 
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
-                self.exit()
+    # -- messages from the panes and the threads -------------------------------------------------
 
-        self.push_screen(
-            ConfirmDialog(
-                "Notes of the open call are not saved. Quit anyway?",
-                f"{self._save_problem}\nPress n, then export the call (F10) to keep them.",
-            ),
-            answered,
-        )
+    def on_phrases_changed(self, message: PhrasesChanged) -> None:
+        self.phrases.load()
 
-    # -- messages from the panes -----------------------------------------------------------------
+    def on_phrases_loaded(self, message: PhrasesLoaded) -> None:
+        self.phrases.loaded(message.library, message.index)
 
-    def on_note_input_submitted(self, message: NoteInput.Submitted) -> None:
-        if not message.text.strip():
-            return
-        try:
-            entry = self.desk.add_note(message.text)
-        except DeskError as error:
-            self.notify(str(error), severity="warning")
-            return
-        with message.note_input.prevent(NoteInput.Changed):
-            message.note_input.clear()
-        pane = self.desk_screen().query_one(NotesPane)
-        pane.append_entry(entry, len(self.desk.call.notes) if self.desk.call else 0)
-
-    def on_text_area_changed(self, message: NoteInput.Changed) -> None:
-        if isinstance(message.text_area, NoteInput) and self.desk.call is not None:
-            self.desk.set_draft(message.text_area.true_text)
-
-    def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
-        if self.desk.call is not None:
-            self.desk.update_caller(**{message.field: message.value})
-            self._tick()
-            if message.field == "caller_number":
-                self.lookup_caller(message.value)
-
-    def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
-        from calldesk.tui.dialogs.edit_note import EditNoteDialog
-
-        entry = message.entry
-
-        def edited(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                self.desk.edit_note(entry, text)
-            except DeskError as error:
-                self.notify(str(error), severity="warning")
-                return
-            self.desk_screen().query_one(NotesPane).refresh_entry(entry)
-
-        self.push_screen(EditNoteDialog(entry.text), edited)
-
-    def on_note_list_delete_requested(self, message: NoteList.DeleteRequested) -> None:
-        from calldesk.tui.dialogs.confirm import ConfirmDialog
-
-        entry = message.entry
-
-        def answered(delete: bool | None) -> None:
-            if not delete:
-                return
-            try:
-                self.desk.delete_note(entry)
-            except DeskError as error:
-                self.notify(str(error), severity="warning")
-                return
-            self.desk_screen().query_one(NotesPane).remove_entry(entry)
-
-        self.push_screen(ConfirmDialog("Delete this note?", entry.text[:200]), answered)
-
-    def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
-        text = self.desk.use_phrase(message.phrase, message.action)
-        if message.action == "copy":
-            self.copy_to_clipboard(text)
-            self.notify(f"Copied “{message.phrase.title}”.", timeout=3)
-            return
-        if self.desk.call is None:
-            self.notify(
-                "Start a call (F2) to put phrases into its notes; ctrl+y copies instead.",
-                severity="warning",
-            )
-            return
-        self.desk_screen().query_one(NotesPane).insert_text(text)
+    def on_watch_trouble(self, message: WatchTrouble) -> None:
+        self.phrases.trouble(message.text)
 
     def on_unmount(self) -> None:
-        if self.watcher is not None:
-            self.watcher.stop()
-        if self.phone_server is not None:
-            self.phone_server.stop()
-        if self.baresip is not None:
-            self.baresip.stop()
+        self.phrases.stop()
+        self.phone.stop()
         self.desk.close()
         if self.store is not None:
             self.store.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A background job that failed says so in a line; the details go to the crash log."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        import traceback
-
-        from calldesk.paths import open_crash_log
-
-        where = "the crash log"
-        try:
-            with open_crash_log(self.settings.data_dir) as (handle, path):
-                handle.write(
-                    "".join(traceback.format_exception(error)) if error else "unknown error\n"
-                )
-                where = str(path)
-        except OSError:
-            pass
-        self.notify(
-            f"{event.worker.name or 'A background job'} failed: {error}. Details: {where}",
-            title="Something went wrong",
-            severity="error",
-            timeout=20,
-        )
+        if event.state is WorkerState.ERROR:
+            self.saving.job_failed(event.worker.name, event.worker.error)
 
     def _print_error_renderables(self) -> None:
         """An internal error goes to the private crash log; the terminal gets one plain line."""
-        if not self._exit_renderables:
-            return
-        from rich.console import Console
-
-        from calldesk.paths import open_crash_log
-
-        try:
-            with open_crash_log(self.settings.data_dir) as (handle, path):
-                console = Console(file=handle, width=120, force_terminal=False)
-                for renderable in self._exit_renderables:
-                    console.print(renderable)
-            where = str(path)
-        except OSError:
-            where = "nowhere: the data dir is not writable"
-        self._exit_renderables.clear()
-        self.error_console.print(
-            literal(
-                "calldesk stopped on an internal error. Everything typed up to the last second "
-                f"is saved and comes back when you start calldesk again. Details: {where}"
-            )
-        )
-
-
-# calldesk's global actions; the cooldown, checklist, practice and dialogs keep all but F2.
-DESK_ACTIONS = frozenset(
-    {
-        "start_call",
-        "end_call",
-        "focus_phrases",
-        "focus_caller",
-        "focus_notes",
-        "history",
-        "checklist",
-        "fixes",
-        "practice",
-        "export",
-    }
-)
+        if self._exit_renderables:
+            where = log_renderables(self._exit_renderables, self.settings.data_dir)
+            self._exit_renderables.clear()
+            self.error_console.print(literal(CRASHED.format(where=where)))
 
 
 def _after_first_paint() -> None:

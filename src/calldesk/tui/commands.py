@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from calldesk.tui.app import CalldeskApp
+    from calldesk.core.calls.desk import Desk
+    from calldesk.core.library.phrases import PhraseLibrary
 
 Command = tuple[str, str, Callable[[], object]]
+
+
+class Palette(Protocol):
+    """What the palette offers of the app: its state, the key names and the actions."""
+
+    desk: Desk
+
+    @property
+    def library(self) -> PhraseLibrary | None: ...
+
+    def key(self, binding_id: str) -> str: ...
+
+    def load_phrases(self) -> None: ...
+
+    def __getattr__(self, action: str) -> Any: ...  # action_start_call, action_export, …
 
 
 class _StateProvider(Provider):
@@ -20,7 +36,7 @@ class _StateProvider(Provider):
         raise NotImplementedError
 
     @property
-    def desk_app(self) -> CalldeskApp:
+    def desk_app(self) -> Palette:
         return self.app  # type: ignore[return-value]
 
     async def discover(self) -> Hits:
@@ -37,37 +53,62 @@ class _StateProvider(Provider):
 class CallCommands(_StateProvider):
     def commands(self) -> Iterator[Command]:
         app = self.desk_app
+        key = app.key
         if app.desk.call is None:
-            yield "call: start", "F2 · start a call record", app.action_start_call
+            yield "call: start", f"{key('start-call')} · start a call record", app.action_start_call
         else:
-            yield "call: end", "F8 · end the call, then outcome and checklist", app.action_end_call
+            yield (
+                "call: end",
+                f"{key('end-call')} · end the call, then outcome and checklist",
+                app.action_end_call,
+            )
             yield (
                 "call: edit caller",
-                "F4 · caller name, number and ticket",
+                f"{key('edit-caller')} · caller name, number and ticket",
                 app.action_focus_caller,
             )
-            yield "call: type notes", "F6 · back to the note field", app.action_focus_notes
+            yield (
+                "call: type notes",
+                f"{key('focus-notes')} · back to the note field",
+                app.action_focus_notes,
+            )
         if app.desk.call is not None or app.desk.last_call is not None:
-            yield "call: export to Markdown", "F10 · the open or last call", app.action_export
+            yield (
+                "call: export to Markdown",
+                f"{key('export')} · the open or last call",
+                app.action_export,
+            )
             yield (
                 "call: checklist",
-                "F6 · the post-call checklist of the last call",
+                f"{key('checklist')} · the post-call checklist of the last call",
                 app.action_checklist,
             )
-        yield "fixes: open permanent fixes", "F7 · fix everything twice", app.action_fixes
-        yield "history: past calls", "F5 · list and search past calls", app.action_history
-        yield "help: keys", "F1 · every key calldesk answers to", app.action_help
+        yield (
+            "fixes: open permanent fixes",
+            f"{key('fixes')} · fix everything twice",
+            app.action_fixes,
+        )
+        yield (
+            "history: past calls",
+            f"{key('history')} · list and search past calls",
+            app.action_history,
+        )
+        yield "help: keys", f"{key('help')} · every key calldesk answers to", app.action_help
 
 
 class PhraseCommands(_StateProvider):
     def commands(self) -> Iterator[Command]:
         app = self.desk_app
-        yield "phrases: search", "F3 · search the phrase library", app.action_focus_phrases
+        yield (
+            "phrases: search",
+            f"{app.key('find-phrase')} · search the phrase library",
+            app.action_focus_phrases,
+        )
         yield "phrases: reload", "read the phrase folders again", app.load_phrases
         if app.desk.call is None:
             yield (
                 "practice: drill phrases",
-                "F9 · learn the awkward phrases by heart",
+                f"{app.key('practice')} · learn the awkward phrases by heart",
                 app.action_practice,
             )
         if app.library is not None and app.library.problems:

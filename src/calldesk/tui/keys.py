@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from calldesk.tui.bindings import APP_BINDINGS
+from calldesk.tui.widgets.notes_pane import NoteList
+from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 
 @dataclass(frozen=True)
@@ -21,24 +28,21 @@ TYPING_KEYS = (
 )
 
 
-def binding_help() -> list[KeyHelp]:
-    """Every shown key of the app, gathered from the bindings themselves so they never drift."""
-    from textual.binding import Binding
-
-    from calldesk.tui.app import CalldeskApp
-    from calldesk.tui.widgets.notes_pane import NoteList
-    from calldesk.tui.widgets.phrase_pane import PhrasePane
-
+def binding_help(keymap: Mapping[str, str] | None = None) -> list[KeyHelp]:
+    """Every shown key of the app, gathered from the bindings themselves so they never drift,
+    with the keys of the user's `keymap` where it rebinds them."""
+    keymap = keymap or {}
     rows: list[KeyHelp] = []
     for where, bindings in (
-        ("anywhere", CalldeskApp.BINDINGS),
+        ("anywhere", APP_BINDINGS),
         ("phrases", PhrasePane.BINDINGS),
         ("note list", NoteList.BINDINGS),
     ):
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = " / ".join(key.strip() for key in binding.key.split(","))
+            bound = keymap.get(binding.id or "", binding.key)
+            keys = " / ".join(key.strip() for key in bound.split(","))
             rows.append(KeyHelp(keys, binding.tooltip or binding.description, where))
     rows += TYPING_KEYS
     order = ["anywhere", "notes", "note list", "phrases"]

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.message import Message
 
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from calldesk.core.library.phrases import PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
+    from calldesk.core.library.watch import PhraseWatcher
+    from calldesk.tui.host import Host
 
 
 @dataclass
@@ -30,43 +33,62 @@ class WatchTrouble(Message):
     text: str
 
 
-class PhraseLibraryMixin:
-    """Keeps the library and its search index; part of `CalldeskApp`."""
+@dataclass
+class PhrasesLoaded(Message):
+    """The library and its search index are (re)built (from the loader thread)."""
 
-    @work(thread=True, exclusive=True, group="phrases", exit_on_error=False)
-    def load_phrases(self) -> None:
+    library: PhraseLibrary
+    index: PhraseIndex
+
+
+class PhraseLibraryKeeper:
+    """Keeps the library and its search index, and the watcher of the phrase folders."""
+
+    def __init__(self, host: Host, inbox: MessagePump) -> None:
+        self.host = host
+        self.inbox = inbox
+        """Where the loader and the watcher post their messages (the app)."""
+        self.library: PhraseLibrary | None = None
+        self.index: PhraseIndex | None = None
+        self.watcher: PhraseWatcher | None = None
+
+    def load(self) -> None:
         """Load (or reload) the phrase library off the UI thread."""
+        self.host.run_worker(
+            self._load, thread=True, exclusive=True, group="phrases", exit_on_error=False,
+            name="load_phrases",
+        )  # fmt: skip
+
+    def _load(self) -> None:
+        from calldesk.core.library import records as phrase_records
         from calldesk.core.library.phrases import load_configured_library
         from calldesk.core.library.search import PhraseIndex
 
+        store = self.host.store
         library = load_configured_library(
-            self.settings.phrase_folders(), self.settings.user_phrase_dir, previous=self.library
+            self.host.settings.phrase_folders(),
+            self.host.settings.user_phrase_dir,
+            previous=self.library,
         )
-        from calldesk.core.library import records as phrase_records
-
-        usage = phrase_records.phrase_use_counts(self.store) if self.store is not None else {}
+        usage = phrase_records.phrase_use_counts(store) if store is not None else {}
         index = PhraseIndex(library.phrases, usage=usage, synonyms=library.synonyms)
         index.prepare()  # the typo index and word list here, not on the agent's first typo
-        self.call_from_thread(self._phrases_loaded, library, index)
+        self.inbox.post_message(PhrasesLoaded(library, index))
 
-    def _watch_phrases(self) -> None:
+    def watch(self) -> None:
         """Reload the library when a trainer saves a phrase file."""
         from calldesk.core.library.watch import PhraseWatcher
 
+        inbox = self.inbox
         self.watcher = PhraseWatcher(
-            self.settings.phrase_folders(),
-            lambda paths: self.post_message(PhrasesChanged(paths)),
-            on_error=lambda text: self.post_message(WatchTrouble(text)),
+            self.host.settings.phrase_folders(),
+            lambda paths: inbox.post_message(PhrasesChanged(paths)),
+            on_error=lambda text: inbox.post_message(WatchTrouble(text)),
         )
         self.watcher.start()
 
-    def on_phrases_changed(self, message: PhrasesChanged) -> None:
-        self.load_phrases()
-
-    def on_watch_trouble(self, message: WatchTrouble) -> None:
-        self.notify(message.text, title="Phrase folders", severity="warning", timeout=15)
-
-    def _phrases_loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
+    def loaded(self, library: PhraseLibrary, index: PhraseIndex) -> None:
+        """The new library is in: say what a reload changed, and search it from now on."""
         from calldesk.core.library.watch import summarize_reload
 
         before = self.library
@@ -74,12 +96,20 @@ class PhraseLibraryMixin:
         if before is not None:
             summary = summarize_reload(before, library).message()
             if summary:
-                self.notify(summary, title="Phrase library", timeout=6)
-        self.refresh_due()
-        self.desk_screen().query_one(PhrasePane).set_index(index, library.problems)
+                self.host.notify(summary, title="Phrase library", timeout=6)
+        self.host.refresh_due()
+        if (pane := self.host.desk_widget(PhrasePane)) is not None:
+            pane.set_index(index, library.problems)
 
-    def action_phrase_problems(self) -> None:
+    def trouble(self, text: str) -> None:
+        self.host.notify(text, title="Phrase folders", severity="warning", timeout=15)
+
+    def show_problems(self) -> None:
         from calldesk.tui.screens.problems import ProblemsScreen
 
         if self.library is not None:
-            self.push_screen(ProblemsScreen(self.library.problems))
+            self.host.push_screen(ProblemsScreen(self.library.problems))
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
+from textual import events
+from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult, Location
 
@@ -148,3 +151,40 @@ class LiteralTextArea(TextArea):
 
 def _unix_lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+class LiteralApp(App[None]):
+    """An app whose toasts and Textual's own fields show text literally (the display boundary)."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast goes through here: caller names, phrase titles, paths and errors that
+        quote them are shown literally (no markup, no escape sequence reaches the terminal)."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste into one of Textual's own fields (the command palette) arrives escaped.
+
+        calldesk's fields show a paste escaped and keep it exactly (see `calldesk.tui.text`);
+        Textual's would draw an escape sequence in it raw.
+        """
+        if (
+            isinstance(event, events.Paste)
+            and not event.is_forwarded
+            and not isinstance(self.focused, LiteralInput | LiteralTextArea)
+        ):
+            event = events.Paste(visible(event.text))
+        await super().on_event(event)

@@ -11,11 +11,14 @@ from typing import Any
 RETRY_SECONDS = 2.0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # jobs are told apart by identity
 class _Job:
     run: Callable[[], Any]
     key: Hashable | None
     on_done: Callable[[Any], None] | None
+    read: bool = False
+    """A read: runs once, never retried; its error goes to `on_failed`."""
+    on_failed: Callable[[BaseException], None] | None = None
 
 
 class WriteBehind:
@@ -28,6 +31,10 @@ class WriteBehind:
     `on_error` hears about the first failure of a streak and `on_recovered` about its end.
     Errors in `give_up_on` are permanent (retrying cannot help): that job is dropped and
     reported to `on_given_up`.
+
+    A read (`submit_read`) waits in the same queue, so it sees every write queued before it.
+    While a write ahead of it is failing, the reads queued behind it run at once instead and
+    see what is stored: nothing waits on a disk that is down.
     """
 
     def __init__(
@@ -69,6 +76,21 @@ class WriteBehind:
                 self._queue.append(_Job(run, key, on_done))
             self._cond.notify()
 
+    def submit_read(
+        self,
+        run: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run `run` after the writes queued so far; its result goes to `on_done`.
+
+        Both callbacks are called on the writer thread. A read that raises is not retried:
+        the error goes to `on_failed` (and is dropped without one).
+        """
+        with self._cond:
+            self._queue.append(_Job(run, None, on_done, read=True, on_failed=on_failed))
+            self._cond.notify()
+
     @property
     def pending(self) -> int:
         with self._cond:
@@ -102,6 +124,9 @@ class WriteBehind:
                     return  # give up on shutdown; the caller was told writes are failing
                 job = self._queue[0]
                 self._busy = True
+            if job.read:
+                self._run_read(job, first=True)
+                continue
             try:
                 result = job.run()
             except self._give_up_on as error:
@@ -120,6 +145,7 @@ class WriteBehind:
                     self._busy = False
                 if first and self._on_error:
                     self._on_error(error)
+                self._run_reads_behind()
                 with self._cond:
                     self._cond.wait(timeout=self._retry_seconds)
                 continue
@@ -133,3 +159,29 @@ class WriteBehind:
                     self._on_recovered()
             if job.on_done:
                 job.on_done(result)
+
+    def _run_read(self, job: _Job, *, first: bool) -> None:
+        """Run one read and take it off the queue (the head when `first`, else where it is)."""
+        try:
+            result = job.run()
+        except Exception as error:
+            outcome: tuple[Callable[[Any], None] | None, Any] = (job.on_failed, error)
+        else:
+            outcome = (job.on_done, result)
+        with self._cond:
+            if first:
+                self._queue.popleft()
+                self._busy = False
+            else:
+                self._queue.remove(job)
+            self._cond.notify_all()
+        callback, value = outcome
+        if callback is not None:
+            callback(value)
+
+    def _run_reads_behind(self) -> None:
+        """The head write is failing: the reads queued behind it answer from what is stored."""
+        with self._cond:
+            reads = [job for job in self._queue if job.read]
+        for job in reads:
+            self._run_read(job, first=False)

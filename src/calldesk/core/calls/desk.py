@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import save_answer
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from calldesk.core.phone.events import PhoneEvent
 
 
+T = TypeVar("T")
+
 # `#printer` or `#vpn-drop` in a note tags the call; `#1234` (a ticket number) does not.
 _HASHTAG = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
 
@@ -40,7 +42,15 @@ def hashtags(text: str) -> list[str]:
 
 
 class DeskError(Exception):
-    """Something the agent asked for that cannot be done now; the message says what to do."""
+    """Something the agent asked for that cannot be done now; the message says what to do.
+
+    Keys appear as `{key:<binding id>}` placeholders: the screen names the key bound now.
+    """
+
+
+def key(action_id: str) -> str:
+    """A message's placeholder for the key of an action (`start-call`): core knows no keys."""
+    return "{key:" + action_id + "}"
 
 
 class PhoneAction(StrEnum):
@@ -218,11 +228,31 @@ class Desk:
         """Whether `call` is in the database: it has a stored id and its first write landed."""
         return call.id > 0 and call.id not in self._unsaved
 
+    def write(self, run: Callable[[], T], done: Callable[[T], None] | None = None) -> None:
+        """Queue a store write that is not about the open call (a practice grade, a fix's
+        status): it lands in order with the rest, and a failure is reported like theirs.
+        `done` hears its result on the writer thread."""
+        self._submit(run, done=done)
+
+    def read_after_writes(
+        self,
+        read: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run `read` on the writer thread once the writes queued so far have landed.
+
+        Its result goes to `done` (or its error to `failed`), on the writer thread: a screen
+        turns that into a message. While the store fails to write, the read runs at once and
+        sees what is stored (`writer.failing` says so), so no screen waits on a broken disk.
+        """
+        self.writer.submit_read(read, on_done=done, on_failed=failed)
+
     # -- calls -----------------------------------------------------------------------------
 
     def require_call(self) -> Call:
         if self.call is None:
-            raise DeskError("No call is open. Start one with F2.")
+            raise DeskError(f"No call is open. Start one with {key('start-call')}.")
         return self.call
 
     def start_call(
@@ -235,7 +265,9 @@ class Desk:
     ) -> Call:
         """Open a call record; `answered=False` for a call still ringing."""
         if self.call is not None:
-            raise DeskError("A call is already open. End it with F8 before starting another.")
+            raise DeskError(
+                f"A call is already open. End it with {key('end-call')} before starting another."
+            )
         now = self.clock.now()
         call = Call(
             id=self._new_call_id(),

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
 
+from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralTextArea
 
 
@@ -31,7 +32,10 @@ class EditNoteDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label("Edit note", classes="dialog-title")
             yield LiteralTextArea(self._text, id="edit-text", soft_wrap=True, tab_behavior="focus")
-            yield Label("ctrl+s save · Escape cancel", classes="dialog-hint")
+            keymap = active_keymap(self.app)
+            save = key_name("edit-save", keymap, self.BINDINGS)
+            cancel = key_name("edit-cancel", keymap, self.BINDINGS)
+            yield Label(f"{save} save · {cancel} cancel", classes="dialog-hint", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, RadioButton, RadioSe
 
 from calldesk.core.aftercall.checklist import is_answered
 from calldesk.core.calls.model import Call
+from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
@@ -73,7 +74,9 @@ class ChecklistItemView(Vertical):
     def show_skipped(self) -> None:
         label = self.query_one(".checklist-skipped", Label)
         label.update(
-            Text("skipped (ctrl+n to undo)", style="italic yellow") if self.skipped else ""
+            Text(f"skipped ({skip_key(self.app)} to undo)", style="italic yellow")
+            if self.skipped
+            else ""
         )
         label.display = self.skipped
 
@@ -201,7 +204,9 @@ class ChecklistScreen(Screen[bool]):
         if missing:
             names = "; ".join(clip(view.item.label, 40) for view in missing)
             self.notify(
-                f"Answer or skip (ctrl+n): {names}", title="Not finished", severity="warning"
+                f"Answer or skip ({skip_key(self.app)}): {names}",
+                title="Not finished",
+                severity="warning",
             )
             missing[0].query("Checkbox, Input, RadioSet").first().focus()
             return
@@ -209,3 +214,8 @@ class ChecklistScreen(Screen[bool]):
 
     def action_later(self) -> None:
         self.dismiss(False)
+
+
+def skip_key(app: object) -> str:
+    """The key that skips an item (or takes the skip back), as bound now."""
+    return key_name("checklist-skip", active_keymap(app), ChecklistScreen.BINDINGS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,13 +10,17 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from calldesk.tui.widgets.notes_pane import NotesPane
+from calldesk.tui.widgets.note_input import NoteInput
+from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from calldesk.tui.notes import NoteTaking
+
 
 class DeskScreen(Screen[None]):
-    """Where an agent spends the call. The app's actions do the work; this is layout."""
+    """Where an agent spends the call: layout, and the panes' messages handed to `notes`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -29,9 +33,33 @@ class DeskScreen(Screen[None]):
         ),
     ]
 
+    def __init__(self, notes: NoteTaking) -> None:
+        super().__init__()
+        self.notes = notes
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Horizontal(id="panes"):
             yield NotesPane(id="notes-pane")
             yield PhrasePane(id="phrase-pane")
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p: see F1
+
+    # The panes' messages, for the note-taking controller (the app's actions do the rest).
+
+    def on_note_input_submitted(self, message: NoteInput.Submitted) -> None:
+        self.notes.submitted(message)
+
+    def on_text_area_changed(self, message: NoteInput.Changed) -> None:
+        self.notes.draft_changed(message)
+
+    def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
+        self.notes.caller_changed(message)
+
+    def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
+        self.notes.edit_requested(message)
+
+    def on_note_list_delete_requested(self, message: NoteList.DeleteRequested) -> None:
+        self.notes.delete_requested(message)
+
+    def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
+        self.notes.phrase_chosen(message)

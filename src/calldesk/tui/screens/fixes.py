@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Footer, Label
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import RecurringProblem
 from calldesk.core.aftercall.records import FixStatus, PermanentFix
+from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import clip, literal, visible
 
 if TYPE_CHECKING:
@@ -36,9 +36,13 @@ class FixesScreen(Screen[None]):
         Binding("escape", "close", "Back", id="fixes-close", tooltip="Back to the desk"),
     ]
 
-    def __init__(self, store: Database, recurring: list[RecurringProblem]) -> None:
+    def __init__(
+        self, store: Database, recurring: list[RecurringProblem], data: DataAccess | None = None
+    ) -> None:
         super().__init__()
         self.store = store
+        self.data: DataAccess = data or InPlace()
+        """Reads and writes go through the desk's writer in the app (in place on its own)."""
         self.recurring = recurring
         self.show_all = False
         self._fixes: list[PermanentFix] = []
@@ -62,12 +66,14 @@ class FixesScreen(Screen[None]):
         table.focus()
         self.reload()
 
-    @work(thread=True, exclusive=True, group="fixes", exit_on_error=False)
     def reload(self) -> None:
-        fixes = aftercall_records.list_fixes(self.store, status=None if self.show_all else "open")
-        self.app.call_from_thread(self._show, fixes)
+        """List the fixes again, behind a status change still on its way to the disk."""
+        store, status = self.store, None if self.show_all else "open"
+        self.data.read(lambda: aftercall_records.list_fixes(store, status=status), self._show)
 
     def _show(self, fixes: list[PermanentFix]) -> None:
+        if not self.is_attached:
+            return  # closed while the list was read
         self._fixes = fixes
         table = self.query_one(DataTable)
         row = table.cursor_row
@@ -103,7 +109,8 @@ class FixesScreen(Screen[None]):
         if not self._fixes or table.cursor_row >= len(self._fixes):
             return
         fix = self._fixes[table.cursor_row]
-        aftercall_records.set_fix_status(self.store, fix.id, FixStatus(status))
+        store = self.store
+        self.data.write(lambda: aftercall_records.set_fix_status(store, fix.id, FixStatus(status)))
         self.notify(f"Marked {status}: {clip(fix.what, 50)}", timeout=3)
         self.reload()
 

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
+from calldesk.tui.bindings import active_keymap
 from calldesk.tui.keys import binding_help
 
 
@@ -35,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Key", "Does")
         where = ""
-        for row in binding_help():
+        for row in binding_help(active_keymap(self.app)):
             if row.where != where:
                 where = row.where
                 table.add_row(Text(where.upper(), style="bold $accent"), Text(""))

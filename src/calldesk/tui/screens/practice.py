@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Label
 from calldesk.core.practice.cards import (
     EXTRA,
     MISSING,
+    PracticeQueue,
     PracticeSession,
     PracticeSummary,
     QueueItem,
@@ -21,10 +22,12 @@ from calldesk.core.practice.cards import (
     practice_text,
     word_diff,
 )
+from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import LiteralInput, literal, visible
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from fsrs import Scheduler
 
@@ -49,6 +52,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
     """One card at a time: the situation, an optional attempt, the real words, a 1-4 grade.
 
     Dismisses with the session's summary on Escape (None only if something else closes it).
+    The session's reads and grades go through `data`: in the app, the desk's writer thread,
+    so a slow disk never holds the screen; shown on its own (tests), in place.
     """
 
     HOLDS_ATTENTION = True  # global keys other than F2, F1 and quit stay away
@@ -78,11 +83,13 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         set_name: str | None = None,
         agent_name: str = "",
         scheduler: Scheduler | None = None,
+        data: DataAccess | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
         self.agent_name = agent_name
-        self.session = PracticeSession(
+        self.data: DataAccess = data or InPlace()
+        self._open_session = lambda: PracticeSession(
             store,
             phrases,
             clock,
@@ -90,7 +97,11 @@ class PracticeScreen(Screen[PracticeSummary | None]):
             set_name=set_name,
             scheduler=scheduler,
         )
+        self.session: PracticeSession | None = None
+        self.set_name = set_name
         self.item: QueueItem | None = None
+        self.summary = PracticeSummary()
+        self._next_due: datetime | None = None
         self.revealed = False
         self.attempt = ""
 
@@ -118,13 +129,26 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.data.read(self._open_session, self._session_opened)
+
+    def _session_opened(self, session: PracticeSession) -> None:
+        self.session = session
         self.show_next()
 
     # -- showing --------------------------------------------------------------------------
 
     def show_next(self) -> None:
-        """Show the next due card, or say that nothing is due."""
-        queue = self.session.queue()
+        """Show the next due card, or say that nothing is due (read behind the last grade)."""
+        session = self.session
+        if session is not None:
+            self.data.read(
+                lambda: (session.queue(), session.summary, session.next_due()), self._show_queue
+            )
+
+    def _show_queue(self, found: tuple[PracticeQueue, PracticeSummary, datetime | None]) -> None:
+        if not self.is_attached:
+            return  # ended while the read was on its way
+        queue, self.summary, self._next_due = found
         self.item = queue.first()
         self.revealed = False
         self.attempt = ""
@@ -137,8 +161,8 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         attempt.disabled = not has_card
         attempt.value = ""
         progress = Text("Practice", style="bold")
-        if self.session.set_name:
-            progress.append(f" · set {visible(self.session.set_name)}")
+        if self.set_name:
+            progress.append(f" · set {visible(self.set_name)}")
         progress.append(f"   {len(queue.due)} due · {len(queue.new)} new", style="dim")
         if queue.ahead:
             progress.append(f" · {len(queue.ahead)} learning", style="dim")
@@ -171,9 +195,9 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.query_one("#practice-ask", Label).update(Text(ask, style="italic"))
 
     def _show_empty(self) -> None:
-        summary = self.session.summary
+        summary = self.summary
         lines = Text("Nothing to practise right now.", style="bold")
-        next_due = self.session.next_due()
+        next_due = self._next_due
         if next_due is not None:
             lines.append(f"\nNext phrase due {describe_due(next_due, self.clock.now())}.")
         if summary.reviewed:
@@ -216,10 +240,21 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         self.refresh_bindings()
 
     def action_grade(self, rating: int) -> None:
-        if self.item is None or not self.revealed:
+        session, item = self.session, self.item
+        if session is None or item is None or not self.revealed:
             return
-        self.session.grade(self.item, rating, typed=bool(self.attempt.strip()))
+        typed = bool(self.attempt.strip())
+        self.item = None  # no second grade while this one is on its way
+        self.data.write(lambda: session.grade(item, rating, typed=typed))
         self.show_next()
 
     def action_end(self) -> None:
-        self.dismiss(self.session.summary)
+        session = self.session
+        if session is None:
+            self.dismiss(self.summary)
+            return
+        self.data.read(lambda: session.summary, self._end)
+
+    def _end(self, summary: PracticeSummary) -> None:
+        if self.is_attached and self.is_active:
+            self.dismiss(summary)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, ListItem, ListView
 
 from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
+from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.note_input import NoteInput
 
@@ -162,7 +163,8 @@ class NotesPane(Vertical):
             self.query_one("#caller-card").display = False
         empty = self.query_one("#notes-empty", Label)
         if call is None:
-            empty.update("No call open. Press F2 when the phone rings.")
+            start_key = key_name("start-call", active_keymap(self.app))
+            empty.update(f"No call open. Press {start_key} when the phone rings.")
         elif not call.notes:
             empty.update("Type a note and press Enter. ctrl+j starts a new line.")
         empty.display = call is None or not call.notes

@@ -32,8 +32,9 @@ SUGGESTED = "★ "
 
 
 def phrase_option(phrase: Phrase, suggested: bool = False) -> Option:
-    prompt = Text(SUGGESTED if suggested else "", style="bold", no_wrap=True, overflow="ellipsis")
-    prompt.append(visible(clip(phrase.title, 60)), style="")
+    prompt = Text(visible(clip(phrase.title, 60)), no_wrap=True, overflow="ellipsis")
+    if suggested:
+        prompt = Text.assemble((SUGGESTED, "bold"), prompt, no_wrap=True, overflow="ellipsis")
     prompt.append(f" · {visible(clip(phrase.category, 24))}", style="dim")
     return Option(prompt, id=phrase.id)
 
