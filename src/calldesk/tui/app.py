@@ -186,6 +186,7 @@ class CalldeskApp(LiteralApp):
         if notes is None:
             return
         notes.show_call(call)
+        self.notes.call_changed(call)
         self.refresh_status()
         if call is not None:
             self.desk_widget(NoteInput).focus()  # type: ignore[union-attr]

@@ -56,6 +56,8 @@ class CallSuggestions:
     def follow(self, index: PhraseIndex) -> None:
         """Go on with a reloaded library: what fired stays fired, and the suggestions on show
         become the new library's phrases (a phrase a trainer removed goes)."""
+        if index is self._index:
+            return
         self._index = index
         kept = [(index.get(s.phrase.id), s) for s in self._current]
         self._current = [
