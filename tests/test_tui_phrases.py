@@ -167,7 +167,7 @@ async def test_a_note_about_a_lawyer_brings_the_legal_threat_phrase_up_without_a
         assert "I can't advise you on the legal side" in app.screen.query_one(NoteInput).text
 
 
-async def test_suggestions_leave_the_agents_choice_alone_and_end_with_the_call(
+async def test_suggestions_keep_the_agents_choice_can_be_dismissed_and_end_with_the_call(
     settings: Settings, clock: FakeClock
 ) -> None:
     app = build_app(settings, clock)
@@ -189,6 +189,16 @@ async def test_suggestions_leave_the_agents_choice_alone_and_end_with_the_call(
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(pane.suggested) == 2)
         assert pane.suggested == ["abuse-one-warning", "threat-legal-action"]
+        # One key hides the highlighted suggestion for the rest of the call.
+        await pilot.press("f3")
+        assert pane.selected is not None and pane.selected.id == "abuse-one-warning"
+        await pilot.press(app.key("phrase-dismiss").lower())
+        await wait_until(pilot, lambda: pane.suggested == ["threat-legal-action"])
+        await pilot.press("escape")
+        await type_text(pilot, "now he is yelling")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(pane.suggested) == 2)
+        assert pane.suggested == ["abuse-let-me-speak", "threat-legal-action"]
         # The call ends: its suggestions go with it.
         await pilot.press("f8")
         await wait_until(pilot, lambda: app.desk.call is None)

@@ -60,6 +60,14 @@ class NoteTaking:
         elapsed = (self.host.clock.now() - call.started_at).total_seconds()
         pane.show_suggestions(self._suggestions.update(notes, elapsed=elapsed))
 
+    def suggestion_dismissed(self, message: PhrasePane.Dismissed) -> None:
+        """The agent hid a suggestion: it stays away for the rest of the call."""
+        if self._suggestions is None:
+            return
+        self._suggestions.dismiss(message.phrase.id)
+        if (pane := self.host.desk_widget(PhrasePane)) is not None:
+            pane.show_suggestions(self._suggestions.current)
+
     def call_changed(self, call: Call | None) -> None:
         """A call began or ended: the last call's suggestions go."""
         if call is not None and call.id == self._suggesting_for:

@@ -63,3 +63,6 @@ class DeskScreen(Screen[None]):
 
     def on_phrase_pane_chosen(self, message: PhrasePane.Chosen) -> None:
         self.notes.phrase_chosen(message)
+
+    def on_phrase_pane_dismissed(self, message: PhrasePane.Dismissed) -> None:
+        self.notes.suggestion_dismissed(message)

@@ -111,6 +111,14 @@ class PhrasePane(Vertical):
             show=False,  # the pane's subtitle says it, to keep the footer to one line
         ),
         Binding("escape", "back", "Back to notes", id="phrase-back", show=False),
+        Binding(
+            "ctrl+n",
+            "dismiss",
+            "Not now",
+            id="phrase-dismiss",
+            tooltip="Hide this ★ suggestion for the rest of the call",
+            show=False,
+        ),
     ]
 
     @dataclass
@@ -119,6 +127,12 @@ class PhrasePane(Vertical):
 
         phrase: Phrase
         action: str
+
+    @dataclass
+    class Dismissed(Message):
+        """The agent does not want this suggestion again on this call."""
+
+        phrase: Phrase
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -257,6 +271,11 @@ class PhrasePane(Vertical):
     def action_copy(self) -> None:
         if (phrase := self.selected) is not None:
             self.post_message(self.Chosen(phrase, "copy"))
+
+    def action_dismiss(self) -> None:
+        phrase = self.selected
+        if phrase is not None and phrase.id in self._suggested and not self.query_text.strip():
+            self.post_message(self.Dismissed(phrase))
 
     def action_back(self) -> None:
         self.screen.query_one("#note-input").focus()
