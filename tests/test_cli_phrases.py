@@ -24,6 +24,7 @@ from calldesk.core.library.schema import checklist_schema, phrase_file_schema
 from calldesk.core.library.yamlsafe import parse_yaml, read_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phrases"
+ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): .+$")
 
 
@@ -142,10 +143,10 @@ def test_search_with_no_hits_exits_one() -> None:
 
 def test_search_human_output_is_aligned() -> None:
     result = calldesk("phrases", "search", "refund", phrase_dirs=[FIXTURES / "good"])
-    # Both have "refund" as a title word or tag: a tie, so the title order decides.
+    # "refund" is a title word in one and a tag in the other: the title comes first.
     assert result.stdout.splitlines() == [
-        "double-charge      Billing and refunds  Charged twice",
         "refund-on-its-way  Billing and refunds  The refund is on its way",
+        "double-charge      Billing and refunds  Charged twice",
     ]
 
 
@@ -335,3 +336,34 @@ def test_checklist_schema_agrees_with_the_loader(document: dict[str, Any], loade
     checklist, _ = checklist_from_document(parse_yaml(json.dumps(document), Path("c.yaml")))
     assert (checklist is not None) is loader_ok
     assert (validate(document, checklist_schema()) == []) is loader_ok
+
+
+def test_check_of_a_team_synonyms_file_knows_the_other_configured_phrases(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "synonyms.yaml").write_text(
+        "groups:\n  - name: legal\n    leads_to: {phrases: [threat-legal-action, nobody]}\n"
+        "    words: [ombudsman]\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(  # with the bundled library, where threat-legal-action is
+        [sys.executable, "-m", "calldesk", "phrases", "check", str(team)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{team / 'synonyms.yaml'}:2:5: warning: the group 'legal' leads to no phrase 'nobody' "
+        "(check the spelling; `calldesk phrases list` shows ids and categories)"
+    ]
+
+
+def test_schema_synonyms_option() -> None:
+    from calldesk.core.library.schema import synonyms_schema
+
+    result = calldesk("phrases", "schema", "--synonyms")
+    assert json.loads(result.stdout) == synonyms_schema()
+    assert json.loads((ROOT / "docs" / "synonyms.schema.json").read_text()) == synonyms_schema()
+    assert json.loads((ROOT / "docs" / "phrases.schema.json").read_text()) == phrase_file_schema()

@@ -221,6 +221,11 @@ def test_output_names_are_unique_and_never_the_checklist() -> None:
     assert list(names.values()) == ["base.yaml", "base-2.yaml", "checklist-espanso.yaml", "x.yaml"]
 
 
+def test_output_names_are_never_the_teams_synonyms() -> None:
+    names = output_names([Path("match/synonyms.yml")])
+    assert list(names.values()) == ["synonyms-espanso.yaml"]
+
+
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -267,7 +267,7 @@ def test_compare_lists_what_changed_query_by_query() -> None:
     ]
 
 
-# ---- The thesaurus draft -----------------------------------------------------------------
+# ---- The bundled thesaurus, as data --------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -377,3 +377,35 @@ def test_a_bad_situations_file_exits_2_with_the_problem_and_no_traceback(tmp_pat
     assert result.returncode == 2
     assert f"{path}:2 (x): `moment` must say the moment in one line" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---- calldesk against the targets (issue 17) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calldesk_scores(library: Any, situations: list[bench.Situation]) -> bench.Summary:
+    return bench.summarize(bench.run_engine(bench.calldesk_engine(library), situations))
+
+
+def test_calldesk_finds_every_situation_and_puts_a_fit_first_for_threats_and_abuse(
+    calldesk_scores: bench.Summary,
+) -> None:
+    """The quality targets of issue 17 stay met (the keystroke and speed ones are measured)."""
+    summary = calldesk_scores
+    assert summary.situations_found == summary.situations
+    assert summary.queries_found == summary.queries
+    assert summary.top_hit_queries_fit == summary.top_hit_queries
+    assert summary.median_keys <= 3
+
+
+def test_calldesk_reads_the_words_from_the_issue_as_the_situations_want(
+    library: Any, situations: list[bench.Situation]
+) -> None:
+    engine = bench.calldesk_engine(library)
+    by_query = {q: s for s in situations for q in s.queries}
+    for word in ISSUE_WORDS:
+        situation = by_query[word]
+        top = engine.search(word, bench.TOP)
+        assert set(top) & situation.fits, (word, top)
+        if situation.top_hit_counts:
+            assert top[0] in situation.fits, (word, top)

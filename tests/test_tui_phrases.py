@@ -113,3 +113,93 @@ async def test_a_broken_phrase_file_is_listed_in_the_app_and_the_rest_still_work
         await type_text(pilot, "team greeting")
         await pilot.pause()
         assert pane.selected is not None and pane.selected.id == "team-greeting"
+
+
+async def test_a_team_synonym_leads_to_the_phrase_and_the_preview_says_how(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = team_settings(tmp_path)
+    (tmp_path / "team" / "synonyms.yaml").write_text(
+        "groups:\n  - name: saying hello\n    leads_to: {phrases: [team-greeting]}\n"
+        "    words: [howdy]\n"
+    )
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        await pilot.press("f3")
+        await type_text(pilot, "howdy")
+        await wait_until(pilot, lambda: pane.selected is not None)
+        assert pane.selected.id == "team-greeting"
+        preview = str(pane.query_one("#phrase-preview-text").render())
+        assert "matched: howdy → saying hello" in preview
+
+
+async def test_a_note_about_a_lawyer_brings_the_legal_threat_phrase_up_without_a_search(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        await pilot.press("f2")
+        assert pane.suggested == []
+        await type_text(pilot, "caller says his lawyer will hear about this")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.suggested != [])
+        assert pane.suggested == ["threat-legal-action"]
+        # First in the list, its preview says why, and the agent is still in the notes.
+        assert pane.selected is not None and pane.selected.id == "threat-legal-action"
+        preview = str(pane.query_one("#phrase-preview-text").render())
+        assert "suggested because you wrote 'lawyer'" in preview
+        assert isinstance(app.focused, NoteInput)
+        assert "1 suggested" in str(pane.border_subtitle)
+        # A search shows only what it finds; an empty box brings the suggestion back.
+        await pilot.press("f3")
+        await type_text(pilot, "greeting")
+        await pilot.pause()
+        assert pane.selected is not None and pane.selected.id != "threat-legal-action"
+        assert "suggested" not in str(pane.query_one("#phrase-preview-text").render())
+        await pilot.press(*["backspace"] * len("greeting"))
+        await pilot.pause()
+        assert pane.selected is not None and pane.selected.id == "threat-legal-action"
+        # Enter puts it into the note, as with any phrase.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "I can't advise you on the legal side" in app.screen.query_one(NoteInput).text
+
+
+async def test_suggestions_keep_the_agents_choice_can_be_dismissed_and_end_with_the_call(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        await pilot.press("f2")
+        await type_text(pilot, "he is threatening to sue")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.suggested != [])
+        assert pane.suggested == ["threat-legal-action"]
+        # While the agent reads in the pane, changed suggestions leave their choice alone.
+        await pilot.press("f3", "down", "down")
+        chosen = pane.selected.id if pane.selected else None
+        pane.show_suggestions([])
+        await pilot.pause()
+        assert chosen is not None and pane.selected is not None and pane.selected.id == chosen
+        await pilot.press("escape")
+        await type_text(pilot, "called me an idiot")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(pane.suggested) == 2)
+        assert pane.suggested == ["abuse-one-warning", "threat-legal-action"]
+        # One key hides the highlighted suggestion for the rest of the call.
+        await pilot.press("f3")
+        assert pane.selected is not None and pane.selected.id == "abuse-one-warning"
+        await pilot.press(app.key("phrase-dismiss").lower())
+        await wait_until(pilot, lambda: pane.suggested == ["threat-legal-action"])
+        await pilot.press("escape")
+        await type_text(pilot, "now he is yelling")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(pane.suggested) == 2)
+        assert pane.suggested == ["abuse-let-me-speak", "threat-legal-action"]
+        # The call ends: its suggestions go with it.
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: app.desk.call is None)
+        assert pane.suggested == []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from calldesk.config import Settings
     from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.problems import Problem
     from calldesk.core.library.stats import UsageStats
 
 
@@ -66,9 +67,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of phrase files, for editor completion",
-        description="Print the JSON Schema (draft 2020-12) of phrase files, or of checklist.yaml.",
+        description="Print the JSON Schema (draft 2020-12) of phrase files, of checklist.yaml "
+        "or of synonyms.yaml.",
     )
-    schema.add_argument("--checklist", action="store_true", help="the schema of checklist.yaml")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--checklist", action="store_true", help="the schema of checklist.yaml")
+    which.add_argument("--synonyms", action="store_true", help="the schema of synonyms.yaml")
     schema.set_defaults(handler=run_schema)
 
     register_trainer_commands(commands)
@@ -93,7 +97,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         for path in args.paths:
             if not path.exists():
                 missing.append(Problem(path, 0, 0, "no such file or folder", "check the path"))
-        library = load_library([path for path in args.paths if path.exists()])
+        existing = [path for path in args.paths if path.exists()]
+        library = load_library(existing)
+        if library.synonyms:
+            library = _with_wider_targets(library, settings, existing)
     else:
         library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     style: list[Problem] = []
@@ -118,17 +125,45 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if errors else 0
 
 
+def _with_wider_targets(
+    library: PhraseLibrary, settings: Settings, checked: list[Path]
+) -> PhraseLibrary:
+    """A team's synonyms may lead to phrases in the other configured folders (the bundled
+    library): check where they lead against everything the app would load with them."""
+    from dataclasses import replace
+
+    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.thesaurus import normal, unknown_targets
+
+    def targets_problems(phrases: tuple[Phrase, ...]) -> list[Problem]:
+        return unknown_targets(
+            library.synonyms,
+            {p.id for p in phrases},
+            {normal(p.category) for p in phrases},
+            {normal(tag) for p in phrases for tag in p.tags},
+        )
+
+    wider = load_library([*settings.phrase_folders(), *checked], optional=None)
+    narrow = set(targets_problems(library.phrases))
+    kept = [problem for problem in library.problems if problem not in narrow]
+    return replace(library, problems=(*kept, *targets_problems(wider.phrases)))
+
+
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.library.search import PhraseIndex
 
     library = _library(settings)
     query = " ".join([args.query, *(f'tag:"{tag}"' for tag in args.tag)])
-    result = PhraseIndex(library.phrases).search(query, limit=args.limit)
+    index = PhraseIndex(library.phrases, synonyms=library.synonyms)
+    result = index.search(query, limit=args.limit)
     if args.json:
         payload = {
             "query": query,
             "total": result.total,
-            "hits": [_as_json(phrase) for phrase in result.hits],
+            "hits": [
+                {**_as_json(phrase), "matched": list(result.why.get(phrase.id, ()))}
+                for phrase in result.hits
+            ],
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
@@ -154,9 +189,14 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.library.schema import checklist_schema, phrase_file_schema
+    from calldesk.core.library.schema import checklist_schema, phrase_file_schema, synonyms_schema
 
-    schema = checklist_schema() if args.checklist else phrase_file_schema()
+    if args.checklist:
+        schema = checklist_schema()
+    elif args.synonyms:
+        schema = synonyms_schema()
+    else:
+        schema = phrase_file_schema()
     print(json.dumps(schema, ensure_ascii=False, indent=2))
     return 0
 
@@ -184,6 +224,7 @@ def _as_json(phrase: Phrase) -> dict[str, Any]:
         "when": phrase.when,
         "instead_of": phrase.instead_of,
         "sets": list(phrase.sets),
+        "keywords": list(phrase.keywords),
         "source": str(phrase.source),
         "line": phrase.line,
     }

@@ -203,6 +203,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         if notes is None:
             return
         notes.show_call(call)
+        self.notes.call_changed(call)
         self.refresh_status()
         if call is not None:
             self.desk_widget(NoteInput).focus()  # type: ignore[union-attr]

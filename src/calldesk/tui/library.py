@@ -74,7 +74,8 @@ class PhraseLibraryKeeper:
             previous=self.library,
         )
         usage = phrase_records.phrase_use_counts(store) if store is not None else {}
-        index = PhraseIndex(library.phrases, usage=usage)
+        index = PhraseIndex(library.phrases, usage=usage, synonyms=library.synonyms)
+        index.prepare()  # the typo index and word list here, not on the agent's first typo
         starters = call_start_phrases(library.phrases, usage)  # listed before any keystroke
         self.inbox.post_message(PhrasesLoaded(library, index, starters))
 

@@ -6,12 +6,14 @@ import os
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.desk import DeskError
+from calldesk.core.library.suggest import CallSuggestions
 from calldesk.tui.clipboard import copy_phrase
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
+    from calldesk.core.calls.model import Call
     from calldesk.tui.host import Host
     from calldesk.tui.promises import Promises
 
@@ -25,6 +27,9 @@ class NoteTaking:
     def __init__(self, host: Host, promises: Promises | None = None) -> None:
         self.host = host
         self.promises = promises
+        self._suggestions: CallSuggestions | None = None
+        self._suggesting_for: int | None = None
+        """The id of the call `_suggestions` belong to: each call starts afresh."""
 
     def _pane(self) -> NotesPane | None:
         return self.host.desk_widget(NotesPane)
@@ -47,6 +52,37 @@ class NoteTaking:
             pane.append_entry(entry, len(desk.call.notes) if desk.call else 0)
         if self.promises is not None:
             self.promises.from_note(entry.text)  # `/promise 15:30 call back`
+        self.suggest()
+
+    def suggest(self) -> None:
+        """Phrases that fit what the agent has just written lead the phrase pane while its
+        search box is empty. Worked out here on the UI thread: only the new note's words are
+        read, well within the 20 ms a note that benchmarks/suggest_bench.py holds it to."""
+        call, pane = self.host.desk.call, self.host.desk_widget(PhrasePane)
+        if pane is None or pane.index is None or call is None:
+            return
+        if self._suggestions is None or self._suggesting_for != call.id:
+            self._suggestions, self._suggesting_for = CallSuggestions(pane.index), call.id
+        self._suggestions.follow(pane.index)  # the library may have been reloaded
+        notes = "\n".join(entry.text for entry in call.notes)
+        elapsed = (self.host.clock.now() - call.started_at).total_seconds()
+        pane.show_suggestions(self._suggestions.update(notes, elapsed=elapsed))
+
+    def suggestion_dismissed(self, message: PhrasePane.Dismissed) -> None:
+        """The agent hid a suggestion: it stays away for the rest of the call."""
+        if self._suggestions is None:
+            return
+        self._suggestions.dismiss(message.phrase.id)
+        if (pane := self.host.desk_widget(PhrasePane)) is not None:
+            pane.show_suggestions(self._suggestions.current)
+
+    def call_changed(self, call: Call | None) -> None:
+        """A call began or ended: the last call's suggestions go."""
+        if call is not None and call.id == self._suggesting_for:
+            return
+        self._suggestions, self._suggesting_for = None, None
+        if (pane := self.host.desk_widget(PhrasePane)) is not None:
+            pane.show_suggestions(())
 
     def draft_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.host.desk.call is not None:
@@ -74,6 +110,7 @@ class NoteTaking:
                 return
             if (pane := self._pane()) is not None:
                 pane.refresh_entry(entry)
+            self.suggest()
 
         self.host.push_screen(EditNoteDialog(entry.text), edited)
 

@@ -13,6 +13,7 @@ import yaml
 
 from calldesk.core.aftercall.checklist import CHECKLIST_FILE_NAMES
 from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, phrases_from_document
+from calldesk.core.library.thesaurus import SYNONYM_FILE_NAMES
 from calldesk.core.library.yamlsafe import YamlList, YamlMap, parse_yaml, read_yaml
 
 FILE_TAG = "espanso"
@@ -652,8 +653,9 @@ def _unique_id(base: str, used: set[str], notes: list[str] | None) -> str:
 def _file_name(path: Path) -> str:
     stem = _slug(path.stem.lstrip("._")) or "espanso"
     name = f"{stem}.yaml"
-    if name in CHECKLIST_FILE_NAMES:
-        # checklist.yaml would be read as the post-call checklist, not as phrases.
+    if name in CHECKLIST_FILE_NAMES or name in SYNONYM_FILE_NAMES:
+        # checklist.yaml would be read as the post-call checklist, synonyms.yaml as the
+        # team's thesaurus, not as phrases.
         name = f"{stem}-espanso.yaml"
     return name
 

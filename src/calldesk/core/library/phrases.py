@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,14 @@ from calldesk.core.aftercall.checklist import (
     checklist_from_document,
 )
 from calldesk.core.library.problems import Problem, Severity
+from calldesk.core.library.thesaurus import (
+    SYNONYM_FILE_NAMES,
+    SynonymGroup,
+    normal,
+    thesaurus_from_document,
+    unknown_targets,
+)
+from calldesk.core.library.words import fold
 from calldesk.core.library.yamlsafe import (
     Checker,
     YamlDocument,
@@ -41,6 +48,7 @@ PHRASE_KEYS = (
     "key",
     "priority",
     "promise",
+    "keywords",
 )
 PROMISE_KEYS = ("what", "due")
 MAX_PRIORITY = 9999
@@ -105,6 +113,7 @@ class Phrase:
     when: str = ""
     instead_of: str = ""
     sets: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # what agents type for it, searched like the title
     source: Path = Path()
     line: int = 0
     key: str = ""
@@ -147,14 +156,6 @@ def render(text: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER_RE.sub(fill, text)
 
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of `text`, for sorting and searching."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
 def sort_key(phrase: Phrase) -> tuple[str, str, str]:
     """The library's default order: by category, then title."""
     return (fold(phrase.category), fold(phrase.title), phrase.id)
@@ -173,6 +174,7 @@ class FileResult:
     stamp: tuple[int, int] | None = None
     checklist: Checklist | None = None
     kept: bool = False
+    synonyms: tuple[SynonymGroup, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -181,6 +183,10 @@ class FileResult:
     @property
     def is_checklist(self) -> bool:
         return self.path.name in CHECKLIST_FILE_NAMES
+
+    @property
+    def is_synonyms(self) -> bool:
+        return self.path.name in SYNONYM_FILE_NAMES
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,7 @@ class PhraseLibrary:
     checklist: Checklist = DEFAULT_CHECKLIST
     files: Mapping[Path, FileResult] = field(default_factory=dict)
     folders: tuple[Path, ...] = ()
+    synonyms: tuple[SynonymGroup, ...] = ()  # the teams' synonyms.yaml groups, in folder order
     _by_id: dict[str, Phrase] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -222,6 +229,9 @@ def load_phrase_file(path: Path) -> FileResult:
     if path.name in CHECKLIST_FILE_NAMES:
         checklist, problems = checklist_from_document(doc)
         return FileResult(path, (), tuple(problems), stamp, checklist)
+    if path.name in SYNONYM_FILE_NAMES:
+        groups, problems = thesaurus_from_document(doc)
+        return FileResult(path, (), tuple(problems), stamp, synonyms=groups)
     phrases, problems = phrases_from_document(doc)
     return FileResult(path, tuple(phrases), tuple(problems), stamp)
 
@@ -298,6 +308,7 @@ def _phrase(
         )
     priority = _priority(check, entry)
     promise = _promise(check, entry)
+    keywords = check.text_list(entry, "keywords")
     if category is None and "category" not in entry:
         check.error(
             entry.pos,
@@ -315,6 +326,7 @@ def _phrase(
         or category is None
         or tags is None
         or sets is None
+        or keywords is None
     ):
         return None
     positions = tuple((str(name), *entry.where(name)) for name in entry if isinstance(name, str))
@@ -327,6 +339,7 @@ def _phrase(
         when=when,
         instead_of=instead_of,
         sets=_merge(file_sets, sets),
+        keywords=keywords,
         source=doc.path,
         line=entry.pos[0],
         key=key_clause,
@@ -500,6 +513,7 @@ def load_library(
     files: dict[Path, FileResult] = {}
     by_id: dict[str, Phrase] = {}
     checklist_paths: list[Path] = []
+    synonyms: list[SynonymGroup] = []
     seen_folders: set[Path] = set()
     for folder in folders:
         key = folder.resolve() if folder.exists() else folder
@@ -543,6 +557,9 @@ def load_library(
             if result.is_checklist:
                 checklist_paths.append(path)
                 continue
+            if result.is_synonyms:
+                synonyms.extend(result.synonyms)
+                continue
             for phrase in result.phrases:
                 first = in_folder.get(phrase.id)
                 if first is None:
@@ -553,6 +570,15 @@ def load_library(
     checklist = _choose_checklist(checklist_paths, files, previous)
     for result in files.values():
         problems.extend(result.problems)
+    phrases = by_id.values()
+    problems.extend(
+        unknown_targets(
+            synonyms,
+            set(by_id),
+            {normal(phrase.category) for phrase in phrases},
+            {normal(tag) for phrase in phrases for tag in phrase.tags},
+        )
+    )
     problems.sort(key=lambda p: (str(p.path), p.line, p.column, p.message))
     return PhraseLibrary(
         phrases=tuple(sorted(by_id.values(), key=sort_key)),
@@ -560,6 +586,7 @@ def load_library(
         checklist=checklist,
         files=files,
         folders=tuple(folders),
+        synonyms=tuple(synonyms),
     )
 
 
@@ -569,7 +596,7 @@ def _load_cached(path: Path, old: FileResult | None) -> FileResult:
     result = load_phrase_file(path)
     if result.ok or old is None:
         return result
-    if old.phrases or old.checklist is not None:
+    if old.phrases or old.checklist is not None or old.synonyms:
         # Mid-edit a trainer's file is often broken; the agent keeps the last good version.
         kept = Problem(
             path,
@@ -583,6 +610,7 @@ def _load_cached(path: Path, old: FileResult | None) -> FileResult:
             result,
             phrases=old.phrases,
             checklist=old.checklist,
+            synonyms=old.synonyms,
             problems=(*result.problems, kept),
             kept=True,
         )

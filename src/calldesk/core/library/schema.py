@@ -91,6 +91,9 @@ def phrase_file_schema() -> dict[str, Any]:
                 },
             ],
         },
+        "keywords": _text_list(
+            "What agents type for this phrase mid-call; searched like the title, never shown."
+        ),
     }
     phrase = {
         "type": "object",
@@ -173,5 +176,54 @@ def checklist_schema() -> dict[str, Any]:
             "checklist": {"type": "array", "items": item, "minItems": 1},
         },
         "required": list(CHECKLIST_FILE_KEYS),
+        "additionalProperties": False,
+    }
+
+
+def synonyms_schema() -> dict[str, Any]:
+    """The schema of synonyms.yaml, a team's thesaurus in a phrase folder."""
+    word_list = {
+        **_text_list("Words or short phrases, as folded words."),
+        "minItems": 1,
+    }
+    group = {
+        "type": "object",
+        "properties": {
+            "name": _text("What the preview shows: 'matched: lawyer → legal threat'."),
+            "leads_to": {
+                "type": "object",
+                "properties": {
+                    "categories": _text_list("Every phrase in these categories."),
+                    "tags": _text_list("Every phrase with one of these tags."),
+                    "phrases": {
+                        "type": "array",
+                        "items": _id("A phrase id."),
+                        "description": "These phrases, best first.",
+                    },
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "description": "Where the words lead (one way only). Without it, the words "
+                "stand for each other.",
+            },
+            "words": {**word_list, "description": "What agents type for this situation."},
+        },
+        "required": ["name", "words"],
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "calldesk synonyms",
+        "description": "A team's thesaurus (synonyms.yaml in any phrase folder; see "
+        "docs/phrase-format.md).",
+        "type": "object",
+        "properties": {
+            "groups": {"type": "array", "items": group},
+            "spellings": {
+                "type": "array",
+                "items": {**_text_list("Ways to write one word."), "minItems": 2},
+                "description": "Spellings of the same word: [colour, color].",
+            },
+        },
         "additionalProperties": False,
     }

@@ -69,3 +69,6 @@ class DeskScreen(Screen[None]):
 
     def on_phrase_pane_search_missed(self, message: PhrasePane.SearchMissed) -> None:
         self.notes.search_missed(message)
+
+    def on_phrase_pane_dismissed(self, message: PhrasePane.Dismissed) -> None:
+        self.notes.suggestion_dismissed(message)

@@ -1,9 +1,12 @@
-"""The phrase pane: search as you type, a ranked result list and a preview of the chosen phrase."""
+"""The phrase pane: search as you type, a ranked result list and a preview of the chosen phrase.
+
+With the search box empty on a call, phrases suggested by the notes lead the list (marked ★).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -20,22 +23,36 @@ if TYPE_CHECKING:
     from calldesk.core.library.phrases import Phrase
     from calldesk.core.library.problems import Problem
     from calldesk.core.library.search import PhraseIndex
+    from calldesk.core.library.suggest import Suggestion
 
 RESULT_LIMIT = 100
 
 
-def phrase_option(phrase: Phrase) -> Option:
+SUGGESTED = "★ "
+
+
+def phrase_option(phrase: Phrase, suggested: bool = False) -> Option:
     prompt = Text(visible(clip(phrase.title, 60)), no_wrap=True, overflow="ellipsis")
+    if suggested:
+        prompt = Text.assemble((SUGGESTED, "bold"), prompt, no_wrap=True, overflow="ellipsis")
     prompt.append(f" · {visible(clip(phrase.category, 24))}", style="dim")
     return Option(prompt, id=phrase.id)
 
 
-def preview_text(phrase: Phrase, say: str) -> Text:
-    """The phrase as the agent reads it before saying it: words first, then when and instead-of."""
+def preview_text(phrase: Phrase, say: str, matched: Sequence[str] = (), reason: str = "") -> Text:
+    """The phrase as the agent reads it before saying it: words first, then when and instead-of.
+
+    `matched` says how the search found it where not word for word ("lawyer → legal threat");
+    `reason` why it is suggested ("because you wrote 'sue'").
+    """
     text = Text(visible(phrase.title), style="bold")
     text.append(f"\n{visible(phrase.category)}", style="dim")
     if phrase.tags:
         text.append("  " + " ".join(f"#{visible(tag)}" for tag in phrase.tags), style="dim")
+    if reason:
+        text.append(f"\n{SUGGESTED}suggested {visible(clip(reason, 120))}", style="dim italic")
+    if matched:
+        text.append(f"\nmatched: {visible(clip(', '.join(matched), 120))}", style="dim italic")
     text.append("\n\n")
     text.append(visible(say))
     if phrase.when:
@@ -100,6 +117,14 @@ class PhrasePane(Vertical):
             show=False,  # the pane's subtitle says it, to keep the footer to one line
         ),
         Binding("escape", "back", "Back to notes", id="phrase-back", show=False),
+        Binding(
+            "ctrl+n",
+            "dismiss",
+            "Not now",
+            id="phrase-dismiss",
+            tooltip="Hide this ★ suggestion for the rest of the call",
+            show=False,
+        ),
     ]
 
     @dataclass
@@ -115,12 +140,19 @@ class PhrasePane(Vertical):
 
         query: str
 
+    class Dismissed(Message):
+        """The agent does not want this suggestion again on this call."""
+
+        phrase: Phrase
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.index: PhraseIndex | None = None
         self.say_for: Callable[[Phrase], str] = lambda phrase: phrase.say
         self._hits: list[Phrase] = []
         self._starters: list[Phrase] | None = None
+        self._why: Mapping[str, tuple[str, ...]] = {}
+        self._suggested: dict[str, Suggestion] = {}  # by phrase id, newest first
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="Search (tag:blame cat:abuse)", id="phrase-search")
@@ -160,6 +192,11 @@ class PhrasePane(Vertical):
         keep = self.selected.id if self.selected else None
         self.index = index
         self._starters = list(starters) if starters is not None else None
+        # Suggestions on show become the new library's phrases; a removed one goes.
+        kept = {i: (index.get(i), s) for i, s in self._suggested.items()}
+        self._suggested = {
+            i: replace(s, phrase=phrase) for i, (phrase, s) in kept.items() if phrase is not None
+        }
         self.show_problems(problems)
         self.run_search(keep=keep)
 
@@ -176,6 +213,24 @@ class PhrasePane(Vertical):
         label.update(Text("\n".join(lines)))
         label.display = True
 
+    def show_suggestions(self, suggestions: Sequence[Suggestion]) -> None:
+        """Phrases that fit the call now, newest first; they lead the list while the search box
+        is empty. The agent's selection stays put while they work in the pane; otherwise the
+        newest suggestion is highlighted, so the preview shows it and why."""
+        suggested = {s.phrase.id: s for s in suggestions}
+        if suggested == self._suggested:
+            return
+        self._suggested = suggested
+        if self.query_text.strip():
+            return
+        keep = self.selected.id if self.selected and self.has_focus_within else None
+        self.run_search(keep=keep)
+
+    @property
+    def suggested(self) -> list[str]:
+        """The ids of the phrases suggested now, newest first."""
+        return list(self._suggested)
+
     def run_search(self, keep: str | None = None) -> None:
         if self.index is None:
             return
@@ -183,15 +238,25 @@ class PhrasePane(Vertical):
         self._hits = list(result.hits)
         if not self.query_text.strip() and self._starters is not None:
             self._hits = self._starters[:RESULT_LIMIT]  # openings and most used first
+        self._why = result.why
+        lead: list[Phrase] = []
+        if self._suggested and not self.query_text.strip():
+            lead = [s.phrase for s in self._suggested.values()]
+            self._hits = lead + [p for p in self._hits if p.id not in self._suggested]
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_options(phrase_option(phrase) for phrase in self._hits)
+        results.add_options(
+            phrase_option(phrase, suggested=n < len(lead)) for n, phrase in enumerate(self._hits)
+        )
         target = 0
         if keep is not None:
             target = next((i for i, p in enumerate(self._hits) if p.id == keep), 0)
         results.highlighted = target if self._hits else None
         shown = len(self._hits)
-        count = f"{shown} of {result.total}" if result.total > shown else f"{result.total}"
+        total = max(result.total, shown)
+        count = f"{shown} of {total}" if total > shown else f"{total}"
+        if lead:
+            count = f"{len(lead)} suggested · {count}"
         self._count = count
         self._show_subtitle()
         self._show_preview()
@@ -213,7 +278,10 @@ class PhrasePane(Vertical):
             message = "No phrase matches. Try fewer letters, or tag:… / cat:…"
             preview.update(Text(message if self.index else "Loading phrases…", style="dim"))
             return
-        preview.update(preview_text(phrase, self.say_for(phrase)))
+        suggestion = None if self.query_text.strip() else self._suggested.get(phrase.id)
+        reason = suggestion.reason if suggestion is not None else ""
+        matched = self._why.get(phrase.id, ())
+        preview.update(preview_text(phrase, self.say_for(phrase), matched, reason))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "phrase-search":
@@ -239,6 +307,11 @@ class PhrasePane(Vertical):
     def action_copy(self) -> None:
         if (phrase := self.selected) is not None:
             self.post_message(self.Chosen(phrase, "copy"))
+
+    def action_dismiss(self) -> None:
+        phrase = self.selected
+        if phrase is not None and phrase.id in self._suggested and not self.query_text.strip():
+            self.post_message(self.Dismissed(phrase))
 
     def action_back(self) -> None:
         self.screen.query_one("#note-input").focus()
