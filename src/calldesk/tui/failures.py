@@ -77,7 +77,19 @@ def open_store(path: Path, clock: Clock, export_key: str) -> Opened:
             timeout=60,
         )
     if store.recovered_from is None:
-        return Opened(store, "saved")
+        from calldesk.core.calls.recovery import journal_warning
+
+        warning = journal_warning(store)
+        if warning is None:
+            return Opened(store, "saved")
+        return Opened(
+            store,
+            "saved",
+            title="Some notes may be missing",
+            message=warning,
+            severity="warning",
+            timeout=60,
+        )
     return Opened(
         store,
         "saved",

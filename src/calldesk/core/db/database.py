@@ -6,6 +6,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from calldesk.core.db.connection import (
     unavailable,
 )
 from calldesk.core.db.errors import StoreError, StoreUnavailable
+from calldesk.core.db.journal import JournalLoss, check_copy, discard_copy, keep_leftover
 from calldesk.core.db.schema import (
     SCHEMA_VERSION,
     SEARCH_INDEX_VERSION,
@@ -54,6 +56,7 @@ class Database:
         readonly: bool,
         fts: bool,
         recovered_from: Path | None = None,
+        journal_loss: JournalLoss | None = None,
     ) -> None:
         self._db: sqlite3.Connection | None = db
         self._clock = clock
@@ -63,6 +66,8 @@ class Database:
         self.fts = fts
         self.recovered_from = recovered_from
         """Where a damaged database found at open was moved to; None if all was well."""
+        self.journal_loss = journal_loss
+        """The journal a crash left held saves SQLite could not replay; None if it had none."""
         self._lock = threading.RLock()
         self._batch_depth = 0
 
@@ -75,6 +80,8 @@ class Database:
         Raises `StoreInUse` if another calldesk has it, `StoreUnavailable` if the folder cannot
         be written, `StoreLocked` if another program holds it, `StoreTooNew` for a newer schema.
         A damaged file is moved aside and a fresh database started; see `recovered_from`.
+        A journal left by a crash is copied aside first; if SQLite cannot replay all of it,
+        the copy is kept and `journal_loss` says so.
         """
         path = Path(path)
         try:
@@ -83,9 +90,12 @@ class Database:
             raise unavailable(path.parent, error) from error
         lock_fd = acquire_lock(lock_path(path))
         try:
+            # Before SQLite sees it: replaying checkpoints and deletes the journal.
+            journal = keep_leftover(path, clock.now())
             with translated(path, readonly=False):
                 db, recovered = cls._open_file(path, clock)
                 try:
+                    loss = cls._check_journal(db, journal, moved=recovered is not None)
                     # Refuse a newer schema before anything (even the journal mode) is changed.
                     schema_version(db, path)
                     mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -106,8 +116,35 @@ class Database:
             release_lock(lock_fd)
             raise
         return cls(
-            db, clock, path, lock_fd=lock_fd, readonly=False, fts=fts, recovered_from=recovered
+            db,
+            clock,
+            path,
+            lock_fd=lock_fd,
+            readonly=False,
+            fts=fts,
+            recovered_from=recovered,
+            journal_loss=loss,
         )
+
+    @staticmethod
+    def _check_journal(
+        db: sqlite3.Connection, journal: Path | None, *, moved: bool
+    ) -> JournalLoss | None:
+        """Compare what the journal's copy held with what SQLite replayed of it."""
+        if journal is None:
+            return None
+        scan = check_copy(journal)
+        if not moved:
+            # SQLite's own count of the frames it took from the journal (nothing is busy:
+            # the lock file keeps other writers out).
+            row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if row is not None and row[1] >= 0:
+                scan = replace(scan, replayable=min(int(row[1]), scan.frames))
+        if moved or not scan.lost:
+            # Replayed in full, or moved aside with the damaged database: no copy needed.
+            discard_copy(journal)
+            return None
+        return JournalLoss(journal, scan)
 
     @staticmethod
     def _open_file(path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
