@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -34,7 +35,15 @@ from calldesk.core.db.schema import (
     schema_version,
     sync_search_index,
 )
-from calldesk.core.files import ensure_private_dir, tighten
+from calldesk.core.db.vanish import (
+    REPLACED,
+    Recreated,
+    file_id,
+    find_renamed,
+    how_vanished,
+    move_into_recovered,
+)
+from calldesk.core.files import ensure_private_dir, open_private, tighten
 
 
 class Database:
@@ -70,6 +79,8 @@ class Database:
         """The journal a crash left held saves SQLite could not replay; None if it had none."""
         self._lock = threading.RLock()
         self._batch_depth = 0
+        self._file_id = None if readonly else file_id(path)
+        """Which file the name led to at open: a different answer means it vanished."""
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -98,12 +109,7 @@ class Database:
                     loss = cls._check_journal(db, journal, moved=recovered is not None)
                     # Refuse a newer schema before anything (even the journal mode) is changed.
                     schema_version(db, path)
-                    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    db.execute("PRAGMA synchronous = NORMAL")
-                    if mode == "wal":
-                        # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
-                        for suffix in ("-wal", "-shm"):
-                            tighten(side_file(path, suffix))
+                    cls._use_wal(db, path)
                     migrate(db, path)
                     fts = sync_search_index(db, fts5_available(db))
                 except BaseException:
@@ -125,6 +131,15 @@ class Database:
             recovered_from=recovered,
             journal_loss=loss,
         )
+
+    @staticmethod
+    def _use_wal(db: sqlite3.Connection, path: Path) -> None:
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        db.execute("PRAGMA synchronous = NORMAL")
+        if mode == "wal":
+            # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
+            for suffix in ("-wal", "-shm"):
+                tighten(side_file(path, suffix))
 
     @staticmethod
     def _check_journal(
@@ -212,6 +227,98 @@ class Database:
             if self._lock_fd is not None:
                 release_lock(self._lock_fd)
                 self._lock_fd = None
+
+    # -- the file vanishing while open ------------------------------------------------------
+
+    def vanished(self) -> str | None:
+        """Whether the database's name still leads to the open file: None if it does, else
+        "gone" (deleted or renamed) or "replaced" (another file there). One `lstat`, no lock:
+        cheap enough for every write and a once-a-second tick."""
+        if self.readonly or self._db is None:
+            return None
+        return how_vanished(self.path, self._file_id)
+
+    def recreate(self) -> Recreated | None:
+        """Put the database back at its name if it vanished, from the open connection.
+
+        SQLite's backup copies everything the connection reads (the file it still holds
+        open and its journal) into a new private file, which takes the name; the connection
+        moves to it. Another file found at the name, and the old file's journal, are moved
+        into `recovered/`, never deleted. Returns what was done, or None if nothing had to be.
+        Raises StoreUnavailable if it cannot be done (the folder cannot be written): the old
+        connection stays, so nothing is lost, and the next call tries again.
+        """
+        with self._lock:
+            how = self.vanished()
+            if how is None:
+                return None
+            old = self._connection()
+            folder = self.path.parent
+            try:
+                ensure_private_dir(folder)
+                temp = self._copy_open_database(old)
+            except OSError as error:
+                raise unavailable(folder, error) from error
+            except sqlite3.Error as error:
+                raise StoreUnavailable(
+                    f"The call database {self.path} vanished and calldesk cannot re-create it"
+                    f" ({error}).",
+                    "Your notes are kept in memory: export the open call before you quit.",
+                ) from error
+            assert self._file_id is not None
+            renamed = find_renamed(folder, self._file_id, self.path) if how != REPLACED else None
+            old.close()  # a moved file is not checkpointed: its journal stays by the old name
+            self._db = None
+            now = self._clock.now()
+            in_the_way = [side_file(self.path, "-wal"), side_file(self.path, "-shm")]
+            if how == REPLACED:
+                in_the_way.insert(0, self.path)
+            try:
+                moved = move_into_recovered(in_the_way, now)
+                os.rename(temp, self.path)
+                self._db = connect(self.path, readonly=False)
+                self._use_wal(self._db, self.path)
+            except (OSError, sqlite3.Error) as error:
+                # The copy is whole: open it where it is, so nothing typed is lost.
+                if self._db is None:
+                    where = temp if temp.exists() else self.path
+                    self._db = connect(where, readonly=False)
+                raise StoreUnavailable(
+                    f"The call database {self.path} vanished and calldesk could not put it"
+                    f" back ({error}).",
+                    "Your notes are kept: check the data folder, then restart calldesk.",
+                ) from error
+            self._file_id = file_id(self.path)
+            self._relock()
+            return Recreated(self.path, how, renamed, moved)
+
+    def _copy_open_database(self, old: sqlite3.Connection) -> Path:
+        """Everything the open connection reads, copied into a new private file; its path."""
+        import secrets
+
+        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.rebuild")
+        os.close(open_private(temp, os.O_RDWR))
+        try:
+            copy = sqlite3.connect(temp, isolation_level=None)
+            try:
+                old.backup(copy)
+            finally:
+                copy.close()  # checkpoints into the file and removes its journal
+        except BaseException:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(side_file(temp, suffix))
+            raise
+        return temp
+
+    def _relock(self) -> None:
+        """Take the lock file again if it vanished with the folder (a new calldesk must see it)."""
+        if self._lock_fd is None or file_id(lock_path(self.path)) is not None:
+            return
+        with contextlib.suppress(StoreError):
+            fd = acquire_lock(lock_path(self.path))
+            release_lock(self._lock_fd)
+            self._lock_fd = fd
 
     def __enter__(self) -> Database:
         return self
