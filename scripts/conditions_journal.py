@@ -161,9 +161,7 @@ def vanished_database(how: str) -> Callable[[Home], Result]:
             terminal.close()
         notes = _stored_notes(home) if home.database.exists() else []
         ok = noticed and took < 2.0 and quit_s is not None and notes == ["before", "after"]
-        return ok, (
-            f"noticed: {noticed} in {took:.1f} s; calldesk.db after quitting holds {notes}"
-        )
+        return ok, (f"noticed: {noticed} in {took:.1f} s; calldesk.db after quitting holds {notes}")
 
     return check
 
