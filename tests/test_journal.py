@@ -220,6 +220,27 @@ async def test_the_app_warns_at_start_up_about_a_damaged_journal(
         assert app.save_state == "saved"
 
 
+def test_export_after_a_crash_says_the_export_may_lack_notes(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Export only reads (the journal stays), but what it writes lacks the lost notes."""
+    settings_image(settings, clock)
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "export", "--all"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "may be missing" in result.stderr and "note 1\n" in result.stdout
+    [copy] = (settings.data_dir / "recovered").iterdir()
+    # The app's open later finds the same copy rather than making a second one.
+    with Database.open(settings.database_path, clock) as store:
+        assert store.journal_loss is not None and store.journal_loss.copy == copy
+    assert list((settings.data_dir / "recovered").iterdir()) == [copy]
+
+
 def test_a_command_that_opens_the_database_says_so_on_stderr(
     settings: Settings, clock: FakeClock
 ) -> None:

@@ -344,6 +344,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     document = ""
     try:
         with Database.open_readonly(database, clock) as store:
+            _warn_journal(store)
             calls = _selected_calls(store, selection)
             if not calls:
                 print(
@@ -379,3 +380,12 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     redacted = ", redacted" if args.redact else ""
     print(f"calldesk: exported {_plural(len(calls))} to {where}{redacted}", file=sys.stderr)
     return 0
+
+
+def _warn_journal(store: Database) -> None:
+    """A damaged journal left by a crash: what is exported may lack notes; say so on stderr."""
+    from calldesk.core.calls.recovery import journal_warning
+
+    warning = journal_warning(store)
+    if warning is not None:
+        print(f"calldesk: warning: {warning}", file=sys.stderr)

@@ -17,6 +17,7 @@ from calldesk.core.db.connection import (
     connect,
     create_private_file,
     is_damaged,
+    lock_is_free,
     lock_path,
     move_aside,
     release_lock,
@@ -143,13 +144,13 @@ class Database:
 
     @staticmethod
     def _check_journal(
-        db: sqlite3.Connection, journal: Path | None, *, moved: bool
+        db: sqlite3.Connection, journal: Path | None, *, moved: bool, readonly: bool = False
     ) -> JournalLoss | None:
         """Compare what the journal's copy held with what SQLite replayed of it."""
         if journal is None:
             return None
         scan = check_copy(journal)
-        if not moved:
+        if not moved and not readonly:
             # SQLite's own count of the frames it took from the journal (nothing is busy:
             # the lock file keeps other writers out).
             row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -185,9 +186,16 @@ class Database:
                 f"There is no call database at {path} yet.",
                 "Start calldesk normally once to create it.",
             )
+        journal = None
+        if lock_is_free(lock_path(path)):
+            # No calldesk runs: a journal here was left by a crash. Reading does not use it
+            # up, but what is read (and exported) lacks any save past a damaged byte.
+            with contextlib.suppress(OSError):
+                journal = keep_leftover(path, clock.now())
         with translated(path, readonly=True):
             db = connect(path, readonly=True)
             try:
+                loss = cls._check_journal(db, journal, moved=False, readonly=True)
                 version = schema_version(db, path)
                 if version < SCHEMA_VERSION:
                     raise StoreUnavailable(
@@ -205,7 +213,7 @@ class Database:
             except BaseException:
                 db.close()
                 raise
-        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts)
+        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts, journal_loss=loss)
 
     @property
     def search_mode(self) -> str:

@@ -138,6 +138,9 @@ def keep_leftover(path: Path, now: datetime) -> Path | None:
     if len(data) <= WAL_HEADER:
         return None  # a header alone holds no save
     folder = ensure_private_dir(path.parent / RECOVERED_DIR)
+    same = _same_copy(folder, wal.name, data)
+    if same is not None:
+        return same  # kept already (a read-only command saw it first)
     stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
     for counter in range(1, 1000):
         suffix = "" if counter == 1 else f"-{counter}"
@@ -152,6 +155,23 @@ def keep_leftover(path: Path, now: datetime) -> Path | None:
             raise
         return copy
     raise FileExistsError(errno.EEXIST, "no free name for the journal's copy", str(folder))
+
+
+def _same_copy(folder: Path, name: str, data: bytes) -> Path | None:
+    """A copy of the journal in `folder` holding exactly `data`, if there is one."""
+    for entry in os.scandir(folder):
+        if not entry.name.startswith(f"{name}.") or not entry.is_file(follow_symlinks=False):
+            continue
+        if entry.stat(follow_symlinks=False).st_size != len(data):
+            continue
+        with contextlib.suppress(OSError):
+            fd = open_private(Path(entry.path), os.O_RDONLY, create=False)
+            try:
+                if os.read(fd, len(data) + 1) == data:
+                    return Path(entry.path)
+            finally:
+                os.close(fd)
+    return None
 
 
 def check_copy(copy: Path) -> WalScan:
