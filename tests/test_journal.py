@@ -25,7 +25,7 @@ from calldesk.core.calls.desk import Desk
 from calldesk.core.calls.recovery import journal_warning
 from calldesk.core.clock import FakeClock
 from calldesk.core.db.journal import FRAME_HEADER, WAL_HEADER, scan_wal
-from calldesk.core.storage import Database
+from calldesk.core.storage import Database, StoreUnavailable
 
 NOTES = 20
 
@@ -256,3 +256,21 @@ def test_a_command_that_opens_the_database_says_so_on_stderr(
     assert "may be missing" in result.stderr
     assert str(settings.data_dir / "recovered") in result.stderr
     assert "may be missing" not in result.stdout
+
+
+def test_a_recovered_folder_linked_by_another_user_is_refused(
+    image: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Nothing is copied through it, and the journal is not replayed (so not lost) either."""
+    if os.geteuid() != 0:
+        pytest.skip("making a link owned by another user needs root")
+    flip_byte_in_frame(image, middle_frame(image))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (image.parent / "recovered").symlink_to(elsewhere)
+    os.lchown(image.parent / "recovered", 12345, 12345)
+    journal = wal(image).read_bytes()
+    with pytest.raises(StoreUnavailable, match="symbolic link made by another user"):
+        Database.open(image, clock)
+    assert list(elsewhere.iterdir()) == []
+    assert wal(image).read_bytes() == journal
