@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -284,26 +285,24 @@ class Database:
             try:
                 moved = move_into_recovered(in_the_way, now)
                 os.rename(temp, self.path)
+                self._file_id = file_id(self.path)
                 self._db = connect(self.path, readonly=False)
                 self._use_wal(self._db, self.path)
             except (OSError, sqlite3.Error) as error:
                 # The copy is whole: open it where it is, so nothing typed is lost.
                 if self._db is None:
-                    where = temp if temp.exists() else self.path
+                    where = self.path if self._file_id == file_id(self.path) else temp
                     self._db = connect(where, readonly=False)
                 raise StoreUnavailable(
                     f"The call database {self.path} vanished and calldesk could not put it"
                     f" back ({error}).",
                     "Your notes are kept: check the data folder, then restart calldesk.",
                 ) from error
-            self._file_id = file_id(self.path)
             self._relock()
             return Recreated(self.path, how, renamed, moved)
 
     def _copy_open_database(self, old: sqlite3.Connection) -> Path:
         """Everything the open connection reads, copied into a new private file; its path."""
-        import secrets
-
         temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.rebuild")
         os.close(open_private(temp, os.O_RDWR))
         try:
