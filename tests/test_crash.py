@@ -27,6 +27,7 @@ from tests.pty_app import PtyApp, app_env
 
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
+from calldesk.core.db.journal import scan_wal
 from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
@@ -100,6 +101,10 @@ def type_until_killed(app: PtyApp, rng: random.Random) -> tuple[Typing, float]:
 
 def check_database(path: Path, typing: Typing, killed: float, context: str) -> None:
     filed_before, draft_before = typing.state_at(killed - PROMISE_S)
+    # A kill is the normal crash: its journal replays in full, so calldesk warns of nothing.
+    journal = path.with_name(path.name + "-wal")
+    if journal.exists():
+        assert not scan_wal(journal.read_bytes()).lost, f"{context}: the journal looks damaged"
     # The file must be sound before calldesk's own open could tidy anything up.
     db = sqlite3.connect(path)
     try:

@@ -339,6 +339,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     checklist = load_checklist(settings)
     try:
         with Database.open_readonly(database, clock) as store:
+            _warn_journal(store)
             if directory is None and not selection.ids:
                 # One document for many calls: streamed, so memory stays flat as calls grow.
                 count = call_records.count_calls(store, selection.since, selection.until)
@@ -417,3 +418,12 @@ def _export_listed(
             )
     _write_document(document, args.output, args.force)
     return len(calls)
+
+
+def _warn_journal(store: Database) -> None:
+    """A damaged journal left by a crash: what is exported may lack notes; say so on stderr."""
+    from calldesk.core.calls.recovery import journal_warning
+
+    warning = journal_warning(store)
+    if warning is not None:
+        print(f"calldesk: warning: {warning}", file=sys.stderr)

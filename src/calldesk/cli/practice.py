@@ -101,7 +101,7 @@ def _open_store(settings: Settings, clock: Clock) -> Iterator[Database]:
     from calldesk.core.storage import Database, StoreError, StoreInUse
 
     try:
-        store = Database.open(settings.database_path, clock)
+        store = _warned(Database.open(settings.database_path, clock))
     except StoreInUse:
         raise UserError(
             "calldesk is running and has the database open: practise inside the app (F9).",
@@ -359,7 +359,7 @@ def _open_for_reading(path: Path, clock: Clock) -> Database:
 
     try:
         try:
-            return Database.open(path, clock)
+            return _warned(Database.open(path, clock))
         except StoreInUse:
             return Database.open_readonly(path, clock)
     except StoreError as error:
@@ -367,6 +367,16 @@ def _open_for_reading(path: Path, clock: Clock) -> Database:
 
 
 # -- shared --------------------------------------------------------------------------------
+
+
+def _warned(store: Database) -> Database:
+    """The store just opened; a damaged journal found at open is reported on stderr."""
+    from calldesk.core.calls.recovery import journal_warning
+
+    warning = journal_warning(store)
+    if warning is not None:
+        print(f"calldesk: warning: {warning}", file=sys.stderr)
+    return store
 
 
 def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:

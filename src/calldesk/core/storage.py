@@ -15,10 +15,12 @@ from calldesk.core.db.errors import (
     StoreTooNew,
     StoreUnavailable,
 )
+from calldesk.core.db.vanish import Recreated
 
 __all__ = [
     "Database",
     "NotFound",
+    "Recreated",
     "StoreCorrupt",
     "StoreError",
     "StoreInUse",

@@ -31,7 +31,14 @@ from calldesk.tui.after_call import AfterCall
 from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.export import Exporter
-from calldesk.tui.failures import CRASHED, SaveFailed, SaveRecovered, Saving, log_renderables
+from calldesk.tui.failures import (
+    CRASHED,
+    SaveFailed,
+    SaveRecovered,
+    Saving,
+    StoreRecreated,
+    log_renderables,
+)
 from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
@@ -104,6 +111,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             agent_name=settings.agent_name,
             on_save_error=lambda error: self.post_message(SaveFailed(error)),
             on_save_recovered=lambda: self.post_message(SaveRecovered()),
+            on_store_recreated=lambda done: self.post_message(StoreRecreated(done)),
         )
         self.data = DeskData(self.desk, self)
         self.saving = Saving(self)
@@ -183,11 +191,13 @@ class CalldeskApp(KeysInOrder, LiteralApp):
     # -- state and the status line ------------------------------------------------------------
 
     def _tick(self) -> None:
-        """Once a second: the call timer moves, and a snoozed break may be due."""
+        """Once a second: the call timer moves, a snoozed break may be due, and a vanished
+        database file is noticed."""
         if not self.is_running:
             return  # the timer's own task can fire while Textual takes the screens down
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
+        self.desk.check_store()  # a deleted or renamed database is noticed within a second
         self.promises.check()  # the bell 5 minutes before a promise is due
 
     def show_call(self) -> None:
@@ -242,6 +252,9 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     def on_save_recovered(self, message: SaveRecovered) -> None:
         self.saving.recovered()
+
+    def on_store_recreated(self, message: StoreRecreated) -> None:
+        self.saving.recreated(message.recreated)
 
     async def on_read_done(self, message: ReadDone) -> None:
         """A read behind the writes came back: hand it to whoever asked."""

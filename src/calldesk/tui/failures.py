@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from calldesk.core.clock import Clock
-    from calldesk.core.storage import Database
+    from calldesk.core.storage import Database, Recreated
     from calldesk.tui.host import Host
 
 
@@ -27,6 +27,13 @@ class SaveFailed(Message):
 
 class SaveRecovered(Message):
     """The writes land again (from the writer thread)."""
+
+
+@dataclass
+class StoreRecreated(Message):
+    """The database file vanished and was re-created (from the writer thread)."""
+
+    recreated: Recreated
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,19 @@ def open_store(path: Path, clock: Clock, export_key: str) -> Opened:
             timeout=60,
         )
     if store.recovered_from is None:
-        return Opened(store, "saved")
+        from calldesk.core.calls.recovery import journal_warning
+
+        warning = journal_warning(store)
+        if warning is None:
+            return Opened(store, "saved")
+        return Opened(
+            store,
+            "saved",
+            title="Some notes may be missing",
+            message=warning,
+            severity="warning",
+            timeout=60,
+        )
     return Opened(
         store,
         "saved",
@@ -161,6 +180,16 @@ class Saving:
         self.problem = ""
         self.host.save_state = "saved"
         self.host.notify("Everything typed is saved again.", title="Saving again")
+
+    def recreated(self, recreated: Recreated) -> None:
+        """The database file vanished and core put it back: say so, and keep saying it."""
+        self.host.save_state = "re-created"
+        self.host.notify(
+            recreated.message,
+            title="Database re-created",
+            severity="warning",
+            timeout=60,
+        )
 
     def quit(self) -> None:
         """Quit once the queued writes are in; ask first if the open call's notes are not."""

@@ -44,8 +44,11 @@ class WriteBehind:
         retry_seconds: float = RETRY_SECONDS,
         give_up_on: tuple[type[BaseException], ...] = (),
         on_given_up: Callable[[BaseException], None] | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
         self._queue: deque[_Job] = deque()
+        self._before_write = before_write
+        """Runs on the writer thread before each write; raising fails that write (retried)."""
         self._cond = threading.Condition()
         self._on_error = on_error
         self._on_recovered = on_recovered
@@ -128,6 +131,8 @@ class WriteBehind:
                 self._run_read(job, first=True)
                 continue
             try:
+                if self._before_write is not None:
+                    self._before_write()
                 result = job.run()
             except self._give_up_on as error:
                 # Retrying cannot help (its row is gone): drop it rather than block the queue.

@@ -26,6 +26,7 @@ from calldesk.core.library import records as phrase_records
 if TYPE_CHECKING:
     from calldesk.core.aftercall.cooldown import CooldownState
     from calldesk.core.db.database import Database
+    from calldesk.core.db.vanish import Recreated
     from calldesk.core.library.phrases import Phrase
     from calldesk.core.phone.events import PhoneEvent
 
@@ -134,8 +135,11 @@ class Desk:
         on_save_error: Callable[[BaseException], None] | None = None,
         on_save_recovered: Callable[[], None] | None = None,
         on_saved: Callable[[], None] | None = None,
+        on_store_recreated: Callable[[Recreated], None] | None = None,
     ) -> None:
         self.clock = clock
+        self._on_store_recreated = on_store_recreated
+        self._recreate_queued = False
         self.agent_name = agent_name
         self.call: Call | None = None
         self.last_call: Call | None = None
@@ -154,6 +158,7 @@ class Desk:
             on_recovered=on_save_recovered,
             give_up_on=(NotFound,),
             on_given_up=on_save_error,
+            before_write=self._keep_store_in_place,
         )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -173,6 +178,33 @@ class Desk:
     def close(self) -> bool:
         """Write out everything still queued. Returns False if some writes could not land."""
         return self.writer.close()
+
+    def check_store(self) -> bool:
+        """Whether the database file vanished (deleted, renamed, replaced); if it did, its
+        re-creation is queued on the writer thread. One `lstat`: the app calls it every second,
+        so a vanished file is noticed within a second even when nothing is being written."""
+        store = self._store
+        if store is None or store.vanished() is None:
+            return False
+        if not self._recreate_queued:
+            self._recreate_queued = True
+
+            def done(_: object) -> None:
+                self._recreate_queued = False
+
+            # An empty write: the check before every write does the work, in order.
+            self.writer.submit(lambda: None, key="keep-store-in-place", on_done=done)
+        return True
+
+    def _keep_store_in_place(self) -> None:
+        """Before every write, on the writer thread: a vanished database file is re-created
+        from the open connection first, so the write lands where calldesk will find it."""
+        store = self._store
+        if store is None or store.vanished() is None:
+            return
+        recreated = store.recreate()
+        if recreated is not None and self._on_store_recreated is not None:
+            self._on_store_recreated(recreated)
 
     def _submit(
         self, run: Callable[[], Any], key: Any = None, done: Callable[[Any], None] | None = None

@@ -279,6 +279,15 @@ def open_call(db: Database) -> Call | None:
         return None if row is None else _get_call(conn, row["id"])
 
 
+def latest_call(db: Database) -> Call | None:
+    """The call open now, else the last one recorded: where the newest notes went."""
+    with db.read() as conn:
+        row = conn.execute(
+            "SELECT id FROM calls ORDER BY ended_at IS NULL DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _get_call(conn, row["id"])
+
+
 def list_calls(db: Database, limit: int = 50, offset: int = 0) -> list[CallSummary]:
     """Calls newest first, without their notes (see `CallSummary`)."""
     with db.read() as conn:

@@ -124,6 +124,23 @@ def acquire_lock(lock_path: Path) -> int:
     return fd
 
 
+def lock_is_free(lock_path: Path) -> bool:
+    """Whether no calldesk holds the database now (so a journal beside it is a crash's)."""
+    try:
+        fd = open_private(lock_path, os.O_RDONLY, create=False)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # cannot tell: assume one runs
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing drops the shared lock taken to look
+    return True
+
+
 def _read_pid(fd: int) -> int | None:
     try:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from calldesk.core.db.connection import (
     connect,
     create_private_file,
     is_damaged,
+    lock_is_free,
     lock_path,
     move_aside,
     release_lock,
@@ -23,6 +27,7 @@ from calldesk.core.db.connection import (
     unavailable,
 )
 from calldesk.core.db.errors import StoreError, StoreUnavailable
+from calldesk.core.db.journal import JournalLoss, check_copy, discard_copy, keep_leftover
 from calldesk.core.db.schema import (
     SCHEMA_VERSION,
     SEARCH_INDEX_VERSION,
@@ -32,7 +37,15 @@ from calldesk.core.db.schema import (
     schema_version,
     sync_search_index,
 )
-from calldesk.core.files import ensure_private_dir, tighten
+from calldesk.core.db.vanish import (
+    REPLACED,
+    Recreated,
+    file_id,
+    find_renamed,
+    how_vanished,
+    move_into_recovered,
+)
+from calldesk.core.files import ensure_private_dir, open_private, tighten
 
 
 class Database:
@@ -54,6 +67,7 @@ class Database:
         readonly: bool,
         fts: bool,
         recovered_from: Path | None = None,
+        journal_loss: JournalLoss | None = None,
     ) -> None:
         self._db: sqlite3.Connection | None = db
         self._clock = clock
@@ -63,8 +77,12 @@ class Database:
         self.fts = fts
         self.recovered_from = recovered_from
         """Where a damaged database found at open was moved to; None if all was well."""
+        self.journal_loss = journal_loss
+        """The journal a crash left held saves SQLite could not replay; None if it had none."""
         self._lock = threading.RLock()
         self._batch_depth = 0
+        self._file_id = None if readonly else file_id(path)
+        """Which file the name led to at open: a different answer means it vanished."""
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -75,6 +93,8 @@ class Database:
         Raises `StoreInUse` if another calldesk has it, `StoreUnavailable` if the folder cannot
         be written, `StoreLocked` if another program holds it, `StoreTooNew` for a newer schema.
         A damaged file is moved aside and a fresh database started; see `recovered_from`.
+        A journal left by a crash is copied aside first; if SQLite cannot replay all of it,
+        the copy is kept and `journal_loss` says so.
         """
         path = Path(path)
         try:
@@ -83,17 +103,15 @@ class Database:
             raise unavailable(path.parent, error) from error
         lock_fd = acquire_lock(lock_path(path))
         try:
+            # Before SQLite sees it: replaying checkpoints and deletes the journal.
+            journal = keep_leftover(path, clock.now())
             with translated(path, readonly=False):
                 db, recovered = cls._open_file(path, clock)
                 try:
+                    loss = cls._check_journal(db, journal, moved=recovered is not None)
                     # Refuse a newer schema before anything (even the journal mode) is changed.
                     schema_version(db, path)
-                    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    db.execute("PRAGMA synchronous = NORMAL")
-                    if mode == "wal":
-                        # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
-                        for suffix in ("-wal", "-shm"):
-                            tighten(side_file(path, suffix))
+                    cls._use_wal(db, path)
                     migrate(db, path)
                     fts = sync_search_index(db, fts5_available(db))
                 except BaseException:
@@ -106,8 +124,44 @@ class Database:
             release_lock(lock_fd)
             raise
         return cls(
-            db, clock, path, lock_fd=lock_fd, readonly=False, fts=fts, recovered_from=recovered
+            db,
+            clock,
+            path,
+            lock_fd=lock_fd,
+            readonly=False,
+            fts=fts,
+            recovered_from=recovered,
+            journal_loss=loss,
         )
+
+    @staticmethod
+    def _use_wal(db: sqlite3.Connection, path: Path) -> None:
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        db.execute("PRAGMA synchronous = NORMAL")
+        if mode == "wal":
+            # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
+            for suffix in ("-wal", "-shm"):
+                tighten(side_file(path, suffix))
+
+    @staticmethod
+    def _check_journal(
+        db: sqlite3.Connection, journal: Path | None, *, moved: bool, readonly: bool = False
+    ) -> JournalLoss | None:
+        """Compare what the journal's copy held with what SQLite replayed of it."""
+        if journal is None:
+            return None
+        scan = check_copy(journal)
+        if not moved and not readonly:
+            # SQLite's own count of the frames it took from the journal (nothing is busy:
+            # the lock file keeps other writers out).
+            row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if row is not None and row[1] >= 0:
+                scan = replace(scan, replayable=min(int(row[1]), scan.frames))
+        if moved or not scan.lost:
+            # Replayed in full, or moved aside with the damaged database: no copy needed.
+            discard_copy(journal)
+            return None
+        return JournalLoss(journal, scan)
 
     @staticmethod
     def _open_file(path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
@@ -133,9 +187,16 @@ class Database:
                 f"There is no call database at {path} yet.",
                 "Start calldesk normally once to create it.",
             )
+        journal = None
+        if lock_is_free(lock_path(path)):
+            # No calldesk runs: a journal here was left by a crash. Reading does not use it
+            # up, but what is read (and exported) lacks any save past a damaged byte.
+            with contextlib.suppress(OSError):
+                journal = keep_leftover(path, clock.now())
         with translated(path, readonly=True):
             db = connect(path, readonly=True)
             try:
+                loss = cls._check_journal(db, journal, moved=False, readonly=True)
                 version = schema_version(db, path)
                 if version < SCHEMA_VERSION:
                     raise StoreUnavailable(
@@ -153,7 +214,7 @@ class Database:
             except BaseException:
                 db.close()
                 raise
-        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts)
+        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts, journal_loss=loss)
 
     @property
     def search_mode(self) -> str:
@@ -175,6 +236,96 @@ class Database:
             if self._lock_fd is not None:
                 release_lock(self._lock_fd)
                 self._lock_fd = None
+
+    # -- the file vanishing while open ------------------------------------------------------
+
+    def vanished(self) -> str | None:
+        """Whether the database's name still leads to the open file: None if it does, else
+        "gone" (deleted or renamed) or "replaced" (another file there). One `lstat`, no lock:
+        cheap enough for every write and a once-a-second tick."""
+        if self.readonly or self._db is None:
+            return None
+        return how_vanished(self.path, self._file_id)
+
+    def recreate(self) -> Recreated | None:
+        """Put the database back at its name if it vanished, from the open connection.
+
+        SQLite's backup copies everything the connection reads (the file it still holds
+        open and its journal) into a new private file, which takes the name; the connection
+        moves to it. Another file found at the name, and the old file's journal, are moved
+        into `recovered/`, never deleted. Returns what was done, or None if nothing had to be.
+        Raises StoreUnavailable if it cannot be done (the folder cannot be written): the old
+        connection stays, so nothing is lost, and the next call tries again.
+        """
+        with self._lock:
+            how = self.vanished()
+            if how is None:
+                return None
+            old = self._connection()
+            folder = self.path.parent
+            try:
+                ensure_private_dir(folder)
+                temp = self._copy_open_database(old)
+            except OSError as error:
+                raise unavailable(folder, error) from error
+            except sqlite3.Error as error:
+                raise StoreUnavailable(
+                    f"The call database {self.path} vanished and calldesk cannot re-create it"
+                    f" ({error}).",
+                    "Your notes are kept in memory: export the open call before you quit.",
+                ) from error
+            assert self._file_id is not None
+            renamed = find_renamed(folder, self._file_id, self.path) if how != REPLACED else None
+            old.close()  # a moved file is not checkpointed: its journal stays by the old name
+            self._db = None
+            now = self._clock.now()
+            in_the_way = [side_file(self.path, "-wal"), side_file(self.path, "-shm")]
+            if how == REPLACED:
+                in_the_way.insert(0, self.path)
+            try:
+                moved = move_into_recovered(in_the_way, now)
+                os.rename(temp, self.path)
+                self._file_id = file_id(self.path)
+                self._db = connect(self.path, readonly=False)
+                self._use_wal(self._db, self.path)
+            except (OSError, sqlite3.Error) as error:
+                # The copy is whole: open it where it is, so nothing typed is lost.
+                if self._db is None:
+                    where = self.path if self._file_id == file_id(self.path) else temp
+                    self._db = connect(where, readonly=False)
+                raise StoreUnavailable(
+                    f"The call database {self.path} vanished and calldesk could not put it"
+                    f" back ({error}).",
+                    "Your notes are kept: check the data folder, then restart calldesk.",
+                ) from error
+            self._relock()
+            return Recreated(self.path, how, renamed, moved)
+
+    def _copy_open_database(self, old: sqlite3.Connection) -> Path:
+        """Everything the open connection reads, copied into a new private file; its path."""
+        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.rebuild")
+        os.close(open_private(temp, os.O_RDWR))
+        try:
+            copy = sqlite3.connect(temp, isolation_level=None)
+            try:
+                old.backup(copy)
+            finally:
+                copy.close()  # checkpoints into the file and removes its journal
+        except BaseException:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(side_file(temp, suffix))
+            raise
+        return temp
+
+    def _relock(self) -> None:
+        """Take the lock file again if it vanished with the folder (a new calldesk must see it)."""
+        if self._lock_fd is None or file_id(lock_path(self.path)) is not None:
+            return
+        with contextlib.suppress(StoreError):
+            fd = acquire_lock(lock_path(self.path))
+            release_lock(self._lock_fd)
+            self._lock_fd = fd
 
     def __enter__(self) -> Database:
         return self

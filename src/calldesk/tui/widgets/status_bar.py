@@ -29,7 +29,12 @@ def call_status(call: Call | None, now: datetime, start_key: str = "F2") -> Text
     return text
 
 
-_SAVE_STYLES = {"saved": "dim", "read-only": "bold yellow", "NOT SAVED": "bold white on red"}
+_SAVE_STYLES = {
+    "saved": "dim",
+    "read-only": "bold yellow",
+    "re-created": "bold yellow",
+    "NOT SAVED": "bold white on red",
+}
 
 
 def extra_status(
