@@ -6,7 +6,9 @@ For each count, a call with that many notes (some of them long) is seeded throug
 records module into a private temp data dir, then the app starts headless (Textual's Pilot,
 80x24), brings the open call back, and `--keys` characters are typed into the note field. Prints
 how long the call took to show, the time per keystroke (press to echo, as the Pilot waits for
-the screen), one note filed with Enter, and how many note widgets the list built.
+the screen: this includes the Pilot's own pauses, about the same with no notes at all), the
+processor time per keystroke (every thread of the app: what the keystroke really costs), one
+note filed with Enter, and how many note widgets the list built.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def seed(database: Path, notes: int) -> None:
         db.close()
 
 
-async def measure(keys: int) -> tuple[float, float, float, int]:
+async def measure(keys: int) -> tuple[float, float, float, float, int]:
+    from textual import events
+
     from calldesk.config import load_settings
     from calldesk.core.clock import FakeClock
     from calldesk.tui.app import make_app
@@ -74,12 +78,21 @@ async def measure(keys: int) -> tuple[float, float, float, int]:
         for _ in range(keys):
             await pilot.press("x")
         per_key = (time.perf_counter() - started) / keys
-        assert app.desk.call.draft.endswith("x" * keys)
+        # The keys as a terminal sends them, without the Pilot's waits between them: what
+        # the app itself spends on each (every thread), until the screen is idle again.
+        cpu = time.process_time()
+        for _ in range(keys):
+            app.post_message(events.Key("y", "y"))
+        while not app.desk.call.draft.endswith("y" * keys):
+            await asyncio.sleep(0.001)
+        await pilot.pause()
+        cpu_per_key = (time.process_time() - cpu) / keys
+        assert app.desk.call.draft.endswith("x" * keys + "y" * keys)
         started = time.perf_counter()
         await pilot.press("enter")
         filed = time.perf_counter() - started
         widgets = len(app.screen.query(NoteItem))
-    return shown, per_key, filed, widgets
+    return shown, per_key, cpu_per_key, filed, widgets
 
 
 def main() -> int:
@@ -93,16 +106,17 @@ def main() -> int:
         from calldesk.config import load_settings
 
         seed(load_settings(overrides={"load_bundled_phrases": False}).database_path, count)
-        shown, per_key, filed, widgets = asyncio.run(measure(args.keys))
-        worst = max(worst, per_key)
+        shown, per_key, cpu, filed, widgets = asyncio.run(measure(args.keys))
+        worst = max(worst, cpu)
         print(
-            f"{count:>6} notes: shown in {shown:.2f} s, {per_key * 1000:.1f} ms per keystroke,"
-            f" Enter {filed * 1000:.0f} ms, {widgets} note widgets",
+            f"{count:>6} notes: shown in {shown:.2f} s, {per_key * 1000:.1f} ms per keystroke"
+            f" ({cpu * 1000:.1f} ms processor), Enter {filed * 1000:.0f} ms,"
+            f" {widgets} note widgets",
             flush=True,
         )
         del home
     verdict = "within" if worst <= KEY_BUDGET_S else "OVER"
-    print(f"keystrokes {verdict} a frame ({KEY_BUDGET_S * 1000:.1f} ms)")
+    print(f"processor time per keystroke {verdict} a frame ({KEY_BUDGET_S * 1000:.1f} ms)")
     return 0 if worst <= KEY_BUDGET_S else 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from calldesk.core.calls.bigtext import NOTE_LIMIT, Fitted
 from calldesk.core.calls.desk import DeskError
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
@@ -18,6 +19,11 @@ class NoteTaking:
 
     def __init__(self, host: Host) -> None:
         self.host = host
+        host.desk.on_overflow = self._overflowed
+
+    def _overflowed(self, fitted: Fitted) -> None:
+        """Text too long for a note was cut: say so, and where the rest is (nothing is lost)."""
+        self.host.notify(fitted.message(), title="Note too long", severity="warning", timeout=15)
 
     def _pane(self) -> NotesPane | None:
         return self.host.desk_widget(NotesPane)
@@ -39,6 +45,17 @@ class NoteTaking:
             message.note_input.clear()
         if (pane := self._pane()) is not None:
             pane.append_entry(entry, len(desk.call.notes) if desk.call else 0)
+
+    def too_long(self, message: NoteInput.TooLong) -> None:
+        """A paste too long for the note: what fits goes in, the rest to a file."""
+        if self.host.desk.call is None:
+            return
+        message.note_input.insert_fitted(self.host.desk.fit(message.text, message.room).text)
+
+    def insert_text(self, pane: NotesPane, text: str) -> None:
+        """Put `text` into the note being typed, as much as fits; the rest goes to a file."""
+        room = NOTE_LIMIT - len(pane.query_one(NoteInput).true_text)
+        pane.insert_text(self.host.desk.fit(text, room).text)
 
     def draft_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.host.desk.call is not None:
@@ -102,4 +119,4 @@ class NoteTaking:
             )
             return
         if (pane := self._pane()) is not None:
-            pane.insert_text(text)
+            self.insert_text(pane, text)
