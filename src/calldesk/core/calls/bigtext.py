@@ -112,14 +112,17 @@ class Preview:
 
 def preview(text: str, lines: int = PREVIEW_LINES, chars: int = PREVIEW_CHARS) -> Preview:
     """The first `lines` lines and at most `chars` characters of `text`, in time bounded by
-    those limits (never by the note's length)."""
+    `chars` (never by the note's length)."""
     head = text[:chars]
-    end = -1
-    for _ in range(lines):
-        end = head.find("\n", end + 1)
-        if end < 0:
-            break
-    if end >= 0:
+    if head.count("\n") >= lines:
+        end = -1
+        for _ in range(lines):
+            end = head.find("\n", end + 1)
         head = head[:end]
     head = head.rstrip("\n")
     return Preview(head, len(text) - len(head))
+
+
+DETAIL_CHARS = NOTE_LIMIT + 1_000
+"""Most characters of one note a call's detail view (history) shows: a note at the limit,
+with the line saying where the rest is, shows whole."""

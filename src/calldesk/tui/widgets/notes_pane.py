@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
-from calldesk.core.calls.bigtext import NOTE_LIMIT, preview
+from calldesk.core.calls.bigtext import DETAIL_CHARS, NOTE_LIMIT, preview
 from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.tui.bindings import active_keymap, key_name
@@ -25,14 +25,19 @@ def local_time(when: datetime) -> str:
     return when.astimezone().strftime("%H:%M:%S")
 
 
-def entry_text(entry: NoteEntry) -> Text:
+def entry_text(entry: NoteEntry, *, detail: bool = False) -> Text:
     """`HH:MM:SS  text`, continuation lines indented under the text, shown literally.
 
     A long note shows its start (`preview`) and how much more there is; editing or exporting
-    it shows all of it. Building this costs the preview's size, never the note's.
+    it shows all of it. Building this costs the preview's size, never the note's. A `detail`
+    view (history) shows a note of up to `DETAIL_CHARS` whole.
     """
     stamp = local_time(entry.created_at)
-    shown = preview(entry.text)
+    shown = (
+        preview(entry.text, lines=DETAIL_CHARS, chars=DETAIL_CHARS)
+        if detail
+        else preview(entry.text)
+    )
     lines = visible(shown.text).split("\n")
     indent = "\n" + " " * (len(stamp) + 2)
     text = Text(stamp, style="dim")
