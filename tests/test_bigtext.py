@@ -66,6 +66,16 @@ def test_fitting_keeps_the_head_and_says_where_the_rest_is(tmp_path: Path) -> No
     assert str(path) in fitted.message() and f"{NOTE_LIMIT:,}" in fitted.message()
 
 
+def test_the_list_names_the_file_that_holds_the_rest(tmp_path: Path) -> None:
+    from calldesk.core.calls.model import NoteEntry
+
+    fitted = fit(big(50_000), NOTE_LIMIT, tmp_path / "overflow" / "call-1.txt")
+    shown = entry_text(NoteEntry(1, 1, FakeClock().now(), fitted.text)).plain
+    assert len(shown) < 2 * PREVIEW_CHARS
+    path = tmp_path / "overflow" / "call-1.txt"
+    assert shown.splitlines()[-1].strip() == f"[… {fitted.moved:,} more characters saved in {path}]"
+
+
 def test_a_short_text_fits_as_it_is(tmp_path: Path) -> None:
     fitted = fit("short", NOTE_LIMIT, tmp_path / "never")
     assert (fitted.text, fitted.rest, fitted.path, fitted.message()) == ("short", "", None, "")

@@ -50,6 +50,12 @@ def overflow_line(moved: int, path: Path) -> str:
     return f"[… {moved:,} more characters saved in {path}]"
 
 
+def pointer_line(text: str) -> str:
+    """The `overflow_line` a note ends with, or "" (looks only at the last line)."""
+    last = text[text.rfind("\n") + 1 :]
+    return last if last.startswith("[… ") and " more characters saved in " in last else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Fitted:
     """Text made to fit in a note: what the note gets, and where the rest went, if anywhere."""

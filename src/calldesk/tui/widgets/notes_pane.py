@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
-from calldesk.core.calls.bigtext import DETAIL_CHARS, NOTE_LIMIT, preview
+from calldesk.core.calls.bigtext import DETAIL_CHARS, NOTE_LIMIT, pointer_line, preview
 from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.tui.bindings import active_keymap, key_name
@@ -46,6 +46,8 @@ def entry_text(entry: NoteEntry, *, detail: bool = False) -> Text:
         text.append(indent + line)
     if shown.hidden:
         text.append(indent + shown.more(), style="dim italic")
+        if pointer := pointer_line(entry.text):  # where the rest of a long paste went
+            text.append(indent + visible(pointer), style="dim")
     if entry.edited_at is not None:
         text.append("  (edited)", style="dim italic")
     return text
