@@ -136,7 +136,7 @@ def test_cli_record_prints_markdown_since_a_day(settings: Settings) -> None:
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
 
 
-async def test_f12_shows_my_record_with_charts(settings: Settings) -> None:
+async def test_ctrl_r_shows_my_record_with_charts(settings: Settings) -> None:
     from tests.tui_helpers import build_app, wait_for_screen, wait_until
 
     from calldesk.tui.screens.record import RecordScreen
@@ -146,7 +146,7 @@ async def test_f12_shows_my_record_with_charts(settings: Settings) -> None:
         seed(store, FakeClock(MONDAY), MONDAY)
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f12")
+        await pilot.press("ctrl+r")
         screen = await wait_for_screen(pilot, RecordScreen)
         await wait_until(pilot, lambda: "Calls taken" in screen.text)
         assert "Calls taken                  6  " in screen.text

@@ -140,7 +140,7 @@ async def test_promises_the_bell_a_search_miss_and_my_record_go_through_the_writ
         await pilot.press("f3")
         for key in "zqxwv":
             await pilot.press(key)
-        await pilot.press("escape", "f12")
+        await pilot.press("escape", "ctrl+r")
         screen = await wait_for_screen(pilot, RecordScreen)
         await wait_until(pilot, lambda: screen.text != "", timeout=60)  # read behind the writes
         assert threading.main_thread().name not in slow_disk

@@ -83,7 +83,7 @@ APP_BINDINGS: list[BindingType] = [
         priority=True,
     ),
     Binding(
-        "f12",
+        "ctrl+r",
         "my_record",
         "Record",
         id="my-record",

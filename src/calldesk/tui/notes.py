@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from calldesk.core.calls.bigtext import NOTE_LIMIT, Fitted
 from calldesk.core.calls.desk import DeskError
 from calldesk.core.library.suggest import CallSuggestions
 from calldesk.tui.clipboard import copy_phrase
@@ -30,6 +31,11 @@ class NoteTaking:
         self._suggestions: CallSuggestions | None = None
         self._suggesting_for: int | None = None
         """The id of the call `_suggestions` belong to: each call starts afresh."""
+        host.desk.on_overflow = self._overflowed
+
+    def _overflowed(self, fitted: Fitted) -> None:
+        """Text too long for a note was cut: say so, and where the rest is (nothing is lost)."""
+        self.host.notify(fitted.message(), title="Note too long", severity="warning", timeout=15)
 
     def _pane(self) -> NotesPane | None:
         return self.host.desk_widget(NotesPane)
@@ -83,6 +89,17 @@ class NoteTaking:
         self._suggestions, self._suggesting_for = None, None
         if (pane := self.host.desk_widget(PhrasePane)) is not None:
             pane.show_suggestions(())
+
+    def too_long(self, message: NoteInput.TooLong) -> None:
+        """A paste too long for the note: what fits goes in, the rest to a file."""
+        if self.host.desk.call is None:
+            return
+        message.note_input.insert_fitted(self.host.desk.fit(message.text, message.room).text)
+
+    def insert_text(self, pane: NotesPane, text: str) -> None:
+        """Put `text` into the note being typed, as much as fits; the rest goes to a file."""
+        room = NOTE_LIMIT - len(pane.query_one(NoteInput).true_text)
+        pane.insert_text(self.host.desk.fit(text, room).text)
 
     def draft_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.host.desk.call is not None:
@@ -146,7 +163,7 @@ class NoteTaking:
             )
             return
         if (pane := self._pane()) is not None:
-            pane.insert_text(text)
+            self.insert_text(pane, text)
         if self.promises is not None:
             self.promises.offer_phrase(message.phrase)
 

@@ -18,12 +18,16 @@ from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.autosave import WriteBehind
+from calldesk.core.calls.bigtext import NOTE_LIMIT, OVERFLOW_FOLDER, Fitted, fit, overflow_path
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
 from calldesk.core.db.errors import NotFound
+from calldesk.core.files import write_private
 from calldesk.core.library import records as phrase_records
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from calldesk.core.aftercall.cooldown import CooldownState
     from calldesk.core.db.database import Database
     from calldesk.core.db.vanish import Recreated
@@ -136,10 +140,16 @@ class Desk:
         on_save_recovered: Callable[[], None] | None = None,
         on_saved: Callable[[], None] | None = None,
         on_store_recreated: Callable[[Recreated], None] | None = None,
+        overflow_dir: Path | None = None,
     ) -> None:
         self.clock = clock
         self._on_store_recreated = on_store_recreated
         self._recreate_queued = False
+        self.overflow_dir = overflow_dir
+        """Where the rest of a text too long for a note goes; None: beside the database."""
+        self.on_overflow: Callable[[Fitted], None] | None = None
+        """Hears of every text that did not fit in a note (on the caller's thread)."""
+        self._overflows = 0
         self.agent_name = agent_name
         self.call: Call | None = None
         self.last_call: Call | None = None
@@ -173,6 +183,9 @@ class Desk:
                 # by number (the call id was not kept).
                 caller = (call.caller_name, call.caller_number)
                 self._link = _PhoneLink("", normalise_number(call.caller_number), None, caller)
+            if call is not None and len(call.draft) > NOTE_LIMIT:
+                # Saved before notes had a limit: every keystroke would rewrite all of it.
+                self.set_draft(self.fit(call.draft).text)
         return self.call
 
     def close(self) -> bool:
@@ -347,9 +360,40 @@ class Desk:
             key=("caller", id(call)),
         )
 
+    def fit(self, text: str, room: int = NOTE_LIMIT) -> Fitted:
+        """`text` made to fit in `room` characters of a note; the rest is saved to a new
+        private file in the data folder (queued like every write) and `on_overflow` hears of it.
+
+        Without a data folder (no database open) nothing is cut: there is nowhere to put the rest.
+        """
+        folder = self.overflow_dir
+        if folder is None and self.store is not None:
+            folder = self.store.path.parent / OVERFLOW_FOLDER
+        if len(text) <= room or folder is None:
+            return Fitted(text)
+        now = self.clock.now()
+        call_id = self.call.id if self.call is not None else 0
+        while True:
+            self._overflows += 1
+            path = overflow_path(folder, call_id, now, self._overflows)
+            if not path.exists():
+                break
+        fitted = fit(text, room, path)
+        rest = fitted.rest
+        self.writer.submit(lambda: write_private(path, rest))
+        if self.on_overflow is not None:
+            self.on_overflow(fitted)
+        return fitted
+
     def set_draft(self, text: str) -> None:
-        """Remember the note being typed; saved too, so a crash cannot lose it."""
+        """Remember the note being typed; saved too, so a crash cannot lose it.
+
+        An unchanged draft is not written again, and a queued draft write is replaced by a newer
+        one, so a save costs the draft's length (at most about `NOTE_LIMIT`) once per change.
+        """
         call = self.require_call()
+        if text == call.draft:
+            return
         call.draft = text
         store = self.store
         self._submit(lambda: call_records.save_draft(store, call.id, text), key=("draft", id(call)))
@@ -359,6 +403,7 @@ class Desk:
         text = text.rstrip()
         if not text.strip():
             raise DeskError("The note is empty.")
+        text = self.fit(text).text
         entry = NoteEntry(
             id=self._new_note_id(), call_id=call.id, created_at=self.clock.now(), text=text
         )
@@ -382,6 +427,7 @@ class Desk:
         text = text.rstrip()
         if not text.strip():
             raise DeskError("A note cannot be empty; delete it instead.")
+        text = self.fit(text).text
         entry.text = text
         entry.edited_at = self.clock.now()
         store = self.store

@@ -49,6 +49,9 @@ class DeskScreen(Screen[None]):
     def on_note_input_submitted(self, message: NoteInput.Submitted) -> None:
         self.notes.submitted(message)
 
+    def on_note_input_too_long(self, message: NoteInput.TooLong) -> None:
+        self.notes.too_long(message)
+
     def on_text_area_changed(self, message: NoteInput.Changed) -> None:
         self.notes.draft_changed(message)
 

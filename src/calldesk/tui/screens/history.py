@@ -60,7 +60,7 @@ def call_detail(call: Call) -> Text:
     if not call.notes:
         text.append("No notes.", style="dim italic")
     for entry in call.notes:
-        text.append_text(entry_text(entry))
+        text.append_text(entry_text(entry, detail=True))
         text.append("\n")
     if call.draft.strip():
         text.append("\nUnfinished note: ", style="dim")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import events
 from textual.message import Message
@@ -13,7 +14,23 @@ NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter"})
 
 
 class NoteInput(LiteralTextArea):
-    """A multi-line text field where Enter submits, as in a chat box; shown literally."""
+    """A multi-line text field where Enter submits, as in a chat box; shown literally.
+
+    With a `limit`, a paste that would take the note past it is not inserted: `TooLong`
+    carries it, and how much room is left, to whoever can put the rest somewhere safe.
+    """
+
+    def __init__(self, text: str = "", *, limit: int | None = None, **kwargs: Any) -> None:
+        super().__init__(text, **kwargs)
+        self.limit = limit
+
+    @dataclass
+    class TooLong(Message):
+        """A paste that does not fit: insert what fits of `text` in `room` characters."""
+
+        note_input: NoteInput
+        text: str
+        room: int
 
     @dataclass
     class Submitted(Message):
@@ -45,3 +62,18 @@ class NoteInput(LiteralTextArea):
     def give_back(self, text: str) -> None:
         """Put a note the app could not file back in front of what was typed since."""
         self.insert(text, location=(0, 0))
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs TextArea's own handler after this one unless the default is prevented.
+        if self.limit is not None and not self.read_only:
+            room = self.limit - len(self.true_text)
+            if len(event.text) > room:
+                event.stop()
+                event.prevent_default()
+                self.post_message(self.TooLong(self, event.text, room))
+
+    def insert_fitted(self, text: str) -> None:
+        """Put `text` in place of the selection (already made to fit), as a paste would."""
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+        self.focus()

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 
+from calldesk.core.calls.bigtext import DETAIL_CHARS, NOTE_LIMIT, pointer_line, preview
 from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.tui.bindings import active_keymap, key_name
@@ -24,14 +25,29 @@ def local_time(when: datetime) -> str:
     return when.astimezone().strftime("%H:%M:%S")
 
 
-def entry_text(entry: NoteEntry) -> Text:
-    """`HH:MM:SS  text`, continuation lines indented under the text, shown literally."""
+def entry_text(entry: NoteEntry, *, detail: bool = False) -> Text:
+    """`HH:MM:SS  text`, continuation lines indented under the text, shown literally.
+
+    A long note shows its start (`preview`) and how much more there is; editing or exporting
+    it shows all of it. Building this costs the preview's size, never the note's. A `detail`
+    view (history) shows a note of up to `DETAIL_CHARS` whole.
+    """
     stamp = local_time(entry.created_at)
-    lines = visible(entry.text).split("\n")
+    shown = (
+        preview(entry.text, lines=DETAIL_CHARS, chars=DETAIL_CHARS)
+        if detail
+        else preview(entry.text)
+    )
+    lines = visible(shown.text).split("\n")
+    indent = "\n" + " " * (len(stamp) + 2)
     text = Text(stamp, style="dim")
     text.append("  " + lines[0])
     for line in lines[1:]:
-        text.append("\n" + " " * (len(stamp) + 2) + line)
+        text.append(indent + line)
+    if shown.hidden:
+        text.append(indent + shown.more(), style="dim italic")
+        if pointer := pointer_line(entry.text):  # where the rest of a long paste went
+            text.append(indent + visible(pointer), style="dim")
     if entry.edited_at is not None:
         text.append("  (edited)", style="dim italic")
     return text
@@ -53,7 +69,18 @@ class NoteItem(ListItem):
 
 
 class NoteList(ListView):
-    """The call's entries; Enter edits the highlighted one, Delete removes it."""
+    """The call's entries; Enter edits the highlighted one, Delete removes it.
+
+    It builds a widget for at most `WINDOW` (+ `PAGE`) entries at a time, the latest first: a
+    call with 10,000 notes costs what one with 60 does. Moving up past the first entry shown
+    (or down past the last) shows the next `PAGE` of them; the labels around the list say
+    how many are out of view.
+    """
+
+    WINDOW: ClassVar[int] = 60
+    """Entries with a widget at a time, at most (plus `PAGE` appended before it is trimmed)."""
+    PAGE: ClassVar[int] = 30
+    """Entries brought in by moving past either end of those shown."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -94,6 +121,87 @@ class NoteList(ListView):
     @dataclass
     class PromiseRequested(Message):
         entry: NoteEntry
+
+    class WindowMoved(Message):
+        """The entries shown changed: the labels around the list say what is out of view."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._entries: list[NoteEntry] = []
+        """The open call's notes (the desk's own list: it changes as notes come and go)."""
+        self._start = 0
+        self._end = 0
+        """The entries shown are `_entries[_start:_end]` (the widgets may still be on the way)."""
+
+    def shown_range(self) -> tuple[int, int]:
+        """`(start, end)`: the entries shown are `entries[start:end]`."""
+        return self._start, self._end
+
+    def total(self) -> int:
+        """How many notes the call has, shown or not."""
+        return len(self._entries)
+
+    def out_of_view(self) -> tuple[int, int]:
+        """How many entries are before and after those shown."""
+        return self._start, max(0, len(self._entries) - self._end)
+
+    def show_entries(self, entries: list[NoteEntry]) -> None:
+        """Show the latest of `entries`, the last one highlighted."""
+        self._entries = entries
+        self._show_window(max(0, len(entries) - self.WINDOW), len(entries) - 1)
+
+    def _show_window(self, start: int, highlight: int) -> None:
+        """Show the entries from `start` on (at most `WINDOW`), `highlight` highlighted."""
+        self._start = start
+        self._end = min(len(self._entries), start + self.WINDOW)
+        entries = self._entries[self._start : self._end]
+        # Widgets are removed and mounted in turn: changes queue behind each other, in order.
+        self.call_next(self._rebuild, entries, highlight - start)
+        self.post_message(self.WindowMoved())
+
+    async def _rebuild(self, entries: list[NoteEntry], highlight: int) -> None:
+        await self.clear()
+        if entries:
+            await self.extend(NoteItem(entry) for entry in entries)
+            self.index = max(0, min(highlight, len(entries) - 1))
+
+    def add_entry(self, entry: NoteEntry) -> None:
+        """A new entry was filed (the last of the call's): show it, highlighted."""
+        if self._end < len(self._entries) - 1 or self._end - self._start >= self.WINDOW + self.PAGE:
+            # Scrolled back, or too many built: show the latest again, from scratch.
+            self.show_entries(self._entries)
+            return
+        self._end += 1
+        self.call_next(self._append, entry)
+        self.post_message(self.WindowMoved())
+
+    async def _append(self, entry: NoteEntry) -> None:
+        await self.append(NoteItem(entry))
+        self.index = len(self) - 1
+        self.scroll_end(animate=False)
+
+    def remove_entry(self, entry: NoteEntry) -> None:
+        """`entry` was deleted from the call's notes (the desk took it out of the list)."""
+        for item in self.query_children(NoteItem):
+            if item.entry is entry:
+                self._end -= 1
+                item.remove()
+        self.post_message(self.WindowMoved())
+
+    def action_cursor_up(self) -> None:
+        if self.index == 0 and self._start > 0:
+            new_start = max(0, self._start - self.PAGE)
+            self._show_window(new_start, self._start - 1)
+            return
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self.index == len(self) - 1 and self._end < len(self._entries):
+            end = self._end
+            new_start = max(0, min(end + self.PAGE, len(self._entries)) - self.WINDOW)
+            self._show_window(new_start, end)
+            return
+        super().action_cursor_down()
 
     def _highlighted_entry(self) -> NoteEntry | None:
         item = self.highlighted_child
@@ -142,7 +250,9 @@ class NotesPane(Vertical):
             yield LiteralInput(placeholder="Number", id="caller_number", max_length=100)
             yield LiteralInput(placeholder="Ticket", id="ticket", max_length=100)
         yield Label("", id="caller-card", markup=False)
+        yield Label("", id="notes-earlier", markup=False, classes="out-of-view")
         yield NoteList(id="note-list")
+        yield Label("", id="notes-later", markup=False, classes="out-of-view")
         yield Label("", id="notes-empty", markup=False)
         yield NoteInput(
             id="note-input",
@@ -150,6 +260,7 @@ class NotesPane(Vertical):
             show_line_numbers=False,
             tab_behavior="focus",
             placeholder="Type a note · Enter adds it · ctrl+j new line",
+            limit=NOTE_LIMIT,
         )
 
     def on_mount(self) -> None:
@@ -183,12 +294,7 @@ class NotesPane(Vertical):
             with field_input.prevent(Input.Changed):
                 field_input.value = getattr(call, field) if call else ""
             field_input.disabled = call is None
-        note_list = self.query_one(NoteList)
-        note_list.clear()
-        if call is not None:
-            note_list.extend(NoteItem(entry) for entry in call.notes)
-            if call.notes:
-                note_list.index = len(call.notes) - 1
+        self.query_one(NoteList).show_entries(call.notes if call is not None else [])
         note_input = self.query_one(NoteInput)
         with note_input.prevent(NoteInput.Changed):
             note_input.load_text(call.draft if call else "")
@@ -206,10 +312,7 @@ class NotesPane(Vertical):
         self.border_subtitle = literal("" if call is None else note_count(len(call.notes)))
 
     def append_entry(self, entry: NoteEntry, count: int) -> None:
-        note_list = self.query_one(NoteList)
-        note_list.append(NoteItem(entry))
-        note_list.index = len(note_list.children) - 1
-        note_list.scroll_end(animate=False)
+        self.query_one(NoteList).add_entry(entry)
         self.query_one("#notes-empty").display = False
         self.border_subtitle = literal(note_count(count))
 
@@ -220,17 +323,26 @@ class NotesPane(Vertical):
 
     def remove_entry(self, entry: NoteEntry) -> None:
         note_list = self.query_one(NoteList)
-        items = list(self.query(NoteItem))
-        left = len(items)
-        for position, item in enumerate(items):
-            if item.entry is entry:
-                left -= 1
-                # The next note (or the one before) is highlighted, so Delete goes on working.
-                next_index = min(position, left - 1) if left else None
-                item.remove()
-                self.call_after_refresh(setattr, note_list, "index", next_index)
+        note_list.remove_entry(entry)
+        left = note_list.total()  # all of the call's notes, not only those on show
         self.border_subtitle = literal(note_count(left))  # the count stays true after a delete
         self.query_one("#notes-empty").display = not left
+        if len(note_list):  # the next note stays highlighted, so Delete goes on working
+            self.call_after_refresh(
+                setattr, note_list, "index", min(note_list.index or 0, len(note_list) - 1)
+            )
+
+    def on_note_list_window_moved(self, message: NoteList.WindowMoved) -> None:
+        """Say how many notes are above and below those the list shows."""
+        earlier, later = self.query_one(NoteList).out_of_view()
+        for label_id, count, words in (
+            ("#notes-earlier", earlier, "earlier · ↑ at the top shows them"),
+            ("#notes-later", later, "later · ↓ at the bottom shows them"),
+        ):
+            label = self.query_one(label_id, Label)
+            label.display = count > 0
+            if count:
+                label.update(f"{count:,} {words}")
 
     def insert_text(self, text: str) -> None:
         """Put `text` into the note being typed, at the cursor, and go back to typing."""
