@@ -40,10 +40,13 @@ async def _until_the_event_loop_is_idle(min_sleep: float = 0.0, max_sleep: float
     `wait_until`.
     """
     loop = asyncio.get_running_loop()
+    # A hold never outlives RELEASE_AFTER, unless the app stopped with keys held (its timers
+    # are gone then): never wait longer than a hold can last.
+    hold_deadline = time.monotonic() + 2 * typeahead.RELEASE_AFTER
     for _ in range(10_000):
         await asyncio.sleep(0)
-        if typeahead.HOLDING:  # keys wait for a repaint (calldesk.tui.typeahead): let it come
-            await asyncio.sleep(0.005)
+        if typeahead.HOLDING and time.monotonic() < hold_deadline:
+            await asyncio.sleep(0.005)  # keys wait for a repaint (calldesk.tui.typeahead)
             continue
         if not getattr(loop, "_ready", None):  # CPython's queue of callbacks ready to run
             return

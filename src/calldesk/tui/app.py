@@ -393,6 +393,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phrases.trouble(message.text)
 
     def on_unmount(self) -> None:
+        self.stop_holding_keys()  # its release timer never fires once the app has stopped
         self.phrases.stop()
         self.phone.stop()
         self.desk.close()

@@ -110,3 +110,9 @@ class KeysInOrder:
         HOLDING.discard(id(self))
         while self._held_keys and not self._holding:
             await self._handle_key(self._held_keys.pop(0))
+
+    def stop_holding_keys(self) -> None:
+        """The app is closing: keys still held go nowhere, and nothing waits for them."""
+        self._holding = False
+        self._bubbling = None
+        HOLDING.discard(id(self))
