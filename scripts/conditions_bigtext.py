@@ -160,6 +160,4 @@ CONDITIONS: list[tuple[str, Callable[[Any], tuple[bool, str]]]] = [
 
 
 if __name__ == "__main__":
-    base = _base()
-    base.CONDITIONS = CONDITIONS
-    sys.exit(base.main())
+    sys.exit(_base().main(CONDITIONS))

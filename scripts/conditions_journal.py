@@ -8,7 +8,7 @@
   and what is typed afterwards is in `calldesk.db` after quitting.
 
 Written in the style of `scripts/conditions` (one function per condition, taking a `Home` and
-returning (passed, what was seen)), to be wired into its CONDITIONS list. Run on its own:
+returning (passed, what was seen)), which runs these too. Run on its own:
     scripts/conditions_journal.py [--calldesk PATH] [--only WORD]
 which borrows `Home` and `Terminal` from `scripts/conditions` beside it.
 """
@@ -18,11 +18,8 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import os
-import shutil
 import signal
 import sqlite3
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -175,33 +172,5 @@ CONDITIONS: list[tuple[str, Callable[[Home], Result]]] = [
 ]
 
 
-def main() -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calldesk", help="the calldesk command (default: the one on PATH)")
-    parser.add_argument("--only", help="run only conditions whose name contains this")
-    options = parser.parse_args()
-    calldesk = options.calldesk or shutil.which("calldesk")
-    if not calldesk:
-        print("conditions_journal: no calldesk on PATH; pass --calldesk", file=sys.stderr)
-        return 2
-    runner = _runner()
-    root = Path(tempfile.mkdtemp(prefix="calldesk-journal-"))
-    chosen = [c for c in CONDITIONS if not options.only or options.only in c[0]]
-    failed = 0
-    for number, (name, check) in enumerate(chosen, 1):
-        home = runner.Home(root / f"{number:02d}", str(Path(calldesk).resolve()))
-        try:
-            ok, detail = check(home)
-        except Exception as error:  # a condition that breaks the runner is a FAIL, not a stop
-            ok, detail = False, f"{type(error).__name__}: {error}"
-        failed += not ok
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail.replace(str(home.root), '~')}")
-    print(f"{len(chosen) - failed} of {len(chosen)} conditions passed")
-    shutil.rmtree(root, ignore_errors=True)
-    return 0 if not failed else 1
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_runner().main(CONDITIONS))
