@@ -185,8 +185,13 @@ class NoteList(ListView):
         for item in self.query_children(NoteItem):
             if item.entry is entry:
                 self._end -= 1
-                item.remove()
+                self.call_next(self._remove_item, item)  # in turn with window changes
         self.post_message(self.WindowMoved())
+
+    async def _remove_item(self, item: NoteItem) -> None:
+        await item.remove()
+        if len(self):  # the next note stays highlighted, so Delete goes on working
+            self.index = min(self.index or 0, len(self) - 1)
 
     def action_cursor_up(self) -> None:
         if self.index == 0 and self._start > 0:
@@ -327,10 +332,6 @@ class NotesPane(Vertical):
         left = note_list.total()  # all of the call's notes, not only those on show
         self.border_subtitle = literal(note_count(left))  # the count stays true after a delete
         self.query_one("#notes-empty").display = not left
-        if len(note_list):  # the next note stays highlighted, so Delete goes on working
-            self.call_after_refresh(
-                setattr, note_list, "index", min(note_list.index or 0, len(note_list) - 1)
-            )
 
     def on_note_list_window_moved(self, message: NoteList.WindowMoved) -> None:
         """Say how many notes are above and below those the list shows."""

@@ -140,6 +140,7 @@ class PhrasePane(Vertical):
 
         query: str
 
+    @dataclass
     class Dismissed(Message):
         """The agent does not want this suggestion again on this call."""
 
