@@ -25,14 +25,8 @@ from calldesk.core.library.thesaurus import (
     unknown_targets,
 )
 from calldesk.core.library.words import fold
-from calldesk.core.library.yamlsafe import (
-    Checker,
-    YamlDocument,
-    YamlList,
-    YamlMap,
-    describe,
-    read_yaml,
-)
+from calldesk.core.library.yamlcheck import Checker, describe
+from calldesk.core.library.yamlsafe import YamlDocument, YamlList, YamlMap, read_yaml
 
 PHRASE_SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = ("category", "tags", "sets", "phrases")

@@ -23,7 +23,7 @@ from calldesk.core.library.phrases import (
     MAX_PRIORITY,
     REQUIRED_PHRASE_KEYS,
 )
-from calldesk.core.library.yamlsafe import ID_PATTERN
+from calldesk.core.library.yamlcheck import ID_PATTERN
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from calldesk.core.library.problems import Problem
 from calldesk.core.library.words import fold, words
-from calldesk.core.library.yamlsafe import Checker, YamlDocument, YamlList, YamlMap
+from calldesk.core.library.yamlcheck import Checker
+from calldesk.core.library.yamlsafe import YamlDocument, YamlList, YamlMap
 
 SYNONYM_FILE_NAMES = ("synonyms.yaml", "synonyms.yml")
 FILE_KEYS = ("groups", "spellings")
