@@ -21,7 +21,8 @@ from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.export.markdown import load_records, render_call, render_many
+from calldesk.core.export.callrecord import load_records
+from calldesk.core.export.markdown import render_call, render_many
 from calldesk.core.storage import Database
 from calldesk.paths import write_private_file
 

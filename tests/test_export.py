@@ -25,25 +25,24 @@ from calldesk.core.aftercall.records import FixStatus, PermanentFix
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, NoteEntry, Outcome
 from calldesk.core.clock import FakeClock
-from calldesk.core.export.markdown import (
+from calldesk.core.export.callrecord import (
     CallRecord,
-    ExportExists,
     build_record,
-    default_export_dir,
-    escape_inline,
-    export_call_to_dir,
-    export_filename,
-    front_matter,
     load_record,
     load_records,
     redact_record,
-    render_call,
-    render_many,
-    slug,
-    visible,
 )
+from calldesk.core.export.escape import escape_inline
+from calldesk.core.export.files import (
+    ExportExists,
+    default_export_dir,
+    export_call_to_dir,
+    export_filename,
+    slug,
+)
+from calldesk.core.export.markdown import front_matter, render_call, render_many
 from calldesk.core.library import records as phrase_records
-from calldesk.core.textsafe import has_hidden
+from calldesk.core.textsafe import has_hidden, visible
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 MD = MarkdownIt("commonmark")

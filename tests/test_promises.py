@@ -290,7 +290,8 @@ def test_cli_marks_a_promise_while_calldesk_is_running(settings: Settings) -> No
 def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section(
     tmp_path,
 ) -> None:
-    from calldesk.core.export.markdown import load_records, render_call, render_many
+    from calldesk.core.export.callrecord import load_records
+    from calldesk.core.export.markdown import render_call, render_many
 
     clock = FakeClock(NOW)
     with Database.open(tmp_path / "calls.db", clock) as store:

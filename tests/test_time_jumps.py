@@ -14,7 +14,8 @@ from calldesk.core.aftercall.cooldown import Phase
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.desk import Desk
 from calldesk.core.clock import FakeClock, steady
-from calldesk.core.export.markdown import load_record, render_call
+from calldesk.core.export.callrecord import load_record
+from calldesk.core.export.markdown import render_call
 from calldesk.core.storage import Database
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.cooldown import CooldownScreen

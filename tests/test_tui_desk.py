@@ -182,7 +182,7 @@ async def test_f10_exports_the_call_to_a_private_markdown_file(
 async def test_f10_never_writes_through_a_link_planted_at_the_export_name(
     settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
-    from calldesk.core.export.markdown import export_filename
+    from calldesk.core.export.files import export_filename
 
     victim = tmp_path / "victim.txt"
     victim.write_text("not yours\n", encoding="utf-8")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.calls.model import Call
     from calldesk.core.clock import Clock
-    from calldesk.core.export.markdown import CallRecord
+    from calldesk.core.export.callrecord import CallRecord
     from calldesk.core.storage import Database
 
 PROGRESS_MIN_CALLS = 200
@@ -236,7 +236,7 @@ def _targets(calls: Sequence[Call], directory: Path, force: bool, redact: bool) 
     That is an existing file without --force, and a symbolic link, a non-regular file or
     another user's file at any of the names whatever --force says.
     """
-    from calldesk.core.export.markdown import export_filename
+    from calldesk.core.export.files import export_filename
     from calldesk.core.files import FileRefused, check_target
 
     targets = {call.id: directory / export_filename(call, redact=redact) for call in calls}
@@ -265,7 +265,8 @@ def _write_dir(
     force: bool,
     tick: Callable[[], None],
 ) -> None:
-    from calldesk.core.export.markdown import ExportError, prepare_dir, render_call, write_export
+    from calldesk.core.export.files import ExportError, prepare_dir, write_export
+    from calldesk.core.export.markdown import render_call
 
     def write(item: tuple[Path, str]) -> None:
         write_export(*item, overwrite=force)
@@ -303,7 +304,7 @@ def _refuse_target(path: Path, force: bool) -> None:
 
 def _write_document(document: str | Iterable[str], output: str | None, force: bool) -> None:
     """The document (whole, or piece by piece) to stdout or, safely, to the file `output`."""
-    from calldesk.core.export.markdown import ExportError, write_export
+    from calldesk.core.export.files import ExportError, write_export
 
     if output is None:
         pieces = [document] if isinstance(document, str) else document
@@ -368,7 +369,8 @@ def _stream_document(
 ) -> None:
     """Many calls in one document, read, rendered and written one call at a time."""
     from calldesk.core.calls import records as call_records
-    from calldesk.core.export.markdown import iter_many, load_records
+    from calldesk.core.export.callrecord import load_records
+    from calldesk.core.export.markdown import iter_many
 
     with _progress(count) as tick:
         calls = call_records.iter_calls(store, selection.since, selection.until)
@@ -392,7 +394,8 @@ def _export_listed(
     clock: Clock,
 ) -> int:
     """Calls by id, or one file per call in `directory`; returns how many were exported."""
-    from calldesk.core.export.markdown import load_records, render_call, render_many
+    from calldesk.core.export.callrecord import load_records
+    from calldesk.core.export.markdown import render_call, render_many
 
     calls = _selected_calls(store, selection)
     if not calls:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.calls.model import Call
-    from calldesk.core.export.markdown import CallRecord
+    from calldesk.core.export.callrecord import CallRecord
     from calldesk.tui.host import Host
 
 
@@ -48,12 +48,8 @@ class Exporter:
 
     async def _export(self, call: Call) -> None:
         """Write one call's Markdown to the export folder (from memory if the store is down)."""
-        from calldesk.core.export.markdown import (
-            ExportError,
-            build_record,
-            export_call_to_dir,
-            load_record,
-        )
+        from calldesk.core.export.callrecord import build_record, load_record
+        from calldesk.core.export.files import ExportError, export_call_to_dir
         from calldesk.core.storage import StoreError
 
         host = self.host

@@ -2,381 +2,33 @@
 
 from __future__ import annotations
 
-import errno
-import itertools
-import re
-import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
-from calldesk.core.aftercall.records import PermanentFix
-from calldesk.core.calls import records as call_records
-from calldesk.core.calls.model import Call, NoteEntry, display_caller, format_duration
-from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
-from calldesk.core.export.redact import redact as redact_text
-from calldesk.core.files import FileRefused, make_output_dir, write_private, write_private_stream
-from calldesk.core.library import records as phrase_records
+from calldesk.core.calls.model import Call, NoteEntry, format_duration
+from calldesk.core.export.callrecord import CallRecord, ChecklistEntry, redact_record
+from calldesk.core.export.escape import escape_inline, escape_line
 from calldesk.core.promises.model import Promise
-from calldesk.core.promises.records import promises_for_calls
 from calldesk.core.textsafe import has_hidden, visible
-
-if TYPE_CHECKING:
-    from calldesk.core.aftercall.checklist import Checklist
-    from calldesk.core.db.database import Database
 
 # libyaml's emitter is several times faster than the pure-Python one, which matters at 10,000
 # calls; both are the safe dumper (plain data only) and write the same YAML.
 _YAML_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-class ExportError(Exception):
-    """An export could not be written; the message says which file and what to do."""
-
-
-class ExportExists(ExportError):
-    """The file an export would write is already there and overwriting was not asked for."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} already exists; use --force to overwrite it.")
-        self.path = path
-
-
-# -- what is exported -----------------------------------------------------------------------
-
-
-class AnswerLike(Protocol):
-    """A stored checklist answer, as `aftercall.records.checklist_answers` returns it."""
-
-    @property
-    def value(self) -> object: ...
-    @property
-    def skipped(self) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistEntry:
-    """One checklist item with the call's answer (`value` None when it was not answered)."""
-
-    item_id: str
-    label: str
-    kind: str
-    """"check", "text", "choice" or "fix"."""
-    value: object = None
-    skipped: bool = False
-    in_checklist: bool = True
-    """False for an answer to an item the trainer has since removed; it is labelled by its id."""
-
-    @property
-    def done(self) -> bool:
-        if self.skipped:
-            return False
-        if self.kind == "check":
-            return self.value is True
-        if self.kind == "fix":
-            return isinstance(self.value, Mapping) and bool(str(self.value.get("what", "")).strip())
-        return isinstance(self.value, str) and bool(self.value.strip())
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """Everything exported about one call, gathered before rendering."""
-
-    call: Call
-    phrases_used: tuple[str, ...] = ()
-    checklist: tuple[ChecklistEntry, ...] = ()
-    """Empty when the checklist was never filled in for this call."""
-    fixes: tuple[PermanentFix, ...] = ()
-    """Permanent fixes filed from this call's checklist (one per fix item, usually one)."""
-    cooldowns: tuple[CooldownState, ...] = ()
-    """Breaks offered after this call."""
-    promises: tuple[Promise, ...] = ()
-    """Promises made to the caller on this call."""
-
-
-def _kind_of(value: object) -> str:
-    """Guess an answer's item kind when its item is no longer in the checklist."""
-    if isinstance(value, bool):
-        return "check"
-    if isinstance(value, Mapping):
-        return "fix"
-    return "text"
-
-
-def build_record(
-    call: Call,
-    *,
-    phrases_used: Iterable[str] = (),
-    answers: Mapping[str, AnswerLike] | None = None,
-    checklist: Checklist | None = None,
-    fixes: Iterable[PermanentFix] = (),
-    cooldowns: Iterable[CooldownState] = (),
-    promises: Iterable[Promise] = (),
-) -> CallRecord:
-    """Bundle a call with its extras; answers are labelled and ordered by `checklist`.
-
-    Once any answer exists every checklist item is listed (unanswered ones unticked), then
-    answers to items no longer in the checklist, under their ids.
-    """
-    entries: list[ChecklistEntry] = []
-    if answers:
-        seen: set[str] = set()
-        outcome = call.outcome.value if call.outcome else None
-        for item in checklist.items if checklist is not None else ():
-            answer = answers.get(item.id)
-            if answer is None and not item.applies_to(outcome):
-                continue  # not asked after this call (the blame after an abusive one)
-            seen.add(item.id)
-            entries.append(
-                ChecklistEntry(
-                    item_id=item.id,
-                    label=item.label,
-                    kind=str(item.kind),
-                    value=None if answer is None else answer.value,
-                    skipped=False if answer is None else answer.skipped,
-                )
-            )
-        for item_id, answer in answers.items():
-            if item_id not in seen:
-                entries.append(
-                    ChecklistEntry(
-                        item_id=item_id,
-                        label=item_id,
-                        kind=_kind_of(answer.value),
-                        value=answer.value,
-                        skipped=answer.skipped,
-                        in_checklist=False,
-                    )
-                )
-    return CallRecord(
-        call=call,
-        phrases_used=tuple(phrases_used),
-        checklist=tuple(entries),
-        fixes=tuple(fixes),
-        cooldowns=tuple(cooldowns),
-        promises=tuple(promises),
-    )
-
-
-def load_records(
-    store: Database, calls: Iterable[Call], checklist: Checklist | None = None
-) -> Iterator[CallRecord]:
-    """Records for `calls` (as `iter_calls` or `get_call` returned them), in the same order.
-
-    Fixes and breaks are read once for all the calls; phrases and answers once per call.
-    `calls` may be `iter_calls` itself (oldest first): then one call at a time is held.
-    """
-    if isinstance(calls, Sequence):
-        if not calls:
-            return
-        earliest = min(call.started_at for call in calls)
-        calls = iter(calls)
-    else:
-        calls = iter(calls)
-        first = next(calls, None)
-        if first is None:
-            return
-        earliest = first.started_at  # iter_calls gives the oldest first
-        calls = itertools.chain([first], calls)
-    fixes: dict[int, list[PermanentFix]] = defaultdict(list)
-    for fix in aftercall_records.list_fixes(store, status=None):
-        fixes[fix.call_id].append(fix)
-    breaks: dict[int, list[CooldownState]] = defaultdict(list)
-    for state in aftercall_records.cooldowns_between(store, earliest, _FAR_FUTURE):
-        if state.call_id is not None:
-            breaks[state.call_id].append(state)
-    for call in calls:  # a stream: read each call's promises with it, never the list first
-        yield build_record(
-            call,
-            phrases_used=phrase_records.phrases_used(store, call.id),
-            answers=aftercall_records.checklist_answers(store, call.id),
-            checklist=checklist,
-            fixes=sorted(fixes.get(call.id, ()), key=lambda fix: fix.id),
-            cooldowns=breaks.get(call.id, ()),
-            promises=promises_for_calls(store, [call.id]).get(call.id, ()),
-        )
-
-
-def load_record(store: Database, call_id: int, checklist: Checklist | None = None) -> CallRecord:
-    """The record for one stored call; raises the store's `NotFound` for an unknown id."""
-    return next(load_records(store, [call_records.get_call(store, call_id)], checklist))
-
-
-# -- redaction ------------------------------------------------------------------------------
-
-
-def _redact_value(value: object, numbers: tuple[str, ...]) -> object:
-    if isinstance(value, str):
-        return redact_text(value, numbers)
-    if isinstance(value, Mapping):
-        return {key: _redact_value(item, numbers) for key, item in value.items()}
-    return value
-
-
-def redact_caller(call: Call) -> tuple[str, str]:
-    """The caller's name and number as a redacted export shows them.
-
-    The number field is masked whole, whatever it holds (an extension, a SIP address), and
-    wherever the name repeats it.
-    """
-    number = call.caller_number.strip()
-    if not number:
-        return redact_text(call.caller_name), ""
-    if call.caller_name.strip() == number:
-        return REDACTED_NUMBER, REDACTED_NUMBER  # a phone that names the caller by number
-    return redact_text(call.caller_name, (number,)), REDACTED_NUMBER
-
-
-def redact_record(record: CallRecord) -> CallRecord:
-    """A copy with emails, phone, card and IBAN numbers masked in every piece of user text.
-
-    The caller's number field is masked whole, and so is that number wherever it is typed
-    (see `redact_text`). Checklist labels and phrase ids are the trainer's words and stay.
-    """
-    call = record.call
-    numbers = (call.caller_number,)
-
-    def redact(text: str) -> str:
-        return redact_text(text, numbers)
-
-    name, number = redact_caller(call)
-    redacted_call = replace(
-        call,
-        caller_name=name,
-        caller_number=number,
-        ticket=redact(call.ticket),
-        outcome_reason=redact(call.outcome_reason),
-        draft=redact(call.draft),
-        tags=[redact(tag) for tag in call.tags],
-        notes=[replace(note, text=redact(note.text)) for note in call.notes],
-    )
-    return replace(
-        record,
-        call=redacted_call,
-        checklist=tuple(
-            replace(entry, value=_redact_value(entry.value, numbers)) for entry in record.checklist
-        ),
-        fixes=tuple(
-            replace(
-                fix,
-                caller=redact(fix.caller),
-                what=redact(fix.what),
-                where=redact(fix.where),
-                owner=redact(fix.owner),
-            )
-            for fix in record.fixes
-        ),
-        promises=tuple(
-            replace(
-                promise,
-                what=redact(promise.what),
-                reason=redact(promise.reason),
-                caller_name=name,
-                caller_number=number,
-            )
-            for promise in record.promises
-        ),
-    )
-
-
-# -- Markdown escaping ----------------------------------------------------------------------
-
-# Characters that start inline structure anywhere in a line: escapes, code spans, emphasis,
-# links and images, raw HTML and autolinks, entities, headings, table cells and strikethrough
-# (the last two for GitHub-flavoured renderers).
-_ALWAYS = str.maketrans({char: "\\" + char for char in "\\`*_[]<>&#|~"})
-# Characters that start block structure only at the beginning of a line: list items, setext
-# underlines and thematic breaks, ordered list items.
-_LINE_START = re.compile(r"[-+=]|\d+[.)]")
-
-
-def _entity(char: str) -> str:
-    return f"&#{ord(char)};"
-
-
-def _escape_line(line: str, line_start: bool = True) -> str:
-    """One line of user text as inline Markdown that renders exactly as the line reads.
-
-    `line_start` False: the line follows other inline text, where `-`, `+`, `=` and `1.`
-    cannot start a block and are left unescaped.
-    """
-    core = line.strip()
-    if not core:
-        if not line:
-            return ""
-        # Whitespace at either end of a line is dropped by Markdown; as an entity it is kept.
-        if len(line) == 1:
-            return _entity(line)
-        return _entity(line[0]) + line[1:-1] + _entity(line[-1])
-    body = core.translate(_ALWAYS)
-    lead = line[: len(line) - len(line.lstrip())]
-    trail = line[len(line.rstrip()) :]
-    if line_start and not lead:
-        start = _LINE_START.match(body)
-        if start:
-            cut = start.end() - 1
-            body = f"{body[:cut]}\\{body[cut:]}"
-    head = _entity(lead[0]) + lead[1:] if lead else ""
-    tail = trail[:-1] + _entity(trail[-1]) if trail else ""
-    return head + body + tail
-
-
-# Text that needs no escaping at all: most notes. Checked first, as escaping is per line.
-_PLAIN = re.compile(
-    r"[^\s\\`*_\[\]<>&#|~+=\-\d\x00-\x1f\x7f-\x9f]"
-    r"[^\n\r\\`*_\[\]<>&#|~\x00-\x08\x0b-\x1f\x7f-\x9f]*(?<!\s)"
-)
-
-
-def escape_inline(text: str, indent: str = "", *, line_start: bool = True) -> str:
-    """User text as inline Markdown (a paragraph's content) that renders exactly as typed.
-
-    Lines are joined by hard line breaks (a backslash at the end of the line), each continuation
-    line starting with `indent` so it stays inside its list item. Line breaks at the very start
-    or end, where a hard break cannot go, are written as `&#10;`. Control characters become
-    visible escapes (see `visible`) and CRLF line ends become plain newlines. `line_start`
-    False: the text follows other inline text on its first line (see `_escape_line`).
-    """
-    if _PLAIN.fullmatch(text) and not has_hidden(text):
-        return text
-    lines = visible(text.replace("\r\n", "\n")).split("\n")
-    trailing = 0
-    while len(lines) > 1 and lines[-1] == "":
-        lines.pop()
-        trailing += 1
-    leading = 0
-    while len(lines) > 1 and lines[0] == "":
-        lines.pop(0)
-        leading += 1
-    first = _escape_line(lines[0], line_start and not leading)
-    rest = (_escape_line(line) for line in lines[1:])
-    joined = f"\\\n{indent}".join([first, *rest])
-    return "&#10;" * leading + joined + "&#10;" * trailing
-
-
-def escape_line(text: str, *, line_start: bool = True) -> str:
-    """User text for a single-line place such as a heading: line breaks become spaces."""
-    flat = " ".join(visible(text.replace("\r\n", "\n")).split("\n"))
-    return _escape_line(flat, line_start)
 
 
 # -- rendering ------------------------------------------------------------------------------
 
 
-def _local(when: datetime) -> datetime:
+def local_time(when: datetime) -> datetime:
+    """`when` in the agent's time zone, as every export shows times."""
     return when.astimezone()
 
 
 def _iso(when: datetime | None) -> str | None:
-    return None if when is None else _local(when).isoformat(timespec="seconds")
+    return None if when is None else local_time(when).isoformat(timespec="seconds")
 
 
 def front_matter(record: CallRecord) -> dict[str, object]:
@@ -443,7 +95,7 @@ def _value(text: str) -> str:
 
 def _metadata(record: CallRecord) -> list[str]:
     call = record.call
-    started = _local(call.started_at)
+    started = local_time(call.started_at)
     lines = [_field("Call", str(call.id))]
     if call.caller_name:
         lines.append(_field("Caller", _value(call.caller_name)))
@@ -455,7 +107,7 @@ def _metadata(record: CallRecord) -> list[str]:
     if call.ended_at is None:
         lines.append(_field("Ended", "still open"))
     else:
-        ended = _local(call.ended_at)
+        ended = local_time(call.ended_at)
         span = format_duration(call.ended_at - call.started_at)
         lines.append(_field("Ended", f"{ended:%Y-%m-%d %H:%M:%S} ({span})"))
     if call.missed:
@@ -481,7 +133,7 @@ def _metadata(record: CallRecord) -> list[str]:
 
 
 def _note_line(note: NoteEntry) -> str:
-    return f"- **{_local(note.created_at):%H:%M:%S}** {_value(note.text)}"
+    return f"- **{local_time(note.created_at):%H:%M:%S}** {_value(note.text)}"
 
 
 def _notes(call: Call) -> list[str]:
@@ -579,10 +231,10 @@ def _cooldown(record: CallRecord) -> list[str]:
 
 def _promise_line(promise: Promise, with_caller: bool = False) -> str:
     """`- **due 2026-11-24 15:30** call back about the RMA (open)`: the words as typed."""
-    due = f"{_local(promise.due_at):%Y-%m-%d %H:%M}"
+    due = f"{local_time(promise.due_at):%Y-%m-%d %H:%M}"
     state = str(promise.state)
     if promise.state.value == "kept" and promise.closed_at is not None:
-        state += f" {_local(promise.closed_at):%Y-%m-%d %H:%M}"
+        state += f" {local_time(promise.closed_at):%Y-%m-%d %H:%M}"
         state += ", on time" if promise.kept_on_time else ", late"
     if promise.reason:
         state += " — " + _value(promise.reason)
@@ -596,7 +248,7 @@ def _promise_line(promise: Promise, with_caller: bool = False) -> str:
 def _body(record: CallRecord) -> str:
     call = record.call
     title = escape_line(call.display_caller(), line_start=False)
-    when = f"{_local(call.started_at):%Y-%m-%d %H:%M}"
+    when = f"{local_time(call.started_at):%Y-%m-%d %H:%M}"
     parts = [
         f"# Call with {title} — {when}",
         "\n".join(_metadata(record)),
@@ -672,79 +324,3 @@ def iter_many(
         promises.sort(key=lambda promise: (promise.due_at, promise.id))
         lines = [_promise_line(promise, with_caller=True) for promise in promises]
         yield "\n# Promises\n\n" + "\n".join(lines) + "\n"
-
-
-# -- files ----------------------------------------------------------------------------------
-
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-SLUG_LENGTH = 40
-
-
-def slug(text: str) -> str:
-    """A short lower-case ASCII name for `text` ("Zoë O'Brien" -> "zoe-o-brien")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    cleaned = _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
-    return cleaned[:SLUG_LENGTH].rstrip("-") or "caller"
-
-
-def export_filename(call: Call, redact: bool = False) -> str:
-    """`YYYY-MM-DD_HHMM_<caller-slug>_<id>.md`: sorts by time, readable, unique by call id.
-
-    With `redact`, the slug is made from the redacted caller, so the caller's number is never
-    in the file name: a caller known only by number gets `phone`.
-    """
-    caller = display_caller(*redact_caller(call)) if redact else call.display_caller()
-    return f"{_local(call.started_at):%Y-%m-%d_%H%M}_{slug(caller)}_{call.id}.md"
-
-
-def default_export_dir() -> Path:
-    """Where the app exports calls unless `export_dir` says otherwise: ~/Documents/calldesk."""
-    from calldesk.paths import default_export_dir as platform_export_dir
-
-    return platform_export_dir()
-
-
-def prepare_dir(directory: Path) -> None:
-    """Create the export folder (private) if it is missing; an existing one is left as it is."""
-    try:
-        make_output_dir(directory)
-    except FileRefused as error:
-        if error.errno == errno.ENOTDIR:
-            raise ExportError(f"{directory} is a file, not a folder; choose a folder.") from None
-        raise ExportError(str(error)) from None
-    except OSError as error:
-        raise ExportError(f"cannot create the folder {directory}: {error.strerror}") from None
-
-
-def write_export(path: Path, text: str | Iterable[str], *, overwrite: bool = True) -> None:
-    """Write one export file atomically, readable by the user alone (see `write_private`).
-
-    `text` may come in pieces (`iter_many`): each is written as it is made.
-    Raises `ExportExists` for an existing file without `overwrite`, `ExportError` for a file
-    that cannot or must not be written (a symbolic link or another user's file at its name).
-    """
-    try:
-        if isinstance(text, str):
-            write_private(path, text, overwrite=overwrite)
-        else:
-            write_private_stream(path, text, overwrite=overwrite)
-    except FileRefused as error:
-        if error.errno == errno.EEXIST:
-            raise ExportExists(path) from None
-        raise ExportError(str(error)) from None
-    except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-def export_call_to_dir(
-    record: CallRecord, directory: Path, force: bool = False, redact: bool = False
-) -> Path:
-    """Write one call to `directory` under `export_filename`; returns the file written.
-
-    Raises `ExportExists` when the file is there and `force` is not set, `ExportError` when
-    the folder or file cannot be written.
-    """
-    prepare_dir(directory)
-    path = directory / export_filename(record.call, redact=redact)
-    write_export(path, render_call(record, redact=redact), overwrite=force)
-    return path

@@ -90,7 +90,7 @@ def render_plain(record: AgentRecord, redact: Callable[[str], str] = str) -> str
 
 
 def _md(text: str) -> str:
-    from calldesk.core.export.markdown import escape_line
+    from calldesk.core.export.escape import escape_line
 
     return escape_line(text, line_start=False)
 
