@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calldesk import paths
-from calldesk.core.library.espanso import _TOKEN_RE, convert_espanso, output_names
+from calldesk.core.library.espanso import convert_espanso, output_names
+from calldesk.core.library.espanso_text import TOKEN_RE
 from calldesk.core.library.phrases import load_library, render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "espanso"
@@ -250,7 +251,7 @@ def test_any_replacement_text_reads_back_as_written(
     tmp_path: Path, text: str, label: str | None
 ) -> None:
     """Whatever the Espanso text, the phrase file says exactly it (or the match is reported)."""
-    if _TOKEN_RE.search(text) or not text.strip():
+    if TOKEN_RE.search(text) or not text.strip():
         return  # variables, fields and cursor hints are covered above
     match: dict[str, object] = {"trigger": ":t", "replace": text}
     if label is not None:
