@@ -18,10 +18,7 @@ from calldesk.core.db.schema import MIGRATIONS
 from calldesk.core.library.phrases import Phrase
 from calldesk.core.practice import records as practice_records
 from calldesk.core.practice.cards import (
-    EXTRA,
     LEARNED_STABILITY_DAYS,
-    MISSING,
-    SAME,
     CardRecord,
     CardState,
     PracticeSession,
@@ -32,9 +29,9 @@ from calldesk.core.practice.cards import (
     grade,
     practice_text,
     say_hash,
-    stats,
-    word_diff,
 )
+from calldesk.core.practice.hint import EXTRA, MISSING, SAME, word_diff
+from calldesk.core.practice.stats import stats
 from calldesk.core.storage import Database
 
 EXACT = Scheduler(enable_fuzzing=False)  # fuzzing adds randomness to review intervals

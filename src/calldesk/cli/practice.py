@@ -254,15 +254,15 @@ def _card(
 
 
 def _word_diff(attempt: str, answer: str) -> list[tuple[str, str]]:
-    from calldesk.core.practice.cards import word_diff
+    from calldesk.core.practice.hint import word_diff
 
     return word_diff(attempt, answer)
 
 
 def _print_progress(session: PracticeSession) -> None:
     """Progress per drill set, as bars, after a session."""
-    from calldesk.core.practice.cards import stats
     from calldesk.core.practice.progress import LEGEND, set_lines
+    from calldesk.core.practice.stats import stats
 
     result = stats(session.phrases, session.store, session.clock.now())
     lines = set_lines(result.sets)
@@ -284,7 +284,7 @@ def _ask(prompt: str) -> str:
 
 def _diff_line(runs: list[tuple[str, str]]) -> str:
     """git's word-diff notation, which reads without colour: [-extra-] and {+missing+}."""
-    from calldesk.core.practice.cards import EXTRA, MISSING
+    from calldesk.core.practice.hint import EXTRA, MISSING
 
     parts: list[str] = []
     for op, words in runs:
@@ -303,7 +303,8 @@ def _diff_line(runs: list[tuple[str, str]]) -> str:
 
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.practice.cards import LEARNED_STABILITY_DAYS, describe_due, stats
+    from calldesk.core.practice.cards import LEARNED_STABILITY_DAYS, describe_due
+    from calldesk.core.practice.stats import stats
 
     set_name = getattr(args, "set_name", None)
     phrases = _phrases(settings, set_name)
@@ -382,7 +383,7 @@ def _warned(store: Database) -> Database:
 def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:
     """The configured library; naming a set that no phrase is in is an error."""
     from calldesk.core.library.phrases import load_configured_library
-    from calldesk.core.practice.cards import set_names
+    from calldesk.core.practice.stats import set_names
 
     library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     if library.errors:

@@ -67,7 +67,7 @@ def run_record(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
     from calldesk.core.export.redact import redact as redact_text
     from calldesk.core.practice import records as practice_records
-    from calldesk.core.practice.cards import is_learned
+    from calldesk.core.practice.stats import is_learned
     from calldesk.core.record.render import render_markdown, render_plain
     from calldesk.core.record.summary import build_agent_record
     from calldesk.core.storage import Database, StoreError

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from calldesk.core.db.database import Database
-    from calldesk.core.practice.cards import SetStats
+    from calldesk.core.practice.stats import SetStats
 
 LEARNED, SEEN, NOT_YET = "█", "▒", "·"
 BAR_WIDTH = 20

@@ -13,20 +13,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
 from calldesk.core.practice.cards import (
-    EXTRA,
-    MISSING,
     RATINGS,
     PracticeQueue,
     PracticeSession,
     PracticeSummary,
     QueueItem,
-    SetStats,
     describe_due,
     practice_text,
-    stats,
-    word_diff,
 )
+from calldesk.core.practice.hint import EXTRA, MISSING, word_diff
 from calldesk.core.practice.progress import LEGEND, set_lines
+from calldesk.core.practice.stats import SetStats, stats
 from calldesk.core.practice.teach import CardView, prepare, score_attempt
 from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import LiteralInput, literal, visible

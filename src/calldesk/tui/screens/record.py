@@ -52,7 +52,7 @@ class RecordScreen(ModalScreen[None]):
     def _build(self) -> str:
         """The record as text (runs on the desk's writer thread in the app)."""
         from calldesk.core.practice import records as practice_records
-        from calldesk.core.practice.cards import is_learned
+        from calldesk.core.practice.stats import is_learned
         from calldesk.core.record.render import render_plain
         from calldesk.core.record.summary import build_agent_record
 
