@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.library.phrases import load_library
-from calldesk.core.library.watch import PhraseWatcher, WatchPlan, plan_watch, summarize_reload
+from calldesk.core.library.reload import summarize_reload
+from calldesk.core.library.watch import PhraseWatcher, WatchPlan, plan_watch
 
 WAIT = 30.0
 """Only ever waited out when a change never comes: a loaded machine must not make these flaky."""

@@ -95,7 +95,7 @@ class PhraseLibraryKeeper:
         self, library: PhraseLibrary, index: PhraseIndex, starters: list[Phrase] | None = None
     ) -> None:
         """The new library is in: say what a reload changed, and search it from now on."""
-        from calldesk.core.library.watch import summarize_reload
+        from calldesk.core.library.reload import summarize_reload
 
         before = self.library
         self.library, self.index = library, index
