@@ -107,7 +107,7 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_DELIVERED
     pending_file = pending_file_path(settings.data_dir)
     try:
-        keep_for_later(event, pending_file)
+        keep_for_later(event, pending_file, result.status)
     except OSError as error:
         print(
             f"calldesk: error: {_why(result)}, and {_what(event)} could not be kept either: "
@@ -115,7 +115,12 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    kept = f"{_why(result)}: {_what(event)} was kept and will show when calldesk starts."
+    if result.status in ("no_answer", "refused"):
+        # A busy calldesk reads the spool twice a second, and drops a copy it already took.
+        later = "calldesk takes it from there within a second, or shows it when it starts"
+    else:
+        later = "will show when calldesk starts"
+    kept = f"{_why(result)}: {_what(event)} was kept and {later}."
     print(kept, file=sys.stderr)
     return EXIT_KEPT
 
