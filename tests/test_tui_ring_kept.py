@@ -78,3 +78,23 @@ async def test_a_ring_answered_ok_but_not_handled_before_quitting_shows_at_the_n
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.phone_server is not None)
     assert backlog_notices(shown) == []
+
+
+async def test_a_kept_ring_that_comes_after_its_answer_is_told_not_opened(
+    settings: Settings, clock: FakeClock
+) -> None:
+    ring = PhoneEvent.create("ring", number="0161 496 0000", call_id="late1")
+    answer = PhoneEvent.create("answer", number="0161 496 0000", call_id="late1")
+    app = build_app(settings, clock)
+    shown = spy_notices(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.phone_server is not None)
+        # the ring's hook gave up waiting; the answer's hook got through at once
+        result = await asyncio.to_thread(send_event, answer, app.phone_server.path, 10.0)
+        assert result.delivered
+        await wait_until(pilot, lambda: app.desk.call is not None)
+        call = app.desk.call
+        append_pending_file(ring, pending_file_path(settings.data_dir), "no_answer")
+        await wait_until(pilot, lambda: any(title == "Ringing (late)" for title, _ in shown))
+        assert app.desk.call is call
+    assert not [title for title, _ in shown if title == "Another call"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -58,6 +59,8 @@ class PhoneLine:
         self.journal: EventJournal | None = None
         self._handled: set[str] = set()
         """Ids of the events handled, so a copy (from the spool, from the socket) is dropped."""
+        self._last_seen: dict[str, datetime] = {}
+        """The time of the latest event handled for each call id."""
         self._lookups = 0
         """Caller lookups asked for; only the newest one's answer is shown."""
         self._stopped = False
@@ -125,7 +128,7 @@ class PhoneLine:
             self.host.call_from_thread(self.event, event)
 
         def on_spooled(spooled: Spooled) -> None:
-            self.host.call_from_thread(self.event, spooled.event)
+            self.host.call_from_thread(self.kept_event, spooled.event)
 
         self.server = EventServer(
             socket_path(runtime_dir(self.host.settings.data_dir)),
@@ -185,6 +188,9 @@ class PhoneLine:
         if event.id in self._handled:
             return
         self._handled.add(event.id)
+        if event.call_id:
+            last = self._last_seen.get(event.call_id)
+            self._last_seen[event.call_id] = max(last, event.at) if last else event.at
         if self.host.read_only_reason:
             return
         outcome = self.host.desk.on_phone_event(event, self.host.settings.softphone.start_on)
@@ -234,6 +240,25 @@ class PhoneLine:
             self.host.show_call()
             self.host.refresh_bindings()
             self.host.start_after_call(outcome.call)
+
+    async def kept_event(self, event: PhoneEvent) -> None:
+        """An event a hook kept while calldesk was busy, taken from the spool a moment late.
+
+        Handled as if live, unless the phone already said something later about the same
+        call (the answer came over the socket before the kept ring): then it is only told.
+        """
+        last = self._last_seen.get(event.call_id) if event.call_id else None
+        if event.id in self._handled or last is None or last <= event.at:
+            await self.event(event)
+            return
+        self._handled.add(event.id)
+        if event.kind == "ring":
+            self.host.notify(
+                f"{event.at.astimezone():%H:%M:%S} {phone_caller(event)}\n"
+                "calldesk got this ring after the call's later events.",
+                title="Ringing (late)",
+                timeout=10,
+            )
 
     async def _show_phone_call(self) -> None:
         """Bring the record the phone opened to the screen, with what calldesk knows."""
