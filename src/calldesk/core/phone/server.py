@@ -297,7 +297,10 @@ class EventServer:
             # Taken from the spool means the app answers for them: a quit before they are
             # handled must leave them for the next start, as for events taken live.
             if journal is not None:
-                journal.keep([spooled.event for spooled in kept])
+                try:
+                    journal.keep([spooled.event for spooled in kept])
+                except OSError as error:  # handled now all the same: never stuck in the spool
+                    _logger().warning("cannot write the phone journal: %s", error)
 
         try:
             kept = read_spooled(self._spool, write_down)

@@ -51,8 +51,9 @@ class Spooled:
 
     @property
     def while_closed(self) -> bool:
-        """The hook found no calldesk (older hooks said nothing, and only kept it then)."""
-        return self.why in ("", "not_running")
+        """The hook found no calldesk it could talk to (older hooks say nothing: they kept
+        events only then); False when a running calldesk was too slow or could not keep it."""
+        return self.why not in ("no_answer", "refused")
 
 
 def spool_waiting(path: Path) -> bool:
