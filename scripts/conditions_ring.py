@@ -67,13 +67,16 @@ def _hook(home: Home, *args: str) -> subprocess.Popen[bytes]:
 
 def _socket(home: Home, terminal: Any) -> Path:
     """The app's socket, once it listens (just after its first screen)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # generous: the machine may be busy with other work
+    while time.monotonic() < deadline and terminal.process.poll() is None:
         found = sorted(Path(home.env["XDG_RUNTIME_DIR"]).rglob("calldesk.sock"))
         if found:
             return found[0]
         terminal.pump(0.05)
-    raise RuntimeError("the app's socket is not there")
+    state = "running" if terminal.process.poll() is None else "ended"
+    raise RuntimeError(
+        f"the app's socket is not there (app {state}); screen: {terminal.seen[-200:]}"
+    )
 
 
 def _journal(home: Home) -> tuple[set[str], set[str]]:
