@@ -17,15 +17,22 @@ EXIT_DELIVERED = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_KEPT = 3
-HOOK_TIMEOUT = 0.05
-"""Seconds to wait for the running calldesk to take the event before keeping it for later."""
+HOOK_TIMEOUT = 0.25
+"""Seconds to wait for the running calldesk to take the event before keeping it for later.
+
+A reply comes once the event is on disk (a few ms); under load the hook's own start-up takes
+0.1-0.7 s, so this adds little to what the phone waits. A hook that gives up is no longer a
+missed call: the running app takes the kept event from the spool within half a second and
+drops the copy by id. The wait only keeps late events rare, as they can arrive after a
+later event of the same call (an answer sent live after a ring that was kept)."""
 
 _EXIT_CODES = """\
 exit codes:
   0  calldesk took the event
   1  calldesk did not take it and it could not be kept either
   2  usage error
-  3  calldesk is not running (or did not answer): the event was kept and shows when it starts
+  3  calldesk is not running (or did not answer in time): the event was kept; a running
+     calldesk takes it within a second, otherwise it shows when calldesk starts
 """
 
 _COMMANDS = {
@@ -107,7 +114,7 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_DELIVERED
     pending_file = pending_file_path(settings.data_dir)
     try:
-        keep_for_later(event, pending_file)
+        keep_for_later(event, pending_file, result.status)
     except OSError as error:
         print(
             f"calldesk: error: {_why(result)}, and {_what(event)} could not be kept either: "
@@ -115,7 +122,12 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    kept = f"{_why(result)}: {_what(event)} was kept and will show when calldesk starts."
+    if result.status in ("no_answer", "refused"):
+        # A busy calldesk reads the spool twice a second, and drops a copy it already took.
+        later = "calldesk takes it from there within a second, or shows it when it starts"
+    else:
+        later = "will show when calldesk starts"
+    kept = f"{_why(result)}: {_what(event)} was kept and {later}."
     print(kept, file=sys.stderr)
     return EXIT_KEPT
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from calldesk.core.storage import StoreError
 from calldesk.tui.widgets.notes_pane import NotesPane
@@ -13,7 +15,9 @@ if TYPE_CHECKING:
     from calldesk.core.calls.model import Call
     from calldesk.core.phone.baresip import BaresipFollower
     from calldesk.core.phone.events import PhoneEvent
+    from calldesk.core.phone.journal import EventJournal
     from calldesk.core.phone.server import EventServer
+    from calldesk.core.phone.spool import Spooled
     from calldesk.tui.host import Host
 
 
@@ -33,6 +37,18 @@ def display_caller_safe(call: Call) -> str:
     return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
+class Backlog(NamedTuple):
+    """What waits at start: events taken but not shown, events hooks kept, ids handled."""
+
+    taken: list[PhoneEvent]
+    kept: list[Spooled]
+    handled: set[str]
+
+
+def _events(kept: list[Spooled]) -> list[PhoneEvent]:
+    return [spooled.event for spooled in kept]
+
+
 class PhoneLine:
     """Listens for phone events and turns them into call records. Owned by the app."""
 
@@ -40,23 +56,34 @@ class PhoneLine:
         self.host = host
         self.server: EventServer | None = None
         self.baresip: BaresipFollower | None = None
-        self._handled_events: set[PhoneEvent] = set()
+        self.journal: EventJournal | None = None
+        self._handled: set[str] = set()
+        """Ids of the events handled, so a copy (from the spool, from the socket) is dropped."""
+        self._last_seen: dict[str, datetime] = {}
+        """The time of the latest event handled for each call id."""
         self._lookups = 0
-        self._stopped = False
         """Caller lookups asked for; only the newest one's answer is shown."""
+        self._stopped = False
 
     def start(self) -> None:
         """Listen for softphone hooks, follow baresip if configured, and show missed pops."""
-        from calldesk.core.phone.spool import pending_file_path, take_all_pending
+        from calldesk.core.phone.journal import EventJournal, journal_path
+        from calldesk.core.phone.spool import pending_file_path, take_all_spooled
 
         if self.host.read_only_reason:
             return
-        store, spool = self.host.store, pending_file_path(self.host.settings.data_dir)
+        data_dir = self.host.settings.data_dir
+        store, spool = self.host.store, pending_file_path(data_dir)
+        journal = self.journal = EventJournal(journal_path(data_dir))
+
+        def read() -> Backlog:
+            recovered = journal.recover()
+            kept = take_all_spooled(store, spool, lambda kept: journal.keep(_events(kept)))
+            return Backlog(recovered.unhandled, kept, recovered.handled)
+
         # Read (and emptied) on the writer thread, then the socket opens: no event is lost
         # between the two, and none is shown twice.
-        self.host.data.read(
-            lambda: take_all_pending(store, spool), self._listen, on_error=self._spool_unread
-        )
+        self.host.data.read(read, self._listen, on_error=self._spool_unread)
 
     def _spool_unread(self, error: BaseException) -> None:
         if not isinstance(error, OSError | StoreError):
@@ -65,31 +92,51 @@ class PhoneLine:
             f"Could not read the calls missed while calldesk was closed: {error}",
             severity="warning",
         )
-        self._listen([])
+        self._listen(Backlog([], [], set()))
 
-    def _listen(self, missed: list[PhoneEvent]) -> None:
-        """Show the pops missed while calldesk was closed, then listen for new ones."""
+    def _listen(self, backlog: Backlog) -> None:
+        """Show the pops calldesk could not show before, then listen for new ones."""
         from calldesk.core.phone.baresip import BaresipFollower, parse_hostport
         from calldesk.core.phone.channel import SocketError, socket_path
         from calldesk.core.phone.server import EventServer
+        from calldesk.core.phone.spool import pending_file_path
         from calldesk.paths import runtime_dir
 
         if self._stopped:
             return  # the app closed while the spool was read
-        self._handled_events.update(missed)
-        rings = [event for event in missed if event.kind == "ring"]
-        if rings:
-            lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
-            self.host.notify(
-                "\n".join(lines),
-                title=f"Missed while calldesk was closed ({len(rings)})",
-                timeout=30,
-            )
+        self._handled.update(backlog.handled)
+        closed: list[PhoneEvent] = []
+        not_shown: list[PhoneEvent] = list(backlog.taken)
+        for spooled in backlog.kept:
+            (closed if spooled.while_closed else not_shown).append(spooled.event)
+        fresh = {
+            event.id: event for event in [*closed, *not_shown] if event.id not in self._handled
+        }
+        self._handled.update(fresh)
+        self._show_backlog(
+            [event for event in closed if event.id in fresh],
+            "Missed while calldesk was closed",
+        )
+        self._show_backlog(
+            [event for event in not_shown if event.id in fresh],
+            "Rang while calldesk was busy or closing",
+        )
+        if fresh and self.journal is not None:
+            self._mark_handled(list(fresh))
 
         def on_event(event: PhoneEvent) -> None:
             self.host.call_from_thread(self.event, event)
 
-        self.server = EventServer(socket_path(runtime_dir(self.host.settings.data_dir)), on_event)
+        def on_spooled(spooled: Spooled) -> None:
+            self.host.call_from_thread(self.kept_event, spooled.event)
+
+        self.server = EventServer(
+            socket_path(runtime_dir(self.host.settings.data_dir)),
+            on_event,
+            journal=self.journal,
+            spool=pending_file_path(self.host.settings.data_dir),
+            on_spooled=on_spooled,
+        )
         try:
             self.server.start()
         except SocketError as error:
@@ -113,6 +160,24 @@ class PhoneLine:
             self.host.phone_link = "☎ baresip …"
             self.baresip.start()
 
+    def _show_backlog(self, events: list[PhoneEvent], title: str) -> None:
+        """One notice listing the rings among `events`, with when each rang."""
+        rings = [event for event in events if event.kind == "ring"]
+        if rings:
+            lines = [f"{event.at.astimezone():%H:%M} {phone_caller(event)}" for event in rings[-5:]]
+            self.host.notify("\n".join(lines), title=f"{title} ({len(rings)})", timeout=30)
+
+    def _mark_handled(self, ids: list[str]) -> None:
+        """Write down, behind the queued writes, that these events were shown."""
+        journal = self.journal
+        assert journal is not None
+
+        def write() -> None:
+            with contextlib.suppress(OSError):  # shown twice at worst, never lost
+                journal.handled(ids)
+
+        self.host.data.read(write, lambda _: None)
+
     def _phone_linked(self, up: bool) -> None:
         self.host.phone_link = "☎ baresip" if up else "☎ baresip down"
 
@@ -120,9 +185,12 @@ class PhoneLine:
         """What the phone says happens to the call record; the agent's own calls are left alone."""
         from calldesk.core.calls.desk import PhoneAction
 
-        if event in self._handled_events:
+        if event.id in self._handled:
             return
-        self._handled_events.add(event)
+        self._handled.add(event.id)
+        if event.call_id:
+            last = self._last_seen.get(event.call_id)
+            self._last_seen[event.call_id] = max(last, event.at) if last else event.at
         if self.host.read_only_reason:
             return
         outcome = self.host.desk.on_phone_event(event, self.host.settings.softphone.start_on)
@@ -172,6 +240,25 @@ class PhoneLine:
             self.host.show_call()
             self.host.refresh_bindings()
             self.host.start_after_call(outcome.call)
+
+    async def kept_event(self, event: PhoneEvent) -> None:
+        """An event a hook kept while calldesk was busy, taken from the spool a moment late.
+
+        Handled as if live, unless the phone already said something later about the same
+        call (the answer came over the socket before the kept ring): then it is only told.
+        """
+        last = self._last_seen.get(event.call_id) if event.call_id else None
+        if event.id in self._handled or last is None or last <= event.at:
+            await self.event(event)
+            return
+        self._handled.add(event.id)
+        if event.kind == "ring":
+            self.host.notify(
+                f"{event.at.astimezone():%H:%M:%S} {phone_caller(event)}\n"
+                "calldesk got this ring after the call's later events.",
+                title="Ringing (late)",
+                timeout=10,
+            )
 
     async def _show_phone_call(self) -> None:
         """Bring the record the phone opened to the screen, with what calldesk knows."""
@@ -229,3 +316,5 @@ class PhoneLine:
             self.server.stop()
         if self.baresip is not None:
             self.baresip.stop()
+        if self.journal is not None:
+            self.journal.close()

@@ -13,7 +13,11 @@ SOCKET_NAME = "calldesk.sock"
 LOCK_NAME = "calldesk.sock.lock"
 CLIENT_TIMEOUT = 2.0
 """Seconds a client may take to send its request before the server hangs up."""
+FIRST_BYTE_TIMEOUT = 1.0
+"""Seconds a client that has sent nothing keeps its place; a hook sends as it connects."""
 MAX_CLIENTS = 16
+"""Clients served at once. When all places are taken, the oldest client still waiting for
+its request gives its place to the newcomer, so idle connections never lock hooks out."""
 MAX_SUN_PATH = 107
 """Longest Unix socket path the kernel takes (108 bytes with the terminating NUL on Linux)."""
 

@@ -33,6 +33,8 @@ MAX_CALL_ID = 200
 """Longest call id kept (SIP Call-IDs are usually under 100 characters)."""
 MAX_SOURCE = 40
 """Longest source label kept ("hook", "baresip", "microsip", ...)."""
+MAX_EVENT_ID = 64
+"""Longest event id kept; calldesk's own are 24 hex digits."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -49,7 +51,10 @@ class PhoneEvent:
 
     `number` and `name` are the other party's, as sent (see the module notes on caps);
     `call_id` ties the events of one call together when the softphone gives one ("" if not);
-    `at` is an aware datetime; `source` says where the event came from ("hook", "baresip").
+    `at` is an aware datetime; `source` says where the event came from ("hook", "baresip");
+    `id` names this one event, so that a copy (kept by a hook that gave up waiting, and also
+    taken by calldesk) is handled once. Events from older hooks carry no id: theirs is made
+    from their content, which two copies of one event share down to the time stamped.
     """
 
     kind: EventKind
@@ -58,6 +63,7 @@ class PhoneEvent:
     call_id: str
     at: datetime
     source: str
+    id: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -74,6 +80,19 @@ class PhoneEvent:
             object.__setattr__(self, field_name, _clean(value, limit))
         if not isinstance(self.at, datetime) or self.at.tzinfo is None:
             raise ValueError("event time must be an aware datetime")
+        if not isinstance(self.id, str):
+            raise ValueError(f"event id must be text, not {type(self.id).__name__}")
+        object.__setattr__(self, "id", _clean(self.id, MAX_EVENT_ID) or self._content_id())
+
+    def _content_id(self) -> str:
+        import hashlib
+
+        parts = (self.kind, self.number, self.name, self.call_id, self._at_text(), self.source)
+        digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "replace")).hexdigest()
+        return "c" + digest[:23]
+
+    def _at_text(self) -> str:
+        return self.at.astimezone(UTC).isoformat()
 
     @classmethod
     def create(
@@ -86,8 +105,11 @@ class PhoneEvent:
         at: datetime | None = None,
         source: str = "hook",
     ) -> PhoneEvent:
-        """An event stamped now (UTC) unless `at` is given."""
-        return cls(kind, number, name, call_id, at or datetime.now(UTC), source)
+        """An event stamped now (UTC) unless `at` is given, with an id of its own."""
+        import os
+
+        at = at or datetime.now(UTC)
+        return cls(kind, number, name, call_id, at, source, os.urandom(12).hex())
 
     def to_dict(self) -> dict[str, str]:
         """The JSON form used on the socket, in the pending-events file and in the store."""
@@ -96,8 +118,9 @@ class PhoneEvent:
             "number": self.number,
             "name": self.name,
             "call_id": self.call_id,
-            "at": self.at.astimezone(UTC).isoformat(),
+            "at": self._at_text(),
             "source": self.source,
+            "id": self.id,
         }
 
     @classmethod
@@ -113,7 +136,7 @@ class PhoneEvent:
         if kind not in KINDS:
             raise ValueError(f"event kind must be one of {', '.join(KINDS)}")
         texts: dict[str, str] = {}
-        for key in ("number", "name", "call_id", "source"):
+        for key in ("number", "name", "call_id", "source", "id"):
             value = data.get(key, "")
             if value is None:
                 value = ""
@@ -139,6 +162,7 @@ class PhoneEvent:
             texts["call_id"],
             at,
             texts["source"] or "unknown",
+            texts["id"],
         )
 
     def caller(self) -> str:

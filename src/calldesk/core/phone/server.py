@@ -20,6 +20,7 @@ from typing import Any
 
 from calldesk.core.phone.channel import (
     CLIENT_TIMEOUT,
+    FIRST_BYTE_TIMEOUT,
     MAX_CLIENTS,
     PROTOCOL_VERSION,
     SocketError,
@@ -29,6 +30,12 @@ from calldesk.core.phone.channel import (
     take_lock,
 )
 from calldesk.core.phone.events import MAX_LINE, PhoneEvent
+from calldesk.core.phone.journal import EventJournal
+from calldesk.core.phone.spool import Spooled, read_spooled, spool_waiting
+
+SPOOL_POLL = 0.5
+"""Seconds between looks at the spool while serving: a hook that gave up waiting keeps its
+event there, and the running app takes it from there at most this much later."""
 
 
 def _logger() -> Any:
@@ -41,10 +48,20 @@ def _logger() -> Any:
 @dataclass(slots=True)
 class _Client:
     sock: socket.socket
+    started: float
     deadline: float
     inbox: bytearray
     outbox: bytearray
     closing: bool = False
+    heard: bool = False
+    """The client has sent at least one byte."""
+    waiting: int = 0
+    """Its events being written to the journal, whose replies are still to come."""
+
+    @property
+    def idle(self) -> bool:
+        """Still waiting for its request: no reply owed, none being written."""
+        return not self.closing and not self.outbox and not self.waiting
 
 
 _STOP = object()
@@ -54,15 +71,25 @@ class EventServer:
     """Serves the event socket: one JSON request per line, one JSON reply per line.
 
     Request `{"v":1,"event":{...}}` (the event as `PhoneEvent.to_dict`); reply `{"ok":true}`
-    once the event is validated and queued, else `{"ok":false,"error":"..."}`. `on_event` is
-    called on a thread of the server's own, one event at a time in arrival order, so a slow
-    callback never makes a hook wait; it must not block on the thread that calls `stop()`.
+    once the event is validated, written to `journal` (flushed to the disk) and queued, else
+    `{"ok":false,"error":"..."}`. Events arriving together are written with one flush. If the
+    journal cannot be written the event is still queued, but the reply is an error, so the
+    hook keeps its own copy too (the app drops the second one by id). `on_event` is called on
+    a thread of the server's own, one event at a time in arrival order, so a slow callback
+    never makes a hook wait; it must not block on the thread that calls `stop()`. When it
+    returns, the event is marked handled in the journal.
+
+    With `spool` and `on_spooled`, the server also takes what hooks kept in the spool while it
+    runs (every `spool_poll` seconds, a stat when there is nothing) and hands each kept event
+    to `on_spooled` on the same thread, in the same order as live ones, marked handled after.
 
     The folder is made 0700 and must belong to this user; the socket is 0600; clients of
     another user are refused (SO_PEERCRED where the system has it). Lines longer than
-    `MAX_LINE`, garbage and silent clients (after `client_timeout`) are handled without
-    disturbing other clients. `start()` replaces a stale socket left by a crash and raises
-    `SocketInUse` if another calldesk is serving.
+    `MAX_LINE`, garbage and silent clients (after `first_byte_timeout` if they send nothing,
+    `client_timeout` in all) are handled without disturbing other clients; when
+    `max_clients` are connected, the oldest one still waiting for its request is let go to
+    make room, so idle connections cannot lock hooks out. `start()` replaces a stale socket
+    left by a crash and raises `SocketInUse` if another calldesk is serving.
     """
 
     def __init__(
@@ -71,12 +98,25 @@ class EventServer:
         on_event: Callable[[PhoneEvent], None],
         *,
         client_timeout: float = CLIENT_TIMEOUT,
+        first_byte_timeout: float = FIRST_BYTE_TIMEOUT,
         max_clients: int = MAX_CLIENTS,
+        journal: EventJournal | None = None,
+        spool: Path | None = None,
+        on_spooled: Callable[[Spooled], None] | None = None,
+        spool_poll: float = SPOOL_POLL,
     ) -> None:
         self.path = Path(path)
         self._on_event = on_event
         self._client_timeout = client_timeout
+        self._first_byte_timeout = min(first_byte_timeout, client_timeout)
         self._max_clients = max_clients
+        self._journal = journal
+        self._spool = spool
+        self._on_spooled = on_spooled
+        self._spool_poll = spool_poll
+        self._next_look = 0.0
+        self._taken: list[tuple[_Client, PhoneEvent]] = []
+        """Events accepted in this round of the loop, to be written with one flush."""
         self._listener: socket.socket | None = None
         self._lock_fd: int | None = None
         self._identity: tuple[int, int] | None = None
@@ -215,7 +255,16 @@ class EventServer:
         try:
             while not self._stopping.is_set():
                 now = time.monotonic()
-                wait = min((c.deadline for c in clients.values()), default=now + 60) - now
+                if self._spool is not None and self._on_spooled is not None:
+                    if now >= self._next_look:
+                        self._look_at_spool()
+                        self._next_look = now + self._spool_poll
+                    wait_until = self._next_look
+                else:
+                    wait_until = now + 60
+                deadlines = (c.deadline for c in clients.values())
+                wait = min(deadlines, default=wait_until) - now
+                wait = min(wait, wait_until - now)
                 for key, mask in selector.select(max(wait, 0)):
                     sock = key.fileobj
                     if sock is self._wake_r:
@@ -225,6 +274,8 @@ class EventServer:
                         self._accept(selector, clients)
                     elif isinstance(sock, socket.socket) and sock in clients:
                         self._service(selector, clients, clients[sock], mask)
+                if self._taken:
+                    self._commit(selector, clients)
                 now = time.monotonic()
                 for client in [c for c in clients.values() if c.deadline <= now]:
                     self._drop(selector, clients, client)
@@ -235,6 +286,29 @@ class EventServer:
                 self._drop(selector, clients, client)
             selector.close()
             self._close_listener()
+
+    def _look_at_spool(self) -> None:
+        assert self._spool is not None
+        if not spool_waiting(self._spool):
+            return
+        journal = self._journal
+
+        def write_down(kept: list[Spooled]) -> None:
+            # Taken from the spool means the app answers for them: a quit before they are
+            # handled must leave them for the next start, as for events taken live.
+            if journal is not None:
+                try:
+                    journal.keep([spooled.event for spooled in kept])
+                except OSError as error:  # handled now all the same: never stuck in the spool
+                    _logger().warning("cannot write the phone journal: %s", error)
+
+        try:
+            kept = read_spooled(self._spool, write_down)
+        except OSError as error:
+            _logger().warning("cannot read the phone spool: %s", error)
+            return
+        for spooled in kept:
+            self._queue.put(spooled)
 
     def _close_listener(self) -> None:
         if self._listener is not None:
@@ -261,15 +335,26 @@ class EventServer:
                     _logger().warning("cannot accept a softphone client: %s", error)
                     return
                 continue
-            if len(clients) >= self._max_clients or not self._same_user(sock):
+            if not self._same_user(sock) or not self._make_room(selector, clients):
                 sock.close()
                 continue
             sock.setblocking(False)
-            client = _Client(
-                sock, time.monotonic() + self._client_timeout, bytearray(), bytearray()
-            )
+            now = time.monotonic()
+            client = _Client(sock, now, now + self._first_byte_timeout, bytearray(), bytearray())
             clients[sock] = client
             selector.register(sock, selectors.EVENT_READ, None)
+
+    def _make_room(
+        self, selector: selectors.BaseSelector, clients: dict[socket.socket, _Client]
+    ) -> bool:
+        """Whether a new client fits, letting the oldest idle one go if all places are taken."""
+        if len(clients) < self._max_clients:
+            return True
+        idle = [client for client in clients.values() if client.idle]
+        if not idle:
+            return False
+        self._drop(selector, clients, min(idle, key=lambda client: client.started))
+        return True
 
     @staticmethod
     def _same_user(sock: socket.socket) -> bool:
@@ -301,6 +386,9 @@ class EventServer:
             if data == b"":
                 client.closing = True  # the client is done sending; flush replies, then close
             elif data:
+                if not client.heard:
+                    client.heard = True
+                    client.deadline = client.started + self._client_timeout
                 client.inbox += data
                 self._answer_lines(client)
         self._flush(selector, clients, client)
@@ -314,7 +402,12 @@ class EventServer:
                 client.closing = True
                 return
             if line.strip():
-                self._reply(client, self._handle_line(line))
+                answer = self._handle_line(line)
+                if isinstance(answer, PhoneEvent):
+                    self._taken.append((client, answer))
+                    client.waiting += 1
+                else:
+                    self._reply(client, answer)
         if len(client.inbox) > MAX_LINE:
             self._reply(client, {"ok": False, "error": "request too long"})
             client.inbox.clear()
@@ -325,7 +418,7 @@ class EventServer:
         if len(client.outbox) > MAX_LINE:
             client.closing = True  # a client that sends but never reads gets no more
 
-    def _handle_line(self, line: bytes) -> dict[str, object]:
+    def _handle_line(self, line: bytes) -> dict[str, object] | PhoneEvent:
         try:
             request = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError:
@@ -344,8 +437,36 @@ class EventServer:
             event = PhoneEvent.from_dict(request.get("event"))
         except (ValueError, TypeError) as error:
             return {"ok": False, "error": str(error)}
-        self._queue.put(event)
-        return {"ok": True}
+        return event
+
+    def _commit(
+        self, selector: selectors.BaseSelector, clients: dict[socket.socket, _Client]
+    ) -> None:
+        """Write this round's events to the journal, queue them, then reply to their clients.
+
+        Replies to one client keep the order of its requests: an error found while parsing a
+        later line may be in its outbox already, so a client sending several events on one
+        connection should wait for each reply (the hook sends one).
+        """
+        taken, self._taken = self._taken, []
+        answer: dict[str, object] = {"ok": True}
+        if self._journal is not None:
+            try:
+                self._journal.keep([event for _, event in taken])
+            except OSError as error:
+                _logger().warning("cannot write the phone journal: %s", error)
+                answer = {
+                    "ok": False,
+                    "error": f"calldesk could not keep the event: {error.strerror or error}",
+                }
+        for client, event in taken:
+            self._queue.put(event)
+            client.waiting -= 1
+            if client.sock in clients:
+                self._reply(client, answer)
+        for client in {id(client): client for client, _ in taken}.values():
+            if client.sock in clients:
+                self._flush(selector, clients, client)
 
     def _flush(
         self,
@@ -363,6 +484,8 @@ class EventServer:
                 self._drop(selector, clients, client)
                 return
         if client.closing:
+            if client.waiting:
+                return  # its events are being written; `_commit` replies, then closes it
             if not client.outbox or len(client.outbox) > MAX_LINE:
                 self._drop(selector, clients, client)
             else:
@@ -394,8 +517,20 @@ class EventServer:
             item = self._queue.get()
             if item is _STOP:
                 return
-            assert isinstance(item, PhoneEvent)
             try:
-                self._on_event(item)
+                if isinstance(item, Spooled):
+                    assert self._on_spooled is not None
+                    self._on_spooled(item)
+                    event = item.event
+                else:
+                    assert isinstance(item, PhoneEvent)
+                    self._on_event(item)
+                    event = item
             except Exception:  # one bad callback must not stop later events
                 _logger().exception("the softphone event callback failed")
+                continue  # not handled: the next start shows it
+            if self._journal is not None:
+                try:
+                    self._journal.handled([event.id])
+                except OSError as error:
+                    _logger().warning("cannot mark a phone event handled: %s", error)
