@@ -327,3 +327,61 @@ async def test_after_an_abusive_call_the_checklist_is_about_the_incident(
     assert answers["who-was-told"].value == "Dana, and security"
     assert "blame" not in answers
     store.close()
+
+
+async def test_a_snoozed_break_coming_back_never_drops_the_next_calls_outcome(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # Seen by a tester: the snoozed break came back over the next call's outcome question,
+    # its checklist then cancelled that call's after-call steps, and the outcome was lost.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("z")
+        await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DeskScreen)
+        await pilot.press("f2")
+        await type_text(pilot, "second caller")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, OutcomeDialog)
+        second = app.desk.last_call
+        clock.advance(minutes=settings.cooldown.snooze_minutes, seconds=1)
+        app._tick()  # the snooze is over while the agent answers the outcome question
+        await pilot.pause()
+        assert isinstance(app.screen, OutcomeDialog), screen_names(app)
+        await pilot.press("f", "enter")
+        await wait_for_screen(pilot, ChecklistScreen)  # the second call's own steps first
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DeskScreen)
+        app._tick()
+        await wait_for_screen(pilot, CooldownScreen)  # then the snoozed break comes back
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    assert second is not None
+    assert call_records.get_call(store, second.id).outcome.value == "fine"
+    store.close()
+
+
+async def test_a_running_break_is_not_skipped_and_ends_early_only_on_a_yes(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "b")
+        screen = await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.state.state is Phase.RUNNING)
+        await pilot.press("x")  # skipping is for a break not yet started
+        await pilot.pause()
+        assert app.screen is screen and screen.state.state is Phase.RUNNING
+        await pilot.press("q", "w", "e", "r", "t")  # stray typing
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("n")
+        await wait_for_screen(pilot, CooldownScreen)
+        assert screen.state.state is Phase.RUNNING
+        await pilot.press("e")
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.state.state is Phase.DONE)

@@ -94,9 +94,9 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.see("Take five", "s starts the break")
         day.type("s")
         day.see("e ends", "early.")  # the whole line, wrapped, not "e ends earl"
-        day.type("x")
-        day.see("Skip this break?")
-        day.still("Skip this break?", 2.5)
+        day.type("e")
+        day.see("End the break now?")
+        day.still("End the break now?", 2.5)
         day.type("n")
         day.see("On a break")
         day.press("f1")
@@ -105,9 +105,11 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.press("escape")
         day.see("On a break")
         assert "calldesk keys" not in day.text
-        day.type("x")
-        day.see("Skip this break?")
+        day.type("e")
+        day.see("End the break now?")
         day.type("y")
+        day.see("Break over")
+        day.press("enter")
 
         # The checklist asks what applies; stray keys land nowhere.
         day.see("Was any of it on us?", "It was on us, and I said so.")
@@ -121,7 +123,7 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.press("tab")
         day.type("Sam")
         day.press("ctrl+s")
-        day.see("Checklist saved", "breaks: 0 taken, 1 skipped")
+        day.see("Checklist saved", "breaks: 1 taken")
 
         # Fixes: the whole fix, its owner and status, the call it came from.
         day.press("f7")

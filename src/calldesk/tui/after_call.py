@@ -42,6 +42,16 @@ class AfterCall:
             work, exclusive=True, group="after-call", exit_on_error=False, name=name
         )
 
+    def busy(self) -> bool:
+        """A call's after-call steps are on screen (outcome, break or checklist).
+
+        Nothing else starts its own steps meanwhile: a new one would cancel these (the group is
+        exclusive), and the answer the agent is giving would be lost with them.
+        """
+        return any(
+            worker.group == "after-call" and not worker.is_finished for worker in self.host.workers
+        )
+
     async def _after_call(self, call: Call) -> None:
         from dataclasses import asdict
 
@@ -200,6 +210,8 @@ class AfterCall:
             return
         if any(isinstance(screen, CooldownScreen) for screen in host.screen_stack):
             return  # still there, under its skip question or the help
+        if self.busy():
+            return  # after the call's own steps: the tick brings it back then
         if state.state.is_active and (
             state.is_due(host.clock.now()) or state.state is Phase.RUNNING
         ):
@@ -226,8 +238,10 @@ class AfterCall:
 
         call, answers = found
         outcome = call.outcome.value if call.outcome else None
-        if self.host.desk.call is None and unfinished_items(
-            self.checklist().for_outcome(outcome), answers
+        if (
+            self.host.desk.call is None
+            and not self.busy()
+            and unfinished_items(self.checklist().for_outcome(outcome), answers)
         ):
             self._run(partial(self.run_checklist, call), "checklist")
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.widget import Widget
     from textual.worker import Worker
+    from textual.worker_manager import WorkerManager
 
     from calldesk.config import Settings
     from calldesk.core.aftercall.cooldown import CooldownState
@@ -80,6 +81,9 @@ class Host(Protocol):
     async def push_screen_wait(self, screen: Screen[T]) -> T: ...
 
     def run_worker(self, work: Any, **options: Any) -> Worker[Any]: ...
+
+    @property
+    def workers(self) -> WorkerManager: ...
 
     def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
 

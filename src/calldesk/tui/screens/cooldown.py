@@ -78,8 +78,8 @@ class CooldownScreen(Screen[None]):
             return phase in (Phase.OFFERED, Phase.SNOOZED)
         if action == "snooze":
             return phase in (Phase.OFFERED, Phase.SNOOZED) and self.state.can_snooze
-        if action == "skip":
-            return phase.is_active
+        if action == "skip":  # a running break ends early instead (and counts as taken)
+            return phase in (Phase.OFFERED, Phase.SNOOZED)
         if action == "end_early":
             return phase is Phase.RUNNING
         if action == "back":
@@ -153,7 +153,14 @@ class CooldownScreen(Screen[None]):
         )
 
     def action_end_early(self) -> None:
-        self._step(lambda now: self.state.finish(now))
+        def answered(end: bool | None) -> None:
+            if end and self.state.state is Phase.RUNNING:
+                self._step(lambda now: self.state.finish(now))
+
+        # Asked, so a key pressed by accident never ends the break the agent needed.
+        self.app.push_screen(
+            ConfirmDialog("End the break now?", "It counts as a break taken."), answered
+        )
 
     def action_back(self) -> None:
         if not self.state.state.is_active:
