@@ -117,3 +117,32 @@ async def test_done_does_not_take_a_suggestion_the_agent_has_not_accepted(
         await pilot.pause()
         assert isinstance(app.screen, ChecklistScreen)  # blame still only suggested
         assert any(isinstance(b, RadioButton) for b in screen.query(RadioButton))
+
+
+async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from datetime import timedelta
+
+    from calldesk.core.calls import records as call_records
+    from calldesk.core.record.summary import build_agent_record
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.store is not None)
+        await pilot.press("ctrl+g")  # no call yet: says how, marks nothing
+        await pilot.pause()
+        assert app.desk.last_call is None
+        await pilot.press("f2")
+        await type_text(pilot, "thanked us twice")
+        await pilot.press("enter", "ctrl+g", "ctrl+g", "ctrl+g")  # marked, taken back, marked
+        await pilot.pause()
+        call = app.desk.call
+        assert call is not None and call.fan_at == clock.now()
+        assert app.desk.writer.flush()
+    store = stored(settings, clock)
+    assert call_records.get_call(store, call.id).fan_at == clock.now()
+    today = clock.now().date()
+    record = build_agent_record(store, today, clock.now() + timedelta(minutes=1))
+    assert record.total("fans") == 1 and record.fan_calls == [(call.id, clock.now())]
+    store.close()

@@ -153,6 +153,27 @@ class AfterCall:
 
         return await host.data.fetch(read)
 
+    def toggle_fan(self) -> None:
+        """The fan-moment key: mark the open or last call, or take the mark back."""
+        from calldesk.core.calls.desk import DeskError
+
+        host = self.host
+        try:
+            call = host.desk.fan_call()
+        except DeskError as error:
+            host.notify(host.name_keys(str(error)), severity="warning")
+            return
+        who = call.display_caller()
+        if host.desk.toggle_fan(call):
+            host.notify(
+                f"Fan moment: {who} left happier than they came. My record counts it"
+                f" ({host.key('fan-moment')} again takes it back).",
+                title="Fan made",
+                timeout=5,
+            )
+        else:
+            host.notify(f"Fan moment taken back for {who}.", timeout=3)
+
     async def recurring(self) -> list[RecurringProblem]:
         """Problems that came back this week, from the calls stored behind the queued writes."""
         from calldesk.core.aftercall.fixes import recurring_problems

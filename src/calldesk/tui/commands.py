@@ -83,6 +83,11 @@ class CallCommands(_StateProvider):
                 f"{key('checklist')} · the post-call checklist of the last call",
                 app.action_checklist,
             )
+            yield (
+                "call: fan moment",
+                f"{key('fan-moment')} · they left happier than they came (My record counts it)",
+                app.action_fan_moment,
+            )
         yield (
             "fixes: open permanent fixes",
             f"{key('fixes')} · fix everything twice",
