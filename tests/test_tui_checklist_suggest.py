@@ -146,3 +146,21 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
     record = build_agent_record(store, today, clock.now() + timedelta(minutes=1))
     assert record.total("fans") == 1 and record.fan_calls == [(call.id, clock.now())]
     store.close()
+
+
+async def test_the_palette_offers_to_accept_while_answers_wait(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.tui.commands import CallCommands
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_with_blame_and_fix(pilot, app)
+        provider = CallCommands(screen)
+        names = [name for name, _, _ in provider.commands()]
+        assert names[0] == "checklist: accept the suggested answers"
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert "checklist: accept the suggested answers" not in [
+            name for name, _, _ in provider.commands()
+        ]

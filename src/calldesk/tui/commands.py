@@ -54,6 +54,7 @@ class CallCommands(_StateProvider):
     def commands(self) -> Iterator[Command]:
         app = self.desk_app
         key = app.key
+        yield from self._checklist_commands()
         if app.desk.call is None:
             yield "call: start", f"{key('start-call')} · start a call record", app.action_start_call
         else:
@@ -104,6 +105,18 @@ class CallCommands(_StateProvider):
             app.action_my_record,
         )
         yield "help: keys", f"{key('help')} · every key calldesk answers to", app.action_help
+
+    def _checklist_commands(self) -> Iterator[Command]:
+        """On the checklist, while answers wait as suggested: accept them by name."""
+        from calldesk.tui.screens.checklist import ChecklistScreen, accept_key
+
+        screen = self.screen
+        if isinstance(screen, ChecklistScreen) and screen.pending():
+            yield (
+                "checklist: accept the suggested answers",
+                f"{accept_key(self.app)} · each keeps its source on screen",
+                screen.action_accept,
+            )
 
 
 class PhraseCommands(_StateProvider):
