@@ -130,12 +130,12 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.store is not None)
-        await pilot.press("ctrl+g")  # no call yet: says how, marks nothing
+        await pilot.press("ctrl+l")  # no call yet: says how, marks nothing
         await pilot.pause()
         assert app.desk.last_call is None
         await pilot.press("f2")
         await type_text(pilot, "thanked us twice")
-        await pilot.press("enter", "ctrl+g", "ctrl+g", "ctrl+g")  # marked, taken back, marked
+        await pilot.press("enter", "ctrl+l", "ctrl+l", "ctrl+l")  # marked, taken back, marked
         await pilot.pause()
         call = app.desk.call
         assert call is not None and call.fan_at == clock.now()

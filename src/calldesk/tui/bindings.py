@@ -92,7 +92,7 @@ APP_BINDINGS: list[BindingType] = [
         show=False,  # the footer is full at 80 columns; F1 and the palette list it
     ),
     Binding(
-        "ctrl+g",
+        "ctrl+l",
         "fan_moment",
         "Fan",
         id="fan-moment",
