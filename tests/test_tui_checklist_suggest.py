@@ -164,3 +164,21 @@ async def test_the_palette_offers_to_accept_while_answers_wait(
         assert "checklist: accept the suggested answers" not in [
             name for name, _, _ in provider.commands()
         ]
+
+
+async def test_space_on_the_suggested_choice_accepts_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await call_with_blame_and_fix(pilot, app)
+        blame = view(screen, "blame")
+        assert app.focused is blame.query_one(RadioSet)  # the checklist opens on it
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not blame.pending)
+        assert blame.accepted and not view(screen, "permanent-fix").accepted
+        assert app.desk.writer.flush()
+        store = stored(settings, clock)
+        answers = aftercall_records.checklist_answers(store, screen.call.id)
+        assert (answers["blame"].value, answers["blame"].suggested) == (BLAME, True)
+        store.close()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -250,6 +251,23 @@ class ChecklistScreen(Screen[bool]):
         view = self._view_of(event.input)
         if view is not None and view.pending:
             event.stop()
+            self._accept(view)
+
+    def on_key(self, event: events.Key) -> None:
+        """Space or Enter on the suggested choice itself (already selected) accepts it.
+
+        The choice's own binding runs after this: picking another option changes the answer
+        (`_changed`); picking the suggested one changes nothing, so it is accepted here,
+        once the binding has run.
+        """
+        if event.key not in ("space", "enter") or not isinstance(self.focused, RadioSet):
+            return
+        view = self._view_of(self.focused)
+        if view is not None and view.pending:
+            self.call_after_refresh(self._accept_if_still_suggested, view)
+
+    def _accept_if_still_suggested(self, view: ChecklistItemView) -> None:
+        if view.pending and view.matches_suggestion():
             self._accept(view)
 
     def pending(self) -> list[ChecklistItemView]:
