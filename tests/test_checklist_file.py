@@ -39,6 +39,7 @@ def test_the_defaults_ask_what_applies_to_how_the_call_went() -> None:
         ("permanent-fix", ItemKind.FIX, True),
         ("basics-kindly", ItemKind.CHECK, False),
         ("pointed-onward", ItemKind.CHECK, False),
+        ("promises-made", ItemKind.TEXT, False),
     ]
     for outcome in ("fine", "bad", None):
         asked = DEFAULT_CHECKLIST.for_outcome(outcome).items

@@ -290,3 +290,16 @@ def test_aloud_mode_records_the_time_to_start_speaking(
         (review,) = practice_records.practice_reviews(store)
     assert (review.phrase_id, review.rating, review.typed) == ("go-on", 3, False)
     assert review.seconds_to_speak is not None and review.seconds_to_speak >= 0
+
+
+@pytest.mark.parametrize(("keymap", "named"), [("", "(F9)"), ('practice = "f11"\n', "(F11)")])
+def test_practice_while_the_app_runs_names_the_key_the_app_has(
+    library: Path, team_settings: Settings, tmp_path: Path, keymap: str, named: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[keymap]\n{keymap}", encoding="utf-8")
+    with Database.open(team_settings.database_path, SystemClock()):  # the app holds it
+        result = calldesk(library, "--config", str(config), "practice")
+    assert result.returncode == 1
+    assert f"practise inside the app {named}." in result.stderr
+    assert "F9" not in result.stderr or named == "(F9)"

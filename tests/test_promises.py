@@ -185,10 +185,11 @@ def test_migrations_keep_their_numbers_across_branches(tmp_path) -> None:
         step(conn)
         seen.append(tables_and_columns(conn))
     conn.close()
-    assert len(MIGRATIONS) == 7
+    assert len(MIGRATIONS) == 8
     assert seen[1] - seen[0] == {"seconds_to_speak"}
     assert {"promises", "promises_open"} <= seen[2] - seen[1]
     assert seen[3] - seen[2] == {"search_misses", "search_misses_time"}
+    assert seen[4] - seen[3] == {"calls_fan"}
 
 
 def test_a_database_from_before_promises_is_brought_up_to_date(tmp_path) -> None:
@@ -203,6 +204,9 @@ def test_a_database_from_before_promises_is_brought_up_to_date(tmp_path) -> None
     conn.execute("DROP TABLE promises")
     conn.execute("DROP TABLE search_misses")
     conn.execute("ALTER TABLE practice_reviews DROP COLUMN seconds_to_speak")
+    conn.execute("DROP INDEX calls_fan")  # v8: the fan moment and accepted suggestions
+    conn.execute("ALTER TABLE calls DROP COLUMN fan_at")
+    conn.execute("ALTER TABLE checklist_answers DROP COLUMN suggested")
     conn.execute("PRAGMA user_version = 4")
     conn.close()
     with Database.open(path, FakeClock(NOW)) as store:

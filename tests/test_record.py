@@ -39,6 +39,8 @@ def seed(store: Database, clock: FakeClock, start: datetime) -> None:
                 aftercall_records.save_cooldown(
                     store, CooldownState(None, call.id, 300, Phase.DONE, clock.now(), clock.now())
                 )
+            if week == 0 and number == 1:
+                call_records.set_fan(store, call.id, clock.now())
             if week == 2 and number == 0:
                 save_answer(
                     store,
@@ -69,6 +71,7 @@ def test_the_record_counts_each_week_and_month(tmp_path: Path) -> None:
     assert [w.bad_calls for w in record.weeks] == [0, 1, 1, 0]
     assert [w.breaks_taken for w in record.weeks] == [0, 1, 0, 0]
     assert [w.fixes_filed for w in record.weeks] == [0, 0, 1, 0]
+    assert [w.fans for w in record.weeks] == [1, 0, 0, 0]
     assert record.total("fixes_closed") == 1
     assert (record.total("promises_kept_on_time"), record.total("promises_kept_late")) == (1, 1)
     assert [(m.label, m.calls) for m in record.months] == [("2026-11", 6)]
@@ -89,10 +92,12 @@ def test_plain_and_markdown_show_facts_and_charts_without_callers(tmp_path: Path
     plain = render_plain(record)
     assert "Calls taken                  6  █▃▆▁" in plain
     assert "1 of 2 closed promises kept on time (50%)" in plain
+    assert "Fans made                    1  █▁▁▁" in plain
     assert max(len(line) for line in plain.splitlines()) <= 80
     markdown = render_markdown(record)
     assert markdown.startswith("# My record: 02 Nov 2026 to 23 Nov 2026")
     assert "| 2026-W47 | 2 | 1 | 1 | 1 | 1 |" in markdown
+    assert "- **Fans made:** 1" in markdown and "## Fan moments" in markdown
     assert "`calldesk export --call" in markdown and "Ann Lee" not in markdown + plain
     from calldesk.core.export.redact import redact
 

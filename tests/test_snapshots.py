@@ -239,3 +239,18 @@ def test_fixes_at_80_columns(snap_compare, settings: Settings, clock: FakeClock)
         await settle(pilot)
 
     assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_checklist_with_suggestions(snap_compare, settings: Settings, clock: FakeClock) -> None:
+    """A blame phrase and a #fix note: the answers suggested, each with its source on a dim line."""
+    from tests.test_tui_checklist_suggest import call_with_blame_and_fix
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await call_with_blame_and_fix(pilot, pilot.app)
+        pilot.app.clear_notifications()  # the call's "ended after" toast would hide the fix
+        screen = pilot.app.screen
+        screen.query_one("#item-permanent-fix-what").scroll_visible(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(build_app(settings, clock), terminal_size=(80, 24), run_before=run_before)

@@ -355,6 +355,7 @@ async def test_a_snoozed_break_coming_back_never_drops_the_next_calls_outcome(
         await wait_for_screen(pilot, ChecklistScreen)  # the second call's own steps first
         await pilot.press("escape")
         await wait_for_screen(pilot, DeskScreen)
+        await wait_until(pilot, lambda: not app.after_calls.busy())
         app._tick()
         await wait_for_screen(pilot, CooldownScreen)  # then the snoozed break comes back
         assert app.desk.writer.flush()

@@ -215,6 +215,8 @@ async def test_the_delete_question_quotes_the_note_literally(
 async def test_checklist_options_answers_and_caller_are_shown_literally(
     settings: Settings, clock: FakeClock
 ) -> None:
+    from calldesk.core.aftercall.suggest import Suggestion
+
     checklist = Checklist(
         (
             ChecklistItem("how", "How\x1b[2J", ItemKind.CHOICE, options=("[b]phone", "c\u202e")),
@@ -229,7 +231,8 @@ async def test_checklist_options_answers_and_caller_are_shown_literally(
             call,
             checklist,
             {"note": (f"stored {OSC52}", False)},
-            lambda item, value, skipped: saved.__setitem__(item, value),
+            lambda item, value, skipped, suggested: saved.__setitem__(item, value),
+            [Suggestion("note", "other", f"note at 10:00: '#quick-fix {OSC52}'")],
         )
         await app.push_screen(screen)
         await pilot.pause()
@@ -242,6 +245,8 @@ async def test_checklist_options_answers_and_caller_are_shown_literally(
         answer.focus()
         await pilot.press("end", "!")
         await wait_until(pilot, lambda: saved.get("note") == f"stored {OSC52}!")
+        source = str(screen.query_one(".checklist-source", Label).render())
+        assert source.startswith("you changed the suggestion from note at 10:00")
         for widget in screen.query(Label):
             assert not has_hidden(str(widget.render()))
 

@@ -104,7 +104,8 @@ def _open_store(settings: Settings, clock: Clock) -> Iterator[Database]:
         store = _warned(Database.open(settings.database_path, clock))
     except StoreInUse:
         raise UserError(
-            "calldesk is running and has the database open: practise inside the app (F9).",
+            "calldesk is running and has the database open: practise inside the app"
+            f" ({_practice_key(settings)}).",
             code=1,
         ) from None
     except StoreError as error:
@@ -113,6 +114,13 @@ def _open_store(settings: Settings, clock: Clock) -> Iterator[Database]:
         yield store
     finally:
         store.close()
+
+
+def _practice_key(settings: Settings) -> str:
+    """The app's practice key as the agent's `[keymap]` binds it, named as the app names it."""
+    from calldesk.tui.bindings import key_name
+
+    return key_name("practice", settings.keymap)
 
 
 def _refuse_during_call_or_break(store: Database, now: datetime) -> None:

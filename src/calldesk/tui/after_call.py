@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from calldesk.core.aftercall.checklist import Checklist
+    from calldesk.core.aftercall.suggest import Suggestion
     from calldesk.tui.host import Host
 
 
@@ -121,11 +122,14 @@ class AfterCall:
             return {item_id: (answer.value, answer.skipped) for item_id, answer in stored.items()}
 
         answers = await host.data.fetch(read)
+        suggestions = await self.suggestions(call, checklist)
 
-        def save(item_id: str, value: object, skipped: bool) -> None:
-            host.desk.save_checklist_answer(call, item_id, value, skipped)
+        def save(item_id: str, value: object, skipped: bool, suggested: bool) -> None:
+            host.desk.save_checklist_answer(call, item_id, value, skipped, suggested)
 
-        done = await host.push_screen_wait(ChecklistScreen(call, checklist, answers, save))
+        done = await host.push_screen_wait(
+            ChecklistScreen(call, checklist, answers, save, suggestions)
+        )
         if done:
             host.notify("Checklist saved.", timeout=3)
             await self.show_recurring()
@@ -136,6 +140,49 @@ class AfterCall:
                 timeout=5,
             )
         return bool(done)
+
+    async def suggestions(self, call: Call, checklist: Checklist) -> list[Suggestion]:
+        """Answers suggested from the call: its notes, the phrases inserted, its promises."""
+        from calldesk.core.aftercall.suggest import CallEvidence, suggest_answers
+        from calldesk.core.library import records as phrase_records
+        from calldesk.core.promises import records as promise_records
+
+        host = self.host
+        store, library = host.store, host.library
+        notes = host.desk.snapshot(call)  # the notes as the agent sees them, this thread's copy
+
+        def read() -> list[Suggestion]:
+            inserts: list[tuple[str, datetime]] = []
+            promises = []
+            if store is not None and call.id > 0:
+                inserts = phrase_records.phrase_inserts(store, call.id)
+                promises = promise_records.promises_for_calls(store, [call.id]).get(call.id, [])
+            evidence = CallEvidence(notes, inserts, promises)
+            lookup = library.get if library is not None else (lambda _: None)
+            return suggest_answers(checklist, evidence, lookup)
+
+        return await host.data.fetch(read)
+
+    def toggle_fan(self) -> None:
+        """The fan-moment key: mark the open or last call, or take the mark back."""
+        from calldesk.core.calls.desk import DeskError
+
+        host = self.host
+        try:
+            call = host.desk.fan_call()
+        except DeskError as error:
+            host.notify(host.name_keys(str(error)), severity="warning")
+            return
+        who = call.display_caller()
+        if host.desk.toggle_fan(call):
+            host.notify(
+                f"Fan moment: {who} left happier than they came. My record counts it"
+                f" ({host.key('fan-moment')} again takes it back).",
+                title="Fan made",
+                timeout=5,
+            )
+        else:
+            host.notify(f"Fan moment taken back for {who}.", timeout=3)
 
     async def recurring(self) -> list[RecurringProblem]:
         """Problems that came back this week, from the calls stored behind the queued writes."""

@@ -374,6 +374,9 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
 
+    def action_fan_moment(self) -> None:
+        self.after_calls.toggle_fan()
+
     def action_my_record(self) -> None:
         self.promises.open_record()
 

@@ -92,6 +92,15 @@ APP_BINDINGS: list[BindingType] = [
         show=False,  # the footer is full at 80 columns; F1 and the palette list it
     ),
     Binding(
+        "ctrl+l",
+        "fan_moment",
+        "Fan",
+        id="fan-moment",
+        tooltip="Mark the open or last call a fan moment (again: take it back)",
+        priority=True,
+        show=False,  # the footer is full at 80 columns; F1 and the palette list it
+    ),
+    Binding(
         "ctrl+q",
         "quit",
         "Quit",
@@ -143,6 +152,7 @@ DESK_ACTIONS = frozenset(
         "practice",
         "export",
         "my_record",
+        "fan_moment",
     }
 )
 
@@ -167,6 +177,8 @@ def action_allowed(
         return on_call
     if action == "practice":
         return not on_call
+    if action == "fan_moment":
+        return on_call or has_last_call
     if action in ("checklist", "export"):
         return in_history or has_last_call or (action == "export" and on_call)
     return True

@@ -54,6 +54,7 @@ class CallCommands(_StateProvider):
     def commands(self) -> Iterator[Command]:
         app = self.desk_app
         key = app.key
+        yield from self._checklist_commands()
         if app.desk.call is None:
             yield "call: start", f"{key('start-call')} · start a call record", app.action_start_call
         else:
@@ -83,6 +84,11 @@ class CallCommands(_StateProvider):
                 f"{key('checklist')} · the post-call checklist of the last call",
                 app.action_checklist,
             )
+            yield (
+                "call: fan moment",
+                f"{key('fan-moment')} · they left happier than they came (My record counts it)",
+                app.action_fan_moment,
+            )
         yield (
             "fixes: open permanent fixes",
             f"{key('fixes')} · fix everything twice",
@@ -99,6 +105,18 @@ class CallCommands(_StateProvider):
             app.action_my_record,
         )
         yield "help: keys", f"{key('help')} · every key calldesk answers to", app.action_help
+
+    def _checklist_commands(self) -> Iterator[Command]:
+        """On the checklist, while answers wait as suggested: accept them by name."""
+        from calldesk.tui.screens.checklist import ChecklistScreen, accept_key
+
+        screen = self.screen
+        if isinstance(screen, ChecklistScreen) and screen.pending():
+            yield (
+                "checklist: accept the suggested answers",
+                f"{accept_key(self.app)} · each keeps its source on screen",
+                screen.action_accept,
+            )
 
 
 class PhraseCommands(_StateProvider):

@@ -15,8 +15,9 @@ CHECKLIST_FILE_NAMES = ("checklist.yaml", "checklist.yml")
 """A file with one of these names at the top of a phrase folder is the checklist, not phrases."""
 
 FILE_KEYS = ("checklist",)
-ITEM_KEYS = ("id", "label", "kind", "required", "help", "options", "applies_when")
+ITEM_KEYS = ("id", "label", "kind", "required", "help", "options", "applies_when", "suggest")
 CONDITION_KEYS = ("outcome",)
+SUGGEST_KEYS = ("phrase_tag", "note_tag", "answer", "promises")
 UNDECIDED = "undecided"
 """The outcome a call has before the agent says how it went (Escape at the question)."""
 OUTCOMES = ("fine", "bad", "abusive", UNDECIDED)
@@ -39,6 +40,24 @@ class ItemKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestRule:
+    """Where an item's suggested answer comes from (`suggest:` in checklist.yaml).
+
+    The trainer says it, not the code: which phrases count as taking the blame is the tag
+    on the phrases (`phrase_tag: blame`), so a new blame phrase needs no change here.
+    """
+
+    note_tag: str = ""
+    """A note with `#<note_tag>` in it: its words are the answer (a fix's "what")."""
+    phrase_tag: str = ""
+    """A phrase with this tag inserted on the call suggests `answer` (a check: ticked)."""
+    answer: str = ""
+    """The answer a tagged phrase suggests: one of a choice's options, or a text."""
+    promises: bool = False
+    """The promises made on the call are the answer ("call back 15:30")."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChecklistItem:
     """One question the agent answers after a call."""
 
@@ -51,6 +70,8 @@ class ChecklistItem:
     outcomes: tuple[str, ...] = ()
     """The call outcomes this item is asked after (`applies_when: {outcome: [...]}`); empty:
     after every call."""
+    suggest: SuggestRule | None = None
+    """Where a suggested answer comes from; None: the agent answers from memory."""
 
     def applies_to(self, outcome: str | None) -> bool:
         """Whether the item is asked after a call that went `outcome` (None: not said yet)."""
@@ -90,6 +111,7 @@ DEFAULT_CHECKLIST = Checklist(
             "don't take blame that isn't there.",
             options=("It was on us, and I said so.", "Nothing on our side.", "Not yet."),
             outcomes=ANSWERED_CALL,
+            suggest=SuggestRule(phrase_tag="blame", answer="It was on us, and I said so."),
         ),
         ChecklistItem(
             id="quick-fix",
@@ -98,6 +120,7 @@ DEFAULT_CHECKLIST = Checklist(
             required=True,
             help="What got them going today, written so the next agent could repeat it.",
             outcomes=ANSWERED_CALL,
+            suggest=SuggestRule(note_tag="quick-fix"),
         ),
         ChecklistItem(
             id="permanent-fix",
@@ -107,6 +130,7 @@ DEFAULT_CHECKLIST = Checklist(
             help="What it is, where it is filed, who owns it. A fix nobody owns rings again "
             "next week.",
             outcomes=ANSWERED_CALL,
+            suggest=SuggestRule(note_tag="fix", phrase_tag="permanent-fix"),
         ),
         ChecklistItem(
             id="basics-kindly",
@@ -122,6 +146,15 @@ DEFAULT_CHECKLIST = Checklist(
             kind=ItemKind.CHECK,
             help='"Not our problem" is not an answer. A name, a number or a link is.',
             outcomes=ANSWERED_CALL,
+        ),
+        ChecklistItem(
+            id="promises-made",
+            label="What I promised, and by when",
+            kind=ItemKind.TEXT,
+            help="Every callback you promised is in the promises list; say here if there was "
+            "anything else.",
+            outcomes=ANSWERED_CALL,
+            suggest=SuggestRule(promises=True),
         ),
         ChecklistItem(
             id="warning-given",
@@ -253,6 +286,7 @@ def _item(check: Checker, entry: YamlMap) -> ChecklistItem | None:
     elif kind is ItemKind.CHOICE:
         check.error(entry.pos, "a choice item needs 'options'", "add options: [one, two]")
     outcomes = _applies_when(check, entry)
+    suggest = _suggest(check, entry, kind, options or ())
     if check.error_count > before or item_id is None or label is None or required is None:
         return None
     return ChecklistItem(
@@ -263,6 +297,56 @@ def _item(check: Checker, entry: YamlMap) -> ChecklistItem | None:
         help=help_text,
         options=options or (),
         outcomes=outcomes,
+        suggest=suggest,
+    )
+
+
+def _suggest(
+    check: Checker, entry: YamlMap, kind: ItemKind, options: tuple[str, ...]
+) -> SuggestRule | None:
+    """`suggest: {phrase_tag: blame, answer: ...}`: where the item's suggested answer comes from."""
+    if "suggest" not in entry:
+        return None
+    rule = entry["suggest"]
+    if not isinstance(rule, YamlMap):
+        check.error(
+            entry.where("suggest"),
+            "'suggest' must be a mapping",
+            "write suggest: {phrase_tag: blame, answer: ...} (see docs/after-the-call.md)",
+        )
+        return None
+    before = check.error_count
+    check.unknown_keys(rule, SUGGEST_KEYS, "suggest")
+    note_tag = check.text(rule, "note_tag") or ""
+    phrase_tag = check.text(rule, "phrase_tag") or ""
+    answer = check.text(rule, "answer") or ""
+    promises = check.boolean(rule, "promises", default=False)
+    note_tag = note_tag.strip().lstrip("#").casefold()
+    if check.error_count > before:
+        return None
+    if not (note_tag or phrase_tag or promises):
+        check.error(
+            entry.where("suggest"),
+            "'suggest' names no source",
+            "give note_tag, phrase_tag or promises: true",
+        )
+        return None
+    if kind is ItemKind.CHOICE and (note_tag or promises):
+        check.error(
+            entry.where("suggest"),
+            "a choice item can only be suggested from a phrase_tag and its answer",
+            "remove note_tag and promises, or make the item kind: text",
+        )
+        return None
+    if kind is ItemKind.CHOICE and phrase_tag and answer not in options:
+        check.error(
+            rule.where("answer") if "answer" in rule else entry.where("suggest"),
+            "the suggested answer must be one of the item's options",
+            "copy one of the options into 'answer'",
+        )
+        return None
+    return SuggestRule(
+        note_tag=note_tag, phrase_tag=phrase_tag.strip(), answer=answer, promises=bool(promises)
     )
 
 

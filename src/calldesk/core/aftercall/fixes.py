@@ -36,16 +36,22 @@ class RecurringProblem:
 
 
 def save_answer(
-    db: Database, call_id: int, item_id: str, value: object, skipped: bool = False
+    db: Database,
+    call_id: int,
+    item_id: str,
+    value: object,
+    skipped: bool = False,
+    suggested: bool = False,
 ) -> None:
     """Store a checklist answer, filing or withdrawing the permanent fix it holds, if any.
 
     A fix answer (a mapping with "what", "where", "owner") with a non-empty "what" files a
     permanent fix for the call; clearing or skipping it withdraws the fix while it is still
     open (a fix already marked done or won't-fix is kept). Answer and fix are one transaction.
+    `suggested`: the agent accepted calldesk's suggestion as it was.
     """
     with db.batch():
-        records.save_checklist_answer(db, call_id, item_id, value, skipped)
+        records.save_checklist_answer(db, call_id, item_id, value, skipped, suggested)
         if not isinstance(value, Mapping) or "what" not in value:
             return
         what = str(value.get("what") or "").strip()

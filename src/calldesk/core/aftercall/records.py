@@ -60,6 +60,8 @@ class ChecklistAnswer:
     value: object
     skipped: bool
     answered_at: datetime
+    suggested: bool = False
+    """The agent accepted the answer calldesk suggested from the call, unchanged."""
 
 
 _COOLDOWN_COLUMNS = (
@@ -107,7 +109,12 @@ def _fix(row: sqlite3.Row) -> PermanentFix:
 
 
 def save_checklist_answer(
-    db: Database, call_id: int, item_id: str, value: object, skipped: bool = False
+    db: Database,
+    call_id: int,
+    item_id: str,
+    value: object,
+    skipped: bool = False,
+    suggested: bool = False,
 ) -> None:
     """Store one checklist answer (any JSON value), replacing an earlier one for the item."""
     try:
@@ -119,11 +126,12 @@ def save_checklist_answer(
         if conn.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
             raise call_not_found(call_id)
         conn.execute(
-            "INSERT INTO checklist_answers (call_id, item_id, value, skipped, answered_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id, item_id) DO UPDATE SET"
+            "INSERT INTO checklist_answers"
+            " (call_id, item_id, value, skipped, answered_at, suggested)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, item_id) DO UPDATE SET"
             " value = excluded.value, skipped = excluded.skipped,"
-            " answered_at = excluded.answered_at",
-            (call_id, item_id, encoded, int(skipped), db.now()),
+            " answered_at = excluded.answered_at, suggested = excluded.suggested",
+            (call_id, item_id, encoded, int(skipped), db.now(), int(suggested)),
         )
 
 
@@ -160,13 +168,16 @@ def checklist_answers(db: Database, call_id: int) -> dict[str, ChecklistAnswer]:
     """item id -> answer, for one call."""
     with db.read() as conn:
         rows = conn.execute(
-            "SELECT item_id, value, skipped, answered_at FROM checklist_answers"
+            "SELECT item_id, value, skipped, answered_at, suggested FROM checklist_answers"
             " WHERE call_id = ? ORDER BY answered_at, item_id",
             (call_id,),
         ).fetchall()
     return {
         row["item_id"]: ChecklistAnswer(
-            json.loads(row["value"]), bool(row["skipped"]), from_iso(row["answered_at"])
+            json.loads(row["value"]),
+            bool(row["skipped"]),
+            from_iso(row["answered_at"]),
+            bool(row["suggested"]),
         )
         for row in rows
     }

@@ -503,10 +503,31 @@ class Desk:
         store = self.store
         self._submit(lambda: call_records.set_outcome(store, call.id, outcome, reason))
 
-    def save_checklist_answer(self, call: Call, item_id: str, value: Any, skipped: bool) -> None:
+    def fan_call(self) -> Call:
+        """The call a fan moment is about: the open one, else the one that just ended."""
+        call = self.call or self.last_call
+        if call is None:
+            raise DeskError(
+                "A fan moment marks a call: start one with {key:start-call}, or mark it "
+                "right after it ends."
+            )
+        return call
+
+    def toggle_fan(self, call: Call) -> bool:
+        """Mark `call` a fan moment, or take the mark back; True when it is marked now."""
+        call.fan_at = None if call.fan_at is not None else self.clock.now()
+        at, store = call.fan_at, self.store
+        self._submit(lambda: call_records.set_fan(store, call.id, at), key=("fan", id(call)))
+        return at is not None
+
+    def save_checklist_answer(
+        self, call: Call, item_id: str, value: Any, skipped: bool, suggested: bool = False
+    ) -> None:
         store = self.store
         self._submit(
-            lambda: save_answer(store, call.id, item_id, value, skipped=skipped),
+            lambda: save_answer(
+                store, call.id, item_id, value, skipped=skipped, suggested=suggested
+            ),
             key=("checklist", id(call), item_id),
         )
 

@@ -52,6 +52,9 @@ class CallFacts:
     """When the call was answered; None while it rings, and for a missed call."""
     missed: bool = False
     """The caller gave up while it rang: a missed call, with no outcome and no checklist."""
+    fan_at: datetime | None = None
+    """When the agent marked the call a fan moment (the caller left happier than they came);
+    None when not marked. Counted in My record."""
 
     @property
     def is_open(self) -> bool:

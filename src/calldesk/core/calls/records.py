@@ -174,6 +174,17 @@ def update_call(
         return _get_call(conn, call_id)
 
 
+def set_fan(db: Database, call_id: int, at: datetime | None) -> None:
+    """Mark a call a fan moment at `at`, or take the mark back (None)."""
+    with db.write() as conn:
+        if conn.execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
+            raise call_not_found(call_id)
+        conn.execute(
+            "UPDATE calls SET fan_at = ? WHERE id = ?",
+            (None if at is None else to_iso(at), call_id),
+        )
+
+
 def save_draft(db: Database, call_id: int, text: str) -> None:
     """Keep the note being typed, so a crash cannot lose it. Runs on every autosave."""
     with db.write() as conn:

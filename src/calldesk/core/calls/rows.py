@@ -16,7 +16,7 @@ PREVIEW_CHARS = 200
 
 CALL_COLUMNS = (
     "id, started_at, ended_at, caller_name, caller_number, ticket, outcome, outcome_reason, "
-    "draft, tags, answered_at, missed"
+    "draft, tags, answered_at, missed, fan_at"
 )
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 NOTE_COLUMNS = "id, call_id, created_at, edited_at, text"
 SUMMARY_SELECT = f"""
 SELECT c.id, c.started_at, c.ended_at, c.caller_name, c.caller_number, c.ticket, c.outcome,
-    c.tags, c.answered_at, c.missed,
+    c.tags, c.answered_at, c.missed, c.fan_at,
     (SELECT count(*) FROM notes n WHERE n.call_id = c.id) AS note_count,
     coalesce((SELECT substr(n.text, 1, {PREVIEW_CHARS}) FROM notes n WHERE n.call_id = c.id
               ORDER BY n.id LIMIT 1), '') AS first_note
@@ -63,6 +63,7 @@ def _facts(row: sqlite3.Row) -> dict[str, Any]:
         "tags": list(json.loads(row["tags"])),
         "answered_at": when(row["answered_at"]),
         "missed": bool(row["missed"]),
+        "fan_at": when(row["fan_at"]),
     }
 
 

@@ -244,6 +244,19 @@ def _migrate_v7(db: sqlite3.Connection) -> None:
     _run_script(db, _V7)
 
 
+# Checklist answers the agent accepted as suggested (#19, core/aftercall/suggest.py), and the
+# fan moment an agent marks on a call (counted in My record).
+_V8 = """
+ALTER TABLE checklist_answers ADD COLUMN suggested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN fan_at TEXT;
+CREATE INDEX calls_fan ON calls (fan_at) WHERE fan_at IS NOT NULL;
+"""
+
+
+def _migrate_v8(db: sqlite3.Connection) -> None:
+    _run_script(db, _V8)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v1,
     _migrate_v2,
@@ -252,6 +265,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_v5,
     _migrate_v6,
     _migrate_v7,
+    _migrate_v8,
 ]
 """Forward migrations; entry n takes a database from `user_version` n to n + 1. Append only."""
 SCHEMA_VERSION = len(MIGRATIONS)

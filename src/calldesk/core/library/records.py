@@ -76,6 +76,17 @@ def phrases_used(db: Database, call_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def phrase_inserts(db: Database, call_id: int) -> list[tuple[str, datetime]]:
+    """(phrase id, when) of each phrase inserted into a call's notes, oldest first."""
+    with db.read() as conn:
+        rows = conn.execute(
+            "SELECT phrase_id, used_at FROM phrase_uses WHERE call_id = ? AND action = 'insert'"
+            " ORDER BY used_at, id",
+            (call_id,),
+        ).fetchall()
+    return [(str(row[0]), from_iso(str(row[1]))) for row in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseUse:
     """How often a phrase was used in all, and when last (for the team statistics)."""

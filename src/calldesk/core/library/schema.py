@@ -157,6 +157,27 @@ def checklist_schema() -> dict[str, Any]:
             "required": list(CONDITION_KEYS),
             "additionalProperties": False,
         },
+        "suggest": {
+            "type": "object",
+            "description": "Suggest an answer from what happened on the call; the agent accepts "
+            "or changes it (docs/after-the-call.md).",
+            "properties": {
+                "note_tag": _text(
+                    "A #tag the agent types in a note (fix for #fix): the note's words are "
+                    "the answer."
+                ),
+                "phrase_tag": _text("A phrase with this tag inserted on the call suggests."),
+                "answer": _text(
+                    "What a tagged phrase suggests: one of a choice's options, or a text."
+                ),
+                "promises": {
+                    "type": "boolean",
+                    "description": "The promises made on the call are the answer.",
+                },
+            },
+            "minProperties": 1,
+            "additionalProperties": False,
+        },
     }
     item = {
         "type": "object",

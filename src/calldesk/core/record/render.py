@@ -33,6 +33,7 @@ METRICS: tuple[tuple[str, Callable[[Period], int]], ...] = (
     ("Permanent fixes filed", lambda p: p.fixes_filed),
     ("Permanent fixes closed", lambda p: p.fixes_closed),
     ("Promises kept on time", lambda p: p.promises_kept_on_time),
+    ("Fans made", lambda p: p.fans),
     ("Bad calls weathered", lambda p: p.bad_calls),
     ("Breaks taken", lambda p: p.breaks_taken),
     ("Practice reviews", lambda p: p.reviews),
@@ -69,6 +70,8 @@ def render_plain(record: AgentRecord, redact: Callable[[str], str] = str) -> str
             extra.append(f"{period.fixes_filed} fixes")
         if period.promises_kept_on_time:
             extra.append(f"{period.promises_kept_on_time} kept")
+        if period.fans:
+            extra.append(f"{period.fans} fan{'s' if period.fans != 1 else ''}")
         if period.bad_calls:
             extra.append(f"{period.bad_calls} bad")
         tail = f"  {', '.join(extra)}" if extra else ""
@@ -104,6 +107,7 @@ def render_markdown(record: AgentRecord, redact: Callable[[str], str] = str) -> 
         f"- **Permanent fixes:** {record.total('fixes_filed')} filed,"
         f" {record.total('fixes_closed')} closed",
         f"- **Promises:** {_promise_rate(record)}",
+        f"- **Fans made:** {record.total('fans')}",
         f"- **Bad calls weathered:** {record.total('bad_calls')};"
         f" **breaks taken:** {record.total('breaks_taken')}",
         f"- **Practice:** {record.total('reviews')} reviews,"
@@ -135,5 +139,13 @@ def render_markdown(record: AgentRecord, redact: Callable[[str], str] = str) -> 
                 f" {fix.call_started_at.astimezone():%Y-%m-%d}; `calldesk export --call"
                 f" {fix.call_id}`)"
             )
+        lines.append("")
+    if record.fan_calls:
+        lines += ["## Fan moments", ""]
+        lines += [
+            f"- call {call_id}, {at.astimezone():%Y-%m-%d %H:%M}"
+            f" (`calldesk export --call {call_id}`)"
+            for call_id, at in record.fan_calls
+        ]
         lines.append("")
     return "\n".join(lines)

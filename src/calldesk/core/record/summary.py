@@ -37,6 +37,8 @@ class Period:
     promises_kept_on_time: int = 0
     promises_kept_late: int = 0
     promises_dropped: int = 0
+    fans: int = 0
+    """Calls the agent marked as a fan moment."""
     reviews: int = 0
     """Practice grades given."""
     phrases_started: int = 0
@@ -54,6 +56,8 @@ class AgentRecord:
     fixes: list[PermanentFix] = field(default_factory=list)
     """Permanent fixes filed in the time, oldest first, each with the call it came from."""
     promises: list[Promise] = field(default_factory=list)
+    fan_calls: list[tuple[int, datetime]] = field(default_factory=list)
+    """(call id, when marked) of each fan moment in the time, oldest first."""
     learned: int = 0
     """Phrases known by heart now (practice)."""
 
@@ -107,11 +111,15 @@ def build_agent_record(
             if period is not None:
                 setattr(period, name, getattr(period, name) + 1)
 
+    fan_calls: list[tuple[int, datetime]] = []
     for call in call_records.iter_calls(db, since=start):
         if call.missed:
             bump(call.started_at, "missed")
             continue
         bump(call.started_at, "calls")
+        if call.fan_at is not None:
+            bump(call.fan_at, "fans")
+            fan_calls.append((call.id, call.fan_at))
         if call.outcome in (Outcome.BAD, Outcome.ABUSIVE):
             bump(call.started_at, "bad_calls")
     for state in aftercall_records.cooldowns_between(db, start, now + timedelta(days=1)):
@@ -145,5 +153,6 @@ def build_agent_record(
         months=list(months.values()),
         fixes=sorted(fixes, key=lambda fix: (fix.call_started_at, fix.id)),
         promises=promises,
+        fan_calls=sorted(fan_calls, key=lambda fan: (fan[1], fan[0])),
         learned=learned,
     )

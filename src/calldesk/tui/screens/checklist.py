@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -20,6 +21,7 @@ from calldesk.tui.text import LiteralInput, clip, literal, visible
 
 if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist, ChecklistItem
+    from calldesk.core.aftercall.suggest import Suggestion
 
 FIX_FIELDS = (
     ("what", "What would stop this ever happening again?"),
@@ -27,7 +29,8 @@ FIX_FIELDS = (
     ("owner", "Who owns it?"),
 )
 
-SaveAnswer = Callable[[str, Any, bool], None]
+SaveAnswer = Callable[[str, Any, bool, bool], None]
+"""(item id, value, skipped, accepted as suggested) -> stored."""
 
 
 def checklist_motto(call: Call) -> str:
@@ -40,11 +43,26 @@ def checklist_motto(call: Call) -> str:
 class ChecklistItemView(Vertical):
     """One item: its label, help, the control that answers it, and whether it was skipped."""
 
-    def __init__(self, item: ChecklistItem, value: Any, skipped: bool) -> None:
+    def __init__(
+        self,
+        item: ChecklistItem,
+        value: Any,
+        skipped: bool,
+        suggestion: Suggestion | None = None,
+        answered: bool = False,
+    ) -> None:
         super().__init__(classes="checklist-item")
         self.item = item
-        self.value = value
+        self.suggestion = suggestion
+        self.pending = suggestion is not None and not answered and not skipped
+        """A suggestion is shown in the control but not stored until the agent accepts it."""
+        self.value = suggestion.value if self.pending and suggestion is not None else value
         self.skipped = skipped
+        stored_other = answered and suggestion is not None and value != suggestion.value
+        self.changed = stored_other
+        """The agent answered otherwise than suggested."""
+        self.accepted = answered and suggestion is not None and not stored_other
+        """The suggestion is the stored answer."""
 
     def compose(self) -> ComposeResult:
         item = self.item
@@ -73,10 +91,32 @@ class ChecklistItemView(Vertical):
                 yield LiteralInput(
                     str(current.get(key, "")), placeholder=placeholder, id=f"item-{item.id}-{key}"
                 )
+        if self.suggestion is not None:
+            yield Label("", classes="checklist-source", markup=False)
         yield Label("", classes="checklist-skipped", markup=False)
 
     def on_mount(self) -> None:
         self.show_skipped()
+        self.show_source()
+
+    def show_source(self) -> None:
+        """Where the suggested answer came from, and whether it is still only suggested."""
+        suggestion = self.suggestion
+        if suggestion is None:
+            return
+        self.set_class(self.pending, "suggested")
+        source = visible(suggestion.source)  # a note's words, shown as written
+        if self.pending:
+            text = Text("suggested", style="bold yellow")
+            text.append(f" from {source}. {accept_key(self.app)} accepts", style="dim")
+        elif self.changed:
+            text = Text(f"you changed the suggestion from {source}", style="dim")
+        else:
+            text = Text(f"from {source}", style="dim")
+        self.query_one(".checklist-source", Label).update(text)
+
+    def matches_suggestion(self) -> bool:
+        return self.suggestion is not None and self.read_value() == self.suggestion.value
 
     def show_skipped(self) -> None:
         label = self.query_one(".checklist-skipped", Label)
@@ -109,6 +149,14 @@ class ChecklistScreen(Screen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
+            "ctrl+y",
+            "accept",
+            "Accept",
+            id="checklist-accept",
+            tooltip="Accept every answer suggested from the call (Enter in a field: that one)",
+            priority=True,
+        ),
+        Binding(
             "ctrl+s",
             "done",
             "Done",
@@ -139,9 +187,11 @@ class ChecklistScreen(Screen[bool]):
         checklist: Checklist,
         answers: Mapping[str, tuple[Any, bool]],
         save: SaveAnswer,
+        suggestions: Sequence[Suggestion] = (),
     ) -> None:
         super().__init__()
         self.call = call
+        self.suggestions = {suggestion.item_id: suggestion for suggestion in suggestions}
         # Only what applies: after an abusive call the incident, not the blame.
         self.checklist = checklist.for_outcome(call.outcome.value if call.outcome else None)
         self.answers = dict(answers)
@@ -155,7 +205,10 @@ class ChecklistScreen(Screen[bool]):
             yield Label(Text(checklist_motto(self.call), style="dim"), markup=False)
             for item in self.checklist.items:
                 value, skipped = self.answers.get(item.id, (None, False))
-                yield ChecklistItemView(item, value, skipped)
+                answered = item.id in self.answers and is_answered(item, value)
+                yield ChecklistItemView(
+                    item, value, skipped, self.suggestions.get(item.id), answered
+                )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -167,22 +220,81 @@ class ChecklistScreen(Screen[bool]):
             widget = widget.parent  # type: ignore[assignment]
         return widget
 
-    def _store(self, view: ChecklistItemView) -> None:
+    def _store(self, view: ChecklistItemView, accepted: bool = False) -> None:
         value = view.read_value()
         self.answers[view.item.id] = (value, view.skipped)
-        self._save(view.item.id, value, view.skipped)
+        self._save(view.item.id, value, view.skipped, accepted)
+
+    def _changed(self, view: ChecklistItemView | None) -> None:
+        if view is None:
+            return
+        if view.pending or view.accepted:
+            if view.matches_suggestion():
+                return  # the control showing the suggestion: not an answer until accepted
+            view.pending = view.accepted = False
+            view.changed = True  # the agent's own answer from here on
+            view.show_source()
+            self.refresh_bindings()
+        self._store(view)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if (view := self._view_of(event.checkbox)) is not None:
-            self._store(view)
+        self._changed(self._view_of(event.checkbox))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if (view := self._view_of(event.input)) is not None:
-            self._store(view)
+        self._changed(self._view_of(event.input))
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        if (view := self._view_of(event.radio_set)) is not None:
-            self._store(view)
+        self._changed(self._view_of(event.radio_set))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field that shows a suggestion accepts that one."""
+        view = self._view_of(event.input)
+        if view is not None and view.pending:
+            event.stop()
+            self._accept(view)
+
+    def on_key(self, event: events.Key) -> None:
+        """Space or Enter on the suggested choice itself (already selected) accepts it.
+
+        The choice's own binding runs after this: picking another option changes the answer
+        (`_changed`); picking the suggested one changes nothing, so it is accepted here,
+        once the binding has run.
+        """
+        if event.key not in ("space", "enter") or not isinstance(self.focused, RadioSet):
+            return
+        view = self._view_of(self.focused)
+        if view is not None and view.pending:
+            self.call_after_refresh(self._accept_if_still_suggested, view)
+
+    def _accept_if_still_suggested(self, view: ChecklistItemView) -> None:
+        if view.pending and view.matches_suggestion():
+            self._accept(view)
+
+    def pending(self) -> list[ChecklistItemView]:
+        return [view for view in self.query(ChecklistItemView) if view.pending]
+
+    def _accept(self, view: ChecklistItemView) -> None:
+        view.pending = False
+        view.accepted = view.matches_suggestion()
+        view.show_source()
+        self._store(view, accepted=view.accepted)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept":
+            return bool(self.pending())  # in the footer only while something is suggested
+        return True
+
+    def action_accept(self) -> None:
+        """Accept every suggestion still waiting; each keeps its source on screen."""
+        waiting = self.pending()
+        for view in waiting:
+            self._accept(view)
+        if waiting:
+            self.notify(
+                f"Accepted {len(waiting)} suggested answer{'s' if len(waiting) != 1 else ''}.",
+                timeout=3,
+            )
 
     def missing(self) -> list[ChecklistItemView]:
         return [
@@ -190,7 +302,7 @@ class ChecklistScreen(Screen[bool]):
             for view in self.query(ChecklistItemView)
             if view.item.required
             and not view.skipped
-            and not is_answered(view.item, view.read_value())
+            and (view.pending or not is_answered(view.item, view.read_value()))
         ]
 
     def action_skip_item(self) -> None:
@@ -199,14 +311,22 @@ class ChecklistScreen(Screen[bool]):
             return
         view.skipped = not view.skipped
         view.show_skipped()
+        if view.pending:  # skipped: the suggestion was not taken
+            view.pending = False
+            view.show_source()
+            self.refresh_bindings()
         self._store(view)
 
     def action_done(self) -> None:
         missing = self.missing()
         if missing:
             names = "; ".join(clip(view.item.label, 40) for view in missing)
+            what = f"Answer or skip ({skip_key(self.app)})"
+            if self.pending():
+                what = f"Accept the suggestions ({accept_key(self.app)}), answer or skip"
+                what += f" ({skip_key(self.app)})"
             self.notify(
-                f"Answer or skip ({skip_key(self.app)}): {names}",
+                f"{what}: {names}",
                 title="Not finished",
                 severity="warning",
             )
@@ -221,3 +341,8 @@ class ChecklistScreen(Screen[bool]):
 def skip_key(app: object) -> str:
     """The key that skips an item (or takes the skip back), as bound now."""
     return key_name("checklist-skip", active_keymap(app), ChecklistScreen.BINDINGS)
+
+
+def accept_key(app: object) -> str:
+    """The key that accepts the suggested answers, as bound now."""
+    return key_name("checklist-accept", active_keymap(app), ChecklistScreen.BINDINGS)
