@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
+from tests.tui_helpers import (
+    build_app,
+    started_up,
+    stored,
+    type_text,
+    wait_for_screen,
+    wait_until,
+)
 
 from calldesk.config import Settings
 from calldesk.core.calls import records as call_records
@@ -323,3 +330,38 @@ async def test_state_and_answers_arriving_while_the_app_shuts_down_are_harmless(
 
         app._close_all = close_all_changing  # type: ignore[method-assign]
     assert app.return_code in (None, 0)
+
+
+def test_the_right_side_of_the_status_line_gives_way_and_always_says_whether_notes_save() -> None:
+    from rich.text import Text
+
+    from calldesk.tui.widgets.status_bar import extra_status
+
+    promise = Text("⏰ 15:30 Ann Lee: call back about the RMA label")
+    parts = {"due": "4 to practise (F9)", "promise": promise, "breaks": "breaks: 2 taken"}
+    full = extra_status("saved", **parts).plain  # type: ignore[arg-type]
+    assert "4 to practise" in full and "breaks: 2 taken" in full and "RMA label" in full
+    fitted = extra_status("NOT SAVED", room=52, **parts).plain  # type: ignore[arg-type]
+    assert len(fitted) <= 52 and fitted.endswith(" NOT SAVED ")
+    assert "practise" not in fitted and "15:30" in fitted
+    tight = extra_status("NOT SAVED", room=30, **parts).plain  # type: ignore[arg-type]
+    assert len(tight) <= 30 and tight.endswith(" NOT SAVED ") and "⏰" in tight
+
+
+async def test_at_80x24_a_busy_status_line_still_shows_the_call_state(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app))
+        app.due_text = "12 to practise (F9)"
+        app.breaks_today = "breaks: 3 taken, 1 skipped"
+        from rich.text import Text
+
+        app.promise_status = Text("⏰ 05:05! Ann Lee: call back about the RMA label and invoice")
+        await pilot.pause()
+        bar = app.screen.query_one(StatusBar)
+        left = bar.query_one("#status-call")
+        assert "NO CALL" in str(left.render())
+        assert left.size.width >= len(" ○ NO CALL   F2 starts one")  # on screen, not squeezed out
+        assert str(bar.query_one("#status-extra").render()).rstrip().endswith("saved")

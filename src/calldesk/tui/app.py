@@ -53,7 +53,7 @@ from calldesk.tui.typeahead import KeysInOrder
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
-from calldesk.tui.widgets.status_bar import StatusBar, extra_status
+from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from calldesk.core.library.phrases import PhraseLibrary
@@ -231,13 +231,11 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             return
         on_break = self.cooldown is not None and self.cooldown.state.is_active
         status.show_extra(
-            extra_status(
-                self.save_state,
-                due=self.due_text if self.desk.call is None and not on_break else "",
-                promise=self.promise_status,
-                breaks=self.breaks_today,
-                phone_link=self.phone_link,
-            )
+            self.save_state,
+            due=self.due_text if self.desk.call is None and not on_break else "",
+            promise=self.promise_status,
+            breaks=self.breaks_today,
+            phone_link=self.phone_link,
         )
 
     # Every part of the status line's right side redraws it when it changes.

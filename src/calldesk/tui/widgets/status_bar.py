@@ -37,6 +37,10 @@ _SAVE_STYLES = {
 }
 
 
+CALL_STATUS_ROOM = 28
+"""Cells the left side always keeps: " ○ NO CALL   F2 starts one", or the call's state and timer."""
+
+
 def extra_status(
     save_state: str,
     *,
@@ -44,9 +48,30 @@ def extra_status(
     promise: Text | None = None,
     breaks: str = "",
     phone_link: str = "",
+    room: int = 0,
 ) -> Text:
     """The right side: practice due, the next promise, today's breaks, the phone link and
-    whether notes save."""
+    whether notes save.
+
+    Within `room` cells (0: no limit) the least urgent parts give way first: the practice
+    count, then today's breaks, then the promise is shortened. The save state always shows.
+    """
+    text = _extra(save_state, due, promise, breaks, phone_link)
+    if room <= 0 or text.cell_len <= room:
+        return text
+    text = _extra(save_state, "", promise, breaks, phone_link)
+    if text.cell_len <= room:
+        return text
+    text = _extra(save_state, "", promise, "", phone_link)
+    if text.cell_len > room and promise:
+        over = text.cell_len - room
+        shortened = promise.copy()
+        shortened.truncate(max(4, promise.cell_len - over), overflow="ellipsis")
+        text = _extra(save_state, "", shortened, "", phone_link)
+    return text
+
+
+def _extra(save_state: str, due: str, promise: Text | None, breaks: str, phone_link: str) -> Text:
     text = Text(f" {due} ", style="dim") if due else Text()
     if promise:
         text.append(promise)
@@ -68,5 +93,13 @@ class StatusBar(Horizontal):
     def show(self, call: Call | None, now: datetime, start_key: str = "F2") -> None:
         self.query_one("#status-call", Label).update(call_status(call, now, start_key))
 
-    def show_extra(self, text: Text) -> None:
+    def show_extra(self, save_state: str, **parts: object) -> None:
+        """Show the right side, fitted to the line (again whenever the terminal is resized)."""
+        self._extra = (save_state, parts)
+        room = self.size.width - CALL_STATUS_ROOM if self.size.width else 0
+        text = extra_status(save_state, room=room, **parts)  # type: ignore[arg-type]
         self.query_one("#status-extra", Label).update(text)
+
+    def on_resize(self) -> None:
+        if (extra := getattr(self, "_extra", None)) is not None:
+            self.show_extra(extra[0], **extra[1])
