@@ -386,3 +386,23 @@ async def test_a_running_break_is_not_skipped_and_ends_early_only_on_a_yes(
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_until(pilot, lambda: screen.state.state is Phase.DONE)
+
+
+async def test_after_a_restart_f6_opens_the_last_calls_checklist(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # Seen by a tester: killed during the checklist and restarted, F6 did nothing.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "f")
+        await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, DeskScreen)
+        ended = app.desk.last_call
+    again = build_app(settings, clock)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: again.desk.last_call is not None)
+        assert ended is not None and again.desk.last_call.id == ended.id
+        await pilot.press("f6")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        assert screen.call.id == ended.id

@@ -177,6 +177,8 @@ class Desk:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         if self.store is not None and self.call is None:
             self.call = call_records.open_call(self.store)
+            if self.last_call is None:  # F6 and F10 still reach the last call after a restart
+                self.last_call = call_records.last_ended_call(self.store)
             call = self.call
             if call is not None and self.is_ringing(call):
                 # Only the phone opens a record before the answer: its events still find it,

@@ -290,6 +290,16 @@ def open_call(db: Database) -> Call | None:
         return None if row is None else _get_call(conn, row["id"])
 
 
+def last_ended_call(db: Database) -> Call | None:
+    """The latest ended call: what F6 and F10 are about after a restart."""
+    with db.read() as conn:
+        row = conn.execute(
+            # By id, newest first (the primary key: no scan of a long history at start-up).
+            "SELECT id FROM calls WHERE ended_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _get_call(conn, row["id"])
+
+
 def latest_call(db: Database) -> Call | None:
     """The call open now, else the last one recorded: where the newest notes went."""
     with db.read() as conn:
