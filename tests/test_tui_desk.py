@@ -365,3 +365,14 @@ async def test_at_80x24_a_busy_status_line_still_shows_the_call_state(
         assert "NO CALL" in str(left.render())
         assert left.size.width >= len(" ○ NO CALL   F2 starts one")  # on screen, not squeezed out
         assert str(bar.query_one("#status-extra").render()).rstrip().endswith("saved")
+
+
+async def test_toasts_never_pile_up_over_what_the_agent_is_reading(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for number in range(6):
+            app.notify(f"notice {number}", timeout=60)
+        await wait_until(pilot, lambda: "notice 5" in [n.message for n in app._notifications])
+        assert [n.message for n in app._notifications] == ["notice 3", "notice 4", "notice 5"]

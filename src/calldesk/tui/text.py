@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.message import Message
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult, Location
 
@@ -174,6 +174,17 @@ class LiteralApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    MAX_TOASTS = 3
+    """Toasts shown at once: at 80x24 more would cover the dialog the agent is answering."""
+
+    def _on_notify(self, event: Notify) -> None:
+        super()._on_notify(event)  # type: ignore[misc]
+        shown = list(self._notifications)
+        for oldest in shown[: max(0, len(shown) - self.MAX_TOASTS)]:
+            self._unnotify(oldest, refresh=False)
+        if len(shown) > self.MAX_TOASTS:
+            self._refresh_notifications()
 
     async def on_event(self, event: events.Event) -> None:
         """A paste into one of Textual's own fields (the command palette) arrives escaped.
