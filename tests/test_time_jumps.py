@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.tui_helpers import build_app, stored, type_text, wait_for_screen
+from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 from textual.widgets import Digits
 
 from calldesk.config import Settings
@@ -17,6 +17,7 @@ from calldesk.core.clock import FakeClock, steady
 from calldesk.core.export.callrecord import load_record
 from calldesk.core.export.markdown import render_call
 from calldesk.core.storage import Database
+from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.screens.cooldown import CooldownScreen
 
@@ -114,6 +115,7 @@ async def test_a_clock_stepped_forward_does_not_complete_a_break(
         assert screen.state.state is Phase.RUNNING
         assert screen.query_one(Digits).value == "04:54"
         await pilot.press("e")  # ended early, after 6 seconds really passed
-        await pilot.pause()
-        assert screen.state.state is Phase.DONE
+        await wait_for_screen(pilot, ConfirmDialog)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.state.state is Phase.DONE)
         assert screen.state.ended_at - screen.state.started_at == timedelta(seconds=6)
