@@ -565,3 +565,22 @@ def test_synonyms_schema_accepts_the_bundled_thesaurus_and_refuses_a_typo() -> N
     validator.validate(yaml.safe_load(bundled_text()))
     assert not validator.is_valid({"groups": [{"name": "x", "word": ["y"]}]})
     assert not validator.is_valid({"groups": [{"name": "x", "words": ["y"], "leads_to": {}}]})
+
+
+@pytest.mark.parametrize(
+    ("query", "fit"),
+    [
+        ("say it back", "furious-say-it-back"),
+        ("refund refused", "putright-pushed-and-lost"),
+        ("that was it", "basics-that-was-it"),
+        ("bad call", "after-asking-for-five"),
+    ],
+)
+def test_a_thesaurus_entry_typed_on_keeps_its_phrase_in_the_top_three(
+    bundled: PhraseIndex, query: str, fit: str
+) -> None:
+    """Once a multi-word entry has its phrase in the top 3, typing the rest of it keeps it
+    there: the entry's words already written count as exact, only the last as a prefix."""
+    first = next(n for n in range(1, len(query) + 1) if fit in ids(bundled.search(query[:n], 3)))
+    for length in range(first, len(query) + 1):
+        assert fit in ids(bundled.search(query[:length], limit=3)), query[:length]

@@ -276,7 +276,7 @@ class PhraseIndex:
             match = self._word_match(word, prefix)
             covering = [span for span in spans if span.start <= index < span.end]
             if covering:
-                match = self._with_synonyms(match, covering)
+                match = self._with_synonyms(match, covering, index, last)
             before = merged.get(word)
             merged[word] = match if before is None else _union(before, match)
         matches = list(merged.values())
@@ -294,7 +294,9 @@ class PhraseIndex:
             ]
         return matches
 
-    def _with_synonyms(self, match: WordMatch, spans: list[_Span]) -> WordMatch:
+    def _with_synonyms(
+        self, match: WordMatch, spans: list[_Span], index: int = -1, last: int = -1
+    ) -> WordMatch:
         extra: dict[int, set[int]] = {}
         notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         explicit: set[int] = set()
@@ -317,7 +319,12 @@ class PhraseIndex:
                 if literal and span.end - span.start > 1:
                     lv = level(EXACT, where)
                 elif span.partial and span.end - span.start > 1:
-                    lv = level(PREFIX, where)  # an entry still being typed: "say it b"
+                    # An entry still being typed ("say it b"): its words before the one being
+                    # typed are written in full, as exact as any word; only the last is a
+                    # prefix. Otherwise a finished word elsewhere outranks the entry's, and a
+                    # fitting hit is lost as the agent types on ("not my jo" lost "not my j").
+                    done = span.start <= index < span.end - 1 or index < last
+                    lv = level(EXACT if done else PREFIX, where)
                 elif literal and where == HIGH:
                     lv = level(EXACT, MID)
                 else:
