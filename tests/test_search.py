@@ -584,3 +584,31 @@ def test_a_thesaurus_entry_typed_on_keeps_its_phrase_in_the_top_three(
     first = next(n for n in range(1, len(query) + 1) if fit in ids(bundled.search(query[:n], 3)))
     for length in range(first, len(query) + 1):
         assert fit in ids(bundled.search(query[:length], limit=3)), query[:length]
+
+
+def keys_to_keep(index: PhraseIndex, query: str, fit: str) -> int | None:
+    """The keystroke from which `fit` stays in the top 3 up to the whole query (as
+    benchmarks/search_quality.py counts it)."""
+    kept: int | None = None
+    for length in range(1, len(query) + 1):
+        found = fit in ids(index.search(query[:length], limit=3))
+        kept = (kept or length) if found else None
+    return kept
+
+
+@pytest.mark.parametrize(
+    ("query", "fit"),
+    [
+        ("threat called back", "threat-calls-back"),
+        ("update broke", "blame-known-bug"),
+        ("check it works", "close-check-it-works"),
+        ("update", "basics-check-for-update"),
+    ],
+)
+def test_trainers_keywords_bring_the_moment_within_six_keystrokes(
+    bundled: PhraseIndex, query: str, fit: str
+) -> None:
+    """The bundled phrases' keywords say the moments agents type first ("update broke",
+    "check it works"), so the phrase is there by the sixth keystroke and stays."""
+    kept = keys_to_keep(bundled, query, fit)
+    assert kept is not None and kept <= 6, kept
