@@ -265,6 +265,21 @@ class PhraseIndex:
         last = len(query_words) - 1
         spans = self._spans(query_words)
         merged: dict[str, WordMatch] = {}
+        # The written words of a multi-word thesaurus entry still being typed say as much as
+        # the entry: "fixed" is common, "fixed for ever(yone)" is not. Counted as minor, they
+        # would leave the word being typed alone against every phrase it starts or is.
+        whole = {(span.start, span.end) for span in spans if not span.partial}
+        telling = {
+            word
+            for span in spans
+            if span.partial
+            and span.end - span.start > 1
+            and span.end - 1 == last
+            and len(query_words[last]) > 1  # one letter could start any entry yet
+            and (span.start, span.end) not in whole  # "not fixed" is an entry already
+            for word in query_words[span.start : span.end - 1]
+            if word not in STOP_WORDS
+        }
         for index, word in enumerate(query_words):
             # The word being typed matches as a prefix; so do earlier words, unless they are a
             # single letter ("a", "i"), which as a prefix would match almost everything, or a
@@ -282,7 +297,8 @@ class PhraseIndex:
         matches = list(merged.values())
         share = len(self._phrases) * MINOR_SHARE if len(self._phrases) >= 50 else None
         minor = [
-            word in STOP_WORDS or (share is not None and len(match.matched) > share)
+            word in STOP_WORDS
+            or (share is not None and len(match.matched) > share and word not in telling)
             for word, match in merged.items()
         ]
         if all(minor):  # every word is common: only the stop words say little
