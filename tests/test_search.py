@@ -604,6 +604,7 @@ def keys_to_keep(index: PhraseIndex, query: str, fit: str | set[str]) -> int | N
         ("update broke", "blame-known-bug"),
         ("check it works", "close-check-it-works"),
         ("update", "basics-check-for-update"),
+        ("charged twice", "billing-charged-twice"),
     ],
 )
 def test_trainers_keywords_bring_the_moment_within_six_keystrokes(
