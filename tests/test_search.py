@@ -605,6 +605,7 @@ def keys_to_keep(index: PhraseIndex, query: str, fit: str | set[str]) -> int | N
         ("check it works", "close-check-it-works"),
         ("update", "basics-check-for-update"),
         ("charged twice", "billing-charged-twice"),
+        ("abusive wants manager", "abuse-wants-a-manager"),
     ],
 )
 def test_trainers_keywords_bring_the_moment_within_six_keystrokes(
