@@ -633,3 +633,13 @@ def test_common_words_of_an_entry_being_typed_still_count(
     whatever the last few letters start ("joking", the word "ever")."""
     kept = keys_to_keep(bundled, query, fit)
     assert kept is not None and kept <= 6, kept
+
+
+@pytest.mark.parametrize("word", ["agreeing", "paying", "plugging"])
+def test_a_word_on_its_way_to_another_form_keeps_its_hits(bundled: PhraseIndex, word: str) -> None:
+    """The word "agreed" is "agree" + "d" (its stem meets "agreeing"), and "payin" on its way to
+    "paying" leads where the thesaurus's "pay" does."""
+    full = set(ids(bundled.search(word, limit=10_000)))
+    for length in range(3, len(word)):
+        found = set(ids(bundled.search(word[:length], limit=10_000)))
+        assert full <= found, (word[:length], sorted(full - found))

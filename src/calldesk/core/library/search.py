@@ -473,6 +473,13 @@ class PhraseIndex:
         if len(word) >= 3 and word.isalpha():
             for group in self._single_stems.get(stem(word), ()):
                 found.setdefault(group, (group, SYNONYM, False, False))
+        if last and len(word) >= 3 and word.isalpha():
+            # A word on its way to a form the thesaurus knows by its stem: "payin" on the way
+            # to "paying" (pay), so typing on never loses what the whole word finds.
+            for form in self._forms(word):
+                if form.startswith(word):
+                    for group in self._single_stems.get(stem(form), ()):
+                        found.setdefault(group, (group, SYNONYM, True, False))
         if last and len(word) >= MIN_SYNONYM_PREFIX:
             start = bisect.bisect_left(self._single_words, word)
             for other in self._single_words[start:]:
