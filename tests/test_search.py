@@ -565,3 +565,81 @@ def test_synonyms_schema_accepts_the_bundled_thesaurus_and_refuses_a_typo() -> N
     validator.validate(yaml.safe_load(bundled_text()))
     assert not validator.is_valid({"groups": [{"name": "x", "word": ["y"]}]})
     assert not validator.is_valid({"groups": [{"name": "x", "words": ["y"], "leads_to": {}}]})
+
+
+@pytest.mark.parametrize(
+    ("query", "fit"),
+    [
+        ("say it back", "furious-say-it-back"),
+        ("refund refused", "putright-pushed-and-lost"),
+        ("that was it", "basics-that-was-it"),
+        ("bad call", "after-asking-for-five"),
+    ],
+)
+def test_a_thesaurus_entry_typed_on_keeps_its_phrase_in_the_top_three(
+    bundled: PhraseIndex, query: str, fit: str
+) -> None:
+    """Once a multi-word entry has its phrase in the top 3, typing the rest of it keeps it
+    there: the entry's words already written count as exact, only the last as a prefix."""
+    first = next(n for n in range(1, len(query) + 1) if fit in ids(bundled.search(query[:n], 3)))
+    for length in range(first, len(query) + 1):
+        assert fit in ids(bundled.search(query[:length], limit=3)), query[:length]
+
+
+def keys_to_keep(index: PhraseIndex, query: str, fit: str | set[str]) -> int | None:
+    """The keystroke from which a fitting phrase stays in the top 3 up to the whole query (as
+    benchmarks/search_quality.py counts it)."""
+    fits = {fit} if isinstance(fit, str) else fit
+    kept: int | None = None
+    for length in range(1, len(query) + 1):
+        found = not fits.isdisjoint(ids(index.search(query[:length], limit=3)))
+        kept = (kept or length) if found else None
+    return kept
+
+
+@pytest.mark.parametrize(
+    ("query", "fit"),
+    [
+        ("threat called back", "threat-calls-back"),
+        ("update broke", "blame-known-bug"),
+        ("check it works", "close-check-it-works"),
+        ("update", "basics-check-for-update"),
+        ("charged twice", "billing-charged-twice"),
+        ("abusive wants manager", "abuse-wants-a-manager"),
+    ],
+)
+def test_trainers_keywords_bring_the_moment_within_six_keystrokes(
+    bundled: PhraseIndex, query: str, fit: str
+) -> None:
+    """The bundled phrases' keywords say the moments agents type first ("update broke",
+    "check it works"), so the phrase is there by the sixth keystroke and stays."""
+    kept = keys_to_keep(bundled, query, fit)
+    assert kept is not None and kept <= 6, kept
+
+
+@pytest.mark.parametrize(
+    ("query", "fit"),
+    [
+        ("not my job", {"notmine-another-company", "notmine-give-me-thirty-seconds"}),
+        ("fixed for everyone", "fan-fixed-for-everyone"),
+        ("take it personally", "after-not-about-me"),
+    ],
+)
+def test_common_words_of_an_entry_being_typed_still_count(
+    bundled: PhraseIndex, query: str, fit: str | set[str]
+) -> None:
+    """The words "not" and "fixed" are in many phrases, but "not my jo" and "fixed for ever" are an
+    entry being typed: its written words keep their weight, so its phrase is not lost to
+    whatever the last few letters start ("joking", the word "ever")."""
+    kept = keys_to_keep(bundled, query, fit)
+    assert kept is not None and kept <= 6, kept
+
+
+@pytest.mark.parametrize("word", ["agreeing", "paying", "plugging"])
+def test_a_word_on_its_way_to_another_form_keeps_its_hits(bundled: PhraseIndex, word: str) -> None:
+    """The word "agreed" is "agree" + "d" (its stem meets "agreeing"), and "payin" on its way to
+    "paying" leads where the thesaurus's "pay" does."""
+    full = set(ids(bundled.search(word, limit=10_000)))
+    for length in range(3, len(word)):
+        found = set(ids(bundled.search(word[:length], limit=10_000)))
+        assert full <= found, (word[:length], sorted(full - found))

@@ -51,7 +51,7 @@ def test_a_threat_to_sue_is_not_a_threat_of_harm(index: PhraseIndex) -> None:
 
 def test_the_caller_card_and_the_moment(index: PhraseIndex) -> None:
     assert ids_and_reasons(suggest(index, "", "abusive", elapsed=5)) == [
-        ("abuse-one-warning", "because they were abusive last time"),
+        ("abuse-one-warning", "because the last call with this number was marked abusive"),
         ("open-greeting", "because the call just began"),
     ]
     assert suggest(index, "", "fine", elapsed=60) == []
@@ -107,3 +107,32 @@ def test_a_reloaded_library_keeps_what_fired_and_drops_a_removed_phrase(
     fewer = PhraseIndex([p for p in index.phrases if p.id != first.phrase.id])
     call.follow(fewer)
     assert call.current == []
+
+
+def test_the_app_leaves_the_opening_to_the_starters_and_asks_for_the_closing_once(
+    index: PhraseIndex,
+) -> None:
+    """Without an opening moment (the starters list the openings), a call that opens with an
+    abusive caller's card brings the one warning alone; the closing moment is due once, from
+    CLOSING_SECONDS on, whether or not a note comes."""
+    call = CallSuggestions(index, moments=("closing",))
+    assert ids_and_reasons(call.update("", "abusive", elapsed=2)) == [
+        ("abuse-one-warning", "because the last call with this number was marked abusive"),
+    ]
+    assert call.update("", "abusive", elapsed=3) == call.current  # the card fired once
+    assert not call.due(CLOSING_SECONDS - 1)
+    assert call.due(CLOSING_SECONDS)
+    shown = call.update("", "abusive", elapsed=CLOSING_SECONDS)
+    assert [s.phrase.id for s in shown] == ["close-anything-else", "abuse-one-warning"]
+    assert shown[0].reason == "because the call has run 8 minutes"
+    assert not call.due(CLOSING_SECONDS + 60)  # looked at once a call
+    call.dismiss("close-anything-else")
+    assert not call.due(CLOSING_SECONDS + 120)
+    assert [s.phrase.id for s in call.current] == ["abuse-one-warning"]
+
+
+def test_a_caller_card_that_was_fine_or_bad_suggests_nothing(index: PhraseIndex) -> None:
+    call = CallSuggestions(index, moments=())
+    assert call.update("", "fine", elapsed=2) == []
+    assert call.update("", "bad", elapsed=3) == []
+    assert not call.due(CLOSING_SECONDS * 2)

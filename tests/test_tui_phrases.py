@@ -203,3 +203,46 @@ async def test_suggestions_keep_the_agents_choice_can_be_dismissed_and_end_with_
         await pilot.press("f8")
         await wait_until(pilot, lambda: app.desk.call is None)
         assert pane.suggested == []
+
+
+async def test_an_abusive_callers_card_and_a_long_call_bring_phrases_up_without_a_note(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls.model import Outcome
+    from calldesk.core.library.suggest import CLOSING_SECONDS
+    from calldesk.core.storage import Database
+
+    store = Database.open(settings.database_path, clock)
+    earlier = call_records.start_call(store, "Rick Dunn", "0161 496 0000", "T-77")
+    call_records.end_call(store, earlier.id)
+    call_records.set_outcome(store, earlier.id, Outcome.ABUSIVE, "swore")
+    store.close()
+    clock.advance(days=1)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await wait_for_library(app, pilot)
+        await pilot.press("f2")
+        assert pane.suggested == []  # the openings lead as starters, not as suggestions
+        await pilot.press("f4", "tab")
+        await type_text(pilot, "0161 496 0000")
+        await wait_until(pilot, lambda: pane.suggested != [])
+        assert pane.suggested == ["abuse-one-warning"]
+        preview = str(pane.query_one("#phrase-preview-text").render())
+        assert "last call with this number was marked abusive" in preview
+        focused = app.focused
+        # The call runs long: the closing phrase comes up by itself, once, above the warning,
+        # and the agent's focus stays where it was.
+        clock.advance(seconds=CLOSING_SECONDS + 5)
+        await wait_until(pilot, lambda: len(pane.suggested) == 2)
+        assert pane.suggested == ["close-anything-else", "abuse-one-warning"]
+        assert app.focused is focused
+        # Dismissed, it stays away: the closing moment suggests once a call.
+        await pilot.press("f3")
+        assert pane.selected is not None and pane.selected.id == "close-anything-else"
+        await pilot.press(app.key("phrase-dismiss").lower())
+        await wait_until(pilot, lambda: pane.suggested == ["abuse-one-warning"])
+        clock.advance(seconds=60)
+        app.notes.tick()  # what the once-a-second timer does, run now rather than waited for
+        await pilot.pause()
+        assert pane.suggested == ["abuse-one-warning"]

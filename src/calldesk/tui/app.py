@@ -198,6 +198,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
         self.desk.check_store()  # a deleted or renamed database is noticed within a second
+        self.notes.tick()  # the closing phrases, once a call has run a while
         self.promises.check()  # the bell 5 minutes before a promise is due
 
     def show_call(self) -> None:

@@ -14,6 +14,7 @@ from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
+    from calldesk.core.calls.caller import CallerCard
     from calldesk.core.calls.model import Call
     from calldesk.tui.host import Host
     from calldesk.tui.promises import Promises
@@ -31,6 +32,9 @@ class NoteTaking:
         self._suggestions: CallSuggestions | None = None
         self._suggesting_for: int | None = None
         """The id of the call `_suggestions` belong to: each call starts afresh."""
+        self._last_outcome: str | None = None
+        """How the last call from this caller went, from the caller card: "abusive" brings
+        the one warning up."""
         host.desk.on_overflow = self._overflowed
 
     def _overflowed(self, fitted: Fitted) -> None:
@@ -68,11 +72,36 @@ class NoteTaking:
         if pane is None or pane.index is None or call is None:
             return
         if self._suggestions is None or self._suggesting_for != call.id:
-            self._suggestions, self._suggesting_for = CallSuggestions(pane.index), call.id
+            # The opening is left to the starters: every opening phrase already leads the
+            # empty search, and a ★ would only repeat the top row.
+            self._suggestions = CallSuggestions(pane.index, moments=("closing",))
+            self._suggesting_for = call.id
         self._suggestions.follow(pane.index)  # the library may have been reloaded
         notes = "\n".join(entry.text for entry in call.notes)
         elapsed = (self.host.clock.now() - call.started_at).total_seconds()
-        pane.show_suggestions(self._suggestions.update(notes, elapsed=elapsed))
+        shown = self._suggestions.update(notes, self._last_outcome, elapsed=elapsed)
+        pane.show_suggestions(shown)
+
+    def tick(self) -> None:
+        """Once a second: a call that has run a while gets its closing phrases, with no note."""
+        call = self.host.desk.call
+        if call is None:
+            return
+        if self._suggestions is None or self._suggesting_for != call.id:
+            self.suggest()  # the phrases were still loading when the call began
+        elif self._suggestions.due((self.host.clock.now() - call.started_at).total_seconds()):
+            self.suggest()
+
+    def card_shown(self, card: CallerCard | None) -> None:
+        """The caller card came: a caller whose last call was marked abusive brings the one
+        warning up, saying why."""
+        if self.host.desk.call is None:
+            return
+        outcome = card.previous[0].outcome if card is not None and card.previous else None
+        last = outcome.value if outcome is not None else None  # None: not decided yet
+        if last != self._last_outcome:
+            self._last_outcome = last
+            self.suggest()
 
     def suggestion_dismissed(self, message: PhrasePane.Dismissed) -> None:
         """The agent hid a suggestion: it stays away for the rest of the call."""
@@ -87,8 +116,11 @@ class NoteTaking:
         if call is not None and call.id == self._suggesting_for:
             return
         self._suggestions, self._suggesting_for = None, None
+        self._last_outcome = None
         if (pane := self.host.desk_widget(PhrasePane)) is not None:
             pane.show_suggestions(())
+        if call is not None:
+            self.suggest()  # from the start, so the closing moment is looked for each second
 
     def too_long(self, message: NoteInput.TooLong) -> None:
         """A paste too long for the note: what fits goes in, the rest to a file."""

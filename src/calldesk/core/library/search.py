@@ -265,6 +265,21 @@ class PhraseIndex:
         last = len(query_words) - 1
         spans = self._spans(query_words)
         merged: dict[str, WordMatch] = {}
+        # The written words of a multi-word thesaurus entry still being typed say as much as
+        # the entry: "fixed" is common, "fixed for ever(yone)" is not. Counted as minor, they
+        # would leave the word being typed alone against every phrase it starts or is.
+        whole = {(span.start, span.end) for span in spans if not span.partial}
+        telling = {
+            word
+            for span in spans
+            if span.partial
+            and span.end - span.start > 1
+            and span.end - 1 == last
+            and len(query_words[last]) > 1  # one letter could start any entry yet
+            and (span.start, span.end) not in whole  # "not fixed" is an entry already
+            for word in query_words[span.start : span.end - 1]
+            if word not in STOP_WORDS
+        }
         for index, word in enumerate(query_words):
             # The word being typed matches as a prefix; so do earlier words, unless they are a
             # single letter ("a", "i"), which as a prefix would match almost everything, or a
@@ -276,13 +291,14 @@ class PhraseIndex:
             match = self._word_match(word, prefix)
             covering = [span for span in spans if span.start <= index < span.end]
             if covering:
-                match = self._with_synonyms(match, covering)
+                match = self._with_synonyms(match, covering, index, last)
             before = merged.get(word)
             merged[word] = match if before is None else _union(before, match)
         matches = list(merged.values())
         share = len(self._phrases) * MINOR_SHARE if len(self._phrases) >= 50 else None
         minor = [
-            word in STOP_WORDS or (share is not None and len(match.matched) > share)
+            word in STOP_WORDS
+            or (share is not None and len(match.matched) > share and word not in telling)
             for word, match in merged.items()
         ]
         if all(minor):  # every word is common: only the stop words say little
@@ -294,7 +310,9 @@ class PhraseIndex:
             ]
         return matches
 
-    def _with_synonyms(self, match: WordMatch, spans: list[_Span]) -> WordMatch:
+    def _with_synonyms(
+        self, match: WordMatch, spans: list[_Span], index: int = -1, last: int = -1
+    ) -> WordMatch:
         extra: dict[int, set[int]] = {}
         notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         explicit: set[int] = set()
@@ -317,7 +335,12 @@ class PhraseIndex:
                 if literal and span.end - span.start > 1:
                     lv = level(EXACT, where)
                 elif span.partial and span.end - span.start > 1:
-                    lv = level(PREFIX, where)  # an entry still being typed: "say it b"
+                    # An entry still being typed ("say it b"): its words before the one being
+                    # typed are written in full, as exact as any word; only the last is a
+                    # prefix. Otherwise a finished word elsewhere outranks the entry's, and a
+                    # fitting hit is lost as the agent types on ("not my jo" lost "not my j").
+                    done = span.start <= index < span.end - 1 or index < last
+                    lv = level(EXACT if done else PREFIX, where)
                 elif literal and where == HIGH:
                     lv = level(EXACT, MID)
                 else:
@@ -450,6 +473,13 @@ class PhraseIndex:
         if len(word) >= 3 and word.isalpha():
             for group in self._single_stems.get(stem(word), ()):
                 found.setdefault(group, (group, SYNONYM, False, False))
+        if last and len(word) >= 3 and word.isalpha():
+            # A word on its way to a form the thesaurus knows by its stem: "payin" on the way
+            # to "paying" (pay), so typing on never loses what the whole word finds.
+            for form in self._forms(word):
+                if form.startswith(word):
+                    for group in self._single_stems.get(stem(form), ()):
+                        found.setdefault(group, (group, SYNONYM, True, False))
         if last and len(word) >= MIN_SYNONYM_PREFIX:
             start = bisect.bisect_left(self._single_words, word)
             for other in self._single_words[start:]:

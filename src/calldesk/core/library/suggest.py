@@ -9,7 +9,7 @@ the call. Plain Python: the app decides when to show them and never moves the ag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from calldesk.core.library.phrases import Phrase
@@ -20,13 +20,18 @@ MAX_SUGGESTIONS = 3
 OPENING_SECONDS = 45.0
 """Until this far into a call with no notes yet, the opening phrases are suggested."""
 CLOSING_SECONDS = 8 * 60.0
-"""From this far into a call, the closing phrases are suggested."""
+"""From this far into a call, the closing phrases are suggested: a little past a typical
+support call's length, so a call that is running long gets its wrap-up words, and a short
+one is never nudged to end."""
 OVERLAP_WORDS = 6
 """Words of earlier notes read again with a new one, so an entry split across them counts."""
 
 # The moments in a call and what stands for them in the thesaurus's words.
 MOMENTS: dict[str, str] = {"opening": "greeting", "closing": "anything else"}
-CALLER_FLAGS: dict[str, str] = {"abusive": "abusive"}
+# A caller card's last outcome, what stands for it, and why it is suggested.
+CALLER_FLAGS: dict[str, tuple[str, str]] = {
+    "abusive": ("abusive", "because the last call with this number was marked abusive"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +46,18 @@ class Suggestion:
 class CallSuggestions:
     """The suggestions for one call; make a new one for the next call."""
 
-    def __init__(self, index: PhraseIndex) -> None:
+    def __init__(
+        self, index: PhraseIndex, moments: Collection[str] = ("opening", "closing")
+    ) -> None:
+        """`moments`: which moments in the call suggest (the app leaves the opening to the
+        starters, which already list every opening phrase first)."""
         self._index = index
+        self._moments = frozenset(moments)
         self._fired: set[str] = set()
         self._dismissed: set[str] = set()
         self._current: list[Suggestion] = []
         self._read: list[str] = []  # the note words already read
+        self._closing_looked = False  # the closing moment has been looked at (fired or not)
 
     @property
     def current(self) -> list[Suggestion]:
@@ -64,6 +75,13 @@ class CallSuggestions:
             Suggestion(phrase, s.reason, s.trigger) for phrase, s in kept if phrase is not None
         ]
 
+    def due(self, elapsed: float) -> bool:
+        """Whether the moment in the call calls for a look now, with no new note: the app asks
+        once a second, and updates only when this is true (the closing moment, once a call)."""
+        return (
+            "closing" in self._moments and elapsed >= CLOSING_SECONDS and not self._closing_looked
+        )
+
     def dismiss(self, phrase_id: str) -> None:
         """Hide this phrase from the suggestions for the rest of the call."""
         self._dismissed.add(phrase_id)
@@ -77,14 +95,15 @@ class CallSuggestions:
         fresh: list[Suggestion] = []
         fresh += self._from_notes(notes)
         if last_outcome in CALLER_FLAGS:
-            fresh += self._fire(
-                f"caller:{last_outcome}",
-                CALLER_FLAGS[last_outcome],
-                f"because they were {last_outcome} last time",
-            )
+            query, reason = CALLER_FLAGS[last_outcome]
+            fresh += self._fire(f"caller:{last_outcome}", query, reason)
         if elapsed < OPENING_SECONDS and not notes.strip():
-            fresh += self._fire("moment:opening", MOMENTS["opening"], "because the call just began")
-        elif elapsed >= CLOSING_SECONDS:
+            if "opening" in self._moments:
+                fresh += self._fire(
+                    "moment:opening", MOMENTS["opening"], "because the call just began"
+                )
+        elif elapsed >= CLOSING_SECONDS and "closing" in self._moments:
+            self._closing_looked = True
             minutes = int(elapsed // 60)
             fresh += self._fire(
                 "moment:closing", MOMENTS["closing"], f"because the call has run {minutes} minutes"

@@ -83,6 +83,8 @@ def stem(word: str) -> str:
         if suffix == "es" and not result.endswith(("ses", "xes", "zes", "ches", "shes")):
             continue
         stripped = _strip(result, suffix, replacement)
+        if suffix == "ed" and stripped is not None and stripped.endswith("e"):
+            stripped = result[:-1]  # agreed, freed: "agree" + "d", so it meets "agreeing"
         if stripped is not None:
             result, inflected = stripped, True
             break

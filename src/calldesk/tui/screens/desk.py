@@ -58,6 +58,9 @@ class DeskScreen(Screen[None]):
     def on_notes_pane_caller_changed(self, message: NotesPane.CallerChanged) -> None:
         self.notes.caller_changed(message)
 
+    def on_notes_pane_card_shown(self, message: NotesPane.CardShown) -> None:
+        self.notes.card_shown(message.card)
+
     def on_note_list_edit_requested(self, message: NoteList.EditRequested) -> None:
         self.notes.edit_requested(message)
 

@@ -249,6 +249,12 @@ class NotesPane(Vertical):
         field: str
         value: str
 
+    @dataclass
+    class CardShown(Message):
+        """The caller card for the open call is on show (None: nothing known)."""
+
+        card: CallerCard | None
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="caller-fields"):
             yield LiteralInput(placeholder="Caller name", id="caller_name", max_length=200)
@@ -275,6 +281,7 @@ class NotesPane(Vertical):
     def show_caller_card(self, card: CallerCard | None) -> None:
         """What calldesk knows about this caller, above the notes; hidden when nothing is known."""
         label = self.query_one("#caller-card", Label)
+        self.post_message(self.CardShown(card))  # the phrase pane's suggestions read it too
         if card is None or not (card.known or card.promises):
             label.display = False
             return
