@@ -9,31 +9,15 @@ own, this file runs its scenarios through that script's runner, which it expects
 
 from __future__ import annotations
 
-import functools
-import importlib.machinery
-import importlib.util
 import os
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-
-@functools.cache
-def _base() -> ModuleType:
-    """scripts/conditions (a script without .py), loaded as a module."""
-    path = Path(__file__).with_name("conditions")
-    loader = importlib.machinery.SourceFileLoader("calldesk_conditions", str(path))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
+from conditions_common import runner as _base
 
 PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 LOG_LINE = b"2026-12-02 09:14:07 spooler: tray 2 paper jam, job 4411 held\n"
@@ -113,6 +97,7 @@ from pathlib import Path
 from calldesk.core.calls import records
 from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
+
 path, count = Path(sys.argv[1]), int(sys.argv[2])
 start = datetime.now(UTC) - timedelta(hours=1)
 db = Database.open(path, FakeClock(start))

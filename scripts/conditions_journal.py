@@ -15,8 +15,6 @@ which borrows `Home` and `Terminal` from `scripts/conditions` beside it.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import os
 import signal
 import sqlite3
@@ -25,23 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conditions_common import runner as _runner
+
 F2 = b"\x1bOQ"
 WAL_HEADER, FRAME_HEADER = 32, 24
 NOTES = 20
 
 Result = tuple[bool, str]
 Home = Any  # scripts/conditions' Home: root, env, data_dir, database, run(), ...
-
-
-def _runner() -> Any:
-    """scripts/conditions (no .py), loaded as a module for its Home and Terminal."""
-    path = Path(__file__).with_name("conditions")
-    loader = importlib.machinery.SourceFileLoader("calldesk_conditions", str(path))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def _terminal(home: Home, *args: str) -> Any:

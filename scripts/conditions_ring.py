@@ -15,8 +15,6 @@ returning (passed, what was seen)); `scripts/conditions` runs them with its own.
 from __future__ import annotations
 
 import contextlib
-import importlib.machinery
-import importlib.util
 import json
 import os
 import signal
@@ -28,21 +26,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from conditions_common import runner as _runner
+
 BURST = 200
 Result = tuple[bool, str]
 Home = Any  # scripts/conditions' Home: root, env, data_dir, database, run(), ...
 BACKLOG_TITLES = ("Missed while", "Rang while")
-
-
-def _runner() -> Any:
-    """scripts/conditions (no .py), loaded as a module for its Home and Terminal."""
-    path = Path(__file__).with_name("conditions")
-    loader = importlib.machinery.SourceFileLoader("calldesk_conditions", str(path))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def _terminal(home: Home) -> Any:
