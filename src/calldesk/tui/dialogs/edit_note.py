@@ -18,9 +18,9 @@ class EditNoteDialog(ModalScreen[str | None]):
     """Answers the new text, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note", priority=True
-        ),
+        # Not a priority binding: it must act after the keys typed before it have reached the
+        # text area, so it waits its turn behind them (a priority one saved half the words).
+        Binding("ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note"),
         Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Leave the note as it was"),
     ]
 
