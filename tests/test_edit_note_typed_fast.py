@@ -62,3 +62,40 @@ def test_keys_typed_in_one_burst_before_ctrl_s_are_all_in_the_edited_note(
     db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer jams r10 r11 r12 r13"]
+
+
+def test_a_note_edit_not_yet_kept_survives_a_sigkill_and_comes_back(private_dirs: Path) -> None:
+    env = app_env(private_dirs)
+    app = PtyApp(env)
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        app.type("printer jams r10")
+        app.press("enter")
+        assert app.wait_for("1 note"), app.text()
+        os.write(app.master, SHIFT_TAB + b"\r")
+        assert app.wait_for("ctrl+s save"), app.text()
+        app.type(" then tray 3", per_key=0.02)  # not kept with ctrl+s: the dialog is open
+        assert app.wait_for("tray 3"), app.text()
+        app.pump(1.5)  # more than the one second calldesk promises
+    finally:
+        app.kill()
+
+    again = PtyApp(env)
+    try:
+        assert again.wait_for("ctrl+s save"), again.text()  # the edit dialog is open again
+        assert again.wait_for("printer jams r10 then tray 3"), again.text()
+        os.write(again.master, CTRL_S)
+        deadline = time.monotonic() + 15
+        while "ctrl+s save" in again.text() and time.monotonic() < deadline:
+            again.pump(0.1)
+        assert "ctrl+s save" not in again.text(), again.text()
+        quit_app(again)
+    finally:
+        again.kill()
+    db = Database.open_readonly(load_settings().database_path, SystemClock())
+    call = call_records.open_call(db)
+    db.close()
+    assert call is not None
+    assert [note.text for note in call.notes] == ["printer jams r10 then tray 3"]

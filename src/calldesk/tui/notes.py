@@ -14,7 +14,7 @@ from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
-    from calldesk.core.calls.model import Call
+    from calldesk.core.calls.model import Call, NoteEntry
     from calldesk.tui.host import Host
     from calldesk.tui.promises import Promises
 
@@ -113,23 +113,43 @@ class NoteTaking:
                 self.host.lookup_caller(message.value)
 
     def edit_requested(self, message: NoteList.EditRequested) -> None:
+        self._edit(message.entry, message.entry.text)
+
+    def restore_edit(self) -> None:
+        """A note edit typed but not kept when calldesk stopped: its dialog opens again."""
+        if (restored := self.host.desk.restored_edit) is None:
+            return
+        entry, text = restored
+        self._edit(entry, text)
+        save, cancel = self.host.key("edit-save"), self.host.key("edit-cancel")
+        self.host.notify(
+            f"Your unsaved edit of a note is back: {save} keeps it, {cancel} leaves the note "
+            "as it was.",
+            title="Edit restored",
+        )
+
+    def _edit(self, entry: NoteEntry, text: str) -> None:
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
 
-        entry = message.entry
+        def changed(text: str) -> None:
+            self.host.desk.set_edit_draft(entry, text)
 
         def edited(text: str | None) -> None:
-            if text is None:
-                return
             try:
-                self.host.desk.edit_note(entry, text)
+                if text is not None:
+                    self.host.desk.edit_note(entry, text)
             except DeskError as error:
                 self._refused(error)
+                return
+            finally:
+                self.host.desk.clear_edit_draft()  # queued after the edit itself
+            if text is None:
                 return
             if (pane := self._pane()) is not None:
                 pane.refresh_entry(entry)
             self.suggest()
 
-        self.host.push_screen(EditNoteDialog(entry.text), edited)
+        self.host.push_screen(EditNoteDialog(text, on_change=changed), edited)
 
     def delete_requested(self, message: NoteList.DeleteRequested) -> None:
         from calldesk.tui.dialogs.confirm import ConfirmDialog
