@@ -86,6 +86,7 @@ def test_a_note_edit_not_yet_kept_survives_a_sigkill_and_comes_back(private_dirs
     try:
         assert again.wait_for("ctrl+s save"), again.text()  # the edit dialog is open again
         assert again.wait_for("printer jams r10 then tray 3"), again.text()
+        assert again.wait_for("ctrl+s keeps it"), again.text()  # and says so, with its keys
         os.write(again.master, CTRL_S)
         deadline = time.monotonic() + 15
         while "ctrl+s save" in again.text() and time.monotonic() < deadline:

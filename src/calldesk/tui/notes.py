@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.calls.bigtext import NOTE_LIMIT, Fitted
 from calldesk.core.calls.desk import DeskError
 from calldesk.core.library.suggest import CallSuggestions
+from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.clipboard import copy_phrase
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
@@ -119,9 +120,13 @@ class NoteTaking:
         """A note edit typed but not kept when calldesk stopped: its dialog opens again."""
         if (restored := self.host.desk.restored_edit) is None:
             return
+        from calldesk.tui.dialogs.edit_note import EditNoteDialog
+
         entry, text = restored
         self._edit(entry, text)
-        save, cancel = self.host.key("edit-save"), self.host.key("edit-cancel")
+        keymap = active_keymap(self.host)  # the dialog's keys: not among the app's own
+        save = key_name("edit-save", keymap, EditNoteDialog.BINDINGS)
+        cancel = key_name("edit-cancel", keymap, EditNoteDialog.BINDINGS)
         self.host.notify(
             f"Your unsaved edit of a note is back: {save} keeps it, {cancel} leaves the note "
             "as it was.",
