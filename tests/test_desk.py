@@ -231,3 +231,36 @@ def test_a_read_after_writes_sees_what_the_desk_queued_before_it(
     )
     assert answered.wait(5)
     assert found == [["printer offline"]]
+
+
+def test_a_note_edit_not_kept_is_offered_back_only_for_its_note_in_the_open_call(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    desk.start_call()
+    first = desk.add_note("printer jams")
+    second = desk.add_note("rebooted")
+    desk.set_edit_draft(first, "printer jams on tray 3")
+    assert desk.writer.flush()
+
+    def restarted() -> Desk:
+        again = Desk(store, clock)
+        again.restore()
+        again.close()
+        return again
+
+    restored = restarted().restored_edit
+    assert restored is not None and (restored[0].id, restored[1]) == (
+        first.id,
+        "printer jams on tray 3",
+    )
+    desk.set_edit_draft(second, "rebooted")  # the text as it is: nothing to offer
+    assert desk.writer.flush()
+    assert restarted().restored_edit is None
+    desk.set_edit_draft(second, "rebooted twice")
+    desk.delete_note(second)  # its note is gone: nothing to offer
+    assert desk.writer.flush()
+    assert restarted().restored_edit is None
+    desk.set_edit_draft(first, "kept or left")
+    desk.clear_edit_draft()  # the dialog closed
+    assert desk.writer.flush()
+    assert restarted().restored_edit is None

@@ -168,6 +168,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
                 "The call that was open when calldesk stopped is back, as it was.",
                 title="Call restored",
             )
+            self.notes.restore_edit()
         self.phrases.load()
         self.call_after_refresh(self.phone.start)  # the socket can wait for the first frame
         self.call_after_refresh(self.phrases.watch)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.calls.bigtext import NOTE_LIMIT, Fitted
 from calldesk.core.calls.desk import DeskError
 from calldesk.core.library.suggest import CallSuggestions
+from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.clipboard import copy_phrase
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
@@ -15,7 +16,7 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 
 if TYPE_CHECKING:
     from calldesk.core.calls.caller import CallerCard
-    from calldesk.core.calls.model import Call
+    from calldesk.core.calls.model import Call, NoteEntry
     from calldesk.tui.host import Host
     from calldesk.tui.promises import Promises
 
@@ -145,23 +146,47 @@ class NoteTaking:
                 self.host.lookup_caller(message.value)
 
     def edit_requested(self, message: NoteList.EditRequested) -> None:
+        self._edit(message.entry, message.entry.text)
+
+    def restore_edit(self) -> None:
+        """A note edit typed but not kept when calldesk stopped: its dialog opens again."""
+        if (restored := self.host.desk.restored_edit) is None:
+            return
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
 
-        entry = message.entry
+        entry, text = restored
+        self._edit(entry, text)
+        keymap = active_keymap(self.host)  # the dialog's keys: not among the app's own
+        save = key_name("edit-save", keymap, EditNoteDialog.BINDINGS)
+        cancel = key_name("edit-cancel", keymap, EditNoteDialog.BINDINGS)
+        self.host.notify(
+            f"Your unsaved edit of a note is back: {save} keeps it, {cancel} leaves the note "
+            "as it was.",
+            title="Edit restored",
+        )
+
+    def _edit(self, entry: NoteEntry, text: str) -> None:
+        from calldesk.tui.dialogs.edit_note import EditNoteDialog
+
+        def changed(text: str) -> None:
+            self.host.desk.set_edit_draft(entry, text)
 
         def edited(text: str | None) -> None:
-            if text is None:
-                return
             try:
-                self.host.desk.edit_note(entry, text)
+                if text is not None:
+                    self.host.desk.edit_note(entry, text)
             except DeskError as error:
                 self._refused(error)
+                return
+            finally:
+                self.host.desk.clear_edit_draft()  # queued after the edit itself
+            if text is None:
                 return
             if (pane := self._pane()) is not None:
                 pane.refresh_entry(entry)
             self.suggest()
 
-        self.host.push_screen(EditNoteDialog(entry.text), edited)
+        self.host.push_screen(EditNoteDialog(text, on_change=changed), edited)
 
     def delete_requested(self, message: NoteList.DeleteRequested) -> None:
         from calldesk.tui.dialogs.confirm import ConfirmDialog

@@ -23,6 +23,9 @@ from textual import events
 RELEASE_AFTER = 0.1
 """Seconds after which held keys go on even if nothing said they may (never more than this)."""
 
+SCREEN_WAIT = 1.0
+"""Seconds keys wait for a screen a key asked for (`KeysInOrder.hold_keys_for_screen`)."""
+
 HOLDING: set[int] = set()
 """Apps holding keys right now (by id): the test suite's idle wait waits for these too."""
 
@@ -44,6 +47,7 @@ class KeysInOrder:
     _holding: bool = False
     _hold_number: int = 0
     _bubbling: events.Key | None = None
+    _screen_coming: bool = False
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -87,7 +91,33 @@ class KeysInOrder:
             for binding in bindings.key_to_bindings.get(key, ())
         )
 
-    def _hold_keys(self) -> None:
+    def hold_keys_for_screen(self) -> None:
+        """A key asked for a screen that is still a message or two away (Enter on a note posts
+        `EditRequested`; a controller pushes the dialog): the keys typed behind it are for that
+        screen. Hold them until it is the current screen and has focused its field, not just
+        for the repaints that settle a focus change, which come before the screen is up. At
+        most `SCREEN_WAIT`: if no screen comes, the keys go on where they would have gone."""
+        if self._holding:  # the key's own hold ends at a repaint: this one lasts longer
+            self._holding = False
+        self._hold_keys(SCREEN_WAIT)
+        self._screen_coming = True
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        result = super().push_screen(screen, *args, **kwargs)  # type: ignore[misc]
+        if self._screen_coming and self._holding:
+            self._screen_coming = False
+            self._release_when_focused(screen, self._hold_number)
+        return result
+
+    def _release_when_focused(self, screen: Any, hold: int) -> None:
+        if not self._holding or hold != self._hold_number:
+            return
+        if self.screen is screen and screen.focused is not None:  # type: ignore[attr-defined]
+            self._release_after_refresh(hold)
+        else:
+            self.call_after_refresh(self._release_when_focused, screen, hold)  # type: ignore[attr-defined]
+
+    def _hold_keys(self, limit: float = RELEASE_AFTER) -> None:
         if self._holding:
             return
         self._holding = True
@@ -95,16 +125,20 @@ class KeysInOrder:
         HOLDING.add(id(self))
         if not hasattr(self, "_held_keys"):
             self._held_keys = []
-        self.set_timer(RELEASE_AFTER, lambda: self._let_keys_go(hold))  # type: ignore[attr-defined]
+        self.set_timer(limit, lambda: self._let_keys_go(hold, backstop=True))  # type: ignore[attr-defined]
 
     def _release_after_refresh(self, hold: int) -> None:
+        if self._screen_coming:
+            return  # a screen is on its way: `push_screen` lets the keys go once it is up
         # Two rounds: the action's deferred focus(), then what the newly focused widget does.
         after_refresh = self.call_after_refresh  # type: ignore[attr-defined]
         after_refresh(after_refresh, self._let_keys_go, hold)
 
-    async def _let_keys_go(self, hold: int) -> None:
+    async def _let_keys_go(self, hold: int, backstop: bool = False) -> None:
         if not self._holding or hold != self._hold_number:
             return  # that hold is over; a later one is running
+        if backstop:
+            self._screen_coming = False
         self._holding = False
         self._bubbling = None
         HOLDING.discard(id(self))
@@ -115,4 +149,5 @@ class KeysInOrder:
         """The app is closing: keys still held go nowhere, and nothing waits for them."""
         self._holding = False
         self._bubbling = None
+        self._screen_coming = False
         HOLDING.discard(id(self))

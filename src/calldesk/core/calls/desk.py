@@ -7,6 +7,7 @@ until they land, and the in-memory call can always be exported.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -81,6 +82,9 @@ class PhoneOutcome:
     """With MISSED: the record opened for a call still ringing, if one took its place."""
 
 
+EDIT_DRAFT_KEY = "edit_draft"
+"""The `meta` row holding the note edit being typed (JSON: call id, note id, text)."""
+
 WAITING_LIMIT = 20
 """Most rings remembered while a call is open or the record waits for the answer."""
 WAITING_FOR = timedelta(minutes=30)
@@ -153,6 +157,8 @@ class Desk:
         self.agent_name = agent_name
         self.call: Call | None = None
         self.last_call: Call | None = None
+        self.restored_edit: tuple[NoteEntry, str] | None = None
+        """A note edit typed but not kept when calldesk stopped (`restore`), to offer back."""
         self._on_saved = on_saved
         self._local_ids = 0
         self._unsaved: set[int] = set()
@@ -188,7 +194,25 @@ class Desk:
             if call is not None and len(call.draft) > NOTE_LIMIT:
                 # Saved before notes had a limit: every keystroke would rewrite all of it.
                 self.set_draft(self.fit(call.draft).text)
+            self.restored_edit = self._stored_edit_draft()
         return self.call
+
+    def _stored_edit_draft(self) -> tuple[NoteEntry, str] | None:
+        """The note edit that was open (typed, not kept) when calldesk stopped, if its note is
+        still in the open call and the text differs from it."""
+        if self.store is None or self.call is None:
+            return None
+        try:
+            saved = json.loads(self.store.get_meta(EDIT_DRAFT_KEY) or "null")
+        except ValueError:
+            return None
+        if not isinstance(saved, dict) or saved.get("call_id") != self.call.id:
+            return None
+        text = saved.get("text")
+        for entry in self.call.notes:
+            if entry.id == saved.get("note_id") and isinstance(text, str) and text != entry.text:
+                return entry, text
+        return None
 
     def close(self) -> bool:
         """Write out everything still queued. Returns False if some writes could not land."""
@@ -399,6 +423,19 @@ class Desk:
         call.draft = text
         store = self.store
         self._submit(lambda: call_records.save_draft(store, call.id, text), key=("draft", id(call)))
+
+    def set_edit_draft(self, entry: NoteEntry, text: str) -> None:
+        """Remember the text of a note being edited (its dialog is open, nothing kept yet):
+        saved like the draft, so a crash cannot lose it; `restore` offers it back."""
+        value = json.dumps({"call_id": entry.call_id, "note_id": entry.id, "text": text})
+        store = self.store
+        self._submit(lambda: store.set_meta(EDIT_DRAFT_KEY, value), key=("edit-draft",))
+
+    def clear_edit_draft(self) -> None:
+        """The edit dialog closed (kept or left): no edit is waiting any more."""
+        self.restored_edit = None
+        store = self.store
+        self._submit(lambda: store.set_meta(EDIT_DRAFT_KEY, ""), key=("edit-draft",))
 
     def add_note(self, text: str) -> NoteEntry:
         call = self.require_call()

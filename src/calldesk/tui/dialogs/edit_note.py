@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -18,15 +19,17 @@ class EditNoteDialog(ModalScreen[str | None]):
     """Answers the new text, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note", priority=True
-        ),
+        # Not a priority binding: it must act after the keys typed before it have reached the
+        # text area, so it waits its turn behind them (a priority one saved half the words).
+        Binding("ctrl+s", "save", "Save", id="edit-save", tooltip="Keep the edited note"),
         Binding("escape", "cancel", "Cancel", id="edit-cancel", tooltip="Leave the note as it was"),
     ]
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, on_change: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self._text = text
+        self._on_change = on_change
+        """Hears the text after each change (the controller saves it as the edit's draft)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -42,6 +45,10 @@ class EditNoteDialog(ModalScreen[str | None]):
         area = self.query_one(LiteralTextArea)
         area.focus()
         area.move_cursor(area.document.end)
+
+    def on_text_area_changed(self, message: LiteralTextArea.Changed) -> None:
+        if self._on_change is not None and isinstance(message.text_area, LiteralTextArea):
+            self._on_change(message.text_area.true_text)
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(LiteralTextArea).true_text)

@@ -18,6 +18,7 @@ from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
+from calldesk.tui.typeahead import KeysInOrder
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -214,6 +215,8 @@ class NoteList(ListView):
 
     def action_edit(self) -> None:
         if (entry := self._highlighted_entry()) is not None:
+            if isinstance(self.app, KeysInOrder):  # what is typed behind Enter is for the dialog
+                self.app.hold_keys_for_screen()
             self.post_message(self.EditRequested(entry))
 
     def action_delete(self) -> None:
