@@ -14,11 +14,11 @@ from calldesk.core.library.phrases import Phrase, load_library
 from calldesk.core.library.search import (
     PhraseIndex,
     SearchResult,
-    max_typos,
     parse_query,
     search_phrases,
 )
 from calldesk.core.library.thesaurus import SynonymGroup, thesaurus_from_document
+from calldesk.core.library.typos import max_typos
 
 
 def phrase(

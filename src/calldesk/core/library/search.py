@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from calldesk.core.library.phrases import Phrase, sort_key
 from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus, normal
+from calldesk.core.library.typos import TypoIndex
 from calldesk.core.library.words import ending_of, english_words, fold, indexed_words, stem, words
 
 FILTERS: Mapping[str, str] = {
@@ -198,7 +199,7 @@ class PhraseIndex:
         self._single_words: list[str] = sorted(self._single)
         self._targets: dict[int, tuple[set[int], set[int], set[int]]] = {}
         self._known: frozenset[str] | None = None
-        self._deletes: dict[str, list[str]] | None = None
+        self._typo = TypoIndex(lambda: set(self._vocab) | self._single.keys())
         self._word_match = lru_cache(maxsize=1024)(self._compute_word_match)
         self._synonym_words = lru_cache(maxsize=1024)(self._compute_synonym_words)
 
@@ -217,7 +218,7 @@ class PhraseIndex:
 
     def prepare(self) -> None:
         """Build the typo index and word lists now rather than on the first query needing them."""
-        self._typo_index()
+        self._typo.build()
         self._known_words()
 
     def clear_cache(self) -> None:
@@ -387,7 +388,7 @@ class PhraseIndex:
         forms = [w for w in self._forms(word) if w != word and not w.startswith(word)]
         typos: list[str] = []
         if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
-            typos = [w for w in self._typos(word) if not w.startswith(word) and w not in forms]
+            typos = [w for w in self._typo.near(word) if not w.startswith(word) and w not in forms]
         table: dict[int, frozenset[int] | set[int]] = {}
         notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
         evidence: list[tuple[int, tuple[frozenset[int] | set[int], ...]]] = []
@@ -414,6 +415,11 @@ class PhraseIndex:
 
     def _in_vocab(self, word: str, longer: list[str], forms: list[str]) -> bool:
         return bool(longer or forms or any(word in t for t in self._by_field))
+
+    def _known_words(self) -> frozenset[str]:
+        if self._known is None:
+            self._known = english_words()
+        return self._known
 
     def _may_correct(self, word: str, prefix: bool) -> bool:
         """Whether `word` may be a typo: not a word anyone knows, and not one being typed."""
@@ -488,7 +494,7 @@ class PhraseIndex:
                 for group in self._single[other]:
                     found.setdefault(group, (group, SYNONYM, True, False))
         if not found and self._may_correct(word, last):
-            for other in self._typos(word):
+            for other in self._typo.near(word):
                 for group in self._single.get(other, ()):
                     found.setdefault(group, (group, TYPO, False, False))
         return tuple(found.values())
@@ -705,48 +711,6 @@ class PhraseIndex:
             key=lambda o: (places.get(o, default), evidence.get(o, 0), o),
         )
 
-    # ---- Typos -----------------------------------------------------------------------
-
-    def _known_words(self) -> frozenset[str]:
-        if self._known is None:
-            self._known = english_words()
-        return self._known
-
-    def _typos(self, word: str) -> list[str]:
-        """Words within a few edits of `word`, starting as it does (SymSpell: shared deletions).
-
-        Typos rarely hit the first letter: "kill" is never "will", "sue" never "use".
-        """
-        distance = max_typos(word)
-        if not distance:
-            return []
-        index = self._typo_index()
-        candidates: set[str] = set()
-        for variant in _deletions(word, distance):
-            candidates.update(index.get(variant, ()))
-        return sorted(
-            candidate
-            for candidate in candidates
-            if candidate != word
-            and (candidate[0] == word[0] or candidate[:2] == word[1::-1])
-            and _within(word, candidate, distance)
-        )
-
-    def _typo_index(self) -> dict[str, list[str]]:
-        if self._deletes is None:
-            index: dict[str, list[str]] = {}
-            for word in sorted(set(self._vocab) | self._single.keys()):
-                reach = max_typos(word, indexed=True)
-                if not reach or word.isdigit():
-                    continue
-                for variant in _deletions(word, reach):
-                    if variant in index:
-                        index[variant].append(word)
-                    else:
-                        index[variant] = [word]
-            self._deletes = index
-        return self._deletes
-
 
 def _disjoint(
     table: Mapping[int, frozenset[int] | set[int]],
@@ -812,48 +776,6 @@ def _entry_end(
             return position + 1
         return None
     return start + len(entry)
-
-
-def max_typos(word: str, indexed: bool = False) -> int:
-    """How many typos a word may have: none under 4 letters, 1 up to 7, 2 from 8 on.
-
-    Indexed vocabulary words reach a little lower, so a query with an extra letter still
-    finds the shorter word ("thanks" typed "thankss").
-    """
-    length = len(word) + (1 if indexed else 0)
-    if length < 4:
-        return 0
-    return 1 if length < 8 else 2
-
-
-def _deletions(word: str, distance: int) -> set[str]:
-    """`word` and every string made by deleting up to `distance` characters from it."""
-    found = {word}
-    frontier = {word}
-    for _ in range(distance):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def _within(a: str, b: str, limit: int) -> bool:
-    """Whether the optimal-string-alignment distance (typos incl. swaps) is at most `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return False
-        previous2, previous = previous, current
-    return previous[-1] <= limit
 
 
 def search_phrases(phrases: Sequence[Phrase], query: str, limit: int = 50) -> SearchResult:
