@@ -561,7 +561,11 @@ def test_an_empty_library_is_valid() -> None:
 def test_a_file_with_a_duplicate_id_is_skipped_as_a_whole(tmp_path: Path) -> None:
     """Found by a tester: dup.yaml loaded both copies and its override of a bundled id took
     effect, while the app and `phrases check` said the file was skipped."""
-    write(tmp_path / "team", "base.yaml", "category: C\nphrases:\n  - {id: kept, title: Old, say: Old.}\n")
+    write(
+        tmp_path / "team",
+        "base.yaml",
+        "category: C\nphrases:\n  - {id: kept, title: Old, say: Old.}\n",
+    )
     dup = write(
         tmp_path / "mine",
         "dup.yaml",

@@ -275,9 +275,7 @@ def phrases_from_document(doc: YamlDocument) -> tuple[list[Phrase], list[Problem
     return ([] if check.error_count else phrases), check.problems
 
 
-def _check_unique_id(
-    check: Checker, entry: YamlMap, id_lines: dict[str, int], name: str
-) -> None:
+def _check_unique_id(check: Checker, entry: YamlMap, id_lines: dict[str, int], name: str) -> None:
     """An error on both phrases when an id comes twice in one file, so the file is skipped."""
     phrase_id = entry.get("id")
     if not isinstance(phrase_id, str):
