@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, database_stored
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -77,7 +77,7 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = _team_folder(args, settings)
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         raise UserError(f"nothing to publish yet: no call database at {database}", code=1)
     clock = SystemClock()
     try:

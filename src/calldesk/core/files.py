@@ -86,6 +86,20 @@ def _refuse_unsafe_existing(path: Path | str, info: os.stat_result, *, named: bo
         )
 
 
+def own_file_exists(path: Path) -> bool:
+    """Whether the user's own regular file is at `path` (False when nothing is), never opening it.
+
+    Anything else there (a symlink, a FIFO, a device, another user's file) raises FileRefused,
+    as `open_private` would, so a reader says the same as a writer about it.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    _refuse_unsafe_existing(path, info, named=False)
+    return True
+
+
 # -- folders --------------------------------------------------------------------------------
 
 
