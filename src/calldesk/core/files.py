@@ -100,6 +100,29 @@ def own_file_exists(path: Path) -> bool:
     return True
 
 
+def refuse_unsafe_dir(path: Path) -> None:
+    """Raise FileRefused unless `path` is missing or a real folder of the user's own.
+
+    For folders calldesk makes inside its data folder (`overflow/`): a symlink there is
+    refused, as a symlinked file is, rather than written through.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise _symlink_refused(path, "")
+    if not stat.S_ISDIR(info.st_mode):
+        raise FileRefused(errno.ENOTDIR, path, "is not a folder. Move it away.")
+    if info.st_uid != os.geteuid():
+        raise FileRefused(
+            errno.EPERM,
+            path,
+            f"belongs to another user (uid {info.st_uid}); calldesk keeps its files only in "
+            "folders of your own. Remove it.",
+        )
+
+
 # -- folders --------------------------------------------------------------------------------
 
 

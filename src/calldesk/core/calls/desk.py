@@ -22,7 +22,7 @@ from calldesk.core.calls.bigtext import NOTE_LIMIT, OVERFLOW_FOLDER, Fitted, fit
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
 from calldesk.core.db.errors import NotFound
-from calldesk.core.files import write_private
+from calldesk.core.files import FileRefused, refuse_unsafe_dir, write_private
 from calldesk.core.library import records as phrase_records
 
 if TYPE_CHECKING:
@@ -371,6 +371,13 @@ class Desk:
             folder = self.store.path.parent / OVERFLOW_FOLDER
         if len(text) <= room or folder is None:
             return Fitted(text)
+        try:
+            refuse_unsafe_dir(folder)
+        except FileRefused as error:
+            fitted = Fitted(text, refused=str(error))  # nowhere safe for the rest: keep it all
+            if self.on_overflow is not None:
+                self.on_overflow(fitted)
+            return fitted
         now = self.clock.now()
         call_id = self.call.id if self.call is not None else 0
         while True:
