@@ -200,7 +200,9 @@ def _is_dir_target(text: str) -> bool:
 
 
 def _plural(count: int) -> str:
-    return f"{count} call" if count == 1 else f"{count} calls"
+    from calldesk.core.textsafe import counted
+
+    return counted(count, "call")
 
 
 @contextmanager
