@@ -13,14 +13,13 @@ which borrows `Home` and `Terminal` from `scripts/conditions` beside it.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import os
 import signal
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from conditions_common import runner as _runner
 
 F2 = b"\x1bOQ"
 SHIFT_TAB = b"\x1b[Z"
@@ -29,17 +28,6 @@ ESCAPE = b"\x1b"
 
 Result = tuple[bool, str]
 Home = Any  # scripts/conditions' Home: root, env, data_dir, database, run(), ...
-
-
-def _runner() -> Any:
-    """scripts/conditions (no .py), loaded as a module for its Home and Terminal."""
-    path = Path(__file__).with_name("conditions")
-    loader = importlib.machinery.SourceFileLoader("calldesk_conditions", str(path))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def _stored_notes(home: Home) -> list[str]:

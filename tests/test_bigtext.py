@@ -137,6 +137,28 @@ def test_a_huge_note_is_capped_and_the_rest_saved_privately(desk: Desk, store: D
     assert call_records.open_call(store).notes[0].text == entry.text
 
 
+def test_a_linked_overflow_folder_is_refused_and_the_text_kept(
+    desk: Desk, store: Database, tmp_path: Path
+) -> None:
+    """Found by a tester: with `overflow/` a link to a 0755 folder, 18 KB pasted into a note
+    went into the link's target. Every other file calldesk writes refuses links."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o755)
+    (store.path.parent / "overflow").symlink_to(elsewhere)
+    heard = []
+    desk.on_overflow = heard.append
+    desk.start_call()
+    text = big(18_000)
+    entry = desk.add_note(text)
+    assert desk.writer.flush()
+    assert list(elsewhere.iterdir()) == []
+    assert entry.text == text.rstrip()  # nothing cut: there is nowhere safe for the rest
+    [fitted] = heard
+    assert fitted.path is None and "is a symbolic link" in fitted.message()
+    assert str(store.path.parent / "overflow") in fitted.message()
+    assert call_records.open_call(store).notes[0].text == entry.text
+
+
 def test_an_edit_too_long_is_capped_the_same_way(desk: Desk, store: Database) -> None:
     desk.start_call()
     entry = desk.add_note("short")

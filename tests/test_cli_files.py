@@ -274,3 +274,37 @@ def test_an_internal_error_is_never_logged_through_a_link(tmp_path: Path, victim
     assert f"Details were saved to {log}." in again.stderr
     assert mode(log) == 0o600
     assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+
+
+# -- a call database that is a link or a pipe -------------------------------------------------
+
+READERS = (
+    ("export", "--all"),
+    ("record",),
+    ("promises",),
+    ("practice", "stats"),
+    ("phrases", "stats"),
+)
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_database_that_is_a_link_or_a_pipe_is_refused_by_name(
+    tmp_path: Path, victim: Path, command: tuple[str, ...], kind: str
+) -> None:
+    """Found by a tester: a link to a text file was "damaged. Restart calldesk: it keeps the
+    damaged file beside the new one", a FIFO "no calls stored yet"; the app refuses both."""
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    database = folder / "calldesk.db"
+    if kind == "link":
+        database.symlink_to(victim)
+        said = f"{database} is a symbolic link"
+    else:
+        os.mkfifo(database, 0o600)
+        said = f"{database} is a named pipe, not a file"
+    result = run(["--data-dir", folder, *command])
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr
+    assert "damaged" not in result.stderr and "no calls" not in result.stderr
+    assert_untouched(victim)

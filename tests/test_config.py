@@ -139,6 +139,31 @@ def test_numbers_out_of_range_are_refused_with_the_range(
     assert str(config) in str(raised.value)
 
 
+BARESIP_WANTED = "softphone.baresip: expected host:port such as 127.0.0.1:4444 (port 1 to 65535)"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["not a host:99999", "127.0.0.1", "127.0.0.1:0", "localhost:65536", "pbx:44x", "[::1:4444"],
+)
+def test_a_baresip_address_that_is_not_host_port_is_refused(tmp_path: Path, value: str) -> None:
+    """Found by a tester: baresip = "not a host:99999" was accepted without a word."""
+    config = write_config(tmp_path, f"[softphone]\nbaresip = {value!r}\n".replace("'", '"'))
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config_file=config, environ={})
+    assert f"{config}: {BARESIP_WANTED}" in str(raised.value)
+    assert repr(value) in str(raised.value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={"CALLDESK_BARESIP": value})
+    assert f"$CALLDESK_BARESIP: {BARESIP_WANTED}" in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["", "127.0.0.1:4444", ":4444", "[::1]:4444", "pbx.lan:1"])
+def test_a_baresip_address_as_host_port_is_fine(tmp_path: Path, value: str) -> None:
+    config = write_config(tmp_path, f'[softphone]\nbaresip = "{value}"\n')
+    assert load_settings(config_file=config, environ={}).softphone.baresip == value
+
+
 def test_whole_numbers_written_as_floats_and_fractions_of_minutes_are_fine(tmp_path: Path) -> None:
     config = write_config(tmp_path, "[cooldown]\nmax_snoozes = 3.0\nminutes = 2.5\n")
     settings = load_settings(config_file=config, environ={})

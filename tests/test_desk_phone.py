@@ -305,6 +305,35 @@ def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
     assert call_records.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
 
 
+def test_a_remembered_ring_that_takes_the_record_keeps_when_it_rang(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    """Found by a tester: a ring remembered at 04:55:58 became the ringing record, then a
+    missed call, with `Started: 05:00:53`; `started` is when it rang."""
+    play(desk, clock, ["ring 1001"])
+    rang = clock.advance(5)
+    assert desk.on_phone_event(event("ring 2002")).action is BUSY
+    clock.advance(minutes=5)
+    played = play(desk, clock, ["hangup 1001", "hangup 2002"])
+    assert played.actions == [MISSED, MISSED]
+    assert played.outcomes[0].started is not None
+    assert played.outcomes[0].started.started_at == rang
+    second = stored_calls(desk, store)[1]
+    assert (second.caller_number, second.missed, second.started_at) == ("2002", True, rang)
+
+
+def test_a_ring_that_arrives_late_starts_the_record_when_it_rang(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    """A ring a hook kept, taken a moment late, is dated by the event, not by its arrival."""
+    rang = clock.now() - timedelta(seconds=40)
+    ring = PhoneEvent.create("ring", number="1001", at=rang)
+    assert desk.on_phone_event(ring).action is STARTED
+    assert desk.call is not None and desk.call.started_at == rang
+    [call] = stored_calls(desk, store)
+    assert call.started_at == rang
+
+
 def test_the_caller_card_says_when_the_last_call_was_missed(
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:

@@ -556,3 +556,49 @@ def test_an_empty_library_is_valid() -> None:
     library = PhraseLibrary()
     assert len(library) == 0 and library.get("x") is None and library.problems == ()
     assert isinstance(library.problems, tuple) and not isinstance(library.problems, Problem)
+
+
+def test_a_file_with_a_duplicate_id_is_skipped_as_a_whole(tmp_path: Path) -> None:
+    """Found by a tester: dup.yaml loaded both copies and its override of a bundled id took
+    effect, while the app and `phrases check` said the file was skipped."""
+    write(
+        tmp_path / "team",
+        "base.yaml",
+        "category: C\nphrases:\n  - {id: kept, title: Old, say: Old.}\n",
+    )
+    dup = write(
+        tmp_path / "mine",
+        "dup.yaml",
+        """
+        category: C
+        phrases:
+          - {id: dup-one, title: One, say: One.}
+          - {id: dup-one, title: Two, say: Two.}
+          - {id: kept, title: New, say: New.}
+        """,
+    )
+    library = load_library([tmp_path / "team", tmp_path / "mine"])
+    assert library.get("dup-one") is None
+    kept = library.get("kept")
+    assert kept is not None and kept.title == "Old"  # the override in the broken file is not used
+    found = sorted((p.line, p.message) for p in library.errors if p.path == dup)
+    assert found == [
+        (3, "duplicate id 'dup-one' (also at dup.yaml:4)"),
+        (4, "duplicate id 'dup-one' (also at dup.yaml:3)"),
+    ]
+
+
+def test_a_duplicate_id_is_reported_beside_the_other_errors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.yaml",
+        """
+        category: C
+        phrases:
+          - {id: same, title: One, say: One., sya: x}
+          - {id: same, title: Two, say: Two.}
+        """,
+    )
+    messages = [p.message for p in load_phrase_file(path).problems if p.is_error]
+    assert "duplicate id 'same' (also at p.yaml:4)" in messages
+    assert any(message.startswith("unknown key 'sya'") for message in messages)

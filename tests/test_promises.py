@@ -18,7 +18,7 @@ from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.clock import FakeClock, SystemClock
 from calldesk.core.promises import records
 from calldesk.core.promises.model import Promise, PromiseState, next_due, when_text
-from calldesk.core.promises.when import DueError, parse_due, split_promise
+from calldesk.core.promises.when import DueError, parse_due, promise_what, split_promise
 from calldesk.core.storage import Database
 
 # A Tuesday, 09:00 UTC (the suite runs with TZ=UTC).
@@ -126,6 +126,25 @@ def test_a_promise_note_splits_into_when_and_what() -> None:
         split_promise("/promise call back soon", NOW)
     with pytest.raises(DueError):
         split_promise("/promise", NOW)
+
+
+@pytest.mark.parametrize(
+    ("note", "what"),
+    [
+        ("/promise yesterday x", "x"),
+        ("/promise 25:99 call back", "call back"),
+        ("/Promise in 3000 days send the RMA", "send the RMA"),
+        ("/promise call back soon", "call back soon"),
+        ("/promise call back yesterday", "call back"),
+        ("/promise tomorrow", "tomorrow"),  # nothing but the time: kept, not emptied
+        ("will email the driver link", "will email the driver link"),
+        ("reboot in 5", "reboot in 5"),  # not a /promise note: promised as written
+    ],
+)
+def test_what_a_note_promises_leaves_out_the_command_and_an_unread_time(
+    note: str, what: str
+) -> None:
+    assert promise_what(note) == what
 
 
 def test_when_text_is_short_and_says_overdue() -> None:

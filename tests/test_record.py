@@ -18,8 +18,9 @@ from calldesk.core.clock import FakeClock, SystemClock
 from calldesk.core.promises import records
 from calldesk.core.promises.model import Promise, PromiseState
 from calldesk.core.record.render import bar, render_markdown, render_plain, sparkline
-from calldesk.core.record.summary import build_agent_record
+from calldesk.core.record.summary import AgentRecord, Period, build_agent_record
 from calldesk.core.storage import Database
+from calldesk.core.textsafe import counted
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # week 2026-W45
 
@@ -159,3 +160,23 @@ async def test_ctrl_r_shows_my_record_with_charts(settings: Settings) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RecordScreen)
+
+
+def test_one_of_a_thing_is_said_in_the_singular() -> None:
+    """Found by a tester: "1 fixes", "1 reviews"."""
+    month = Period(
+        "2026-11",
+        date(2026, 11, 1),
+        calls=1,
+        fixes_filed=1,
+        bad_calls=1,
+        reviews=1,
+        phrases_started=1,
+    )
+    record = AgentRecord(date(2026, 11, 2), date(2026, 11, 23), weeks=[month], months=[month])
+    plain, markdown = render_plain(record), render_markdown(record)
+    assert "1 fix," in plain and "1 fixes" not in plain
+    assert "1 review, 1 phrase started" in plain and "after 1 bad call." in plain
+    assert "1 review, 1 phrase started" in markdown
+    assert counted(1, "fix") == "1 fix" and counted(2, "fix") == "2 fixes"
+    assert counted(0, "call") == "0 calls" and counted(3, "reply") == "3 replies"

@@ -217,6 +217,11 @@ def test_display_safe_reads_long_hostile_input() -> None:
         ("", "", ("", "")),
         ("", "Pat", ("", "Pat")),
         ('"unterminated <sip:1@h>', "", ("1", "unterminated")),
+        # Found by a tester: the escaped quotes of an unterminated quoted-string stayed.
+        ('"Pat \\"Q\\" <sip:1001@pbx>', "", ("1001", 'Pat "Q"')),
+        ('"Pat \\"Q\\"', "", ('"Pat \\"Q\\"', "")),
+        ("1001", '"Pat \\"Q\\"', ("1001", 'Pat "Q"')),
+        ("1001", '"A \\\\"', ("1001", "A \\")),
         ("no address at all", "", ("no address at all", "")),
     ],
 )

@@ -266,7 +266,7 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
         session.type("show problems")
         session.wait_for("phrases: show problems")  # the palette found the command
         session.keys("enter")
-        session.wait_for("problems in phrase files")
+        session.wait_for("1 problem in phrase files")  # one, in the singular
         look()
         session.keys("escape")
         look()

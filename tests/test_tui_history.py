@@ -41,6 +41,8 @@ async def test_history_lists_calls_and_finds_them_by_note_words(
         assert "Bo Chen" in prompts[0] and "Ann Lee" in prompts[1]  # newest first
         await type_text(pilot, "refu")
         await wait_until(pilot, lambda: listing.option_count == 1)
+        subtitle = str(screen.query_one("#history-list-pane").border_subtitle)
+        assert subtitle.startswith("1 call matching")  # a tester saw "1 calls matching"
         assert "Ann Lee" in str(listing.get_option_at_index(0).prompt)
         # The detail follows the highlight in a worker: wait for Ann's, not the one before.
         await wait_until(

@@ -118,6 +118,25 @@ async def test_p_on_a_note_asks_when_and_makes_it_a_promise(
         assert promise.due_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
+async def test_p_on_a_refused_promise_note_promises_its_words_without_the_command(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Found by a tester: `/promise yesterday x` was refused, then p on it made a promise
+    whose text was `/promise yesterday x`."""
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "/promise yesterday x")
+        await pilot.press("enter", "shift+tab")
+        await wait_until(pilot, lambda: isinstance(app.focused, NoteList))
+        await pilot.press("p")
+        await wait_for_screen(pilot, PromiseDialog)
+        await pilot.press("enter")  # due in 1h, as offered
+        await wait_until(pilot, lambda: app.promises.open_promises)
+        [promise] = app.promises.open_promises
+        assert promise.what == "x"
+
+
 PROMISE_PHRASE = """\
 category: Callbacks
 phrases:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -115,6 +116,29 @@ LIMITS: Mapping[str, tuple[float, float, bool]] = {
     "cooldown.bad_streak": (1, 100, True),
     "practice.new_per_day": (0, 500, True),
     "practice.daily_goal": (0, 500, True),
+}
+
+# Settings written as text in a set form: (is it well formed, what is expected).
+_HOST = re.compile(r"[A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\]")
+
+
+def _is_hostport(text: str) -> bool:
+    """ "127.0.0.1:4444", "pbx.lan:4444", ":4444" or "[::1]:4444", with a port from 1 to 65535."""
+    host, colon, port = text.strip().rpartition(":")
+    return (
+        bool(colon)
+        and port.isascii()
+        and port.isdigit()
+        and 1 <= int(port) <= 65535
+        and _HOST.fullmatch(host) is not None
+    )
+
+
+FORMATS: Mapping[str, tuple[Callable[[str], bool], str]] = {
+    "softphone.baresip": (
+        lambda text: not text.strip() or _is_hostport(text),
+        "host:port such as 127.0.0.1:4444 (port 1 to 65535), or empty for off",
+    ),
 }
 
 
@@ -231,6 +255,9 @@ def _convert(owner: Any, name: str, value: Any, where: str, dotted: str = "") ->
         if kind is str:
             if not isinstance(value, str):
                 raise ValueError
+            form = FORMATS.get(dotted or name)
+            if form is not None and not form[0](value):
+                raise ConfigError(f"{where}: expected {form[1]}, got {value!r}")
             return value
         if "Mapping" in kind_text:
             if not isinstance(value, Mapping):

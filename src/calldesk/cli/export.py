@@ -15,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError, call_id_arg, day_from_text
+from calldesk.cli.main import UserError, call_id_arg, database_stored, day_from_text
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -200,7 +200,9 @@ def _is_dir_target(text: str) -> bool:
 
 
 def _plural(count: int) -> str:
-    return f"{count} call" if count == 1 else f"{count} calls"
+    from calldesk.core.textsafe import counted
+
+    return counted(count, "call")
 
 
 @contextmanager
@@ -335,7 +337,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     if output is not None and directory is None:
         _refuse_target(Path(output), args.force)
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         raise UserError(f"no calls stored yet in {database}", code=1)
     checklist = load_checklist(settings)
     try:

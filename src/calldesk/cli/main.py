@@ -36,6 +36,17 @@ class UserError(Exception):
         self.code = code
 
 
+def database_stored(database: Path) -> bool:
+    """Whether the call database exists yet; a link or a pipe in its place is refused by name
+    (as the app refuses it), never called damaged or missing."""
+    from calldesk.core.storage import StoreError, database_exists
+
+    try:
+        return database_exists(database)
+    except StoreError as error:
+        raise UserError(str(error), code=1) from None
+
+
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9998, 12, 31)
 """Dates a command accepts: a day later (or 0001-01-01) overflows Python's dates in the query."""

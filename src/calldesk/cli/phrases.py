@@ -257,7 +257,9 @@ def _pad(text: str, width: int) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    from calldesk.core.textsafe import counted
+
+    return counted(number, noun)
 
 
 # -- trainers' commands: stats and import-espanso (issue #6) --------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, database_stored
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -319,7 +319,7 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     clock = SystemClock()
     now = clock.now()
     path = settings.database_path
-    if not path.is_file():
+    if not database_stored(path):
         result = stats(phrases, None, now, set_name)  # nothing practised yet
     else:
         store = _open_for_reading(path, clock)

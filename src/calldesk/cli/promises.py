@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, database_stored
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -89,7 +89,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
     now = SystemClock().now()
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         promises: list[Promise] = []
     else:
         try:
@@ -162,7 +162,7 @@ def _writable(settings: Settings) -> Iterator[Database]:
     from calldesk.core.storage import Database, StoreError, StoreInUse
 
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         raise UserError(f"no promises yet: there is no call database at {database}", code=1)
     try:
         try:

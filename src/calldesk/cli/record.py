@@ -7,7 +7,7 @@ import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, database_stored
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -77,7 +77,7 @@ def run_record(args: argparse.Namespace, settings: Settings) -> int:
     now = clock.now()
     since = _since(args.since, now.astimezone().date())
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         raise UserError(f"no calls stored yet in {database}", code=1)
     try:
         try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calldesk.cli.main import UserError
+from calldesk.cli.main import UserError, database_stored
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
@@ -77,7 +77,7 @@ def run_publish(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = _team_folder(args, settings)
     database = settings.database_path
-    if not database.is_file():
+    if not database_stored(database):
         raise UserError(f"nothing to publish yet: no call database at {database}", code=1)
     clock = SystemClock()
     try:
@@ -104,7 +104,7 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
     from calldesk.core.library.phrases import load_configured_library
     from calldesk.core.team.stats import merge
-    from calldesk.core.textsafe import visible
+    from calldesk.core.textsafe import counted, visible
 
     if args.days < 1:
         raise UserError("--days must be 1 or more")
@@ -156,7 +156,10 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     out += [f"  {m.count:>5}  {m.query}  ({_desks(m.desks)})" for m in team.misses[:30]] or [
         "  none"
     ]
-    out += ["", f"Not used by any desk in {args.days} days: {len(idle)} of {len(library)}"]
+    out += [
+        "",
+        f"Not used by any desk in {counted(args.days, 'day')}: {len(idle)} of {len(library)}",
+    ]
     out += [f"  {pid}" for pid in idle[:40]]
     if len(idle) > 40:
         out.append(f"  … and {len(idle) - 40} more (--json lists them all)")

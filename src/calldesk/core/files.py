@@ -86,6 +86,43 @@ def _refuse_unsafe_existing(path: Path | str, info: os.stat_result, *, named: bo
         )
 
 
+def own_file_exists(path: Path) -> bool:
+    """Whether the user's own regular file is at `path` (False when nothing is), never opening it.
+
+    Anything else there (a symlink, a FIFO, a device, another user's file) raises FileRefused,
+    as `open_private` would, so a reader says the same as a writer about it.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    _refuse_unsafe_existing(path, info, named=False)
+    return True
+
+
+def refuse_unsafe_dir(path: Path) -> None:
+    """Raise FileRefused unless `path` is missing or a real folder of the user's own.
+
+    For folders calldesk makes inside its data folder (`overflow/`): a symlink there is
+    refused, as a symlinked file is, rather than written through.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise _symlink_refused(path, "")
+    if not stat.S_ISDIR(info.st_mode):
+        raise FileRefused(errno.ENOTDIR, path, "is not a folder. Move it away.")
+    if info.st_uid != os.geteuid():
+        raise FileRefused(
+            errno.EPERM,
+            path,
+            f"belongs to another user (uid {info.st_uid}); calldesk keeps its files only in "
+            "folders of your own. Remove it.",
+        )
+
+
 # -- folders --------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ The edges import this module rather than `core.db` (an import-linter contract sa
 is stored is read and written through each concept's `records` module.
 """
 
+from calldesk.core.db.connection import database_exists
 from calldesk.core.db.database import Database
 from calldesk.core.db.errors import (
     NotFound,
@@ -28,4 +29,5 @@ __all__ = [
     "StoreReadOnly",
     "StoreTooNew",
     "StoreUnavailable",
+    "database_exists",
 ]

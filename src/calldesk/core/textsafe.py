@@ -244,3 +244,21 @@ def _mark_offset(mark: Mark) -> int:
 
 def _mark_end(mark: Mark) -> int:
     return mark[0] + _escape_length(mark[1])
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """`1 call`, `2 calls`: a count with its noun in the singular or the plural.
+
+    The plural is `noun` + "s", + "es" after s, x, z, ch or sh, and "ies" for a consonant
+    and y, unless `plural` is given.
+    """
+    if count == 1:
+        return f"{count} {noun}"
+    if not plural:
+        if noun.endswith(("s", "x", "z", "ch", "sh")):
+            plural = noun + "es"
+        elif noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+            plural = noun[:-1] + "ies"
+        else:
+            plural = noun + "s"
+    return f"{count} {plural}"

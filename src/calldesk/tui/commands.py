@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from calldesk.core.textsafe import counted
+
 if TYPE_CHECKING:
     from calldesk.core.calls.desk import Desk
     from calldesk.core.library.phrases import PhraseLibrary
@@ -137,6 +139,6 @@ class PhraseCommands(_StateProvider):
         if app.library is not None and app.library.problems:
             yield (
                 "phrases: show problems",
-                f"{len(app.library.problems)} problems in phrase files",
+                f"{counted(len(app.library.problems), 'problem')} in phrase files",
                 app.action_phrase_problems,
             )

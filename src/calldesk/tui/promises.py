@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from calldesk.core.promises.model import Promise, PromiseSource, next_due, when_text
-from calldesk.core.promises.when import DueError, is_promise_note, parse_due, split_promise
+from calldesk.core.promises.when import (
+    DueError,
+    is_promise_note,
+    parse_due,
+    promise_what,
+    split_promise,
+)
 from calldesk.tui.text import clip, visible
 
 if TYPE_CHECKING:
@@ -238,7 +244,7 @@ class Promises:
         try:
             parsed = split_promise(entry.text, host.clock.now())
         except DueError:
-            what = entry.text.strip()
+            what = promise_what(entry.text)  # `/promise yesterday x` promises "x"
 
             def answered(due: datetime | None) -> None:
                 if due is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from calldesk.core.aftercall import records
 from calldesk.core.aftercall.records import RecentCall
+from calldesk.core.textsafe import counted
 
 if TYPE_CHECKING:
     from calldesk.core.db.database import Database
@@ -32,7 +33,7 @@ class RecurringProblem:
         what = (
             f"tagged {self.label!r}" if self.kind == "tag" else f"with fixes about {self.label!r}"
         )
-        return f"{len(self.call_ids)} calls {what} since {self.first_seen:%a %d %b}"
+        return f"{counted(len(self.call_ids), 'call')} {what} since {self.first_seen:%a %d %b}"
 
 
 def save_answer(

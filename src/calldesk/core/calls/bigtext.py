@@ -65,6 +65,9 @@ class Fitted:
     rest: str = ""
     """What did not fit; saved to `path` (the desk queues the write)."""
     path: Path | None = None
+    refused: str = ""
+    """Why the rest could not go to a file (the overflow folder is a link...): the note
+    keeps the whole text instead."""
 
     @property
     def moved(self) -> int:
@@ -72,6 +75,11 @@ class Fitted:
 
     def message(self) -> str:
         """What the agent is told when the text did not fit."""
+        if self.refused:
+            return (
+                f"A note holds at most {NOTE_LIMIT:,} characters, but the rest of this text "
+                f"could not be saved to a file: {self.refused} The note keeps the whole text."
+            )
         if self.path is None:
             return ""
         return (

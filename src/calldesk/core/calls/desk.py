@@ -23,7 +23,7 @@ from calldesk.core.calls.bigtext import NOTE_LIMIT, OVERFLOW_FOLDER, Fitted, fit
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import Clock
 from calldesk.core.db.errors import NotFound
-from calldesk.core.files import write_private
+from calldesk.core.files import FileRefused, refuse_unsafe_dir, write_private
 from calldesk.core.library import records as phrase_records
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class _Ring:
     number: str
     """The caller's number, normalised; "" when the caller cannot be told apart."""
     at: datetime
-    """When it reached the desk (the desk's clock: the hook's may differ)."""
+    """When it rang: the event's own time (a ring a hook kept arrives late), never later than
+    the desk's clock."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,17 +334,19 @@ class Desk:
         ticket: str = "",
         *,
         answered: bool = True,
+        at: datetime | None = None,
     ) -> Call:
-        """Open a call record; `answered=False` for a call still ringing."""
+        """Open a call record; `answered=False` for a call still ringing, which started `at`
+        (when it rang; default now)."""
         if self.call is not None:
             raise DeskError(
                 f"A call is already open. End it with {key('end-call')} before starting another."
             )
-        now = self.clock.now()
+        started = self.clock.now() if at is None or answered else at
         call = Call(
             id=self._new_call_id(),
-            started_at=now,
-            answered_at=now if answered else None,
+            started_at=started,
+            answered_at=started if answered else None,
             caller_name=caller_name,
             caller_number=caller_number,
             ticket=ticket,
@@ -361,7 +364,7 @@ class Desk:
                 caller_name,
                 caller_number,
                 ticket,
-                at=now,
+                at=started,
                 answered=answered,
                 call_id=call_id,
             )
@@ -397,6 +400,13 @@ class Desk:
             folder = self.store.path.parent / OVERFLOW_FOLDER
         if len(text) <= room or folder is None:
             return Fitted(text)
+        try:
+            refuse_unsafe_dir(folder)
+        except FileRefused as error:
+            fitted = Fitted(text, refused=str(error))  # nowhere safe for the rest: keep it all
+            if self.on_overflow is not None:
+                self.on_overflow(fitted)
+            return fitted
         now = self.clock.now()
         call_id = self.call.id if self.call is not None else 0
         while True:
@@ -628,7 +638,7 @@ class Desk:
     def _on_ring(self, event: PhoneEvent, start_on: str) -> PhoneOutcome:
         if self._is_open_phone_call(event):
             return PhoneOutcome(PhoneAction.IGNORED, self.call)  # two hooks for one ring
-        ring = _Ring(event, event_number(event), self.clock.now())
+        ring = _Ring(event, event_number(event), min(event.at, self.clock.now()))
         self._take_waiting(event)  # a newer ring of the same call replaces an older one
         if self.call is None and start_on == "ring":
             return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring, None))
@@ -687,7 +697,10 @@ class Desk:
         source = ring.event if ring is not None else answer
         assert source is not None
         call = self.start_call(
-            caller_name=source.name, caller_number=source.number, answered=answer is not None
+            caller_name=source.name,
+            caller_number=source.number,
+            answered=answer is not None,
+            at=ring.at if ring is not None else None,  # a ringing record started when it rang
         )
         call_id = source.call_id or (answer.call_id if answer is not None else "")
         number = normalise_number(source.number)

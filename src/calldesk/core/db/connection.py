@@ -20,7 +20,7 @@ from calldesk.core.db.errors import (
     StoreReadOnly,
     StoreUnavailable,
 )
-from calldesk.core.files import FileRefused, open_private
+from calldesk.core.files import FileRefused, open_private, own_file_exists
 
 BUSY_TIMEOUT_MS = 1000
 """How long a write waits for another connection's write to finish before giving up."""
@@ -48,6 +48,18 @@ def unavailable(where: Path, error: OSError) -> StoreUnavailable:
         "Check that the folder exists and belongs to you, or choose another one with "
         "CALLDESK_DATA_DIR or data_dir in config.toml.",
     )
+
+
+def database_exists(path: Path) -> bool:
+    """Whether a call database is at `path` yet (False when nothing is there).
+
+    A link, a FIFO or another user's file there raises StoreUnavailable naming it, the words
+    the app uses when it refuses one, so a reading command never calls it damaged or missing.
+    """
+    try:
+        return own_file_exists(path)
+    except OSError as error:
+        raise unavailable(path.parent, error) from error
 
 
 def translate(error: sqlite3.Error, path: Path, readonly: bool) -> StoreError | None:

@@ -17,6 +17,7 @@ from calldesk.core.db.connection import (
     acquire_lock,
     connect,
     create_private_file,
+    database_exists,
     is_damaged,
     lock_is_free,
     lock_path,
@@ -182,7 +183,7 @@ class Database:
     def open_readonly(cls, path: Path, clock: Clock) -> Database:
         """Open an existing database for reading only, alongside a running calldesk."""
         path = Path(path)
-        if not path.is_file():
+        if not database_exists(path):
             raise StoreUnavailable(
                 f"There is no call database at {path} yet.",
                 "Start calldesk normally once to create it.",

@@ -262,6 +262,7 @@ def phrases_from_document(doc: YamlDocument) -> tuple[list[Phrase], list[Problem
         check.warning(root.where("phrases"), "the file has no phrases yet", "")
     lines: list[str] = []  # the file's lines, split only if a placeholder needs locating
     phrases: list[Phrase] = []
+    id_lines: dict[str, int] = {}  # every id written in the file, even on a broken phrase
     for entry, pos in zip(entries, entries.item_pos, strict=True):
         if not isinstance(entry, YamlMap):
             check.error(pos, "each phrase must be a mapping", "start it with '- id: ...'")
@@ -269,8 +270,23 @@ def phrases_from_document(doc: YamlDocument) -> tuple[list[Phrase], list[Problem
         phrase = _phrase(check, entry, category, file_tags, file_sets, doc, lines)
         if phrase is not None:
             phrases.append(phrase)
+        _check_unique_id(check, entry, id_lines, doc.path.name)
     # A file with any error is skipped as a whole (hot reload keeps its last good version).
     return ([] if check.error_count else phrases), check.problems
+
+
+def _check_unique_id(check: Checker, entry: YamlMap, id_lines: dict[str, int], name: str) -> None:
+    """An error on both phrases when an id comes twice in one file, so the file is skipped."""
+    phrase_id = entry.get("id")
+    if not isinstance(phrase_id, str):
+        return
+    line = entry.pos[0]
+    first = id_lines.setdefault(phrase_id, line)
+    if first == line:
+        return
+    hint = "ids must be unique within a folder; rename one"
+    check.error((line, 1), f"duplicate id '{phrase_id}' (also at {name}:{first})", hint)
+    check.error((first, 1), f"duplicate id '{phrase_id}' (also at {name}:{line})", hint)
 
 
 def _phrase(

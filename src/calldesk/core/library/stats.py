@@ -142,10 +142,11 @@ def load_usage_stats(
     A database that does not exist yet gives every phrase as never used. Other problems
     raise `StoreError` with a message for the user.
     """
+    from calldesk.core.db.connection import database_exists
     from calldesk.core.db.database import Database
     from calldesk.core.library import records as phrase_records
 
-    if not database.is_file():
+    if not database_exists(database):
         return usage_stats(library, {}, {}, since=since, database=database, has_database=False)
     with Database.open_readonly(database, clock) as store:
         uses = phrase_records.phrase_use_counts(store, since)

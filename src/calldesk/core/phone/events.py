@@ -245,10 +245,18 @@ def _percent_decode(text: str) -> str:
 
 
 def _unquote_name(text: str) -> str:
+    """A display name written as an RFC 3261 quoted-string loses its quotes and backslash
+    escapes (`\\"` is `"`). One left unterminated (its last quote escaped) is read to the end;
+    text that does not start with a quote is kept as it is."""
     text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return _QUOTED_PAIR.sub(r"\1", text[1:-1]).strip()
-    return text
+    if len(text) < 2 or text[0] != '"':
+        return text
+    body = text[1:]
+    if body.endswith('"'):
+        before = body[:-1]
+        if (len(before) - len(before.rstrip("\\"))) % 2 == 0:  # the closing quote, unescaped
+            body = before
+    return _QUOTED_PAIR.sub(r"\1", body).strip()
 
 
 def _address_number(address: str) -> str:
@@ -302,6 +310,7 @@ def parse_caller(number: str, name: str = "") -> tuple[str, str]:
         # Malformed (an unbalanced quote, say): still take the address from the brackets.
         start = number.index("<")
         address = number[start + 1 : number.index(">", start)]
-        display = number[:start].strip().strip('"')
+        before = number[:start].strip()
+        display = _unquote_name(before) if before.startswith('"') else before.strip('"')
     parsed_number = _address_number(address) if address.strip() else ""
     return parsed_number, _unquote_name(name) or display.strip()

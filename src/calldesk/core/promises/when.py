@@ -181,6 +181,60 @@ def is_promise_note(text: str) -> bool:
     return bool(head) and head[0].lower() == PROMISE_COMMAND
 
 
+_TIME_WORDS = frozenset(
+    {
+        *WEEKDAYS,
+        *(day[:3] for day in WEEKDAYS),
+        *_UNITS,
+        "today",
+        "tonight",
+        "tomorrow",
+        "tmrw",
+        "tmr",
+        "yesterday",
+        "now",
+        "asap",
+        "in",
+        "at",
+        "by",
+        "on",
+        "next",
+        "am",
+        "pm",
+        "a.m.",
+        "p.m.",
+    }
+)
+
+
+def _is_time_word(word: str) -> bool:
+    """Whether `word` looks like part of a due time, read or not ("25:99", "yesterday")."""
+    word = word.lower().strip(",")
+    return word in _TIME_WORDS or any(char.isdigit() for char in word)
+
+
+def promise_what(text: str) -> str:
+    """What a note promises when its due time could not be read: the note without the
+    `/promise` command and the words that look like the time (at its start, else its end).
+
+    `/promise yesterday x` promises "x". A note with nothing but time words keeps them, and
+    any other note is promised whole.
+    """
+    body = text.strip()
+    if not is_promise_note(body):
+        return body
+    body = body.split(maxsplit=1)[1] if len(body.split(maxsplit=1)) > 1 else ""
+    words = body.split()
+    start = 0
+    while start < min(MAX_WORDS, len(words) - 1) and _is_time_word(words[start]):
+        start += 1
+    end = len(words)
+    if not start:
+        while end > max(1, len(words) - MAX_WORDS) and _is_time_word(words[end - 1]):
+            end -= 1
+    return " ".join(words[start:end]) or body
+
+
 def split_promise(text: str, now: datetime, tz: tzinfo | None = None) -> PromiseText:
     """The due time and the promise in `15:30 call back about the RMA` (or with the time last).
 

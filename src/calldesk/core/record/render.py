@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from calldesk.core.record.summary import AgentRecord, Period
+from calldesk.core.textsafe import counted
 
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR = "█"
@@ -67,7 +68,7 @@ def render_plain(record: AgentRecord, redact: Callable[[str], str] = str) -> str
     for period in record.months:
         extra = []
         if period.fixes_filed:
-            extra.append(f"{period.fixes_filed} fixes")
+            extra.append(counted(period.fixes_filed, "fix"))
         if period.promises_kept_on_time:
             extra.append(f"{period.promises_kept_on_time} kept")
         if period.fans:
@@ -80,9 +81,10 @@ def render_plain(record: AgentRecord, redact: Callable[[str], str] = str) -> str
         "",
         f"Promises: {_promise_rate(record)}.",
         f"Breaks: {record.total('breaks_taken')} taken, {record.total('breaks_skipped')} skipped"
-        f" after {record.total('bad_calls')} bad calls.",
-        f"Practice: {record.total('reviews')} reviews, {record.total('phrases_started')} phrases"
-        f" started, {record.learned} known by heart.",
+        f" after {counted(record.total('bad_calls'), 'bad call')}.",
+        f"Practice: {counted(record.total('reviews'), 'review')},"
+        f" {counted(record.total('phrases_started'), 'phrase')} started,"
+        f" {record.learned} known by heart.",
     ]
     if record.fixes:
         lines += ["", "Permanent fixes (call: what, status)"]
@@ -110,8 +112,9 @@ def render_markdown(record: AgentRecord, redact: Callable[[str], str] = str) -> 
         f"- **Fans made:** {record.total('fans')}",
         f"- **Bad calls weathered:** {record.total('bad_calls')};"
         f" **breaks taken:** {record.total('breaks_taken')}",
-        f"- **Practice:** {record.total('reviews')} reviews,"
-        f" {record.total('phrases_started')} phrases started, {record.learned} known by heart",
+        f"- **Practice:** {counted(record.total('reviews'), 'review')},"
+        f" {counted(record.total('phrases_started'), 'phrase')} started,"
+        f" {record.learned} known by heart",
         "",
         "## Week by week",
         "",

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, CallSummary, format_duration
+from calldesk.core.textsafe import counted
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.widgets.notes_pane import entry_text
 from calldesk.tui.widgets.screen_footer import ScreenFooter
@@ -116,7 +117,7 @@ class HistoryScreen(Screen[None]):
         listing.highlighted = 0 if calls else None
         pane = self.query_one("#history-list-pane")
         pane.border_subtitle = literal(
-            f"{len(calls)} calls" + (f" matching “{clip(query, 20)}”" if query else "")
+            counted(len(calls), "call") + (f" matching “{clip(query, 20)}”" if query else "")
         )
         if not calls:
             message = "No call matches." if query else "No calls yet. They appear here once taken."

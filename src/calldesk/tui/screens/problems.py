@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
 from calldesk.core.library.problems import Problem
+from calldesk.core.textsafe import counted
 from calldesk.tui.text import visible
 
 
@@ -32,7 +33,7 @@ class ProblemsScreen(ModalScreen[None]):
             text.append(visible(problem.format()) + "\n", style=style)
         with VerticalScroll(classes="dialog wide"):
             yield Label(
-                f"{len(self.problems)} problems in phrase files",
+                f"{counted(len(self.problems), 'problem')} in phrase files",
                 classes="dialog-title",
                 markup=False,
             )

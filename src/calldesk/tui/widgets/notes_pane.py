@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, ListItem, ListView
 from calldesk.core.calls.bigtext import DETAIL_CHARS, NOTE_LIMIT, pointer_line, preview
 from calldesk.core.calls.caller import CallerCard
 from calldesk.core.calls.model import Call, NoteEntry
+from calldesk.core.textsafe import counted
 from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
 from calldesk.tui.typeahead import KeysInOrder
@@ -55,7 +56,7 @@ def entry_text(entry: NoteEntry, *, detail: bool = False) -> Text:
 
 
 def note_count(count: int) -> str:
-    return f"{count} note" if count == 1 else f"{count} notes"
+    return counted(count, "note")
 
 
 class NoteItem(ListItem):
