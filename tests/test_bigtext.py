@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.tui_helpers import build_app, stored, type_text, wait_until
+from tests.tui_helpers import build_app, started_up, stored, type_text, wait_until
 from textual import events
 
 from calldesk.config import Settings
@@ -308,3 +308,29 @@ async def test_a_call_with_10000_notes_shows_them_without_building_10000_widgets
         earlier = app.screen.query_one("#notes-earlier")
         assert f"{note_list.shown_range()[0]:,} earlier" in str(earlier.render())
         assert len(app.screen.query(NoteItem)) <= NoteList.WINDOW + NoteList.PAGE
+
+
+async def test_suggestions_for_a_call_with_10000_notes_read_only_the_latest(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen in scripts/conditions: reading all 10,000 notes for suggestions held every key
+    # for 4-5 s after calldesk came back with the call.
+    from calldesk.core.library.suggest import CallSuggestions
+    from calldesk.tui.notes import SUGGEST_FROM_NOTES
+
+    read: list[str] = []
+    original = CallSuggestions.update
+
+    def update(self, notes, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(notes)
+        return original(self, notes, *args, **kwargs)
+
+    monkeypatch.setattr(CallSuggestions, "update", update)
+    seed_call(settings, clock, 10_000)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: started_up(app) and app.desk.call is not None)
+        app._tick()
+        await wait_until(pilot, lambda: read != [])
+        assert max(text.count("\n") + 1 for text in read) <= SUGGEST_FROM_NOTES
+        assert read[-1].endswith("note 9999")

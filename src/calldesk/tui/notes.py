@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from calldesk.tui.promises import Promises
 
 
+SUGGEST_FROM_NOTES = 30
+"""How many of the call's latest notes suggestions are read from."""
+
+
 class NoteTaking:
     """Turns the panes' messages into desk calls, and shows what the desk did. Owned by the app.
 
@@ -78,7 +82,9 @@ class NoteTaking:
             self._suggestions = CallSuggestions(pane.index, moments=("closing",))
             self._suggesting_for = call.id
         self._suggestions.follow(pane.index)  # the library may have been reloaded
-        notes = "\n".join(entry.text for entry in call.notes)
+        # The latest notes only: suggestions follow the moment, and a call restored with
+        # 10,000 notes must not be read whole on the UI thread (4-5 s without a key echoed).
+        notes = "\n".join(entry.text for entry in call.notes[-SUGGEST_FROM_NOTES:])
         elapsed = (self.host.clock.now() - call.started_at).total_seconds()
         shown = self._suggestions.update(notes, self._last_outcome, elapsed=elapsed)
         pane.show_suggestions(shown)
