@@ -139,7 +139,8 @@ class CalldeskLinuxDriver(LinuxDriver):
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
-        if not constants.DISABLE_KITTY_KEY:
+        # Textual 8.2 has no switch for the kitty protocol (always on); later ones read one.
+        if not getattr(constants, "DISABLE_KITTY_KEY", False):
             self.write(KITTY_FLAGS_QUERY)  # does shift+enter exist here? (see TerminalKeyboard)
             self.flush()
 
