@@ -52,6 +52,8 @@ MAX_COMBINATIONS = 400
 """Beyond this many level combinations (long queries) ranking scores phrases one by one."""
 EVIDENCE_LIMIT = 1000
 """Ties are settled by how much else matched only among at most this many tied phrases."""
+MAX_COMPLETIONS_FORMS = 3
+"""A prefix with at most this many completions also matches their other forms."""
 MIN_SYNONYM_PREFIX = 3
 """A thesaurus word still being typed leads on from this many letters ("kil" -> kill)."""
 MINOR_SHARE = 0.1
@@ -386,6 +388,14 @@ class PhraseIndex:
             end = bisect.bisect_left(self._vocab, word + _LAST_CHAR, start)
             longer = [w for w in self._vocab[start:end] if w != word]
         forms = [w for w in self._forms(word) if w != word and not w.startswith(word)]
+        completions = longer + self._thesaurus_completions(word) if prefix else []
+        if 0 < len(completions) <= MAX_COMPLETIONS_FORMS and len(word) >= 4:
+            # A word on its way to few completions finds what they find by stem: "queuei"
+            # (queueing) keeps the phrases about the queue that "queue" found a letter ago.
+            for completion in completions:
+                forms += [
+                    w for w in self._forms(completion) if w not in forms and not w.startswith(word)
+                ]
         typos: list[str] = []
         if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
             typos = [w for w in self._typo.near(word) if not w.startswith(word) and w not in forms]
@@ -412,6 +422,12 @@ class PhraseIndex:
                     notes.append((kind, f"{word} → {other}", found))
         levels, matched = _disjoint(table)
         return WordMatch(levels, matched, tuple(evidence), tuple(notes))
+
+    def _thesaurus_completions(self, word: str) -> list[str]:
+        """Thesaurus words `word` is on its way to, up to one more than anyone would use."""
+        start = bisect.bisect_left(self._single_words, word)
+        found = itertools.islice(self._single_words, start, start + MAX_COMPLETIONS_FORMS + 1)
+        return [w for w in found if w.startswith(word) and w != word]
 
     def _in_vocab(self, word: str, longer: list[str], forms: list[str]) -> bool:
         return bool(longer or forms or any(word in t for t in self._by_field))
