@@ -9,7 +9,6 @@ own, this file runs its scenarios through that script's runner, which it expects
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,23 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from conditions_common import runner as _base
+from conditions_common import send_all as _send_all
 
 PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 LOG_LINE = b"2026-12-02 09:14:07 spooler: tray 2 paper jam, job 4411 held\n"
 NOTE_LIMIT = 10_000  # calldesk.core.calls.bigtext.NOTE_LIMIT, as the user guide states it
-
-
-def _send_all(terminal: Any, data: bytes) -> None:
-    """Write `data` to the app's terminal, reading what it draws meanwhile (a pty is small)."""
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(terminal.master, view[:65536])
-        except BlockingIOError:
-            terminal.pump(0.01)
-            continue
-        view = view[written:]
-        terminal.pump(0)
 
 
 def _echo_seconds(terminal: Any, token: str, timeout: float = 30) -> float | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import importlib.machinery
 import importlib.util
+import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 
 @functools.cache
@@ -20,3 +22,16 @@ def runner() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return module
+
+
+def send_all(terminal: Any, data: bytes) -> None:
+    """Write `data` to the app's terminal, reading what it draws meanwhile (a pty is small)."""
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(terminal.master, view[:65536])
+        except BlockingIOError:
+            terminal.pump(0.01)
+            continue
+        view = view[written:]
+        terminal.pump(0)

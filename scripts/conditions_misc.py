@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conditions_common import runner as _base
+from conditions_common import send_all as _send_all
 
 Result = tuple[bool, str]
 Home = Any  # scripts/conditions' Home: root, env, data_dir, database, run(), ...
@@ -72,19 +73,6 @@ def database_a_pipe(home: Home) -> Result:
     home.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.mkfifo(home.database, 0o600)
     return _readers_refuse(home, "is a named pipe")
-
-
-def _send_all(terminal: Any, data: bytes) -> None:
-    """Write `data` to the app's terminal, reading what it draws meanwhile (a pty is small)."""
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(terminal.master, view[:65536])
-        except BlockingIOError:
-            terminal.pump(0.01)
-            continue
-        view = view[written:]
-        terminal.pump(0)
 
 
 def overflow_a_link(home: Home) -> Result:
