@@ -112,14 +112,20 @@ def refuse_unsafe_dir(path: Path) -> None:
         return
     if stat.S_ISLNK(info.st_mode):
         raise _symlink_refused(path, "")
+    _refuse_unless_own_folder(path, info)
+
+
+def _refuse_unless_own_folder(path: Path, info: os.stat_result, choose: str = "") -> None:
+    """Raise FileRefused unless `info` (of `path`) is a folder of the user's own; `choose`
+    ends the advice where the user picked the folder (", or choose another folder")."""
     if not stat.S_ISDIR(info.st_mode):
-        raise FileRefused(errno.ENOTDIR, path, "is not a folder. Move it away.")
+        raise FileRefused(errno.ENOTDIR, path, f"is not a folder. Move it away{choose}.")
     if info.st_uid != os.geteuid():
         raise FileRefused(
             errno.EPERM,
             path,
             f"belongs to another user (uid {info.st_uid}); calldesk keeps its files only in "
-            "folders of your own. Remove it.",
+            f"folders of your own. Remove it{choose}.",
         )
 
 
@@ -150,17 +156,7 @@ def ensure_private_dir(path: Path) -> Path:
         raise FileRefused(
             errno.ENOENT, path, "is a symbolic link to nothing. Remove the link."
         ) from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise FileRefused(
-            errno.ENOTDIR, path, "is not a folder. Move it away, or choose another folder."
-        )
-    if info.st_uid != os.geteuid():
-        raise FileRefused(
-            errno.EPERM,
-            path,
-            f"belongs to another user (uid {info.st_uid}); calldesk keeps its files only in "
-            "folders of your own. Remove it, or choose another folder.",
-        )
+    _refuse_unless_own_folder(path, info, ", or choose another folder")
     if info.st_mode & 0o077:
         os.chmod(path, PRIVATE_DIR_MODE)
     return path
