@@ -9,7 +9,6 @@ own, this file runs its scenarios through that script's runner, which it expects
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from typing import Any
 
 from conditions_common import runner as _base
 from conditions_common import send_all as _send_all
+from conditions_common import stored_rows
 
 PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 LOG_LINE = b"2026-12-02 09:14:07 spooler: tray 2 paper jam, job 4411 held\n"
@@ -29,14 +29,6 @@ def _echo_seconds(terminal: Any, token: str, timeout: float = 30) -> float | Non
     started = time.monotonic()
     terminal.send(token.encode(), settle=0)
     return time.monotonic() - started if terminal.wait_for(token, timeout) else None
-
-
-def _stored(home: Any, sql: str) -> Any:
-    db = sqlite3.connect(f"{home.database.as_uri()}?mode=ro", uri=True)
-    try:
-        return db.execute(sql).fetchone()
-    finally:
-        db.close()
 
 
 def paste_5_mb(home: Any) -> tuple[bool, str]:
@@ -60,7 +52,8 @@ def paste_5_mb(home: Any) -> tuple[bool, str]:
         terminal.close()
     files = sorted((home.data_dir / "overflow").glob("*.txt"))
     rest = files[0].read_bytes() if files else b""
-    (draft,) = _stored(home, "SELECT draft FROM calls ORDER BY id DESC LIMIT 1") or ("",)
+    rows = stored_rows(home, "SELECT draft FROM calls ORDER BY id DESC LIMIT 1")
+    (draft,) = rows[0] if rows else ("",)
     kept = draft.split("\n[…", 1)[0].encode() + b"\n" + rest
     ok = (
         told

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.machinery
 import importlib.util
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,3 +41,33 @@ def send_all(terminal: Any, data: bytes) -> None:
             continue
         view = view[written:]
         terminal.pump(0)
+
+
+def stored_rows(home: Any, sql: str) -> list[tuple[Any, ...]]:
+    """What `sql` reads from the home's calldesk.db, opened read-only (never changed)."""
+    db = sqlite3.connect(f"{home.database.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def stored_notes(home: Any) -> list[str]:
+    """Every stored note's text, in the order they were filed."""
+    return [text for (text,) in stored_rows(home, "SELECT text FROM notes ORDER BY id")]
+
+
+@contextlib.contextmanager
+def busy_loops(count: int) -> Iterator[None]:
+    """`count` processes that spin on a core each, stopped (by their own pids) at the end."""
+    loops = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(loop.pid, signal.SIGKILL)
+            loop.wait()

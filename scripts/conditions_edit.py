@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from conditions_common import runner as _runner
+from conditions_common import stored_notes as _stored_notes
 
 F2 = b"\x1bOQ"
 SHIFT_TAB = b"\x1b[Z"
@@ -28,14 +28,6 @@ ESCAPE = b"\x1b"
 
 Result = tuple[bool, str]
 Home = Any  # scripts/conditions' Home: root, env, data_dir, database, run(), ...
-
-
-def _stored_notes(home: Home) -> list[str]:
-    db = sqlite3.connect(f"{home.database.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return [row[0] for row in db.execute("SELECT text FROM notes ORDER BY id")]
-    finally:
-        db.close()
 
 
 def edit_typed_in_one_burst(home: Home) -> Result:

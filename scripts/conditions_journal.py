@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from conditions_common import runner as _runner
+from conditions_common import stored_notes as _stored_notes
 
 F2 = b"\x1bOQ"
 WAL_HEADER, FRAME_HEADER = 32, 24
@@ -117,14 +117,6 @@ def whole_journal(home: Home) -> Result:
     kept = _kept(home)
     ok = back and not warned and not kept
     return ok, f"all 20 notes back: {back}; warning: {warned}; copies kept: {len(kept)}"
-
-
-def _stored_notes(home: Home) -> list[str]:
-    db = sqlite3.connect(f"{home.database.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return [row[0] for row in db.execute("SELECT text FROM notes ORDER BY id")]
-    finally:
-        db.close()
 
 
 def vanished_database(how: str) -> Callable[[Home], Result]:

@@ -20,12 +20,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conditions_common import busy_loops as _busy_loops
 from conditions_common import runner as _runner
 
 BURST = 200
@@ -88,21 +88,6 @@ def _journal(home: Home) -> tuple[set[str], set[str]]:
 def _spooled(home: Home) -> int:
     path = home.data_dir / "pending-events.jsonl"
     return len(path.read_bytes().splitlines()) if path.exists() else 0
-
-
-@contextlib.contextmanager
-def _busy_loops(count: int) -> Iterator[None]:
-    loops = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
-        for _ in range(count)
-    ]
-    try:
-        yield
-    finally:
-        for loop in loops:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(loop.pid, signal.SIGKILL)
-            loop.wait()
 
 
 def _backlog_shown(home: Home) -> str:
