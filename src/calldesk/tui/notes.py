@@ -71,8 +71,9 @@ class NoteTaking:
 
     def suggest(self) -> None:
         """Phrases that fit what the agent has just written lead the phrase pane while its
-        search box is empty. Worked out here on the UI thread: only the new note's words are
-        read, well within the 20 ms a note that benchmarks/suggest_bench.py holds it to."""
+        search box is empty. Worked out here on the UI thread: only the latest notes are read
+        (`SUGGEST_FROM_NOTES`), well within the 20 ms a note that benchmarks/suggest_bench.py
+        holds it to."""
         call, pane = self.host.desk.call, self.host.desk_widget(PhrasePane)
         if pane is None or pane.index is None or call is None:
             return

@@ -86,6 +86,9 @@ def _extra(save_state: str, due: str, promise: Text | None, breaks: str, phone_l
 class StatusBar(Horizontal):
     """Always-visible state: never more than one line."""
 
+    _extra: tuple[str, dict[str, object]] | None = None
+    """The right side's parts as last shown, to fit them again when the terminal is resized."""
+
     def compose(self) -> ComposeResult:
         yield Label("", id="status-call", markup=False)
         yield Label("", id="status-extra", markup=False)
@@ -101,5 +104,5 @@ class StatusBar(Horizontal):
         self.query_one("#status-extra", Label).update(text)
 
     def on_resize(self) -> None:
-        if (extra := getattr(self, "_extra", None)) is not None:
-            self.show_extra(extra[0], **extra[1])
+        if self._extra is not None:
+            self.show_extra(self._extra[0], **self._extra[1])
