@@ -105,6 +105,14 @@ class PtyApp:
             os.write(self.master, KEYS[key].encode())
             self.pump(0.15)
 
+    def quit(self, timeout: float = 10.0) -> int | None:
+        """ctrl+q and wait for the process to end; its exit status (None if it did not end)."""
+        self.press("ctrl+q")
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.pump(0.1)
+        return self.process.poll()
+
     def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a terminal is closed hard or the machine dies."""
         if self.process.poll() is None:

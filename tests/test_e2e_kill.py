@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,8 +44,5 @@ def test_a_note_typed_before_a_sigkill_is_there_after_a_restart(private_dirs: Pa
         assert again.wait_for("customer rebooted it"), again.text()
         assert "ON CALL" in again.text()
     finally:
-        again.press("ctrl+q")
-        deadline = time.monotonic() + 5
-        while again.process.poll() is None and time.monotonic() < deadline:
-            again.pump(0.1)
+        again.quit(timeout=5)
         again.kill()

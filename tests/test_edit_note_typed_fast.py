@@ -26,13 +26,6 @@ SHIFT_TAB = b"\x1b[Z"
 CTRL_S = b"\x13"
 
 
-def quit_app(app: PtyApp) -> None:
-    app.press("ctrl+q")
-    deadline = time.monotonic() + 10
-    while app.process.poll() is None and time.monotonic() < deadline:
-        app.pump(0.1)
-
-
 def test_keys_typed_in_one_burst_before_ctrl_s_are_all_in_the_edited_note(
     private_dirs: Path,
 ) -> None:
@@ -54,7 +47,7 @@ def test_keys_typed_in_one_burst_before_ctrl_s_are_all_in_the_edited_note(
                 app.pump(0.1)
             assert "ctrl+s save" not in app.text(), f"ctrl+s did not save:\n{app.text()}"
             app.press("escape")  # from the note list back to typing, as the agent would
-        quit_app(app)
+        app.quit()
     finally:
         app.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())
@@ -92,7 +85,7 @@ def test_a_note_edit_not_yet_kept_survives_a_sigkill_and_comes_back(private_dirs
         while "ctrl+s save" in again.text() and time.monotonic() < deadline:
             again.pump(0.1)
         assert "ctrl+s save" not in again.text(), again.text()
-        quit_app(again)
+        again.quit()
     finally:
         again.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())

@@ -82,15 +82,6 @@ def spawn(env: dict[str, str], preexec: Callable[[], None] | None = None) -> Pty
         return PtyApp(env)
 
 
-def quit_app(app: PtyApp, timeout: float = 10.0) -> int | None:
-    """ctrl+q and wait for the process to end; its exit status (None if it did not end)."""
-    app.press("ctrl+q")
-    deadline = time.monotonic() + timeout
-    while app.process.poll() is None and time.monotonic() < deadline:
-        app.pump(0.1)
-    return app.process.poll()
-
-
 def wait_until(app: PtyApp, condition: Callable[[str], bool], timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -178,10 +169,10 @@ def test_a_second_calldesk_is_read_only_and_the_first_keeps_recording(private_di
         first.type("a draft", per_key=0.01)
         first.pump(0.5)
         assert "NOT SAVED" not in first.text()
-        assert quit_app(second) == 0
+        assert second.quit() == 0
         second.kill()
         second = None
-        assert quit_app(first) == 0
+        assert first.quit() == 0
     finally:
         first.kill()
         if second is not None:

@@ -132,10 +132,7 @@ class Session:
         assert result.returncode == 0, result.stderr
 
     def quit(self) -> None:
-        self.keys("ctrl+q")
-        deadline = time.monotonic() + 10
-        while self.app.process.poll() is None and time.monotonic() < deadline:
-            self.app.pump(0.1)
+        self.app.quit()
         self.app.kill()
 
 
