@@ -64,6 +64,16 @@ class Day:
     def footer(self) -> str:
         return self.app.screen.display[-1].rstrip()
 
+    def see_footer(self, expected: str, *, whole: bool = True, timeout: float = 20.0) -> None:
+        """The footer reads `expected` (or starts with it); it paints after the screen's body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            footer = self.footer
+            if footer == expected or (not whole and footer.startswith(expected)):
+                return
+            assert time.monotonic() < deadline, f"footer {footer!r}, expected {expected!r}"
+            self.app.pump(0.1)
+
 
 def test_a_day_at_80x24(private_dirs: Path) -> None:
     day = Day(private_dirs)
@@ -83,7 +93,7 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.press("enter")  # into the note being typed
         day.press("enter")  # filed
         day.see("2 notes")
-        assert day.footer == "f1 Help f8 End f3 Find f5 History f7 Fixes f10 Export"
+        day.see_footer("f1 Help f8 End f3 Find f5 History f7 Fixes f10 Export")
 
         # It went badly: the break, with the skip question and the help over it.
         day.press("f8")
@@ -129,7 +139,7 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.press("f7")
         day.see("permanent fixes", "owner: Sam", "out of the DHCP pool", "From the call")
         assert "open" in day.text
-        assert day.footer.startswith("d Done w Won't fix o Reopen a Open/all esc Back f1 Help")
+        day.see_footer("d Done w Won't fix o Reopen a Open/all esc Back f1 Help", whole=False)
         day.press("escape")
         day.see("NO CALL")
 
@@ -138,7 +148,7 @@ def test_a_day_at_80x24(private_dirs: Path) -> None:
         day.see("1 call")
         day.press("f10")
         day.see("Call exported")
-        assert day.footer == "esc Back f1 Help f2 Call f6 Checks f10 Export"
+        day.see_footer("esc Back f1 Help f2 Call f6 Checks f10 Export")
     finally:
         day.app.kill()
     exported = list((private_dirs / "Documents" / "calldesk").rglob("*.md"))
