@@ -113,18 +113,33 @@ class PtyApp:
             self.pump(0.1)
         return self.process.poll()
 
+    def close_terminal(self, timeout: float = 30.0) -> int | None:
+        """Close the terminal's end of the pty, as a closed window does; the app's exit status
+        once it has ended (None if it did not end)."""
+        os.close(self.master)
+        self.master = -1
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a terminal is closed hard or the machine dies."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+
+
+RUNTIME_DIRS: dict[Path, Path] = {}
+"""The short runtime folder the `private_dirs` fixture made for each test home (see conftest)."""
 
 
 def app_env(home: Path) -> dict[str, str]:
     return {
         "XDG_CONFIG_HOME": str(home / "config"),
         "XDG_DATA_HOME": str(home / "data"),
-        "XDG_RUNTIME_DIR": str(home / "runtime"),
+        "XDG_RUNTIME_DIR": str(RUNTIME_DIRS.get(home, home / "runtime")),
         "HOME": str(home),
     }

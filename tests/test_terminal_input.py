@@ -33,6 +33,7 @@ from calldesk.tui.terminal_input import (
     TERMINAL,
     CalldeskLinuxDriver,
     CalldeskXTermParser,
+    TerminalGone,
     TerminalKeyboard,
     driver_class_for,
 )
@@ -126,7 +127,7 @@ def test_alt_enter_has_no_character_to_type() -> None:
 
 
 def test_the_copied_input_loop_still_matches_textual() -> None:
-    # CalldeskLinuxDriver.run_input_thread is Textual 8.2's loop with two lines changed. If this
+    # CalldeskLinuxDriver.run_input_thread is Textual 8.2's loop, changed where marked. If this
     # fails, Textual changed its loop: bring the copy up to date, then update the hash.
     source = inspect.getsource(LinuxDriver.run_input_thread)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
@@ -186,6 +187,74 @@ async def test_invalid_utf8_on_the_input_is_replaced_and_the_loop_keeps_reading(
         thread.join(timeout=10)
         os.close(write_end)
         os.close(read_end)
+
+
+class _Posts:
+    def __init__(self) -> None:
+        self.posted: list[Message] = []
+
+    def post_message(self, message: Message) -> bool:
+        self.posted.append(message)
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux/macOS driver")
+@pytest.mark.usefixtures("signals_kept")
+async def test_the_input_loop_ends_and_says_so_when_the_terminal_is_gone() -> None:
+    # Textual's loop polled a closed input forever (40% of a core, the desk's lock kept).
+    read_end, write_end = os.pipe()
+    app = _Posts()
+    driver = _Recorder(app, read_end)
+    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+    thread.start()
+    try:
+        os.write(write_end, b"ab")
+        os.close(write_end)
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the input loop kept polling a closed input"
+        assert [m.character for m in driver.received if isinstance(m, events.Key)] == ["a", "b"]
+        assert [type(m) for m in app.posted] == [TerminalGone]
+    finally:
+        driver.exit_event.set()
+        thread.join(timeout=10)
+        os.close(read_end)
+
+
+def _stored_call(home: Path) -> tuple[list[str], str]:
+    db = Database.open_readonly(load_settings().database_path, SystemClock())
+    call = call_records.open_call(db)
+    db.close()
+    assert call is not None
+    return [note.text for note in call.notes], call.draft
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("how", ["closed", "sighup", "sigterm"])
+def test_a_closed_terminal_saves_everything_typed_and_frees_the_desk(
+    private_dirs: Path, how: str
+) -> None:
+    app = PtyApp(app_env(private_dirs))
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        app.type("printer jams\r")
+        assert app.wait_for("1 note"), app.text()
+        app.type("half a sentence")
+        assert app.wait_for("half a sentence"), app.text()
+        if how != "closed":
+            os.kill(app.process.pid, signal.SIGHUP if how == "sighup" else signal.SIGTERM)
+        status = app.close_terminal()
+        assert status == 0, f"exit status {status}"  # quit cleanly, not killed by the signal
+    finally:
+        app.kill()
+    assert _stored_call(private_dirs) == (["printer jams"], "half a sentence")
+    again = PtyApp(app_env(private_dirs))  # the lock is free: this one records, not read-only
+    try:
+        assert again.wait_for("half a sentence"), again.text()
+        assert "read-only" not in again.text().lower()
+    finally:
+        again.kill()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")

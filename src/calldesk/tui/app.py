@@ -46,7 +46,7 @@ from calldesk.tui.practice import PracticeCoach
 from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
-from calldesk.tui.terminal_input import driver_class_for
+from calldesk.tui.terminal_input import TerminalGone, driver_class_for
 from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.typeahead import KeysInOrder
@@ -394,6 +394,9 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.phrases.trouble(message.text)
+
+    def on_terminal_gone(self, message: TerminalGone) -> None:
+        self.exit()  # nobody is there to answer a question: the queued writes go out on unmount
 
     def on_unmount(self) -> None:
         self.stop_holding_keys()  # its release timer never fires once the app has stopped

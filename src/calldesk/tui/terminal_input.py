@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import signal
 from codecs import getincrementaldecoder
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.keys import Keys
+from textual.message import Message
 
 ESC: Final = "\x1b"
 
@@ -134,11 +136,22 @@ class CalldeskXTermParser(XTermParser):
         yield from super()._sequence_to_key_events(f"\x1b[{ord(character)};{modifiers}u")
 
 
+class TerminalGone(Message):
+    """The terminal closed (end of input, or a hang-up): nobody can type or read any more."""
+
+
+HANG_UPS: Final = (signal.SIGHUP, signal.SIGTERM)
+
+
 class CalldeskLinuxDriver(LinuxDriver):
     """Textual's Linux/macOS driver with calldesk's parser and a decoder that never raises."""
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
+        # A closed window or a dropped ssh sends SIGHUP, a logout SIGTERM: both killed calldesk
+        # before the writer had written the last keys. Now they save and quit like ctrl+q.
+        for hang_up in HANG_UPS:
+            self._loop.add_signal_handler(hang_up, self._app.post_message, TerminalGone())
         # Textual 8.2 has no switch for the kitty protocol (always on); later ones read one.
         if not getattr(constants, "DISABLE_KITTY_KEY", False):
             self.write(KITTY_FLAGS_QUERY)  # does shift+enter exist here? (see TerminalKeyboard)
@@ -163,21 +176,32 @@ class CalldeskLinuxDriver(LinuxDriver):
         def process_selector_events(
             selector_events: list[tuple[selectors.SelectorKey, int]],
             final: bool = False,
-        ) -> None:
+        ) -> bool:
+            """Feed what the terminal sent; False once it has gone (calldesk)."""
             for last, (_selector_key, mask) in loop_last(selector_events):
                 if mask & EVENT_READ:
-                    unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
+                    try:
+                        data = read(fileno, 1024 * 4)
+                    except OSError:  # calldesk: EIO from a pty whose other end has closed
+                        data = b""
+                    if not data:
+                        # calldesk: end of input. Textual polled the dead descriptor forever,
+                        # at 40% of a core, and the desk kept its lock (seen after a closed pty).
+                        return False
+                    unicode_data = decode(data, final=final and last)
                     if not unicode_data:
-                        # This can occur if the stdin is piped
-                        break
+                        continue  # calldesk: half a UTF-8 character; the rest comes next read
                     for event in feed(unicode_data):
                         self.process_message(event)
             for event in tick():
                 self.process_message(event)
+            return True
 
         try:
             while not self.exit_event.is_set():
-                process_selector_events(selector.select(0.1))
+                if not process_selector_events(selector.select(0.1)):
+                    self._app.post_message(TerminalGone())  # calldesk: save and quit
+                    return
             selector.unregister(self.fileno)
             process_selector_events(selector.select(0.1), final=True)
 
