@@ -14,6 +14,7 @@ import pytest
 import textual.app
 import textual.pilot
 from hypothesis import settings as hypothesis_settings
+from tests.pty_app import RUNTIME_DIRS
 
 from calldesk.config import Settings, load_settings
 from calldesk.core.clock import FakeClock
@@ -57,7 +58,7 @@ textual.pilot.wait_for_idle = _until_the_event_loop_is_idle  # type: ignore[assi
 
 
 @pytest.fixture(autouse=True)
-def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every XDG and CALLDESK variable at tmp_path so no test touches real user files."""
     home = tmp_path / "home"
     for variable, sub in (
@@ -65,11 +66,17 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("XDG_DATA_HOME", "data"),
         ("XDG_CACHE_HOME", "cache"),
         ("XDG_STATE_HOME", "state"),
-        ("XDG_RUNTIME_DIR", "runtime"),
     ):
         path = home / sub
         path.mkdir(parents=True, mode=0o700)
         monkeypatch.setenv(variable, str(path))
+    # The softphone socket's folder. A socket path holds 107 bytes, and pytest's temp dirs are
+    # deeper under xdist (…/popen-gw0/…) or a long TMPDIR: the app then rightly says hooks
+    # cannot reach it, and every ring test failed. A short private folder of the test's own.
+    short_tmp = "/tmp" if os.path.isdir("/tmp") else None
+    runtime = Path(tempfile.mkdtemp(prefix="cd-run-", dir=short_tmp))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    RUNTIME_DIRS[home] = runtime
     monkeypatch.setenv("HOME", str(home))
     # Times on screen and in exports are local: pin the zone so snapshots match on any machine.
     monkeypatch.setenv("TZ", "UTC")
@@ -92,7 +99,9 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for variable in ("WT_SESSION", "TERM_PROGRAM"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr("calldesk.tui.terminal_input.TERMINAL.kitty_flags", 0)
-    return home
+    yield home
+    del RUNTIME_DIRS[home]
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture
