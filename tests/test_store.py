@@ -702,7 +702,6 @@ def test_iter_calls_in_range_with_notes(
 def test_iter_calls_ten_thousand_calls_without_a_query_per_call(
     store: Database, clock: FakeClock
 ) -> None:
-    started = time.perf_counter()
     with store.batch():
         for i in range(10_000):
             call = call_records.start_call(store, f"Caller {i}", f"+44 151 {i:07d}", f"T-{i}")
@@ -712,23 +711,16 @@ def test_iter_calls_ten_thousand_calls_without_a_query_per_call(
                     store, call.id, f"note {j} for call {i}: router reboot refund"
                 )
             call_records.end_call(store, call.id)
-    inserted = time.perf_counter()
     statements: list[str] = []
     store._connection().set_trace_callback(statements.append)
     count = notes = 0
     for call in call_records.iter_calls(store):
         count += 1
         notes += len(call.notes)
-    finished = time.perf_counter()
     store._connection().set_trace_callback(None)
     assert (count, notes) == (10_000, 50_000)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 2 * (10_000 // call_records.ITER_BATCH + 1)
-    print(
-        f"\n10k calls x 5 notes: insert {inserted - started:.2f} s,"
-        f" iter_calls {finished - inserted:.2f} s"
-    )
-    assert finished - inserted < 2.0
 
 
 def test_note_writes_are_fast(store: Database) -> None:
