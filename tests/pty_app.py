@@ -37,7 +37,11 @@ class PtyApp:
         lines: int = 24,
         args: tuple[str, ...] = (),
         command: tuple[str, ...] = (sys.executable, "-m", "calldesk"),
+        *,
+        controlling: bool = False,
     ) -> None:
+        """With `controlling`, the pty is the app's controlling terminal, as in a terminal
+        window: closing it then sends SIGHUP and SIGCONT, as the kernel does."""
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
         master, slave = os.openpty()
@@ -62,6 +66,7 @@ class PtyApp:
             env=full_env,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=_take_as_controlling_terminal if controlling else None,
         )
         os.close(slave)
         self.master = master
@@ -130,6 +135,13 @@ class PtyApp:
         self.process.wait(timeout=10)
         if self.master >= 0:
             os.close(self.master)
+
+
+def _take_as_controlling_terminal() -> None:
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # stdin is the pty; the child leads a new session
 
 
 RUNTIME_DIRS: dict[Path, Path] = {}

@@ -23,6 +23,7 @@ original's source, so a Textual upgrade that changes it is looked at, not silent
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
@@ -30,7 +31,7 @@ import signal
 from codecs import getincrementaldecoder
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from textual import constants, events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
@@ -41,6 +42,9 @@ from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.keys import Keys
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 ESC: Final = "\x1b"
 
@@ -143,8 +147,40 @@ class TerminalGone(Message):
 HANG_UPS: Final = (signal.SIGHUP, signal.SIGTERM)
 
 
+class TerminalOutput:
+    """The terminal as Textual's writer thread sees it; writing to one that has gone is a no-op.
+
+    A write to a closed terminal raises EIO in the writer thread, which ends it. The app's next
+    30 writes then fill its queue and the 31st blocks for ever: after a tmux kill-session,
+    calldesk hung in its own shutdown, the desk's lock held (seen with py-spy).
+    """
+
+    def __init__(self, file: TextIO) -> None:
+        self._file = file
+
+    def write(self, text: str) -> int:
+        try:
+            return self._file.write(text)
+        except OSError:
+            return 0
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def isatty(self) -> bool:
+        return self._file.isatty()
+
+
 class CalldeskLinuxDriver(LinuxDriver):
     """Textual's Linux/macOS driver with calldesk's parser and a decoder that never raises."""
+
+    def __init__(self, app: App[object], **options: Any) -> None:
+        super().__init__(app, **options)
+        self._file = TerminalOutput(self._file)  # type: ignore[assignment]
 
     def start_application_mode(self) -> None:
         super().start_application_mode()
