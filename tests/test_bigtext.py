@@ -235,7 +235,9 @@ async def test_a_5_mb_paste_keeps_the_field_small_and_the_draft_writes_too(
         await type_text(pilot, "abcd")
         await wait_until(pilot, lambda: app.desk.call.draft.endswith("abcd"))
         assert app.desk.writer.flush()
-        assert max(writes) <= NOTE_LIMIT + 1
+        # The cut note is at most NOTE_LIMIT; the four letters typed after it come on top
+        # (the cut falls at a line end, so how close it comes depends on the file's path).
+        assert max(writes) <= NOTE_LIMIT + len("abcd")
         [path] = sorted((settings.data_dir / "overflow").glob("*.txt"))
         head = note.true_text.removeprefix("see log: ").rsplit("\n[…", 1)[0]
         assert head + "\n" + path.read_text(encoding="utf-8") == text
