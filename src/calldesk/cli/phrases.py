@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from calldesk.config import Settings
-    from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase
     from calldesk.core.library.problems import Problem
     from calldesk.core.library.stats import UsageStats
 
@@ -89,7 +90,7 @@ def _positive(text: str) -> int:
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.library.phrases import load_configured_library, load_library
+    from calldesk.core.library.loader import load_configured_library, load_library
     from calldesk.core.library.problems import Problem
 
     missing: list[Problem] = []
@@ -132,7 +133,7 @@ def _with_wider_targets(
     library): check where they lead against everything the app would load with them."""
     from dataclasses import replace
 
-    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.loader import load_library
     from calldesk.core.library.thesaurus import normal, unknown_targets
 
     def targets_problems(phrases: tuple[Phrase, ...]) -> list[Problem]:
@@ -174,7 +175,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.library.phrases import fold
+    from calldesk.core.library.words import fold
 
     library = _library(settings)
     phrases = list(library.phrases)
@@ -202,7 +203,7 @@ def run_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(settings: Settings) -> PhraseLibrary:
-    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.library.loader import load_configured_library
 
     library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     if library.errors:
@@ -439,7 +440,7 @@ def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.cli.main import UserError
     from calldesk.core.files import FileRefused, check_target, make_output_dir, write_private
     from calldesk.core.library.espanso import convert_espanso, output_names
-    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.library.loader import load_configured_library
 
     sources = _espanso_sources(args.files)
     directory: Path = args.output
@@ -462,7 +463,7 @@ def run_import_espanso(args: argparse.Namespace, settings: Settings) -> int:
     library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)
     taken = {p.id for p in library.phrases if p.source.absolute() not in _absolute(targets)}
     if directory.is_dir():
-        from calldesk.core.library.phrases import load_library
+        from calldesk.core.library.loader import load_library
 
         local = load_library([directory], optional=())
         taken |= {p.id for p in local.phrases if p.source.absolute() not in _absolute(targets)}

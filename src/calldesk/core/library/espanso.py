@@ -23,7 +23,7 @@ from calldesk.core.library.espanso_text import (
     render_segments,
     require_words,
 )
-from calldesk.core.library.phrases import phrases_from_document
+from calldesk.core.library.phrasefile import phrases_from_document
 from calldesk.core.library.thesaurus import SYNONYM_FILE_NAMES
 from calldesk.core.library.yamlsafe import YamlList, YamlMap, parse_yaml, read_yaml
 
