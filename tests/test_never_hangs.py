@@ -19,7 +19,7 @@ from calldesk.config import load_settings
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
 from calldesk.core.library.loader import load_library
-from calldesk.core.library.yamlsafe import read_yaml
+from calldesk.core.library.yamlfile import read_yaml
 from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs FIFOs and a pty")

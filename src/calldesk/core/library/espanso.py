@@ -23,7 +23,8 @@ from calldesk.core.library.espanso_text import (
 )
 from calldesk.core.library.espanso_write import FILE_TAG, ImportedFile, ImportedPhrase
 from calldesk.core.library.thesaurus import SYNONYM_FILE_NAMES
-from calldesk.core.library.yamlsafe import YamlList, YamlMap, read_yaml
+from calldesk.core.library.yamlfile import read_yaml
+from calldesk.core.library.yamlsafe import YamlList, YamlMap
 
 MATCH_KEYS = frozenset(
     (

@@ -24,7 +24,7 @@ from calldesk.core.library.thesaurus import (
     thesaurus_from_document,
     unknown_targets,
 )
-from calldesk.core.library.yamlsafe import read_yaml
+from calldesk.core.library.yamlfile import read_yaml
 
 PHRASE_SUFFIXES = (".yaml", ".yml")
 
