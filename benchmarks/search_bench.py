@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from calldesk.core.library.phrases import load_library
+from calldesk.core.library.loader import load_library
 from calldesk.core.library.search import PhraseIndex
 
 SEED = 20261124

@@ -98,7 +98,7 @@ class Engine(Protocol):
 
 def load_phrases(folders: Sequence[Path]) -> Any:
     """calldesk's phrase library from `folders`, as the app loads it."""
-    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.loader import load_library
 
     return load_library(list(folders), optional=[])
 

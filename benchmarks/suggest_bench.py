@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     from search_bench import generate
 
-    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.loader import load_library
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.suggest import CallSuggestions
 

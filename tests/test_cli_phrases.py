@@ -14,14 +14,11 @@ import pytest
 
 from calldesk import paths
 from calldesk.core.aftercall.checklist import ITEM_KEYS, checklist_from_document
-from calldesk.core.library.phrases import (
-    FILE_KEYS,
-    PHRASE_KEYS,
-    load_library,
-    phrases_from_document,
-)
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.phrasefile import FILE_KEYS, PHRASE_KEYS, phrases_from_document
 from calldesk.core.library.schema import checklist_schema, phrase_file_schema
-from calldesk.core.library.yamlsafe import parse_yaml, read_yaml
+from calldesk.core.library.yamlfile import read_yaml
+from calldesk.core.library.yamlsafe import parse_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phrases"
 ROOT = Path(__file__).resolve().parents[1]

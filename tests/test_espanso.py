@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from calldesk import paths
 from calldesk.core.library.espanso import convert_espanso, output_names
 from calldesk.core.library.espanso_text import TOKEN_RE
-from calldesk.core.library.phrases import load_library, render
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.phrases import render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "espanso"
 

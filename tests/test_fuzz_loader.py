@@ -41,14 +41,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calldesk.cli.main import main
-from calldesk.core.library.phrases import (
-    FILE_KEYS,
-    PHRASE_KEYS,
-    PhraseLibrary,
-    load_library,
-)
+from calldesk.core.library.loader import PhraseLibrary, load_library
+from calldesk.core.library.phrasefile import FILE_KEYS, PHRASE_KEYS
 from calldesk.core.library.problems import Problem
-from calldesk.core.library.yamlsafe import MAX_FILE_BYTES
+from calldesk.core.library.yamlfile import MAX_FILE_BYTES
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

@@ -18,8 +18,8 @@ from tests.pty_app import PtyApp, app_env
 from calldesk.config import load_settings
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
-from calldesk.core.library.phrases import load_library
-from calldesk.core.library.yamlsafe import read_yaml
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.yamlfile import read_yaml
 from calldesk.core.storage import Database
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs FIFOs and a pty")
@@ -124,8 +124,8 @@ def lock_is_free() -> bool:
 # A stand-in for a worker stuck for good (a read on a hung network mount): the phrase
 # loader blocks for ever in the real calldesk, started exactly as the installed command is.
 STUCK_LOADER = (
-    "import threading, calldesk.core.library.phrases as phrases\n"
-    "phrases.read_yaml = lambda *args, **kwargs: threading.Event().wait()\n"
+    "import threading, calldesk.core.library.loader as loader\n"
+    "loader.read_yaml = lambda *args, **kwargs: threading.Event().wait()\n"
     "from calldesk.cli.main import main\n"
     "raise SystemExit(main())\n"
 )

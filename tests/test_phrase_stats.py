@@ -13,7 +13,7 @@ import pytest
 
 from calldesk.core.clock import FakeClock
 from calldesk.core.library import records as phrase_records
-from calldesk.core.library.phrases import load_library
+from calldesk.core.library.loader import load_library
 from calldesk.core.library.stats import usage_stats
 from calldesk.core.storage import Database
 

@@ -10,7 +10,9 @@ import pytest
 from tests.test_cli_phrases import LINE, calldesk
 
 from calldesk import paths
-from calldesk.core.library.phrases import load_library, parse_due, phrases_from_document
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.phrasefile import phrases_from_document
+from calldesk.core.library.phrases import parse_due
 from calldesk.core.library.style import lint_library, promise_wording, stock_phrase, words
 from calldesk.core.library.yamlsafe import parse_yaml
 

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.aftercall.checklist import DEFAULT_CHECKLIST
-from calldesk.core.library.phrases import (
-    KNOWN_PLACEHOLDERS,
-    Phrase,
-    PhraseLibrary,
-    load_library,
-    load_phrase_file,
-    placeholders,
-    render,
-)
+from calldesk.core.library.loader import PhraseLibrary, load_library, load_phrase_file
+from calldesk.core.library.phrases import KNOWN_PLACEHOLDERS, Phrase, placeholders, render
 from calldesk.core.library.problems import Problem, Severity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phrases"

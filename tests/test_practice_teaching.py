@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from calldesk import paths
-from calldesk.core.library.phrases import Phrase, load_library
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.phrases import Phrase
 from calldesk.core.practice.cards import CardRecord, CardState, QueueItem, build_queue, say_hash
 from calldesk.core.practice.clauses import key_clause, key_words
 from calldesk.core.practice.cloze import make_cloze

@@ -13,7 +13,7 @@ import pytest
 
 from calldesk import paths
 from calldesk.config import load_settings
-from calldesk.core.library.phrases import load_configured_library, load_library
+from calldesk.core.library.loader import load_configured_library, load_library
 
 CHECKLIST = """\
 checklist:

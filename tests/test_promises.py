@@ -373,8 +373,8 @@ phrases:
 def test_a_phrase_promise_field_is_read_or_refused_with_its_line(
     tmp_path, field: str, promised: tuple[str, str] | None, problem: str | None
 ) -> None:
+    from calldesk.core.library.loader import load_phrase_file
     from calldesk.core.library.phrases import Promise as PhrasePromise
-    from calldesk.core.library.phrases import load_phrase_file
 
     path = tmp_path / "callbacks.yaml"
     path.write_text(PHRASE.format(promise=field))

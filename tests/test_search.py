@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calldesk.core.library.phrases import Phrase, load_library
+from calldesk.core.library.loader import load_library
+from calldesk.core.library.phrases import Phrase
 from calldesk.core.library.search import (
     PhraseIndex,
     SearchResult,

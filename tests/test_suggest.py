@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.library.phrases import load_library
+from calldesk.core.library.loader import load_library
 from calldesk.core.library.search import PhraseIndex
 from calldesk.core.library.suggest import (
     CLOSING_SECONDS,

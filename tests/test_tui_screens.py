@@ -87,7 +87,7 @@ async def test_the_note_count_stays_true_after_deletes(
 
 def test_call_start_lists_openings_then_the_most_used_then_the_rest() -> None:
     from calldesk import paths
-    from calldesk.core.library.phrases import load_library
+    from calldesk.core.library.loader import load_library
     from calldesk.core.library.starters import call_start_phrases
 
     phrases = load_library([paths.bundled_phrase_dir()]).phrases

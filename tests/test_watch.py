@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from calldesk.core.library.phrases import load_library
+from calldesk.core.library.loader import load_library
 from calldesk.core.library.reload import summarize_reload
 from calldesk.core.library.watch import PhraseWatcher, WatchPlan, plan_watch
 

@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calldesk.core.library import yamlsafe
-from calldesk.core.library.yamlsafe import (
-    MAX_ALIAS_NODES,
-    MAX_DEPTH,
-    YamlList,
-    YamlMap,
-    parse_yaml,
-    read_yaml,
-)
+from calldesk.core.library.yamlfile import read_yaml
+from calldesk.core.library.yamlsafe import MAX_ALIAS_NODES, MAX_DEPTH, YamlList, YamlMap, parse_yaml
 
 HERE = Path("test.yaml")
 

@@ -185,7 +185,7 @@ def _selected_calls(store: Database, selection: Selection) -> list[Call]:
 
 def load_checklist(settings: Settings) -> Checklist:
     """The trainer's checklist (or the built-in one), to label the stored answers."""
-    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.library.loader import load_configured_library
 
     # Problems in the trainer's files are `calldesk phrases check`'s business: a broken
     # checklist falls back to an earlier one, and answers without an item keep their ids.

@@ -390,7 +390,7 @@ def _warned(store: Database) -> Database:
 
 def _phrases(settings: Settings, set_name: str | None) -> list[Phrase]:
     """The configured library; naming a set that no phrase is in is an error."""
-    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.library.loader import load_configured_library
     from calldesk.core.practice.stats import set_names
 
     library = load_configured_library(settings.phrase_folders(), settings.user_phrase_dir)

@@ -102,7 +102,7 @@ def _desks(count: int) -> str:
 
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     from calldesk.core.clock import SystemClock
-    from calldesk.core.library.phrases import load_configured_library
+    from calldesk.core.library.loader import load_configured_library
     from calldesk.core.team.stats import merge
     from calldesk.core.textsafe import counted, visible
 

@@ -56,7 +56,7 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
     from calldesk.core.phone.events import PhoneEvent

@@ -11,7 +11,7 @@ from calldesk.core.textsafe import counted
 
 if TYPE_CHECKING:
     from calldesk.core.calls.desk import Desk
-    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
 
 Command = tuple[str, str, Callable[[], object]]
 

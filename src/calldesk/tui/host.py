@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from calldesk.core.calls.desk import Desk
     from calldesk.core.calls.model import Call
     from calldesk.core.clock import Clock
-    from calldesk.core.library.phrases import PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
     from calldesk.core.storage import Database
     from calldesk.tui.reads import DeskData
 

@@ -13,7 +13,8 @@ from calldesk.tui.widgets.phrase_pane import PhrasePane
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
-    from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase
     from calldesk.core.library.search import PhraseIndex
     from calldesk.core.library.watch import PhraseWatcher
     from calldesk.tui.host import Host
@@ -63,7 +64,7 @@ class PhraseLibraryKeeper:
 
     def _load(self) -> None:
         from calldesk.core.library import records as phrase_records
-        from calldesk.core.library.phrases import load_configured_library
+        from calldesk.core.library.loader import load_configured_library
         from calldesk.core.library.search import PhraseIndex
         from calldesk.core.library.starters import call_start_phrases
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from calldesk.core.library.problems import Problem
 from calldesk.core.library.yamlcheck import Checker
-from calldesk.core.library.yamlsafe import YamlDocument, YamlList, YamlMap, read_yaml
+from calldesk.core.library.yamlfile import read_yaml
+from calldesk.core.library.yamlsafe import YamlDocument, YamlList, YamlMap
 
 CHECKLIST_FILE_NAMES = ("checklist.yaml", "checklist.yml")
 """A file with one of these names at the top of a phrase folder is the checklist, not phrases."""

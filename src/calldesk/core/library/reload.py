@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase
 
 
 @dataclass(frozen=True)

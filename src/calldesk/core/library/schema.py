@@ -17,12 +17,8 @@ from calldesk.core.aftercall.checklist import (
     ItemKind,
 )
 from calldesk.core.aftercall.checklist import FILE_KEYS as CHECKLIST_FILE_KEYS
-from calldesk.core.library.phrases import (
-    DUE_PATTERN,
-    KNOWN_PLACEHOLDERS,
-    MAX_PRIORITY,
-    REQUIRED_PHRASE_KEYS,
-)
+from calldesk.core.library.phrasefile import MAX_PRIORITY, REQUIRED_PHRASE_KEYS
+from calldesk.core.library.phrases import DUE_PATTERN, KNOWN_PLACEHOLDERS
 from calldesk.core.library.yamlcheck import ID_PATTERN
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from calldesk.core.clock import Clock
-from calldesk.core.library.phrases import Phrase, PhraseLibrary
+from calldesk.core.library.loader import PhraseLibrary
+from calldesk.core.library.phrases import Phrase
 
 JSON_VERSION = 1
 """Bumped only when the JSON shape changes incompatibly (fields may be added without a bump)."""

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from calldesk.core.library.problems import Problem, Severity
 
 if TYPE_CHECKING:
-    from calldesk.core.library.phrases import Phrase, PhraseLibrary
+    from calldesk.core.library.loader import PhraseLibrary
+    from calldesk.core.library.phrases import Phrase
 
 MAX_SAY_WORDS = 45
 """A `say` longer than this is hard to hold in your head while the caller talks."""

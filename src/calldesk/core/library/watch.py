@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calldesk.core.library.phrases import PHRASE_SUFFIXES
+from calldesk.core.library.loader import PHRASE_SUFFIXES
 
 if TYPE_CHECKING:
     pass
