@@ -656,3 +656,17 @@ def test_a_word_typed_on_to_a_thesaurus_word_keeps_what_its_stem_found(
     )
     for length in range(5, len(word) + 1):
         assert both <= set(ids(bundled.search(word[:length], limit=10_000))), word[:length]
+
+
+@pytest.mark.parametrize(("word", "start"), [("apologising", 8), ("apologizing", 8)])
+def test_a_prefix_of_a_thesaurus_word_keeps_what_the_words_stem_finds(
+    bundled: PhraseIndex, word: str, start: int
+) -> None:
+    # "apologis" and "apologising" both find "When they apologize" (the spelling group
+    # apologise / apologize, by the stem); "apologisi", on its way there, lost it.
+    both = set(ids(bundled.search(word[:start], limit=10_000))) & set(
+        ids(bundled.search(word, limit=10_000))
+    )
+    assert "abuse-accept-the-apology" in both
+    for length in range(start, len(word) + 1):
+        assert both <= set(ids(bundled.search(word[:length], limit=10_000))), word[:length]

@@ -507,7 +507,12 @@ class PhraseIndex:
             for other in self._single_words[start:]:
                 if not other.startswith(word):
                     break
-                for group in self._single[other]:
+                groups = self._single[other]
+                if other.isalpha():
+                    # What the whole word finds by its stem too: "apologisi" on its way to
+                    # "apologising" keeps "apologize", which "apologis" and "apologising" find.
+                    groups = [*groups, *self._single_stems.get(stem(other), ())]
+                for group in groups:
                     found.setdefault(group, (group, SYNONYM, True, False))
         if not found and self._may_correct(word, last):
             for other in self._typo.near(word):
