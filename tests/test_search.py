@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calldesk.core.library.phrases import Phrase, load_library
+from calldesk.core.library.ranking import best_first
 from calldesk.core.library.search import (
     PhraseIndex,
     SearchResult,
@@ -207,7 +208,7 @@ def test_set_ranking_matches_one_by_one_scoring(seed: int, query: str) -> None:
     index.clear_cache()
     per_word = index._per_word(parse_query(query)[0])
     everything = set().union(*(match.matched for match in per_word))
-    slow = index._order(per_word, everything, 40, one_by_one=True)
+    slow = best_first(per_word, 40, one_by_one=True)
     assert [p.id for p in fast.hits] == [index._phrases[o].id for o in slow]
     assert fast.total == len(everything)
 

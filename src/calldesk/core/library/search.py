@@ -7,14 +7,13 @@ the title or keywords beats one in `when`, tags or category, which beats one in 
 word is never read as a typo of another ("kill" is not "will").
 
 How it stays fast: phrases get ordinals in tie-break order, an inverted index maps each word to
-the set of ordinals that contain it, and ranking works on whole sets per relevance level
-(C-level unions and intersections) instead of scoring phrases one by one in Python.
+the set of ordinals that contain it, and ranking (`ranking.py`) works on whole sets per
+relevance level (C-level unions and intersections) instead of scoring phrases one by one.
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from calldesk.core.library.phrases import Phrase, sort_key
+from calldesk.core.library.ranking import (
+    EXACT,
+    HIGH,
+    LOW,
+    MID,
+    PREFIX,
+    STEM,
+    SYNONYM,
+    TYPO,
+    WordMatch,
+    as_minor,
+    best_first,
+    disjoint,
+    level,
+    note_for,
+    union,
+)
 from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus, normal
 from calldesk.core.library.typos import TypoIndex
 from calldesk.core.library.words import ending_of, english_words, fold, indexed_words, stem, words
@@ -36,22 +52,6 @@ FILTERS: Mapping[str, str] = {
 }
 """Query prefixes (`tag:blame`) and the field each one filters on."""
 
-# How a query word matched, best first (higher is better) ...
-EXACT, PREFIX, STEM, SYNONYM, TYPO = 4, 3, 2, 1, 0
-# ... and where: title and keywords, then `when`, tags and category, then `say`.
-HIGH, MID, LOW = 2, 1, 0
-
-
-def level(kind: int, where: int) -> int:
-    """One number per (kind, field), so a phrase's score adds them up over the query words."""
-    return kind * 3 + where + 1
-
-
-TOP_LEVEL = level(EXACT, HIGH)
-MAX_COMBINATIONS = 400
-"""Beyond this many level combinations (long queries) ranking scores phrases one by one."""
-EVIDENCE_LIMIT = 1000
-"""Ties are settled by how much else matched only among at most this many tied phrases."""
 MAX_COMPLETIONS_FORMS = 3
 """A prefix with at most this many completions also matches their other forms."""
 MIN_SYNONYM_PREFIX = 3
@@ -96,22 +96,6 @@ class SearchResult:
     hits: list[Phrase]
     total: int
     why: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-Levels = tuple[tuple[int, frozenset[int] | set[int]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class WordMatch:
-    """One query word's phrases per level (disjoint, best first), and what to tell the agent."""
-
-    levels: Levels
-    matched: frozenset[int] | set[int]
-    # (weight, sets): a phrase in any of the sets has this much more evidence (see `_tied`)
-    evidence: tuple[tuple[int, tuple[frozenset[int] | set[int], ...]], ...]
-    notes: tuple[tuple[int, str, frozenset[int] | set[int]], ...] = ()  # (kind, why, phrases)
-    order: Mapping[int, int] = field(default_factory=dict)  # place in a group's `phrases` list
-    minor: bool = False  # a word that says little ("he", "the", or in most phrases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +237,10 @@ class PhraseIndex:
         everything = set().union(*(match.matched for match in per_word))
         if not everything or limit <= 0:
             return SearchResult(hits=[], total=len(everything))
-        ordinals = self._order(per_word, everything, limit)
+        ordinals = best_first(per_word, limit)
         why: dict[str, tuple[str, ...]] = {}
         for ordinal in ordinals:
-            notes = [note for match in per_word if (note := _why(match, ordinal)) is not None]
+            notes = [note for match in per_word if (note := note_for(match, ordinal)) is not None]
             if notes:
                 why[self._phrases[ordinal].id] = tuple(dict.fromkeys(notes))
         return SearchResult(
@@ -296,7 +280,7 @@ class PhraseIndex:
             if covering:
                 match = self._with_synonyms(match, covering, index, last)
             before = merged.get(word)
-            merged[word] = match if before is None else _union(before, match)
+            merged[word] = match if before is None else union(before, match)
         matches = list(merged.values())
         share = len(self._phrases) * MINOR_SHARE if len(self._phrases) >= 50 else None
         minor = [
@@ -308,7 +292,7 @@ class PhraseIndex:
             minor = [word in STOP_WORDS for word in merged]
         if any(minor) and not all(minor):
             matches = [
-                _replace_minor(match, True) if is_minor else match
+                as_minor(match, True) if is_minor else match
                 for match, is_minor in zip(matches, minor, strict=True)
             ]
         return matches
@@ -359,7 +343,7 @@ class PhraseIndex:
             table[lv] = set(ordinals)
         for lv, ordinals in extra.items():
             table.setdefault(lv, set()).update(ordinals)
-        levels, matched = _disjoint(table)
+        levels, matched = disjoint(table)
         evidence = (*match.evidence, (2, (explicit,))) if explicit else match.evidence
         return WordMatch(levels, matched, evidence, (*notes, *match.notes), order)
 
@@ -420,7 +404,7 @@ class PhraseIndex:
                 found = set().union(*(t[other] for t in self._by_field if other in t))
                 if found:
                     notes.append((kind, f"{word} → {other}", found))
-        levels, matched = _disjoint(table)
+        levels, matched = disjoint(table)
         return WordMatch(levels, matched, tuple(evidence), tuple(notes))
 
     def _thesaurus_completions(self, word: str) -> list[str]:
@@ -609,171 +593,6 @@ class PhraseIndex:
             low -= high | mid
         self._targets[number] = (low, mid, high)
         return low, mid, high
-
-    # ---- Ranking ---------------------------------------------------------------------
-
-    def _order(
-        self,
-        per_word: list[WordMatch],
-        everything: set[int],
-        limit: int,
-        one_by_one: bool = False,
-    ) -> list[int]:
-        """Ordinals of the best `limit` matches.
-
-        Phrases some major word found come first, ranked by `_rank`; then those only minor
-        words found ("he", "says"), by how many of them.
-        """
-        major = [match for match in per_word if not match.minor]
-        minor = [match for match in per_word if match.minor]
-        found = set().union(*(match.matched for match in major))
-        rank = self._rank_one_by_one if one_by_one else self._rank
-        result = rank(major, found, limit) if found else []
-        if len(result) >= limit or not minor:
-            return result
-        # How they matched does not matter, only how many of them: one level each.
-        flat = [
-            WordMatch(((1, rest),), rest, ())
-            for match in minor
-            if (rest := match.matched - found if found else match.matched)
-        ]
-        rest = set().union(*(match.matched for match in flat))
-        return result + rank(flat, rest, limit - len(result)) if rest else result
-
-    def _rank(self, per_word: list[WordMatch], everything: set[int], limit: int) -> list[int]:
-        """Ordinals of the best `limit` matches: most words matched, then the highest score."""
-        options = [[*match.levels, (0, match.matched)] for match in per_word]
-        combinations = 1
-        for choice in options:
-            combinations *= len(choice)
-        if combinations > MAX_COMBINATIONS:
-            return self._rank_one_by_one(per_word, everything, limit)
-        # Each combination picks one level per word; its phrases all score the same, so
-        # walking combinations best first yields phrases best first without scoring each.
-        keyed: list[tuple[int, int, tuple[int, ...]]] = []
-        for pick in itertools.product(*(range(len(choice)) for choice in options)):
-            picked = [options[w][i][0] for w, i in enumerate(pick)]
-            matched_words = sum(1 for lv in picked if lv)
-            if matched_words:
-                keyed.append((-matched_words, -sum(picked), pick))
-        keyed.sort()
-        result: list[int] = []
-        for _, group in itertools.groupby(keyed, key=lambda item: item[:2]):
-            found: set[int] = set()
-            for _, _, pick in group:
-                chosen = [options[w][i][1] for w, i in enumerate(pick) if options[w][i][0]]
-                chosen.sort(key=len)
-                phrases = chosen[0].intersection(*chosen[1:]) if len(chosen) > 1 else chosen[0]
-                for w, i in enumerate(pick):
-                    if not phrases:
-                        break
-                    if not options[w][i][0]:
-                        phrases = phrases - options[w][i][1]  # this word must not match at all
-                found |= phrases
-            if found:
-                result.extend(self._tied(found, per_word, limit - len(result)))
-                if len(result) >= limit:
-                    break
-        return result
-
-    def _rank_one_by_one(
-        self, per_word: list[WordMatch], everything: set[int], limit: int
-    ) -> list[int]:
-        # Matched-word count dominates the score: no level sum reaches this weight.
-        weight = TOP_LEVEL * len(per_word) + 1
-        score = dict.fromkeys(everything, 0)
-        for match in per_word:
-            for lv, phrases in match.levels:
-                bonus = weight + lv
-                for ordinal in phrases:
-                    score[ordinal] += bonus
-        # Bucket by score rather than sorting every match: only the best buckets get sorted.
-        buckets: dict[int, list[int]] = {}
-        for ordinal, value in score.items():
-            if value in buckets:
-                buckets[value].append(ordinal)
-            else:
-                buckets[value] = [ordinal]
-        result: list[int] = []
-        for value in sorted(buckets, reverse=True):
-            result.extend(self._tied(buckets[value], per_word, limit - len(result)))
-            if len(result) >= limit:
-                break
-        return result
-
-    def _tied(self, tied: Iterable[int], per_word: list[WordMatch], wanted: int) -> list[int]:
-        """The best `wanted` of phrases that scored the same.
-
-        First the order a thesaurus group names them in (a trainer's choice), then evidence:
-        in how many fields each word also appears (title, `when`/tags, `say`), a group naming
-        the phrase counting double; then the ordinal (usage, shorter title, library order).
-        """
-        ordinals = tied if isinstance(tied, set) else set(tied)
-        if len(ordinals) <= 1 or len(ordinals) > EVIDENCE_LIMIT:
-            return heapq.nsmallest(wanted, ordinals)
-        evidence: dict[int, int] = {}
-        for match in per_word:
-            for weight, sets in match.evidence:
-                hit = set().union(*(ordinals.intersection(found) for found in sets if found))
-                for ordinal in hit:
-                    evidence[ordinal] = evidence.get(ordinal, 0) - weight
-        places: dict[int, int] = {}
-        for match in per_word:
-            if match.order:
-                size = len(match.order)
-                for ordinal in ordinals.intersection(match.order):
-                    places[ordinal] = min(places.get(ordinal, size), match.order[ordinal])
-        if not evidence and not places:
-            return heapq.nsmallest(wanted, ordinals)
-        default = max(places.values(), default=0) + 1
-        return heapq.nsmallest(
-            wanted,
-            ordinals,
-            key=lambda o: (places.get(o, default), evidence.get(o, 0), o),
-        )
-
-
-def _disjoint(
-    table: Mapping[int, frozenset[int] | set[int]],
-) -> tuple[Levels, set[int]]:
-    """Levels best first, each phrase kept only at its best level; and all of them.
-
-    The sets in `table` are never changed (they may be the index's own).
-    """
-    seen: set[int] = set()
-    levels: list[tuple[int, frozenset[int] | set[int]]] = []
-    for lv in sorted(table, reverse=True):
-        found = table[lv] - seen if seen else table[lv]
-        if found:
-            levels.append((lv, found))
-            seen |= found
-    return tuple(levels), seen
-
-
-def _why(match: WordMatch, ordinal: int) -> str | None:
-    """How one word found a phrase: through the thesaurus, or as another form or a typo."""
-    if match.minor or ordinal not in match.matched:
-        return None
-    best = next(lv for lv, found in match.levels if ordinal in found)
-    direct = best >= level(PREFIX, LOW)  # the word itself, or one it starts
-    for kind, note, found in match.notes:
-        if ordinal in found and (kind == SYNONYM or not direct):
-            return note
-    return None
-
-
-def _replace_minor(match: WordMatch, minor: bool) -> WordMatch:
-    return WordMatch(match.levels, match.matched, match.evidence, match.notes, match.order, minor)
-
-
-def _union(a: WordMatch, b: WordMatch) -> WordMatch:
-    """The same word twice in a query: whichever way it matched best, per phrase."""
-    table: dict[int, set[int]] = {}
-    for lv, ordinals in (*a.levels, *b.levels):
-        table.setdefault(lv, set()).update(ordinals)
-    levels, matched = _disjoint(table)
-    evidence = (*a.evidence, *b.evidence)
-    return WordMatch(levels, matched, evidence, (*a.notes, *b.notes), {**b.order, **a.order})
 
 
 def _entry_end(
