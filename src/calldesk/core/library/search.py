@@ -27,7 +27,6 @@ from calldesk.core.library.ranking import (
     LOW,
     MID,
     PREFIX,
-    STEM,
     SYNONYM,
     TYPO,
     WordMatch,
@@ -38,9 +37,10 @@ from calldesk.core.library.ranking import (
     note_for,
     union,
 )
-from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus, normal
+from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus
 from calldesk.core.library.typos import TypoIndex
-from calldesk.core.library.words import ending_of, english_words, fold, indexed_words, stem, words
+from calldesk.core.library.wordindex import EMPTY, WordIndex
+from calldesk.core.library.words import english_words, fold, stem, words
 
 FILTERS: Mapping[str, str] = {
     "tag": "tag",
@@ -66,8 +66,6 @@ STOP_WORDS = frozenset(
 """Words that say little about the moment, whatever the library ("he says he'll kill me")."""
 
 _QUERY_RE = re.compile(r'(\w+):(?:"([^"]*)"?|(\S*))|(\S+)')
-_LAST_CHAR = chr(0x10FFFF)
-_EMPTY: frozenset[int] = frozenset()
 
 
 def parse_query(query: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -136,40 +134,8 @@ class PhraseIndex:
         self._default: tuple[Phrase, ...] = tuple(default)
         position = {id(phrase): index for index, phrase in enumerate(default)}
         self._default_rank: list[int] = [position[id(phrase)] for phrase in ranked]
-        by_field: tuple[dict[str, set[int]], ...] = ({}, {}, {})  # LOW, MID, HIGH
-        fields: dict[str, dict[str, set[int]]] = {"tag": {}, "category": {}, "set": {}}
-        self._ordinal: dict[str, int] = {}
-        for ordinal, phrase in enumerate(ranked):
-            self._ordinal[phrase.id] = ordinal
-            texts = (
-                # What the agent might be tempted to say is how they think of the moment.
-                f"{phrase.say} {phrase.instead_of}",
-                " ".join((phrase.when, phrase.category, *phrase.tags)),
-                " ".join((phrase.title, *phrase.keywords)),
-            )
-            for where, text in enumerate(texts):
-                table = by_field[where]
-                for word in set(indexed_words(text)):
-                    if word in table:
-                        table[word].add(ordinal)
-                    else:
-                        table[word] = {ordinal}
-            for kind, values in (
-                ("tag", phrase.tags),
-                ("category", (phrase.category,)),
-                ("set", phrase.sets),
-            ):
-                for value in values:
-                    fields[kind].setdefault(normal(value), set()).add(ordinal)
-        self._by_field = by_field
-        self._vocab: list[str] = sorted(
-            by_field[0].keys() | by_field[1].keys() | by_field[2].keys()
-        )
-        self._stems: dict[str, list[str]] = {}
-        for word in self._vocab:
-            self._stems.setdefault(stem(word), []).append(word)
-        self._fields = fields
-        self._field_keys = {kind: sorted(values) for kind, values in fields.items()}
+        self._ordinal: dict[str, int] = {phrase.id: n for n, phrase in enumerate(ranked)}
+        self._words = WordIndex(ranked)
         groups = [*(bundled_thesaurus() if thesaurus is None else thesaurus), *synonyms]
         self._groups: tuple[SynonymGroup, ...] = tuple(groups)
         self._single: dict[str, list[int]] = {}
@@ -185,7 +151,7 @@ class PhraseIndex:
         self._single_words: list[str] = sorted(self._single)
         self._targets: dict[int, tuple[set[int], set[int], set[int]]] = {}
         self._known: frozenset[str] | None = None
-        self._typo = TypoIndex(lambda: set(self._vocab) | self._single.keys())
+        self._typo = TypoIndex(lambda: set(self._words.vocab) | self._single.keys())
         self._word_match = lru_cache(maxsize=1024)(self._compute_word_match)
         self._synonym_words = lru_cache(maxsize=1024)(self._compute_synonym_words)
 
@@ -217,7 +183,7 @@ class PhraseIndex:
         query_words, filters = parse_query(query)
         allowed: set[int] | frozenset[int] | None = None
         for kind, value in filters:
-            matching = self._filter(kind, value)
+            matching = self._words.filter(kind, value)
             allowed = matching if allowed is None else allowed & matching
         if not query_words:
             return self._browse(allowed, limit)
@@ -353,59 +319,23 @@ class PhraseIndex:
         order = sorted(allowed, key=self._default_rank.__getitem__)[: max(limit, 0)]
         return SearchResult(hits=[self._phrases[o] for o in order], total=len(allowed))
 
-    def _filter(self, kind: str, value: str) -> set[int] | frozenset[int]:
-        keys = self._field_keys[kind]
-        start = bisect.bisect_left(keys, value)
-        end = bisect.bisect_left(keys, value + _LAST_CHAR, start)
-        table = self._fields[kind]
-        if end - start == 1:
-            return table[keys[start]]
-        return set().union(*(table[key] for key in keys[start:end]))
-
     # ---- One word --------------------------------------------------------------------
 
     def _compute_word_match(self, word: str, prefix: bool) -> WordMatch:
         """One query word's matches in the phrases' own words: exact, prefix, stem, typo."""
-        longer: list[str] = []
-        if prefix:
-            start = bisect.bisect_left(self._vocab, word)
-            end = bisect.bisect_left(self._vocab, word + _LAST_CHAR, start)
-            longer = [w for w in self._vocab[start:end] if w != word]
-        forms = [w for w in self._forms(word) if w != word and not w.startswith(word)]
+        longer = self._words.longer(word) if prefix else []
+        forms = [w for w in self._words.forms(word) if w != word and not w.startswith(word)]
         completions = longer + self._thesaurus_completions(word) if prefix else []
         if 0 < len(completions) <= MAX_COMPLETIONS_FORMS and len(word) >= 4:
             # A word on its way to few completions finds what they find by stem: "queuei"
             # (queueing) keeps the phrases about the queue that "queue" found a letter ago.
             for completion in completions:
-                forms += [
-                    w for w in self._forms(completion) if w not in forms and not w.startswith(word)
-                ]
+                more = self._words.forms(completion)
+                forms += [w for w in more if w not in forms and not w.startswith(word)]
         typos: list[str] = []
         if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
             typos = [w for w in self._typo.near(word) if not w.startswith(word) and w not in forms]
-        table: dict[int, frozenset[int] | set[int]] = {}
-        notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
-        evidence: list[tuple[int, tuple[frozenset[int] | set[int], ...]]] = []
-        for where in (LOW, MID, HIGH):
-            words_at = self._by_field[where]
-            exact = words_at.get(word, _EMPTY)
-            sets = [
-                (EXACT, exact),
-                (PREFIX, set().union(*(words_at[w] for w in longer if w in words_at))),
-                (STEM, set().union(*(words_at[w] for w in forms if w in words_at))),
-                (TYPO, set().union(*(words_at[w] for w in typos if w in words_at))),
-            ]
-            for kind, ordinals in sets:
-                if ordinals:
-                    table[level(kind, where)] = ordinals  # one source per level: no copy
-            evidence.append((1, (exact, sets[1][1], sets[2][1])))
-        for kind, expansions in ((STEM, forms), (TYPO, typos)):
-            for other in expansions:
-                found = set().union(*(t[other] for t in self._by_field if other in t))
-                if found:
-                    notes.append((kind, f"{word} → {other}", found))
-        levels, matched = disjoint(table)
-        return WordMatch(levels, matched, tuple(evidence), tuple(notes))
+        return self._words.match(word, longer, forms, typos)
 
     def _thesaurus_completions(self, word: str) -> list[str]:
         """Thesaurus words `word` is on its way to, up to one more than anyone would use."""
@@ -414,7 +344,7 @@ class PhraseIndex:
         return [w for w in found if w.startswith(word) and w != word]
 
     def _in_vocab(self, word: str, longer: list[str], forms: list[str]) -> bool:
-        return bool(longer or forms or any(word in t for t in self._by_field))
+        return bool(longer or forms or self._words.has(word))
 
     def _known_words(self) -> frozenset[str]:
         if self._known is None:
@@ -425,7 +355,7 @@ class PhraseIndex:
         """Whether `word` may be a typo: not a word anyone knows, and not one being typed."""
         if word in self._known_words() or word.isdigit():
             return False
-        if any(word in words_at for words_at in self._by_field):
+        if self._words.has(word):
             return False  # a word of the library itself
         # A thesaurus word is known where its group leads somewhere in this library.
         if any(self._leads(g) for g in (*self._single.get(word, ()), *self._stem_groups(word))):
@@ -445,28 +375,6 @@ class PhraseIndex:
     def _stem_groups(self, word: str) -> list[int]:
         return self._single_stems.get(stem(word), []) if len(word) >= 3 else []
 
-    def _forms(self, word: str) -> list[str]:
-        """Vocabulary words that are other forms of `word`: threat/threatening, yell/yelling."""
-        found: list[str] = []
-        if len(word) < 3 or not word.isalpha():
-            return found
-        root = stem(word)
-        found.extend(self._stems.get(root, ()))
-        for size in range(3, len(word) + 1):
-            others = self._stems.get(word[:size], [])
-            if word[size - 1] == "i":  # repli: the stem "reply"
-                others = [*others, *self._stems.get(word[: size - 1] + "y", ())]
-            for other in others:
-                if other not in found and ending_of(stem(other), word):
-                    found.append(other)
-        start = bisect.bisect_left(self._vocab, root)
-        for other in itertools.islice(self._vocab, start, start + 64):
-            if not other.startswith(root):
-                break
-            if other not in found and ending_of(root, other):
-                found.append(other)
-        return found
-
     # ---- The thesaurus ---------------------------------------------------------------
 
     def _compute_synonym_words(
@@ -482,7 +390,7 @@ class PhraseIndex:
         if last and len(word) >= 3 and word.isalpha():
             # A word on its way to a form the thesaurus knows by its stem: "payin" on the way
             # to "paying" (pay), so typing on never loses what the whole word finds.
-            for form in self._forms(word):
+            for form in self._words.forms(word):
                 if form.startswith(word):
                     for group in self._single_stems.get(stem(form), ()):
                         found.setdefault(group, (group, SYNONYM, True, False))
@@ -580,15 +488,15 @@ class PhraseIndex:
             high.update(self._ordinal[p] for p in group.phrases if p in self._ordinal)
             for kind, values in (("tag", group.tags), ("category", group.categories)):
                 for value in values:
-                    mid |= self._fields[kind].get(value, _EMPTY)
+                    mid |= self._words.with_value(kind, value)
             mid -= high
         else:  # words for each other: the phrases with any of them, where they have it
             for entry in group.entries:
                 if len(entry) != 1:
                     continue
-                low |= self._by_field[LOW].get(entry[0], _EMPTY)
-                mid |= self._by_field[MID].get(entry[0], _EMPTY)
-                high |= self._by_field[HIGH].get(entry[0], _EMPTY)
+                low |= self._words.by_field[LOW].get(entry[0], EMPTY)
+                mid |= self._words.by_field[MID].get(entry[0], EMPTY)
+                high |= self._words.by_field[HIGH].get(entry[0], EMPTY)
             mid -= high
             low -= high | mid
         self._targets[number] = (low, mid, high)
