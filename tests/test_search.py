@@ -424,8 +424,8 @@ WORD_SAMPLE = random.Random(17)
 
 @pytest.fixture(scope="module")
 def vocabulary(bundled: PhraseIndex) -> list[str]:
-    vocab = bundled._words.vocab
-    words = sorted({w for w in vocab if len(w) >= 4 and w.isalpha()} | set(bundled._single_words))
+    vocab, thesaurus = bundled._words.vocab, bundled._thesaurus.single_words
+    words = sorted({w for w in vocab if len(w) >= 4 and w.isalpha()} | set(thesaurus))
     return WORD_SAMPLE.sample(words, 250)
 
 
@@ -446,7 +446,8 @@ def test_a_fitting_hit_stays_while_the_word_grows(
     bundled: PhraseIndex, data: st.DataObject
 ) -> None:
     """A phrase found by a prefix and by the whole word is found by every prefix between."""
-    word = data.draw(st.sampled_from(sorted(bundled._single_words + bundled._words.vocab)))
+    everyone = bundled._thesaurus.single_words + bundled._words.vocab
+    word = data.draw(st.sampled_from(sorted(everyone)))
     short = data.draw(st.integers(1, max(1, len(word) - 1)))
     found_short = set(ids(bundled.search(word[:short], limit=10_000)))
     found_full = set(ids(bundled.search(word, limit=10_000)))
