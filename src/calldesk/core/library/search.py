@@ -7,24 +7,30 @@ the title or keywords beats one in `when`, tags or category, which beats one in 
 word is never read as a typo of another ("kill" is not "will").
 
 How it stays fast: phrases get ordinals in tie-break order, an inverted index maps each word to
-the set of ordinals that contain it, and ranking works on whole sets per relevance level
-(C-level unions and intersections) instead of scoring phrases one by one in Python.
+the set of ordinals that contain it, and ranking (`ranking.py`) works on whole sets per
+relevance level (C-level unions and intersections) instead of scoring phrases one by one.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from calldesk.core.library.phrases import Phrase, sort_key
-from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus, normal
+from calldesk.core.library.ranking import (
+    WordMatch,
+    as_minor,
+    best_first,
+    note_for,
+    union,
+)
+from calldesk.core.library.thesaurus import SynonymGroup, bundled_thesaurus
+from calldesk.core.library.thesaurus_index import MAX_COMPLETIONS_FORMS, ThesaurusIndex
 from calldesk.core.library.typos import TypoIndex
-from calldesk.core.library.words import ending_of, english_words, fold, indexed_words, stem, words
+from calldesk.core.library.wordindex import WordIndex
+from calldesk.core.library.words import english_words, fold, words
 
 FILTERS: Mapping[str, str] = {
     "tag": "tag",
@@ -36,26 +42,6 @@ FILTERS: Mapping[str, str] = {
 }
 """Query prefixes (`tag:blame`) and the field each one filters on."""
 
-# How a query word matched, best first (higher is better) ...
-EXACT, PREFIX, STEM, SYNONYM, TYPO = 4, 3, 2, 1, 0
-# ... and where: title and keywords, then `when`, tags and category, then `say`.
-HIGH, MID, LOW = 2, 1, 0
-
-
-def level(kind: int, where: int) -> int:
-    """One number per (kind, field), so a phrase's score adds them up over the query words."""
-    return kind * 3 + where + 1
-
-
-TOP_LEVEL = level(EXACT, HIGH)
-MAX_COMBINATIONS = 400
-"""Beyond this many level combinations (long queries) ranking scores phrases one by one."""
-EVIDENCE_LIMIT = 1000
-"""Ties are settled by how much else matched only among at most this many tied phrases."""
-MAX_COMPLETIONS_FORMS = 3
-"""A prefix with at most this many completions also matches their other forms."""
-MIN_SYNONYM_PREFIX = 3
-"""A thesaurus word still being typed leads on from this many letters ("kil" -> kill)."""
 MINOR_SHARE = 0.1
 """A query word found in more than this share of a library (of 50 or more) says little."""
 STOP_WORDS = frozenset(
@@ -66,8 +52,6 @@ STOP_WORDS = frozenset(
 """Words that say little about the moment, whatever the library ("he says he'll kill me")."""
 
 _QUERY_RE = re.compile(r'(\w+):(?:"([^"]*)"?|(\S*))|(\S+)')
-_LAST_CHAR = chr(0x10FFFF)
-_EMPTY: frozenset[int] = frozenset()
 
 
 def parse_query(query: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -98,35 +82,6 @@ class SearchResult:
     why: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-Levels = tuple[tuple[int, frozenset[int] | set[int]], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class WordMatch:
-    """One query word's phrases per level (disjoint, best first), and what to tell the agent."""
-
-    levels: Levels
-    matched: frozenset[int] | set[int]
-    # (weight, sets): a phrase in any of the sets has this much more evidence (see `_tied`)
-    evidence: tuple[tuple[int, tuple[frozenset[int] | set[int], ...]], ...]
-    notes: tuple[tuple[int, str, frozenset[int] | set[int]], ...] = ()  # (kind, why, phrases)
-    order: Mapping[int, int] = field(default_factory=dict)  # place in a group's `phrases` list
-    minor: bool = False  # a word that says little ("he", "the", or in most phrases)
-
-
-@dataclass(frozen=True, slots=True)
-class _Span:
-    """Query words start..end (exclusive) that are a thesaurus entry of one group."""
-
-    start: int
-    end: int
-    group: int
-    kind: int  # SYNONYM, or TYPO when the entry was read through a typo
-    partial: bool  # the entry's last word is still being typed
-    label: str
-    literal: bool = True  # typed as the entry is written (not another form of it)
-
-
 class PhraseIndex:
     """Search over a fixed set of phrases; build a new index when the library changes.
 
@@ -152,58 +107,13 @@ class PhraseIndex:
         self._default: tuple[Phrase, ...] = tuple(default)
         position = {id(phrase): index for index, phrase in enumerate(default)}
         self._default_rank: list[int] = [position[id(phrase)] for phrase in ranked]
-        by_field: tuple[dict[str, set[int]], ...] = ({}, {}, {})  # LOW, MID, HIGH
-        fields: dict[str, dict[str, set[int]]] = {"tag": {}, "category": {}, "set": {}}
-        self._ordinal: dict[str, int] = {}
-        for ordinal, phrase in enumerate(ranked):
-            self._ordinal[phrase.id] = ordinal
-            texts = (
-                # What the agent might be tempted to say is how they think of the moment.
-                f"{phrase.say} {phrase.instead_of}",
-                " ".join((phrase.when, phrase.category, *phrase.tags)),
-                " ".join((phrase.title, *phrase.keywords)),
-            )
-            for where, text in enumerate(texts):
-                table = by_field[where]
-                for word in set(indexed_words(text)):
-                    if word in table:
-                        table[word].add(ordinal)
-                    else:
-                        table[word] = {ordinal}
-            for kind, values in (
-                ("tag", phrase.tags),
-                ("category", (phrase.category,)),
-                ("set", phrase.sets),
-            ):
-                for value in values:
-                    fields[kind].setdefault(normal(value), set()).add(ordinal)
-        self._by_field = by_field
-        self._vocab: list[str] = sorted(
-            by_field[0].keys() | by_field[1].keys() | by_field[2].keys()
-        )
-        self._stems: dict[str, list[str]] = {}
-        for word in self._vocab:
-            self._stems.setdefault(stem(word), []).append(word)
-        self._fields = fields
-        self._field_keys = {kind: sorted(values) for kind, values in fields.items()}
+        self._ordinal: dict[str, int] = {phrase.id: n for n, phrase in enumerate(ranked)}
+        self._words = WordIndex(ranked)
         groups = [*(bundled_thesaurus() if thesaurus is None else thesaurus), *synonyms]
-        self._groups: tuple[SynonymGroup, ...] = tuple(groups)
-        self._single: dict[str, list[int]] = {}
-        self._single_stems: dict[str, list[int]] = {}
-        self._multi: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for number, group in enumerate(groups):
-            for entry in group.entries:
-                if len(entry) == 1:
-                    self._single.setdefault(entry[0], []).append(number)
-                    self._single_stems.setdefault(stem(entry[0]), []).append(number)
-                else:
-                    self._multi.setdefault(entry[0], []).append((entry, number))
-        self._single_words: list[str] = sorted(self._single)
-        self._targets: dict[int, tuple[set[int], set[int], set[int]]] = {}
+        self._thesaurus = ThesaurusIndex(groups, self._words, self._ordinal, self._corrections)
         self._known: frozenset[str] | None = None
-        self._typo = TypoIndex(lambda: set(self._vocab) | self._single.keys())
+        self._typo = TypoIndex(lambda: {*self._words.vocab, *self._thesaurus.single_words})
         self._word_match = lru_cache(maxsize=1024)(self._compute_word_match)
-        self._synonym_words = lru_cache(maxsize=1024)(self._compute_synonym_words)
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -226,14 +136,14 @@ class PhraseIndex:
     def clear_cache(self) -> None:
         """Forget cached per-word matches (for honest benchmarks; results never go stale)."""
         self._word_match.cache_clear()
-        self._synonym_words.cache_clear()
+        self._thesaurus.clear_cache()
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
         """Phrases matching `query`, best first; an empty query lists them all in default order."""
         query_words, filters = parse_query(query)
         allowed: set[int] | frozenset[int] | None = None
         for kind, value in filters:
-            matching = self._filter(kind, value)
+            matching = self._words.filter(kind, value)
             allowed = matching if allowed is None else allowed & matching
         if not query_words:
             return self._browse(allowed, limit)
@@ -253,10 +163,10 @@ class PhraseIndex:
         everything = set().union(*(match.matched for match in per_word))
         if not everything or limit <= 0:
             return SearchResult(hits=[], total=len(everything))
-        ordinals = self._order(per_word, everything, limit)
+        ordinals = best_first(per_word, limit)
         why: dict[str, tuple[str, ...]] = {}
         for ordinal in ordinals:
-            notes = [note for match in per_word if (note := _why(match, ordinal)) is not None]
+            notes = [note for match in per_word if (note := note_for(match, ordinal)) is not None]
             if notes:
                 why[self._phrases[ordinal].id] = tuple(dict.fromkeys(notes))
         return SearchResult(
@@ -266,7 +176,7 @@ class PhraseIndex:
     def _per_word(self, query_words: list[str]) -> list[WordMatch]:
         """Each distinct query word's matches, thesaurus entries spanning words included."""
         last = len(query_words) - 1
-        spans = self._spans(query_words)
+        spans = self._thesaurus.spans(query_words)
         merged: dict[str, WordMatch] = {}
         # The written words of a multi-word thesaurus entry still being typed say as much as
         # the entry: "fixed" is common, "fixed for ever(yone)" is not. Counted as minor, they
@@ -294,9 +204,9 @@ class PhraseIndex:
             match = self._word_match(word, prefix)
             covering = [span for span in spans if span.start <= index < span.end]
             if covering:
-                match = self._with_synonyms(match, covering, index, last)
+                match = self._thesaurus.with_synonyms(match, covering, index, last)
             before = merged.get(word)
-            merged[word] = match if before is None else _union(before, match)
+            merged[word] = match if before is None else union(before, match)
         matches = list(merged.values())
         share = len(self._phrases) * MINOR_SHARE if len(self._phrases) >= 50 else None
         minor = [
@@ -308,60 +218,10 @@ class PhraseIndex:
             minor = [word in STOP_WORDS for word in merged]
         if any(minor) and not all(minor):
             matches = [
-                _replace_minor(match, True) if is_minor else match
+                as_minor(match, True) if is_minor else match
                 for match, is_minor in zip(matches, minor, strict=True)
             ]
         return matches
-
-    def _with_synonyms(
-        self, match: WordMatch, spans: list[_Span], index: int = -1, last: int = -1
-    ) -> WordMatch:
-        extra: dict[int, set[int]] = {}
-        notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
-        explicit: set[int] = set()
-        order: dict[int, int] = dict(match.order)
-        for span in spans:
-            targets = self._group_targets(span.group)
-            for place, phrase_id in enumerate(self._groups[span.group].phrases):
-                ordinal = self._ordinal.get(phrase_id)
-                if ordinal is not None and order.get(ordinal, place + 1) >= place:
-                    order[ordinal] = place
-            found: set[int] = set()
-            for where, ordinals in zip((LOW, MID, HIGH), targets, strict=True):
-                if not ordinals:
-                    continue
-                # A thesaurus word still being typed leads on, below one typed in full.
-                # A whole multi-word entry ("not fixed") is as telling as an exact word; a word
-                # typed as a group lists it, for the phrases the group names, counts as the
-                # exact word in `when`: a trainer's statement of when the phrase fits.
-                literal = span.literal and not span.partial and span.kind == SYNONYM
-                if literal and span.end - span.start > 1:
-                    lv = level(EXACT, where)
-                elif span.partial and span.end - span.start > 1:
-                    # An entry still being typed ("say it b"): its words before the one being
-                    # typed are written in full, as exact as any word; only the last is a
-                    # prefix. Otherwise a finished word elsewhere outranks the entry's, and a
-                    # fitting hit is lost as the agent types on ("not my jo" lost "not my j").
-                    done = span.start <= index < span.end - 1 or index < last
-                    lv = level(EXACT if done else PREFIX, where)
-                elif literal and where == HIGH:
-                    lv = level(EXACT, MID)
-                else:
-                    lv = level(span.kind, LOW if span.partial else where)
-                extra.setdefault(lv, set()).update(ordinals)
-                found |= ordinals
-            explicit |= targets[2]
-            notes.append((SYNONYM, span.label, found))
-        if not extra:
-            return match
-        table: dict[int, set[int]] = {}
-        for lv, ordinals in match.levels:
-            table[lv] = set(ordinals)
-        for lv, ordinals in extra.items():
-            table.setdefault(lv, set()).update(ordinals)
-        levels, matched = _disjoint(table)
-        evidence = (*match.evidence, (2, (explicit,))) if explicit else match.evidence
-        return WordMatch(levels, matched, evidence, (*notes, *match.notes), order)
 
     def _browse(self, allowed: set[int] | frozenset[int] | None, limit: int) -> SearchResult:
         if allowed is None:
@@ -369,68 +229,27 @@ class PhraseIndex:
         order = sorted(allowed, key=self._default_rank.__getitem__)[: max(limit, 0)]
         return SearchResult(hits=[self._phrases[o] for o in order], total=len(allowed))
 
-    def _filter(self, kind: str, value: str) -> set[int] | frozenset[int]:
-        keys = self._field_keys[kind]
-        start = bisect.bisect_left(keys, value)
-        end = bisect.bisect_left(keys, value + _LAST_CHAR, start)
-        table = self._fields[kind]
-        if end - start == 1:
-            return table[keys[start]]
-        return set().union(*(table[key] for key in keys[start:end]))
-
     # ---- One word --------------------------------------------------------------------
 
     def _compute_word_match(self, word: str, prefix: bool) -> WordMatch:
         """One query word's matches in the phrases' own words: exact, prefix, stem, typo."""
-        longer: list[str] = []
-        if prefix:
-            start = bisect.bisect_left(self._vocab, word)
-            end = bisect.bisect_left(self._vocab, word + _LAST_CHAR, start)
-            longer = [w for w in self._vocab[start:end] if w != word]
-        forms = [w for w in self._forms(word) if w != word and not w.startswith(word)]
-        completions = longer + self._thesaurus_completions(word) if prefix else []
+        longer = self._words.longer(word) if prefix else []
+        forms = [w for w in self._words.forms(word) if w != word and not w.startswith(word)]
+        completions = longer + self._thesaurus.completions(word) if prefix else []
         if 0 < len(completions) <= MAX_COMPLETIONS_FORMS and len(word) >= 4:
             # A word on its way to few completions finds what they find by stem: "queuei"
             # (queueing) keeps the phrases about the queue that "queue" found a letter ago.
             for completion in completions:
-                forms += [
-                    w for w in self._forms(completion) if w not in forms and not w.startswith(word)
-                ]
+                more = self._words.forms(completion)
+                forms += [w for w in more if w not in forms and not w.startswith(word)]
         typos: list[str] = []
-        if not self._in_vocab(word, longer, forms) and self._may_correct(word, prefix):
-            typos = [w for w in self._typo.near(word) if not w.startswith(word) and w not in forms]
-        table: dict[int, frozenset[int] | set[int]] = {}
-        notes: list[tuple[int, str, frozenset[int] | set[int]]] = []
-        evidence: list[tuple[int, tuple[frozenset[int] | set[int], ...]]] = []
-        for where in (LOW, MID, HIGH):
-            words_at = self._by_field[where]
-            exact = words_at.get(word, _EMPTY)
-            sets = [
-                (EXACT, exact),
-                (PREFIX, set().union(*(words_at[w] for w in longer if w in words_at))),
-                (STEM, set().union(*(words_at[w] for w in forms if w in words_at))),
-                (TYPO, set().union(*(words_at[w] for w in typos if w in words_at))),
-            ]
-            for kind, ordinals in sets:
-                if ordinals:
-                    table[level(kind, where)] = ordinals  # one source per level: no copy
-            evidence.append((1, (exact, sets[1][1], sets[2][1])))
-        for kind, expansions in ((STEM, forms), (TYPO, typos)):
-            for other in expansions:
-                found = set().union(*(t[other] for t in self._by_field if other in t))
-                if found:
-                    notes.append((kind, f"{word} → {other}", found))
-        levels, matched = _disjoint(table)
-        return WordMatch(levels, matched, tuple(evidence), tuple(notes))
-
-    def _thesaurus_completions(self, word: str) -> list[str]:
-        """Thesaurus words `word` is on its way to, up to one more than anyone would use."""
-        start = bisect.bisect_left(self._single_words, word)
-        found = itertools.islice(self._single_words, start, start + MAX_COMPLETIONS_FORMS + 1)
-        return [w for w in found if w.startswith(word) and w != word]
+        if not self._in_vocab(word, longer, forms):
+            near = self._corrections(word, prefix)
+            typos = [w for w in near if not w.startswith(word) and w not in forms]
+        return self._words.match(word, longer, forms, typos)
 
     def _in_vocab(self, word: str, longer: list[str], forms: list[str]) -> bool:
-        return bool(longer or forms or any(word in t for t in self._by_field))
+        return bool(longer or forms or self._words.has(word))
 
     def _known_words(self) -> frozenset[str]:
         if self._known is None:
@@ -441,92 +260,21 @@ class PhraseIndex:
         """Whether `word` may be a typo: not a word anyone knows, and not one being typed."""
         if word in self._known_words() or word.isdigit():
             return False
-        if any(word in words_at for words_at in self._by_field):
+        if self._words.has(word):
             return False  # a word of the library itself
         # A thesaurus word is known where its group leads somewhere in this library.
-        if any(self._leads(g) for g in (*self._single.get(word, ()), *self._stem_groups(word))):
-            return False
-        if prefix:
-            start = bisect.bisect_left(self._single_words, word)
-            for other in itertools.islice(self._single_words, start, start + 16):
-                if not other.startswith(word):
-                    break
-                if any(self._leads(group) for group in self._single[other]):
-                    return False
-        return True
+        return not self._thesaurus.knows(word, prefix)
 
-    def _leads(self, group: int) -> bool:
-        return any(self._group_targets(group))
-
-    def _stem_groups(self, word: str) -> list[int]:
-        return self._single_stems.get(stem(word), []) if len(word) >= 3 else []
-
-    def _forms(self, word: str) -> list[str]:
-        """Vocabulary words that are other forms of `word`: threat/threatening, yell/yelling."""
-        found: list[str] = []
-        if len(word) < 3 or not word.isalpha():
-            return found
-        root = stem(word)
-        found.extend(self._stems.get(root, ()))
-        for size in range(3, len(word) + 1):
-            others = self._stems.get(word[:size], [])
-            if word[size - 1] == "i":  # repli: the stem "reply"
-                others = [*others, *self._stems.get(word[: size - 1] + "y", ())]
-            for other in others:
-                if other not in found and ending_of(stem(other), word):
-                    found.append(other)
-        start = bisect.bisect_left(self._vocab, root)
-        for other in itertools.islice(self._vocab, start, start + 64):
-            if not other.startswith(root):
-                break
-            if other not in found and ending_of(root, other):
-                found.append(other)
-        return found
-
-    # ---- The thesaurus ---------------------------------------------------------------
-
-    def _compute_synonym_words(
-        self, word: str, last: bool
-    ) -> tuple[tuple[int, int, bool, bool], ...]:
-        """Single-word thesaurus entries `word` is: (group, kind, still typed, as written)."""
-        found: dict[int, tuple[int, int, bool, bool]] = {}
-        for group in self._single.get(word, ()):
-            found.setdefault(group, (group, SYNONYM, False, True))
-        if len(word) >= 3 and word.isalpha():
-            for group in self._single_stems.get(stem(word), ()):
-                found.setdefault(group, (group, SYNONYM, False, False))
-        if last and len(word) >= 3 and word.isalpha():
-            # A word on its way to a form the thesaurus knows by its stem: "payin" on the way
-            # to "paying" (pay), so typing on never loses what the whole word finds.
-            for form in self._forms(word):
-                if form.startswith(word):
-                    for group in self._single_stems.get(stem(form), ()):
-                        found.setdefault(group, (group, SYNONYM, True, False))
-        if last and len(word) >= MIN_SYNONYM_PREFIX:
-            start = bisect.bisect_left(self._single_words, word)
-            for other in self._single_words[start:]:
-                if not other.startswith(word):
-                    break
-                for group in self._single[other]:
-                    found.setdefault(group, (group, SYNONYM, True, False))
-        if not found and self._may_correct(word, last):
-            for other in self._typo.near(word):
-                for group in self._single.get(other, ()):
-                    found.setdefault(group, (group, TYPO, False, False))
-        return tuple(found.values())
+    def _corrections(self, word: str, prefix: bool) -> list[str]:
+        """The words `word` may be a typo of: none if it is a word anyone knows."""
+        return self._typo.near(word) if self._may_correct(word, prefix) else []
 
     def moments(self, text_words: Sequence[str]) -> list[tuple[str, str]]:
         """Thesaurus entries written out in `text_words` (notes, not a query still being typed).
 
         (the words as written, the group's name), in the order written, each group once.
         """
-        found: dict[str, str] = {}
-        for span in sorted(self._spans(list(text_words), typing=False), key=lambda s: s.start):
-            if span.kind != SYNONYM or not any(self._group_targets(span.group)):
-                continue
-            name = self._groups[span.group].name
-            found.setdefault(name, " ".join(text_words[span.start : span.end]))
-        return [(text, name) for name, text in found.items()]
+        return self._thesaurus.moments(text_words)
 
     def leads(self, query: str, group_name: str | None = None, limit: int = 3) -> list[Phrase]:
         """The best phrases for `query`; with `group_name`, only those that group leads to,
@@ -534,264 +282,11 @@ class PhraseIndex:
         hits = self.search(query, limit=max(limit, 10)).hits
         if group_name is None:
             return hits[:limit]
-        numbers = [n for n, group in enumerate(self._groups) if group.name == group_name]
-        named: list[Phrase] = []
-        allowed: set[int] = set()
-        for number in numbers:
-            for phrase_id in self._groups[number].phrases:
-                ordinal = self._ordinal.get(phrase_id)
-                if ordinal is not None and self._phrases[ordinal] not in named:
-                    named.append(self._phrases[ordinal])
-            allowed.update(*self._group_targets(number))
-        rest = [p for p in hits if self._ordinal[p.id] in allowed and p not in named]
-        return [*named, *rest][:limit]
-
-    def _spans(self, query_words: list[str], typing: bool = True) -> list[_Span]:
-        """Thesaurus entries in the query; an entry inside a longer one gives way to it.
-
-        With `typing`, the last word may be the start of an entry's word ("kil" for kill).
-        """
-        if not self._groups:
-            return []
-        last = len(query_words) - 1 if typing else -1
-        spans: list[_Span] = []
-        for index, word in enumerate(query_words):
-            for group, kind, partial, literal in self._synonym_words(word, index == last):
-                label = f"{word} → {self._groups[group].name}"
-                spans.append(_Span(index, index + 1, group, kind, partial, label, literal))
-            for entry, group in self._multi.get(word, ()):
-                end = _entry_end(entry, query_words, index, typing)
-                if end is not None:
-                    typed = " ".join(query_words[index:end])
-                    label = f"{typed} → {self._groups[group].name}"
-                    partial = end - index < len(entry) or query_words[end - 1] != entry[-1]
-                    spans.append(_Span(index, end, group, SYNONYM, partial, label))
-        return [
-            span
-            for span in spans
-            if not any(
-                o.start <= span.start
-                and span.end <= o.end
-                and (o.end - o.start) > (span.end - span.start)
-                and not o.partial
-                for o in spans
-            )
+        named, allowed = self._thesaurus.named(group_name)
+        rest = [
+            p for p in hits if self._ordinal[p.id] in allowed and self._ordinal[p.id] not in named
         ]
-
-    def _group_targets(self, number: int) -> tuple[set[int], set[int], set[int]]:
-        """The phrases a group leads to, as (LOW, MID, HIGH): named ones HIGH, the rest MID."""
-        cached = self._targets.get(number)
-        if cached is not None:
-            return cached
-        group = self._groups[number]
-        low: set[int] = set()
-        mid: set[int] = set()
-        high: set[int] = set()
-        if group.leads:
-            high.update(self._ordinal[p] for p in group.phrases if p in self._ordinal)
-            for kind, values in (("tag", group.tags), ("category", group.categories)):
-                for value in values:
-                    mid |= self._fields[kind].get(value, _EMPTY)
-            mid -= high
-        else:  # words for each other: the phrases with any of them, where they have it
-            for entry in group.entries:
-                if len(entry) != 1:
-                    continue
-                low |= self._by_field[LOW].get(entry[0], _EMPTY)
-                mid |= self._by_field[MID].get(entry[0], _EMPTY)
-                high |= self._by_field[HIGH].get(entry[0], _EMPTY)
-            mid -= high
-            low -= high | mid
-        self._targets[number] = (low, mid, high)
-        return low, mid, high
-
-    # ---- Ranking ---------------------------------------------------------------------
-
-    def _order(
-        self,
-        per_word: list[WordMatch],
-        everything: set[int],
-        limit: int,
-        one_by_one: bool = False,
-    ) -> list[int]:
-        """Ordinals of the best `limit` matches.
-
-        Phrases some major word found come first, ranked by `_rank`; then those only minor
-        words found ("he", "says"), by how many of them.
-        """
-        major = [match for match in per_word if not match.minor]
-        minor = [match for match in per_word if match.minor]
-        found = set().union(*(match.matched for match in major))
-        rank = self._rank_one_by_one if one_by_one else self._rank
-        result = rank(major, found, limit) if found else []
-        if len(result) >= limit or not minor:
-            return result
-        # How they matched does not matter, only how many of them: one level each.
-        flat = [
-            WordMatch(((1, rest),), rest, ())
-            for match in minor
-            if (rest := match.matched - found if found else match.matched)
-        ]
-        rest = set().union(*(match.matched for match in flat))
-        return result + rank(flat, rest, limit - len(result)) if rest else result
-
-    def _rank(self, per_word: list[WordMatch], everything: set[int], limit: int) -> list[int]:
-        """Ordinals of the best `limit` matches: most words matched, then the highest score."""
-        options = [[*match.levels, (0, match.matched)] for match in per_word]
-        combinations = 1
-        for choice in options:
-            combinations *= len(choice)
-        if combinations > MAX_COMBINATIONS:
-            return self._rank_one_by_one(per_word, everything, limit)
-        # Each combination picks one level per word; its phrases all score the same, so
-        # walking combinations best first yields phrases best first without scoring each.
-        keyed: list[tuple[int, int, tuple[int, ...]]] = []
-        for pick in itertools.product(*(range(len(choice)) for choice in options)):
-            picked = [options[w][i][0] for w, i in enumerate(pick)]
-            matched_words = sum(1 for lv in picked if lv)
-            if matched_words:
-                keyed.append((-matched_words, -sum(picked), pick))
-        keyed.sort()
-        result: list[int] = []
-        for _, group in itertools.groupby(keyed, key=lambda item: item[:2]):
-            found: set[int] = set()
-            for _, _, pick in group:
-                chosen = [options[w][i][1] for w, i in enumerate(pick) if options[w][i][0]]
-                chosen.sort(key=len)
-                phrases = chosen[0].intersection(*chosen[1:]) if len(chosen) > 1 else chosen[0]
-                for w, i in enumerate(pick):
-                    if not phrases:
-                        break
-                    if not options[w][i][0]:
-                        phrases = phrases - options[w][i][1]  # this word must not match at all
-                found |= phrases
-            if found:
-                result.extend(self._tied(found, per_word, limit - len(result)))
-                if len(result) >= limit:
-                    break
-        return result
-
-    def _rank_one_by_one(
-        self, per_word: list[WordMatch], everything: set[int], limit: int
-    ) -> list[int]:
-        # Matched-word count dominates the score: no level sum reaches this weight.
-        weight = TOP_LEVEL * len(per_word) + 1
-        score = dict.fromkeys(everything, 0)
-        for match in per_word:
-            for lv, phrases in match.levels:
-                bonus = weight + lv
-                for ordinal in phrases:
-                    score[ordinal] += bonus
-        # Bucket by score rather than sorting every match: only the best buckets get sorted.
-        buckets: dict[int, list[int]] = {}
-        for ordinal, value in score.items():
-            if value in buckets:
-                buckets[value].append(ordinal)
-            else:
-                buckets[value] = [ordinal]
-        result: list[int] = []
-        for value in sorted(buckets, reverse=True):
-            result.extend(self._tied(buckets[value], per_word, limit - len(result)))
-            if len(result) >= limit:
-                break
-        return result
-
-    def _tied(self, tied: Iterable[int], per_word: list[WordMatch], wanted: int) -> list[int]:
-        """The best `wanted` of phrases that scored the same.
-
-        First the order a thesaurus group names them in (a trainer's choice), then evidence:
-        in how many fields each word also appears (title, `when`/tags, `say`), a group naming
-        the phrase counting double; then the ordinal (usage, shorter title, library order).
-        """
-        ordinals = tied if isinstance(tied, set) else set(tied)
-        if len(ordinals) <= 1 or len(ordinals) > EVIDENCE_LIMIT:
-            return heapq.nsmallest(wanted, ordinals)
-        evidence: dict[int, int] = {}
-        for match in per_word:
-            for weight, sets in match.evidence:
-                hit = set().union(*(ordinals.intersection(found) for found in sets if found))
-                for ordinal in hit:
-                    evidence[ordinal] = evidence.get(ordinal, 0) - weight
-        places: dict[int, int] = {}
-        for match in per_word:
-            if match.order:
-                size = len(match.order)
-                for ordinal in ordinals.intersection(match.order):
-                    places[ordinal] = min(places.get(ordinal, size), match.order[ordinal])
-        if not evidence and not places:
-            return heapq.nsmallest(wanted, ordinals)
-        default = max(places.values(), default=0) + 1
-        return heapq.nsmallest(
-            wanted,
-            ordinals,
-            key=lambda o: (places.get(o, default), evidence.get(o, 0), o),
-        )
-
-
-def _disjoint(
-    table: Mapping[int, frozenset[int] | set[int]],
-) -> tuple[Levels, set[int]]:
-    """Levels best first, each phrase kept only at its best level; and all of them.
-
-    The sets in `table` are never changed (they may be the index's own).
-    """
-    seen: set[int] = set()
-    levels: list[tuple[int, frozenset[int] | set[int]]] = []
-    for lv in sorted(table, reverse=True):
-        found = table[lv] - seen if seen else table[lv]
-        if found:
-            levels.append((lv, found))
-            seen |= found
-    return tuple(levels), seen
-
-
-def _why(match: WordMatch, ordinal: int) -> str | None:
-    """How one word found a phrase: through the thesaurus, or as another form or a typo."""
-    if match.minor or ordinal not in match.matched:
-        return None
-    best = next(lv for lv, found in match.levels if ordinal in found)
-    direct = best >= level(PREFIX, LOW)  # the word itself, or one it starts
-    for kind, note, found in match.notes:
-        if ordinal in found and (kind == SYNONYM or not direct):
-            return note
-    return None
-
-
-def _replace_minor(match: WordMatch, minor: bool) -> WordMatch:
-    return WordMatch(match.levels, match.matched, match.evidence, match.notes, match.order, minor)
-
-
-def _union(a: WordMatch, b: WordMatch) -> WordMatch:
-    """The same word twice in a query: whichever way it matched best, per phrase."""
-    table: dict[int, set[int]] = {}
-    for lv, ordinals in (*a.levels, *b.levels):
-        table.setdefault(lv, set()).update(ordinals)
-    levels, matched = _disjoint(table)
-    evidence = (*a.evidence, *b.evidence)
-    return WordMatch(levels, matched, evidence, (*a.notes, *b.notes), {**b.order, **a.order})
-
-
-def _entry_end(
-    entry: tuple[str, ...], query_words: list[str], start: int, typing: bool = True
-) -> int | None:
-    """Where a multi-word thesaurus entry starting at `start` ends in the query, if it is there.
-
-    Words match as typed or as another form ("swearing again"); the query's last word may be
-    the start of the entry's word, and a query that ends inside the entry after its second
-    word has begun counts too ("money b" for "money back").
-    """
-    last = len(query_words) - 1
-    for offset, wanted in enumerate(entry):
-        position = start + offset
-        if position > last:
-            return position if offset >= 2 and typing else None
-        typed = query_words[position]
-        if typed == wanted or (len(typed) > 3 and stem(typed) == stem(wanted)):
-            continue
-        if typing and position == last and wanted.startswith(typed) and offset >= 1:
-            return position + 1
-        return None
-    return start + len(entry)
+        return [*(self._phrases[o] for o in named), *rest][:limit]
 
 
 def search_phrases(phrases: Sequence[Phrase], query: str, limit: int = 50) -> SearchResult:
