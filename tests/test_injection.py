@@ -136,7 +136,7 @@ async def test_a_pasted_note_is_shown_literally_and_stored_exactly(
         rendered = label.render()
         assert_literal(plain(rendered), preview(text.rstrip()).text)  # a long one: its start
         assert_no_markup_styles(rendered)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = Database.open_readonly(settings.database_path, clock)
     try:
         call = call_records.open_call(store)

@@ -40,8 +40,8 @@ def crash_image(path: Path, clock: FakeClock, notes: int = NOTES) -> Path:
     desk.start_call(caller_name="Ann Lee", caller_number="+44 20 7946 0958")
     for number in range(1, notes + 1):
         clock.advance(60)
-        desk.add_note(f"note {number}")
-    assert desk.writer.flush()
+        desk.notes.add(f"note {number}")
+    assert desk.writes.writer.flush()
     image = path.parent.parent / "image" / path.name
     image.parent.mkdir(mode=0o700)
     for suffix in ("", "-wal", "-shm"):

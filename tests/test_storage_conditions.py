@@ -313,7 +313,7 @@ async def test_a_disk_that_fills_mid_call_warns_keeps_notes_and_saves_them_when_
             await pilot.press("f2")
             await type_text(pilot, "saved before")
             await pilot.press("enter")
-            assert app.desk.writer.flush()
+            assert app.desk.writes.writer.flush()
             filler = fill(disk)
             await type_text(pilot, "typed on a full disk")
             await pilot.press("enter")
@@ -327,7 +327,7 @@ async def test_a_disk_that_fills_mid_call_warns_keeps_notes_and_saves_them_when_
 
             filler.unlink()  # room again: the queued writes land on the next retry
             assert await wait_for(pilot, lambda: app.save_state == "saved", tries=400)
-            assert app.desk.writer.flush()
+            assert app.desk.writes.writer.flush()
             assert "Saving again" in [title for title, _ in notices]
         notes = check_sound(settings.database_path)
         assert notes == ["saved before", "typed on a full disk"]

@@ -26,13 +26,13 @@ TYPED = ["first, at 10:00", "second, after the clock went back an hour", "third"
 
 def type_notes_across_a_step_back(desk: Desk, clock: FakeClock) -> None:
     desk.start_call(caller_name="Ann")
-    desk.add_note(TYPED[0])
+    desk.notes.add(TYPED[0])
     clock.advance(30)
     clock.step(hours=-1)  # NTP, a resumed laptop, someone fixing the time zone
-    desk.add_note(TYPED[1])
+    desk.notes.add(TYPED[1])
     clock.advance(30)
-    desk.add_note(TYPED[2])
-    assert desk.writer.flush()
+    desk.notes.add(TYPED[2])
+    assert desk.writes.writer.flush()
 
 
 def test_notes_keep_the_order_they_were_typed_in(tmp_path: Path, clock: FakeClock) -> None:

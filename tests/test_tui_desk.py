@@ -35,7 +35,7 @@ async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(
         clock.advance(5)
         await type_text(pilot, "half typed")
         await pilot.pause()
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         call = call_records.open_call(store)
         assert call is not None
@@ -83,7 +83,7 @@ async def test_caller_fields_are_saved_and_shown_in_the_status_bar(
         await pilot.pause()
         status = str(app.screen.query_one(StatusBar).query_one("#status-call").render())
         assert "Ann · 0161 555" in status
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         call = call_records.open_call(store)
         assert (call.caller_name, call.caller_number) == ("Ann", "0161 555")
@@ -105,7 +105,7 @@ async def test_a_note_can_be_edited_from_the_list(settings: Settings, clock: Fak
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.desk.call.notes[0].text == "right"
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         note = call_records.open_call(store).notes[0]
         assert note.text == "right" and note.edited_at is not None
