@@ -12,6 +12,7 @@ from tests.tui_helpers import build_app, started_up, stored, type_text, wait_unt
 from textual import events
 
 from calldesk.config import Settings
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.bigtext import (
     NOTE_LIMIT,
@@ -134,7 +135,7 @@ def test_a_huge_note_is_capped_and_the_rest_saved_privately(desk: Desk, store: D
     kept = entry.text.rsplit("\n[…", 1)[0] + "\n" + path.read_text(encoding="utf-8")
     assert kept == text.rstrip()
     assert [fitted.path for fitted in heard] == [path]
-    assert call_records.open_call(store).notes[0].text == entry.text
+    assert call_history.open_call(store).notes[0].text == entry.text
 
 
 def test_a_linked_overflow_folder_is_refused_and_the_text_kept(
@@ -156,7 +157,7 @@ def test_a_linked_overflow_folder_is_refused_and_the_text_kept(
     [fitted] = heard
     assert fitted.path is None and "is a symbolic link" in fitted.message()
     assert str(store.path.parent / "overflow") in fitted.message()
-    assert call_records.open_call(store).notes[0].text == entry.text
+    assert call_history.open_call(store).notes[0].text == entry.text
 
 
 def test_an_edit_too_long_is_capped_the_same_way(desk: Desk, store: Database) -> None:
@@ -197,7 +198,7 @@ def test_a_huge_draft_left_by_an_older_version_is_capped_on_restore(
         restored = desk.restore()
         assert restored is not None and len(restored.draft) <= NOTE_LIMIT
         assert desk.writes.writer.flush()
-        assert len(call_records.open_call(store).draft) <= NOTE_LIMIT
+        assert len(call_history.open_call(store).draft) <= NOTE_LIMIT
         [path] = overflow_files(store)
         assert len(path.read_text(encoding="utf-8")) > 4_800_000
     finally:
@@ -243,7 +244,7 @@ async def test_a_5_mb_paste_keeps_the_field_small_and_the_draft_writes_too(
         await wait_until(pilot, lambda: len(app.desk.call.notes) == 1)
         assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
-        assert call_records.open_call(store).notes[0].text.startswith("see log: 2026-12-02")
+        assert call_history.open_call(store).notes[0].text.startswith("see log: 2026-12-02")
         store.close()
 
 

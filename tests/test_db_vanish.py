@@ -18,7 +18,7 @@ import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.desk import Desk
 from calldesk.core.clock import FakeClock
 from calldesk.core.db.vanish import GONE, REPLACED, Recreated
@@ -65,8 +65,8 @@ def what_is_at(path: Path, clock: FakeClock) -> tuple[list[str], str, int]:
         db.close()
     with Database.open(path, clock) as store:
         assert store.recovered_from is None and store.journal_loss is None
-        call = call_records.open_call(store)
-        calls = len(call_records.list_calls(store))
+        call = call_history.open_call(store)
+        calls = len(call_history.list_calls(store))
     assert call is not None
     return [note.text for note in call.notes], call.draft, calls
 
@@ -199,5 +199,5 @@ async def test_the_app_notices_a_deleted_database_and_keeps_saving(
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.desk.writes.writer.pending == 0)
         with stored(settings, clock) as store:
-            call = call_records.open_call(store)
+            call = call_history.open_call(store)
         assert call is not None and [n.text for n in call.notes] == ["before", "after"]

@@ -10,6 +10,7 @@ import pytest
 
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.calls.desk import Desk
@@ -43,7 +44,7 @@ def test_notes_and_the_draft_reach_the_store_in_order(
     desk.notes.edit(first, "one, corrected")
     desk.notes.set_draft("half")
     assert desk.writes.writer.flush()
-    call = call_records.open_call(store)
+    call = call_history.open_call(store)
     assert [note.text for note in call.notes] == ["one, corrected", "two\nlines"]
     assert call.notes[1].created_at == clock.now()
     assert call.draft == "half"
@@ -61,7 +62,7 @@ def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: Da
     desk.notes.set_draft("said they'd call back")
     desk.end_call()
     assert desk.writes.writer.flush()
-    stored = call_records.get_call(store, call.id)
+    stored = call_history.get_call(store, call.id)
     assert stored.ended_at is not None
     assert [note.text for note in stored.notes] == ["said they'd call back"]
 
@@ -153,7 +154,7 @@ def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Database) -> None:
     desk.notes.add("#printer #driver")
     assert call.tags == ["printer", "driver"]
     assert desk.writes.writer.flush()
-    assert call_records.get_call(store, call.id).tags == ["printer", "driver"]
+    assert call_history.get_call(store, call.id).tags == ["printer", "driver"]
 
 
 def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
@@ -190,12 +191,12 @@ def test_calls_and_notes_have_their_stored_ids_before_any_write_lands(
     ids = (call.id, note.id, note.call_id)
     assert ids == (earlier.id + 1, 2, earlier.id + 1)
     assert not desk.writes.is_stored(call)
-    assert desk.writes.is_stored(call_records.get_call(store, earlier.id))
+    assert desk.writes.is_stored(call_history.get_call(store, earlier.id))
     gate.set()
     assert desk.writes.writer.flush()
     assert (call.id, note.id, note.call_id) == ids  # the writer changed nothing
     assert desk.writes.is_stored(call)
-    stored = call_records.get_call(store, call.id)
+    stored = call_history.get_call(store, call.id)
     assert (stored.caller_name, [(n.id, n.text) for n in stored.notes]) == (
         "Ann",
         [(note.id, "printer jams")],
@@ -228,7 +229,7 @@ def test_a_read_after_writes_sees_what_the_desk_queued_before_it(
 
     # Asked before the writes land: the call's stored id is read on the writer thread.
     desk.writes.read_after_writes(
-        lambda: [n.text for n in call_records.get_call(store, call.id).notes], done
+        lambda: [n.text for n in call_history.get_call(store, call.id).notes], done
     )
     assert answered.wait(5)
     assert found == [["printer offline"]]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.aftercall import records as aftercall_records
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.calls.desk import Desk
 from calldesk.core.calls.model import Call
@@ -79,8 +79,8 @@ def play(desk: Desk, clock: FakeClock, events: list[str], start_on: str = "ring"
 def stored_calls(desk: Desk, store: Database) -> list[Call]:
     assert desk.writes.writer.flush()
     return [
-        call_records.get_call(store, summary.id)
-        for summary in reversed(call_records.list_calls(store))
+        call_history.get_call(store, summary.id)
+        for summary in reversed(call_history.list_calls(store))
     ]
 
 
@@ -303,7 +303,7 @@ def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
     assert (call.started_at, call.ended_at) == (rang, clock.now())
     assert call.missed and call.answered_at is None and call.outcome is None
     assert aftercall_records.checklist_answers(store, call.id) == {}
-    assert call_records.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
+    assert call_history.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
 
 
 def test_a_remembered_ring_that_takes_the_record_keeps_when_it_rang(
@@ -507,7 +507,7 @@ def test_withheld_callers_never_share_a_caller_card(
     desk.notes.add("Mr Smith's router, account 991")
     desk.end_call()
     assert desk.writes.writer.flush()
-    assert call_records.calls_by_number(store, number) == []
+    assert call_history.calls_by_number(store, number) == []
     assert lookup_caller(store, number, clock.now()) is None
     desk.start_call(caller_number=number)
     assert desk.writes.writer.flush()

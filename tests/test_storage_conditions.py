@@ -33,7 +33,7 @@ from tests.pty_app import PtyApp, app_env
 from tests.tui_helpers import build_app, type_text, wait_for_screen
 
 from calldesk.config import Settings, load_settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock, SystemClock
 from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
@@ -64,7 +64,7 @@ def check_sound(path: Path) -> list[str]:
         db.close()
     with Database.open(path, SystemClock()) as store:
         assert store.recovered_from is None
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
     assert call is not None
     return [note.text for note in call.notes]
 

@@ -9,7 +9,7 @@ from textual.widgets import Digits, Input, OptionList, RadioButton, RadioSet
 from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
@@ -68,7 +68,7 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
         store, clock.now().replace(hour=0), clock.now().replace(hour=23)
     )
     assert state.state is Phase.DONE
-    call = call_records.get_call(store, state.call_id)
+    call = call_history.get_call(store, state.call_id)
     assert call.outcome.value == "bad" and call.outcome_reason == "swore twice"
     store.close()
 
@@ -361,7 +361,7 @@ async def test_a_snoozed_break_coming_back_never_drops_the_next_calls_outcome(
         assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     assert second is not None
-    assert call_records.get_call(store, second.id).outcome.value == "fine"
+    assert call_history.get_call(store, second.id).outcome.value == "fine"
     store.close()
 
 

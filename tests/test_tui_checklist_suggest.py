@@ -124,7 +124,7 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
 ) -> None:
     from datetime import timedelta
 
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
     from calldesk.core.record.summary import build_agent_record
 
     app = build_app(settings, clock)
@@ -141,7 +141,7 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
         assert call is not None and call.fan_at == clock.now()
         assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
-    assert call_records.get_call(store, call.id).fan_at == clock.now()
+    assert call_history.get_call(store, call.id).fan_at == clock.now()
     today = clock.now().date()
     record = build_agent_record(store, today, clock.now() + timedelta(minutes=1))
     assert record.total("fans") == 1 and record.fan_calls == [(call.id, clock.now())]

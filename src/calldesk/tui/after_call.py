@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
 from calldesk.core.aftercall.fixes import RecurringProblem
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call, Outcome, format_duration
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class AfterCall:
         limit = self.host.settings.cooldown.bad_streak + 1
 
         def read() -> list[Outcome]:
-            stored = call_records.recent_outcomes(store, limit)
+            stored = call_history.recent_outcomes(store, limit)
             # Behind the queued writes this call's outcome has landed, unless the disk fails.
             return own + stored if writer.failing else stored
 
@@ -274,7 +274,7 @@ class AfterCall:
 
         def read() -> tuple[Call, dict[str, tuple[object, bool]]]:
             answers = aftercall_records.checklist_answers(store, call_id)
-            return call_records.get_call(store, call_id), {
+            return call_history.get_call(store, call_id), {
                 i: (a.value, a.skipped) for i, a in answers.items()
             }
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.errors import DeskError, key, require_call
 from calldesk.core.calls.model import Call
@@ -68,9 +69,9 @@ class Desk:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""
         store = self.writes.store
         if store is not None and self.call is None:
-            self.call = call_records.open_call(store)
+            self.call = call_history.open_call(store)
             if self.last_call is None:  # F6 and F10 still reach the last call after a restart
-                self.last_call = call_records.last_ended_call(store)
+                self.last_call = call_history.last_ended_call(store)
             self.phone.restore(self.call)
             self.notes.restore(self.call)
         return self.call
