@@ -28,7 +28,7 @@ from calldesk.core.calls import rows as call_rows
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import FakeClock
 from calldesk.core.db import connection as db_connection
-from calldesk.core.db import database as db_database
+from calldesk.core.db import opening as db_opening
 from calldesk.core.db.schema import MIGRATIONS, SCHEMA_VERSION
 from calldesk.core.library import records as phrase_records
 from calldesk.core.phone import spool
@@ -66,7 +66,7 @@ def search_store(
 ) -> Iterator[Database]:
     """A store searching with FTS5, and one forced onto the LIKE fallback."""
     if request.param == "like":
-        monkeypatch.setattr(db_database, "fts5_available", lambda db: False)
+        monkeypatch.setattr(db_opening, "fts5_available", lambda db: False)
     opened = Database.open(db_path, clock)
     assert opened.search_mode == request.param
     yield opened
@@ -548,7 +548,7 @@ def test_search_index_catches_up_after_running_without_fts5(
         assert store.search_mode == "fts5"
         before = call_records.start_call(store, "Frank")
     with monkeypatch.context() as patch:
-        patch.setattr(db_database, "fts5_available", lambda db: False)
+        patch.setattr(db_opening, "fts5_available", lambda db: False)
         with Database.open(db_path, clock) as store:
             assert store.search_mode == "like"
             during = call_records.start_call(store, "Grace")
