@@ -24,7 +24,7 @@ from calldesk.core.calls.errors import DeskError, key, require_call
 from calldesk.core.calls.model import Call
 from calldesk.core.calls.notes import Notes
 from calldesk.core.calls.phone_link import PhoneLink
-from calldesk.core.calls.phrase_use import PhraseUse
+from calldesk.core.calls.phrase_use import CallPhrases
 from calldesk.core.calls.wrapup import WrapUp
 from calldesk.core.calls.writes import Writes
 from calldesk.core.clock import Clock
@@ -63,7 +63,7 @@ class Desk:
         self.notes = Notes(self.writes, clock, lambda: self.call, overflow_dir)
         self.phone = PhoneLink(self, self.writes, clock)
         self.wrapup = WrapUp(self.writes, clock)
-        self.phrases = PhraseUse(self.writes, agent_name, lambda: self.call)
+        self.phrases = CallPhrases(self.writes, agent_name, lambda: self.call)
 
     def restore(self) -> Call | None:
         """Bring back the call that was open when calldesk last stopped, exactly as it was."""

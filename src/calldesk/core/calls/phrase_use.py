@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from calldesk.core.library.phrases import Phrase
 
 
-class PhraseUse:
+class CallPhrases:
     """A phrase's words for the call in `open_call`, and the record that it was used."""
 
     def __init__(
