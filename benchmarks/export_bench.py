@@ -18,6 +18,7 @@ from pathlib import Path
 
 from calldesk.cli.export import WRITERS
 from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
@@ -154,7 +155,7 @@ def main() -> int:
         store = Database.open_readonly(database, FakeClock())
         try:
             began = time.perf_counter()
-            calls = list(call_records.iter_calls(store))
+            calls = list(call_history.iter_calls(store))
             records = list(load_records(store, calls))
             load_s = time.perf_counter() - began
         finally:

@@ -73,7 +73,7 @@ async def measure(text: str, keys: int) -> tuple[float, float, float, list[int]]
         per_key = (time.perf_counter() - started) / keys
         cpu_per_key = (time.process_time() - cpu) / keys
         assert app.desk.call is not None and app.desk.call.draft == shown + "x" * keys
-        app.desk.writer.flush(timeout=60)
+        app.desk.writes.writer.flush(timeout=60)
     records.save_draft = save_draft  # type: ignore[assignment]
     return pasted, per_key, cpu_per_key, writes
 

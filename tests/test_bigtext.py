@@ -12,6 +12,7 @@ from tests.tui_helpers import build_app, started_up, stored, type_text, wait_unt
 from textual import events
 
 from calldesk.config import Settings
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.bigtext import (
     NOTE_LIMIT,
@@ -122,11 +123,11 @@ def overflow_files(store: Database) -> list[Path]:
 
 def test_a_huge_note_is_capped_and_the_rest_saved_privately(desk: Desk, store: Database) -> None:
     heard = []
-    desk.on_overflow = heard.append
+    desk.notes.on_overflow = heard.append
     desk.start_call()
     text = big(1_000_000)
-    entry = desk.add_note(text)
-    assert desk.writer.flush()
+    entry = desk.notes.add(text)
+    assert desk.writes.writer.flush()
     assert len(entry.text) <= NOTE_LIMIT
     [path] = overflow_files(store)
     assert path.stat().st_mode & 0o777 == 0o600
@@ -134,7 +135,7 @@ def test_a_huge_note_is_capped_and_the_rest_saved_privately(desk: Desk, store: D
     kept = entry.text.rsplit("\n[…", 1)[0] + "\n" + path.read_text(encoding="utf-8")
     assert kept == text.rstrip()
     assert [fitted.path for fitted in heard] == [path]
-    assert call_records.open_call(store).notes[0].text == entry.text
+    assert call_history.open_call(store).notes[0].text == entry.text
 
 
 def test_a_linked_overflow_folder_is_refused_and_the_text_kept(
@@ -146,24 +147,24 @@ def test_a_linked_overflow_folder_is_refused_and_the_text_kept(
     elsewhere.mkdir(mode=0o755)
     (store.path.parent / "overflow").symlink_to(elsewhere)
     heard = []
-    desk.on_overflow = heard.append
+    desk.notes.on_overflow = heard.append
     desk.start_call()
     text = big(18_000)
-    entry = desk.add_note(text)
-    assert desk.writer.flush()
+    entry = desk.notes.add(text)
+    assert desk.writes.writer.flush()
     assert list(elsewhere.iterdir()) == []
     assert entry.text == text.rstrip()  # nothing cut: there is nowhere safe for the rest
     [fitted] = heard
     assert fitted.path is None and "is a symbolic link" in fitted.message()
     assert str(store.path.parent / "overflow") in fitted.message()
-    assert call_records.open_call(store).notes[0].text == entry.text
+    assert call_history.open_call(store).notes[0].text == entry.text
 
 
 def test_an_edit_too_long_is_capped_the_same_way(desk: Desk, store: Database) -> None:
     desk.start_call()
-    entry = desk.add_note("short")
-    desk.edit_note(entry, big(50_000))
-    assert desk.writer.flush()
+    entry = desk.notes.add("short")
+    desk.notes.edit(entry, big(50_000))
+    assert desk.writes.writer.flush()
     assert len(entry.text) <= NOTE_LIMIT
     assert len(overflow_files(store)) == 1
 
@@ -179,11 +180,11 @@ def test_an_unchanged_draft_is_not_written_again(
         lambda db, cid, text: (writes.append(len(text)), save(db, cid, text)),
     )
     desk.start_call()
-    desk.set_draft("abc")
-    assert desk.writer.flush()
-    desk.set_draft("abc")
-    desk.set_draft("abc")
-    assert desk.writer.flush()
+    desk.notes.set_draft("abc")
+    assert desk.writes.writer.flush()
+    desk.notes.set_draft("abc")
+    desk.notes.set_draft("abc")
+    assert desk.writes.writer.flush()
     assert writes == [3]
 
 
@@ -196,8 +197,8 @@ def test_a_huge_draft_left_by_an_older_version_is_capped_on_restore(
     try:
         restored = desk.restore()
         assert restored is not None and len(restored.draft) <= NOTE_LIMIT
-        assert desk.writer.flush()
-        assert len(call_records.open_call(store).draft) <= NOTE_LIMIT
+        assert desk.writes.writer.flush()
+        assert len(call_history.open_call(store).draft) <= NOTE_LIMIT
         [path] = overflow_files(store)
         assert len(path.read_text(encoding="utf-8")) > 4_800_000
     finally:
@@ -234,7 +235,7 @@ async def test_a_5_mb_paste_keeps_the_field_small_and_the_draft_writes_too(
         await wait_until(pilot, lambda: any("A note holds at most" in t for t in toasts(app)))
         await type_text(pilot, "abcd")
         await wait_until(pilot, lambda: app.desk.call.draft.endswith("abcd"))
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         # The cut note is at most NOTE_LIMIT; the four letters typed after it come on top
         # (the cut falls at a line end, so how close it comes depends on the file's path).
         assert max(writes) <= NOTE_LIMIT + len("abcd")
@@ -243,9 +244,9 @@ async def test_a_5_mb_paste_keeps_the_field_small_and_the_draft_writes_too(
         assert head + "\n" + path.read_text(encoding="utf-8") == text
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.desk.call.notes) == 1)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
-        assert call_records.open_call(store).notes[0].text.startswith("see log: 2026-12-02")
+        assert call_history.open_call(store).notes[0].text.startswith("see log: 2026-12-02")
         store.close()
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
@@ -487,16 +488,16 @@ class _Spy:
 @pytest.fixture
 def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Small read batches, and a count of the calls the export has read so far."""
-    monkeypatch.setattr(call_records, "ITER_BATCH", 2)
+    monkeypatch.setattr(call_history, "ITER_BATCH", 2)
     read = [0]
-    original = call_records.iter_calls
+    original = call_history.iter_calls
 
     def iter_calls(*args, **kwargs):  # type: ignore[no-untyped-def]
         for call in original(*args, **kwargs):
             read[0] += 1
             yield call
 
-    monkeypatch.setattr(call_records, "iter_calls", iter_calls)
+    monkeypatch.setattr(call_history, "iter_calls", iter_calls)
     return read
 
 

@@ -20,6 +20,7 @@ from calldesk.core.aftercall.cooldown import (
     message_lines,
     offer,
 )
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Outcome
 from calldesk.core.clock import FakeClock
@@ -147,7 +148,7 @@ def test_a_running_break_resumes_after_restart(tmp_path: Path, clock: FakeClock)
         call = call_records.start_call(store)
         call_records.set_outcome(store, call.id, Outcome.ABUSIVE)
         state = offer(
-            call.id, SETTINGS, call_records.recent_outcomes(store, SETTINGS.bad_streak), clock.now()
+            call.id, SETTINGS, call_history.recent_outcomes(store, SETTINGS.bad_streak), clock.now()
         )
         state = aftercall_records.save_cooldown(store, state)
         assert state.id is not None

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from tests.pty_app import PtyApp, app_env
 
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
 from calldesk.core.db.journal import scan_wal
@@ -114,7 +115,7 @@ def check_database(path: Path, typing: Typing, killed: float, context: str) -> N
     store = Database.open(path, SystemClock())
     try:
         assert store.recovered_from is None, f"{context}: the database was moved aside"
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
     finally:
         store.close()
     assert call is not None, f"{context}: the open call is gone"

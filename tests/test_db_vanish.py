@@ -18,7 +18,7 @@ import pytest
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.desk import Desk
 from calldesk.core.clock import FakeClock
 from calldesk.core.db.vanish import GONE, REPLACED, Recreated
@@ -46,13 +46,13 @@ def a_desk(path: Path, clock: FakeClock) -> tuple[Database, Desk, list[Recreated
     told: list[Recreated] = []
     desk = Desk(store, clock, on_store_recreated=told.append)
     desk.start_call(caller_name="Earlier caller")
-    desk.add_note("earlier call's note")
+    desk.notes.add("earlier call's note")
     desk.end_call()
     desk.start_call(caller_name="Ann Lee")
-    desk.add_note("first")
-    desk.add_note("second")
-    desk.set_draft("half-typ")
-    assert desk.writer.flush()
+    desk.notes.add("first")
+    desk.notes.add("second")
+    desk.notes.set_draft("half-typ")
+    assert desk.writes.writer.flush()
     return store, desk, told
 
 
@@ -65,8 +65,8 @@ def what_is_at(path: Path, clock: FakeClock) -> tuple[list[str], str, int]:
         db.close()
     with Database.open(path, clock) as store:
         assert store.recovered_from is None and store.journal_loss is None
-        call = call_records.open_call(store)
-        calls = len(call_records.list_calls(store))
+        call = call_history.open_call(store)
+        calls = len(call_history.list_calls(store))
     assert call is not None
     return [note.text for note in call.notes], call.draft, calls
 
@@ -77,9 +77,9 @@ def test_a_deleted_database_is_re_created_before_the_next_write(
     store, desk, told = a_desk(path, clock)
     os.unlink(path)  # the -wal and -shm stay: they belong to the old file now
     assert store.vanished() == GONE
-    desk.add_note("typed after the file was deleted")
-    desk.set_draft("still typing")
-    assert desk.writer.flush() and not desk.writer.failing
+    desk.notes.add("typed after the file was deleted")
+    desk.notes.set_draft("still typing")
+    assert desk.writes.writer.flush() and not desk.writes.writer.failing
     assert store.vanished() is None
     [recreated] = told
     assert recreated.how == GONE and "nothing was lost" in recreated.message
@@ -100,10 +100,10 @@ def test_the_tick_notices_within_a_second_with_nothing_being_written(
     store, desk, told = a_desk(path, clock)
     for suffix in ("", "-wal", "-shm"):  # rm calldesk.db*
         os.unlink(f"{path}{suffix}")
-    assert desk.check_store()  # what the app's 1 s tick calls
-    assert desk.writer.flush()
+    assert desk.writes.check_store()  # what the app's 1 s tick calls
+    assert desk.writes.writer.flush()
     assert [r.how for r in told] == [GONE] and path.exists()
-    assert not desk.check_store()
+    assert not desk.writes.check_store()
     desk.close()
     store.close()
     assert what_is_at(path, clock) == (["first", "second"], "half-typ", 2)
@@ -113,8 +113,8 @@ def test_a_renamed_database_is_named_and_left_as_it_was(path: Path, clock: FakeC
     store, desk, told = a_desk(path, clock)
     renamed = path.with_name("old-calls.db")
     os.rename(path, renamed)
-    desk.add_note("after the rename")
-    assert desk.writer.flush()
+    desk.notes.add("after the rename")
+    assert desk.writes.writer.flush()
     [recreated] = told
     assert recreated.renamed_to == renamed
     assert "renamed to old-calls.db" in recreated.message
@@ -131,8 +131,8 @@ def test_a_file_put_in_its_place_is_kept_aside(path: Path, clock: FakeClock) -> 
     other.write_bytes(b"someone else's file")
     os.replace(other, path)
     assert store.vanished() == REPLACED
-    desk.add_note("after the swap")
-    assert desk.writer.flush()
+    desk.notes.add("after the swap")
+    assert desk.writes.writer.flush()
     [recreated] = told
     assert recreated.how == REPLACED
     [theirs] = [p for p in recreated.moved_aside if p.name.startswith("calldesk.db.")]
@@ -148,7 +148,7 @@ def test_a_removed_data_folder_comes_back_private_with_its_lock(
 ) -> None:
     store, desk, told = a_desk(path, clock)
     shutil.rmtree(path.parent)
-    assert desk.check_store() and desk.writer.flush()
+    assert desk.writes.check_store() and desk.writes.writer.flush()
     assert told and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     # Another calldesk is still kept out: the lock is taken again in the new folder.
     with pytest.raises(Exception, match="already running"):
@@ -165,14 +165,14 @@ def test_when_it_cannot_be_re_created_the_writes_wait_and_say_so(
     store = Database.open(path, clock)
     desk = Desk(store, clock, on_save_error=failures.append)
     desk.start_call(caller_name="Ann Lee")
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     shutil.rmtree(path.parent)
     path.parent.write_text("a file where the data folder was\n")  # blocks even root
-    desk.add_note("kept in memory")
-    until(lambda: desk.writer.failing)
+    desk.notes.add("kept in memory")
+    until(lambda: desk.writes.writer.failing)
     assert "is not a folder" in str(failures[0])
     path.parent.unlink()
-    assert desk.writer.flush(timeout=30) and not desk.writer.failing
+    assert desk.writes.writer.flush(timeout=30) and not desk.writes.writer.failing
     desk.close()
     store.close()
     assert what_is_at(path, clock)[0] == ["kept in memory"]
@@ -189,7 +189,7 @@ async def test_the_app_notices_a_deleted_database_and_keeps_saving(
         await pilot.press("f2")
         await type_text(pilot, "before")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.desk.writer.pending == 0)
+        await wait_until(pilot, lambda: app.desk.writes.writer.pending == 0)
         os.unlink(settings.database_path)
         # Nothing is typed: the once-a-second tick notices on its own.
         await wait_until(pilot, lambda: app.save_state == "re-created", timeout=10)
@@ -197,7 +197,7 @@ async def test_the_app_notices_a_deleted_database_and_keeps_saving(
         assert "deleted" in toast.message and toast.severity == "warning"
         await type_text(pilot, "after")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.desk.writer.pending == 0)
+        await wait_until(pilot, lambda: app.desk.writes.writer.pending == 0)
         with stored(settings, clock) as store:
-            call = call_records.open_call(store)
+            call = call_history.open_call(store)
         assert call is not None and [n.text for n in call.notes] == ["before", "after"]

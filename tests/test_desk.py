@@ -10,9 +10,11 @@ import pytest
 
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import save_answer
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
-from calldesk.core.calls.desk import Desk, DeskError
+from calldesk.core.calls.desk import Desk
+from calldesk.core.calls.errors import DeskError
 from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
 
@@ -35,14 +37,14 @@ def test_notes_and_the_draft_reach_the_store_in_order(
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     desk.start_call(caller_name="Ann")
-    desk.set_draft("typing")
-    first = desk.add_note("one")
+    desk.notes.set_draft("typing")
+    first = desk.notes.add("one")
     clock.advance(10)
-    desk.add_note("two\nlines")
-    desk.edit_note(first, "one, corrected")
-    desk.set_draft("half")
-    assert desk.writer.flush()
-    call = call_records.open_call(store)
+    desk.notes.add("two\nlines")
+    desk.notes.edit(first, "one, corrected")
+    desk.notes.set_draft("half")
+    assert desk.writes.writer.flush()
+    call = call_history.open_call(store)
     assert [note.text for note in call.notes] == ["one, corrected", "two\nlines"]
     assert call.notes[1].created_at == clock.now()
     assert call.draft == "half"
@@ -57,10 +59,10 @@ def test_a_second_call_cannot_start_while_one_is_open(desk: Desk) -> None:
 
 def test_ending_keeps_an_unfinished_draft_as_the_last_note(desk: Desk, store: Database) -> None:
     call = desk.start_call()
-    desk.set_draft("said they'd call back")
+    desk.notes.set_draft("said they'd call back")
     desk.end_call()
-    assert desk.writer.flush()
-    stored = call_records.get_call(store, call.id)
+    assert desk.writes.writer.flush()
+    stored = call_history.get_call(store, call.id)
     assert stored.ended_at is not None
     assert [note.text for note in stored.notes] == ["said they'd call back"]
 
@@ -81,7 +83,7 @@ def test_phrase_text_fills_what_the_call_knows_and_leaves_the_rest_visible(desk:
         line=1,
     )
     desk.start_call(caller_name="Ann")
-    assert desk.use_phrase(phrase, "insert") == "Hi Ann, Pat here about {ticket}."
+    assert desk.phrases.use(phrase, "insert") == "Hi Ann, Pat here about {ticket}."
 
 
 def test_the_caller_card_shows_earlier_calls_and_their_open_fixes(
@@ -140,7 +142,7 @@ def test_the_caller_card_leads_with_an_abusive_last_call_and_keeps_the_whole_fix
 
 
 def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Database) -> None:
-    from calldesk.core.calls.desk import hashtags
+    from calldesk.core.calls.notes import hashtags
 
     assert hashtags("#Printer jam, see #1234 and #vpn-drop; again #printer") == [
         "printer",
@@ -148,11 +150,11 @@ def test_hashtags_in_notes_tag_the_call(desk: Desk, store: Database) -> None:
     ]
     assert hashtags("mail a#b or ##x") == []
     call = desk.start_call()
-    desk.add_note("toner again #printer")
-    desk.add_note("#printer #driver")
+    desk.notes.add("toner again #printer")
+    desk.notes.add("#printer #driver")
     assert call.tags == ["printer", "driver"]
-    assert desk.writer.flush()
-    assert call_records.get_call(store, call.id).tags == ["printer", "driver"]
+    assert desk.writes.writer.flush()
+    assert call_history.get_call(store, call.id).tags == ["printer", "driver"]
 
 
 def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
@@ -162,10 +164,10 @@ def test_three_calls_tagged_alike_in_a_week_are_called_recurring(
 
     for _ in range(3):
         desk.start_call()
-        desk.add_note("paper jam #printer")
+        desk.notes.add("paper jam #printer")
         desk.end_call()
         clock.advance(days=2)
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     (problem,) = recurring_problems(
         aftercall_records.recent_calls_for_recurrence(store, clock.now() - timedelta(days=7)),
         clock.now(),
@@ -183,18 +185,18 @@ def test_calls_and_notes_have_their_stored_ids_before_any_write_lands(
     call_records.add_note(store, earlier.id, "already there")
     desk = Desk(store, clock)
     gate = threading.Event()
-    desk.writer.submit(gate.wait)  # the disk is stuck: nothing below lands yet
+    desk.writes.writer.submit(gate.wait)  # the disk is stuck: nothing below lands yet
     call = desk.start_call(caller_name="Ann")
-    note = desk.add_note("printer jams")
+    note = desk.notes.add("printer jams")
     ids = (call.id, note.id, note.call_id)
     assert ids == (earlier.id + 1, 2, earlier.id + 1)
-    assert not desk.is_stored(call)
-    assert desk.is_stored(call_records.get_call(store, earlier.id))
+    assert not desk.writes.is_stored(call)
+    assert desk.writes.is_stored(call_history.get_call(store, earlier.id))
     gate.set()
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     assert (call.id, note.id, note.call_id) == ids  # the writer changed nothing
-    assert desk.is_stored(call)
-    stored = call_records.get_call(store, call.id)
+    assert desk.writes.is_stored(call)
+    stored = call_history.get_call(store, call.id)
     assert (stored.caller_name, [(n.id, n.text) for n in stored.notes]) == (
         "Ann",
         [(note.id, "printer jams")],
@@ -205,9 +207,9 @@ def test_calls_and_notes_have_their_stored_ids_before_any_write_lands(
 def test_without_a_database_ids_are_local_and_nothing_is_stored(clock: FakeClock) -> None:
     desk = Desk(None, clock)
     call = desk.start_call()
-    note = desk.add_note("kept in memory")
+    note = desk.notes.add("kept in memory")
     assert call.id < 0 and note.id < 0 and note.call_id == call.id
-    assert not desk.is_stored(call)
+    assert not desk.writes.is_stored(call)
     desk.close()
 
 
@@ -217,7 +219,7 @@ def test_a_read_after_writes_sees_what_the_desk_queued_before_it(
     import threading
 
     call = desk.start_call("Ann Lee")
-    desk.add_note("printer offline")
+    desk.notes.add("printer offline")
     answered = threading.Event()
     found: list[object] = []
 
@@ -226,8 +228,8 @@ def test_a_read_after_writes_sees_what_the_desk_queued_before_it(
         answered.set()
 
     # Asked before the writes land: the call's stored id is read on the writer thread.
-    desk.read_after_writes(
-        lambda: [n.text for n in call_records.get_call(store, call.id).notes], done
+    desk.writes.read_after_writes(
+        lambda: [n.text for n in call_history.get_call(store, call.id).notes], done
     )
     assert answered.wait(5)
     assert found == [["printer offline"]]
@@ -237,10 +239,10 @@ def test_a_note_edit_not_kept_is_offered_back_only_for_its_note_in_the_open_call
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     desk.start_call()
-    first = desk.add_note("printer jams")
-    second = desk.add_note("rebooted")
-    desk.set_edit_draft(first, "printer jams on tray 3")
-    assert desk.writer.flush()
+    first = desk.notes.add("printer jams")
+    second = desk.notes.add("rebooted")
+    desk.notes.set_edit_draft(first, "printer jams on tray 3")
+    assert desk.writes.writer.flush()
 
     def restarted() -> Desk:
         again = Desk(store, clock)
@@ -248,19 +250,19 @@ def test_a_note_edit_not_kept_is_offered_back_only_for_its_note_in_the_open_call
         again.close()
         return again
 
-    restored = restarted().restored_edit
+    restored = restarted().notes.restored_edit
     assert restored is not None and (restored[0].id, restored[1]) == (
         first.id,
         "printer jams on tray 3",
     )
-    desk.set_edit_draft(second, "rebooted")  # the text as it is: nothing to offer
-    assert desk.writer.flush()
-    assert restarted().restored_edit is None
-    desk.set_edit_draft(second, "rebooted twice")
-    desk.delete_note(second)  # its note is gone: nothing to offer
-    assert desk.writer.flush()
-    assert restarted().restored_edit is None
-    desk.set_edit_draft(first, "kept or left")
-    desk.clear_edit_draft()  # the dialog closed
-    assert desk.writer.flush()
-    assert restarted().restored_edit is None
+    desk.notes.set_edit_draft(second, "rebooted")  # the text as it is: nothing to offer
+    assert desk.writes.writer.flush()
+    assert restarted().notes.restored_edit is None
+    desk.notes.set_edit_draft(second, "rebooted twice")
+    desk.notes.delete(second)  # its note is gone: nothing to offer
+    assert desk.writes.writer.flush()
+    assert restarted().notes.restored_edit is None
+    desk.notes.set_edit_draft(first, "kept or left")
+    desk.notes.clear_edit_draft()  # the dialog closed
+    assert desk.writes.writer.flush()
+    assert restarted().notes.restored_edit is None

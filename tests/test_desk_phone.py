@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from calldesk.core.aftercall import records as aftercall_records
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.caller import lookup_caller
-from calldesk.core.calls.desk import WAITING_FOR, Desk, PhoneAction, PhoneOutcome
+from calldesk.core.calls.desk import Desk
 from calldesk.core.calls.model import Call
+from calldesk.core.calls.phone_link import WAITING_FOR, PhoneAction, PhoneOutcome
 from calldesk.core.clock import FakeClock
 from calldesk.core.phone.events import PhoneEvent
 from calldesk.core.storage import Database
@@ -71,15 +72,15 @@ def play(desk: Desk, clock: FakeClock, events: list[str], start_on: str = "ring"
     outcomes = []
     for text in events:
         clock.advance(5)
-        outcomes.append(desk.on_phone_event(event(text), start_on))
+        outcomes.append(desk.phone.on_event(event(text), start_on))
     return Played([outcome.action for outcome in outcomes], outcomes)
 
 
 def stored_calls(desk: Desk, store: Database) -> list[Call]:
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     return [
-        call_records.get_call(store, summary.id)
-        for summary in reversed(call_records.list_calls(store))
+        call_history.get_call(store, summary.id)
+        for summary in reversed(call_history.list_calls(store))
     ]
 
 
@@ -278,7 +279,7 @@ def test_microsip_ring_ring_hangup_leaves_the_first_call_as_it_was(
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     played = play(desk, clock, ["ring 1001", "answer 1001"])
-    desk.add_note("printer offline")
+    desk.notes.add("printer offline")
     first = desk.call
     played = play(desk, clock, ["ring 2002", "hangup 2002"])
     assert played.actions == [BUSY, MISSED]
@@ -302,7 +303,7 @@ def test_a_missed_call_keeps_when_it_rang_and_has_no_outcome_and_no_checklist(
     assert (call.started_at, call.ended_at) == (rang, clock.now())
     assert call.missed and call.answered_at is None and call.outcome is None
     assert aftercall_records.checklist_answers(store, call.id) == {}
-    assert call_records.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
+    assert call_history.recent_outcomes(store, 5) == []  # the bad-call streak does not see it
 
 
 def test_a_remembered_ring_that_takes_the_record_keeps_when_it_rang(
@@ -312,7 +313,7 @@ def test_a_remembered_ring_that_takes_the_record_keeps_when_it_rang(
     missed call, with `Started: 05:00:53`; `started` is when it rang."""
     play(desk, clock, ["ring 1001"])
     rang = clock.advance(5)
-    assert desk.on_phone_event(event("ring 2002")).action is BUSY
+    assert desk.phone.on_event(event("ring 2002")).action is BUSY
     clock.advance(minutes=5)
     played = play(desk, clock, ["hangup 1001", "hangup 2002"])
     assert played.actions == [MISSED, MISSED]
@@ -328,7 +329,7 @@ def test_a_ring_that_arrives_late_starts_the_record_when_it_rang(
     """A ring a hook kept, taken a moment late, is dated by the event, not by its arrival."""
     rang = clock.now() - timedelta(seconds=40)
     ring = PhoneEvent.create("ring", number="1001", at=rang)
-    assert desk.on_phone_event(ring).action is STARTED
+    assert desk.phone.on_event(ring).action is STARTED
     assert desk.call is not None and desk.call.started_at == rang
     [call] = stored_calls(desk, store)
     assert call.started_at == rang
@@ -338,7 +339,7 @@ def test_the_caller_card_says_when_the_last_call_was_missed(
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001", "hangup 1001", "ring 1001"])
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     card = lookup_caller(store, "1001", clock.now(), exclude_call_id=desk.call.id)
     assert card is not None and card.lines()[0].startswith("Called once before; last on")
     assert card.lines()[0].endswith("(missed).")
@@ -348,8 +349,8 @@ def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001"])
-    desk.add_note("caller card: asked for a callback")
-    desk.set_draft("half a sentence")
+    desk.notes.add("caller card: asked for a callback")
+    desk.notes.set_draft("half a sentence")
     played = play(desk, clock, ["hangup 1001"])
     assert played.actions == [ENDED]
     [call] = stored_calls(desk, store)
@@ -363,7 +364,7 @@ def test_a_ringing_call_the_agent_wrote_in_is_kept_as_a_call(
 @pytest.mark.parametrize(
     "write",
     [
-        lambda desk: desk.set_draft("x"),
+        lambda desk: desk.notes.set_draft("x"),
         lambda desk: desk.update_caller(ticket="T-1"),
         lambda desk: desk.update_caller(caller_name="Ann"),
         lambda desk: desk.update_caller(caller_number="1002"),
@@ -397,7 +398,7 @@ def test_a_ringing_record_the_agent_wrote_in_stays_when_another_call_is_answered
     desk: Desk, store: Database, clock: FakeClock
 ) -> None:
     play(desk, clock, ["ring 1001", "ring 2002"])
-    desk.add_note("about to call back")
+    desk.notes.add("about to call back")
     played = play(desk, clock, ["answer 2002", "hangup 2002"])
     assert played.actions == [OTHER, IGNORED]
     assert desk.call is not None and desk.call.caller_number == "1001"
@@ -451,7 +452,7 @@ def test_a_restored_ringing_record_ends_as_missed_if_untouched(
     store: Database, clock: FakeClock
 ) -> None:
     first = Desk(store, clock)
-    first.on_phone_event(event("ring 1001"))
+    first.phone.on_event(event("ring 1001"))
     first.close()
     desk = Desk(store, clock)
     call = desk.restore()
@@ -464,7 +465,7 @@ def test_the_phone_still_finds_a_ringing_record_restored_after_a_restart(
     store: Database, clock: FakeClock
 ) -> None:
     first = Desk(store, clock)
-    first.on_phone_event(event("ring 1001 #a"))
+    first.phone.on_event(event("ring 1001 #a"))
     first.close()
     desk = Desk(store, clock)
     desk.restore()
@@ -503,12 +504,12 @@ def test_withheld_callers_never_share_a_caller_card(
     desk: Desk, store: Database, clock: FakeClock, number: str
 ) -> None:
     first = desk.start_call(caller_number=number)
-    desk.add_note("Mr Smith's router, account 991")
+    desk.notes.add("Mr Smith's router, account 991")
     desk.end_call()
-    assert desk.writer.flush()
-    assert call_records.calls_by_number(store, number) == []
+    assert desk.writes.writer.flush()
+    assert call_history.calls_by_number(store, number) == []
     assert lookup_caller(store, number, clock.now()) is None
     desk.start_call(caller_number=number)
-    assert desk.writer.flush()
+    assert desk.writes.writer.flush()
     assert lookup_caller(store, number, clock.now(), exclude_call_id=desk.call.id) is None
     assert first.id > 0

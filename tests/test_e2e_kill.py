@@ -9,7 +9,7 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import SystemClock
 from calldesk.core.storage import Database
 
@@ -32,7 +32,7 @@ def test_a_note_typed_before_a_sigkill_is_there_after_a_restart(private_dirs: Pa
 
     settings = load_settings()
     store = Database.open_readonly(settings.database_path, SystemClock())
-    call = call_records.open_call(store)
+    call = call_history.open_call(store)
     store.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer jams on tray 2"]

@@ -16,7 +16,7 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import SystemClock
 from calldesk.core.storage import Database
 
@@ -51,7 +51,7 @@ def test_keys_typed_in_one_burst_before_ctrl_s_are_all_in_the_edited_note(
     finally:
         app.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(db)
+    call = call_history.open_call(db)
     db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer jams r10 r11 r12 r13"]
@@ -89,7 +89,7 @@ def test_a_note_edit_not_yet_kept_survives_a_sigkill_and_comes_back(private_dirs
     finally:
         again.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(db)
+    call = call_history.open_call(db)
     db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer jams r10 then tray 3"]

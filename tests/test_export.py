@@ -22,6 +22,7 @@ from calldesk.core.aftercall.checklist import Checklist, ChecklistItem, ItemKind
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
 from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.aftercall.records import FixStatus, PermanentFix
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.model import Call, NoteEntry, Outcome
 from calldesk.core.clock import FakeClock
@@ -730,7 +731,7 @@ def test_records_from_the_store(tmp_path: Path) -> None:
         aftercall_records.save_cooldown(store, state)
         second = call_records.start_call(store, "Bob", at=START + timedelta(hours=1))
 
-        records = list(load_records(store, list(call_records.iter_calls(store)), CHECKLIST))
+        records = list(load_records(store, list(call_history.iter_calls(store)), CHECKLIST))
         assert [r.call.id for r in records] == [first.id, second.id]
         one, two = records
         assert one.phrases_used == ("own-it",)

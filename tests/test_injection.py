@@ -26,6 +26,7 @@ from textual.widgets import Input, OptionList, Static, TextArea
 
 from calldesk.cli.main import main
 from calldesk.config import Settings, load_settings
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.bigtext import preview
 from calldesk.core.clock import FakeClock
@@ -136,10 +137,10 @@ async def test_a_pasted_note_is_shown_literally_and_stored_exactly(
         rendered = label.render()
         assert_literal(plain(rendered), preview(text.rstrip()).text)  # a long one: its start
         assert_no_markup_styles(rendered)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = Database.open_readonly(settings.database_path, clock)
     try:
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
     finally:
         store.close()
     assert call is not None and [note.text for note in call.notes] == [text.rstrip()]

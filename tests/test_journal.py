@@ -20,7 +20,7 @@ import pytest
 from tests.tui_helpers import build_app, wait_until
 
 from calldesk.config import Settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.desk import Desk
 from calldesk.core.calls.recovery import journal_warning
 from calldesk.core.clock import FakeClock
@@ -40,8 +40,8 @@ def crash_image(path: Path, clock: FakeClock, notes: int = NOTES) -> Path:
     desk.start_call(caller_name="Ann Lee", caller_number="+44 20 7946 0958")
     for number in range(1, notes + 1):
         clock.advance(60)
-        desk.add_note(f"note {number}")
-    assert desk.writer.flush()
+        desk.notes.add(f"note {number}")
+    assert desk.writes.writer.flush()
     image = path.parent.parent / "image" / path.name
     image.parent.mkdir(mode=0o700)
     for suffix in ("", "-wal", "-shm"):
@@ -141,7 +141,7 @@ def test_a_flipped_byte_keeps_the_journal_and_names_the_call_and_the_time(
     with Database.open(image, clock) as store:
         loss = store.journal_loss
         assert loss is not None, "a damaged journal was replayed without a word"
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
         warning = journal_warning(store)
     assert call is not None
     kept = [note.text for note in call.notes]
@@ -169,7 +169,7 @@ def test_a_whole_journal_replays_in_silence_and_leaves_no_copy(
     with Database.open(image, clock) as store:
         assert store.journal_loss is None
         assert journal_warning(store) is None
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
     assert call is not None and len(call.notes) == NOTES
     assert not (image.parent / "recovered").exists()
 

@@ -16,6 +16,7 @@ import pytest
 from tests.pty_app import PtyApp, app_env
 
 from calldesk.config import load_settings
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import SystemClock
 from calldesk.core.library.loader import load_library
@@ -150,7 +151,7 @@ def test_ctrl_q_quits_and_frees_the_database(private_dirs: Path, team: Path, stu
         app.kill()
     assert lock_is_free()
     store = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(store)
+    call = call_history.open_call(store)
     store.close()
     assert call is not None and [note.text for note in call.notes] == ["printer jams"]
 

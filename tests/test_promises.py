@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calldesk.config import Settings
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls.caller import lookup_caller
 from calldesk.core.clock import FakeClock, SystemClock
@@ -235,7 +236,7 @@ def test_a_database_from_before_promises_is_brought_up_to_date(tmp_path) -> None
         assert records.promises_for_calls(store, [call.id]) == {call.id: [promise]}
         assert record_search_miss(store, "printer drivr", at=NOW)
         assert search_misses(store) == {"printer drivr": 1}
-        assert call_records.get_call(store, call.id).caller_name == "Ann"  # kept its data
+        assert call_history.get_call(store, call.id).caller_name == "Ann"  # kept its data
 
 
 def test_the_caller_card_shows_the_open_promise_first(tmp_path) -> None:
@@ -333,7 +334,7 @@ def test_export_carries_each_promise_verbatim_in_its_call_and_in_its_own_section
             caller_number="020 7946 0958",
         )
         records.add_promise(store, promise)
-        calls = [call_records.get_call(store, call.id), call_records.get_call(store, other.id)]
+        calls = [call_history.get_call(store, call.id), call_history.get_call(store, other.id)]
         one = render_call(next(load_records(store, calls[:1])))
         many = render_many(load_records(store, calls), exported_at=NOW)
         redacted = render_many(load_records(store, calls), redact=True, exported_at=NOW)

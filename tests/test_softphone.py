@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from calldesk.core.clock import FakeClock
-from calldesk.core.phone import baresip, server, spool
+from calldesk.core.phone import baresip, spool
 from calldesk.core.phone.baresip import (
     BaresipFollower,
     NetstringDecoder,
@@ -554,7 +554,7 @@ def test_a_folder_of_another_user_is_refused(
 ) -> None:
     socket_path.parent.mkdir(parents=True, mode=0o700)
     real_uid = os.getuid()
-    monkeypatch.setattr(server.os, "getuid", lambda: real_uid + 4242)
+    monkeypatch.setattr(os, "getuid", lambda: real_uid + 4242)
     with pytest.raises(SocketUnsafe, match="belongs to another user"):
         EventServer(socket_path, Inbox()).start()
 
@@ -565,7 +565,7 @@ def test_a_socket_of_another_user_is_never_sent_caller_data(
     inbox = Inbox()
     with EventServer(socket_path, inbox):
         real_uid = os.getuid()
-        monkeypatch.setattr(server.os, "getuid", lambda: real_uid + 4242)
+        monkeypatch.setattr(os, "getuid", lambda: real_uid + 4242)
         result = send_event(ring(), socket_path)
         monkeypatch.undo()
     assert result.status == "unsafe"

@@ -33,7 +33,7 @@ from tests.pty_app import PtyApp, app_env
 from tests.tui_helpers import build_app, type_text, wait_for_screen
 
 from calldesk.config import Settings, load_settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock, SystemClock
 from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
@@ -64,7 +64,7 @@ def check_sound(path: Path) -> list[str]:
         db.close()
     with Database.open(path, SystemClock()) as store:
         assert store.recovered_from is None
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
     assert call is not None
     return [note.text for note in call.notes]
 
@@ -313,7 +313,7 @@ async def test_a_disk_that_fills_mid_call_warns_keeps_notes_and_saves_them_when_
             await pilot.press("f2")
             await type_text(pilot, "saved before")
             await pilot.press("enter")
-            assert app.desk.writer.flush()
+            assert app.desk.writes.writer.flush()
             filler = fill(disk)
             await type_text(pilot, "typed on a full disk")
             await pilot.press("enter")
@@ -327,7 +327,7 @@ async def test_a_disk_that_fills_mid_call_warns_keeps_notes_and_saves_them_when_
 
             filler.unlink()  # room again: the queued writes land on the next retry
             assert await wait_for(pilot, lambda: app.save_state == "saved", tries=400)
-            assert app.desk.writer.flush()
+            assert app.desk.writes.writer.flush()
             assert "Saving again" in [title for title, _ in notices]
         notes = check_sound(settings.database_path)
         assert notes == ["saved before", "typed on a full disk"]

@@ -22,12 +22,13 @@ from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import BreakRules, offer
 from calldesk.core.aftercall.fixes import save_answer
 from calldesk.core.aftercall.records import FixStatus
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.calls import rows as call_rows
 from calldesk.core.calls.model import Call, NoteEntry, Outcome, normalise_number
 from calldesk.core.clock import FakeClock
 from calldesk.core.db import connection as db_connection
-from calldesk.core.db import database as db_database
+from calldesk.core.db import opening as db_opening
 from calldesk.core.db.schema import MIGRATIONS, SCHEMA_VERSION
 from calldesk.core.library import records as phrase_records
 from calldesk.core.phone import spool
@@ -65,7 +66,7 @@ def search_store(
 ) -> Iterator[Database]:
     """A store searching with FTS5, and one forced onto the LIKE fallback."""
     if request.param == "like":
-        monkeypatch.setattr(db_database, "fts5_available", lambda db: False)
+        monkeypatch.setattr(db_opening, "fts5_available", lambda db: False)
     opened = Database.open(db_path, clock)
     assert opened.search_mode == request.param
     yield opened
@@ -159,7 +160,7 @@ def test_v1_database_migrates_to_latest_and_keeps_its_data(db_path: Path, clock:
     make_v1_database(db_path)
     with Database.open(db_path, clock) as store:
         assert store._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        call = call_records.get_call(store, 7)
+        call = call_history.get_call(store, 7)
         assert (call.caller_name, call.caller_number, call.ticket) == (
             "Bea",
             "+44 (151) 234-5678",
@@ -170,8 +171,8 @@ def test_v1_database_migrates_to_latest_and_keeps_its_data(db_path: Path, clock:
         assert [note.text for note in call.notes] == ["printer jammed again", "offered a refund"]
         assert store.get_meta("theme") == "dark"
         # The new column was filled in for old calls, and the search index built over them.
-        assert [c.id for c in call_records.calls_by_number(store, "0044 151 2345678")] == [7]
-        assert [c.id for c in call_records.search_calls(store, "refu")] == [7]
+        assert [c.id for c in call_history.calls_by_number(store, "0044 151 2345678")] == [7]
+        assert [c.id for c in call_history.search_calls(store, "refu")] == [7]
         # New tables work on the migrated database.
         phrase_records.record_phrase_use(store, "sorry", 7, "copy")
         assert phrase_records.phrases_used(store, 7) == ["sorry"]
@@ -201,11 +202,11 @@ def test_v3_database_forgets_withheld_numbers_and_counts_old_calls_as_answered(
     with Database.open(db_path, clock) as store:
         norms = dict(store._connection().execute("SELECT id, number_norm FROM calls"))
         assert norms == {1: "", 2: "", 3: "", 4: "", 5: "01512345678"}
-        assert call_records.calls_by_number(store, "anonymous") == []
-        call = call_records.get_call(store, 1)
+        assert call_history.calls_by_number(store, "anonymous") == []
+        call = call_history.get_call(store, 1)
         assert call.caller_number == "anonymous"  # shown as it was; only the lookup key goes
         assert call.answered_at == call.started_at and not call.missed
-        assert [c.id for c in call_records.search_calls(store, "acct")] == [1]
+        assert [c.id for c in call_history.search_calls(store, "acct")] == [1]
 
 
 def test_database_from_newer_calldesk_is_refused_untouched(db_path: Path, clock: FakeClock) -> None:
@@ -231,14 +232,14 @@ def test_start_call_and_get_call(store: Database, clock: FakeClock) -> None:
     assert call.id > 0
     assert call.started_at == clock.now()
     assert call.is_open
-    assert call_records.get_call(store, call.id) == call
+    assert call_history.get_call(store, call.id) == call
     assert call_records.start_call(store).id != call.id
 
 
 def test_start_call_at_a_given_time(store: Database, clock: FakeClock) -> None:
     earlier = clock.now() - timedelta(seconds=3)
     call = call_records.start_call(store, at=earlier)
-    assert call_records.get_call(store, call.id).started_at == earlier
+    assert call_history.get_call(store, call.id).started_at == earlier
 
 
 def test_update_call_changes_only_the_fields_given(store: Database) -> None:
@@ -256,8 +257,8 @@ def test_update_call_changes_only_the_fields_given(store: Database) -> None:
         store, call.id, caller_name="Ann Lee", caller_number="+1 555 0100"
     )
     assert updated.caller_name == "Ann Lee"
-    assert call_records.calls_by_number(store, "15550100")[0].id == call.id
-    assert call_records.get_call(store, call.id) == updated
+    assert call_history.calls_by_number(store, "15550100")[0].id == call.id
+    assert call_history.get_call(store, call.id) == updated
     with pytest.raises(NotFound):
         call_records.update_call(store, 999, ticket="x")
     with pytest.raises(TypeError):
@@ -275,34 +276,34 @@ def test_records_for_a_missing_call_raise_not_found(store: Database, clock: Fake
 def test_draft_and_notes(store: Database, clock: FakeClock) -> None:
     call = call_records.start_call(store)
     call_records.save_draft(store, call.id, "half a thou")
-    assert call_records.get_call(store, call.id).draft == "half a thou"
+    assert call_history.get_call(store, call.id).draft == "half a thou"
     first = call_records.add_note(store, call.id, "first line\nsecond line")
     assert first == NoteEntry(first.id, call.id, clock.now(), "first line\nsecond line")
-    assert call_records.get_call(store, call.id).draft == ""  # entering the note used up the draft
+    assert call_history.get_call(store, call.id).draft == ""  # entering the note used up the draft
     clock.advance(30)
     second = call_records.add_note(store, call.id, "later")
     clock.advance(30)
     edited = call_records.edit_note(store, first.id, "first, corrected")
     assert edited.edited_at == clock.now()
     assert edited.created_at == first.created_at
-    notes = call_records.get_call(store, call.id).notes
+    notes = call_history.get_call(store, call.id).notes
     assert [(n.id, n.text) for n in notes] == [(first.id, "first, corrected"), (second.id, "later")]
     assert call_records.delete_note(store, second.id) is True
     assert call_records.delete_note(store, second.id) is False
-    assert [n.id for n in call_records.get_call(store, call.id).notes] == [first.id]
+    assert [n.id for n in call_history.get_call(store, call.id).notes] == [first.id]
 
 
 def test_notes_keep_their_order_when_timestamps_tie(store: Database) -> None:
     call = call_records.start_call(store)
     ids = [call_records.add_note(store, call.id, f"n{i}").id for i in range(5)]
-    assert [n.id for n in call_records.get_call(store, call.id).notes] == ids
+    assert [n.id for n in call_history.get_call(store, call.id).notes] == ids
 
 
 def test_note_timestamps_can_be_given(store: Database, clock: FakeClock) -> None:
     call = call_records.start_call(store)
     when = clock.now() + timedelta(seconds=5)
     note = call_records.add_note(store, call.id, "typed earlier", at=when)
-    assert call_records.get_call(store, call.id).notes[0].created_at == when == note.created_at
+    assert call_history.get_call(store, call.id).notes[0].created_at == when == note.created_at
     later = when + timedelta(minutes=1)
     assert call_records.edit_note(store, note.id, "x", at=later).edited_at == later
 
@@ -314,7 +315,7 @@ def test_writes_to_missing_calls_and_notes_raise_not_found(store: Database) -> N
         lambda: call_records.edit_note(store, 42, "x"),
         lambda: call_records.end_call(store, 42),
         lambda: call_records.set_outcome(store, 42, Outcome.FINE),
-        lambda: call_records.get_call(store, 42),
+        lambda: call_history.get_call(store, 42),
         lambda: save_answer(store, 42, "blame", True),
     ):
         with pytest.raises(NotFound) as caught:
@@ -347,29 +348,29 @@ def test_set_outcome_and_recent_outcomes(store: Database, clock: FakeClock) -> N
         if outcome is not None:
             call_records.set_outcome(store, call.id, outcome, reason="why")
         clock.advance(60)
-    assert call_records.recent_outcomes(store, 10) == [Outcome.ABUSIVE, Outcome.BAD, Outcome.FINE]
-    assert call_records.recent_outcomes(store, 2) == [Outcome.ABUSIVE, Outcome.BAD]
-    assert call_records.recent_outcomes(store, 10, since=clock.now() - timedelta(seconds=150)) == [
+    assert call_history.recent_outcomes(store, 10) == [Outcome.ABUSIVE, Outcome.BAD, Outcome.FINE]
+    assert call_history.recent_outcomes(store, 2) == [Outcome.ABUSIVE, Outcome.BAD]
+    assert call_history.recent_outcomes(store, 10, since=clock.now() - timedelta(seconds=150)) == [
         Outcome.ABUSIVE
     ]
-    last = call_records.list_calls(store, 1)[0]
-    assert call_records.get_call(store, last.id).outcome_reason == "why"
+    last = call_history.list_calls(store, 1)[0]
+    assert call_history.get_call(store, last.id).outcome_reason == "why"
     call_records.set_outcome(store, last.id, None)
-    assert call_records.get_call(store, last.id).outcome is None
+    assert call_history.get_call(store, last.id).outcome is None
 
 
 def test_open_call_is_the_newest_unended_call(store: Database, clock: FakeClock) -> None:
-    assert call_records.open_call(store) is None
+    assert call_history.open_call(store) is None
     older = call_records.start_call(store, "older")
     clock.advance(60)
     newer = call_records.start_call(store, "newer")
-    open_call = call_records.open_call(store)
+    open_call = call_history.open_call(store)
     assert open_call is not None and open_call.id == newer.id
     call_records.end_call(store, newer.id)
-    open_call = call_records.open_call(store)
+    open_call = call_history.open_call(store)
     assert open_call is not None and open_call.id == older.id
     call_records.end_call(store, older.id)
-    assert call_records.open_call(store) is None
+    assert call_history.open_call(store) is None
 
 
 def test_open_call_after_close_is_exactly_what_was_there(db_path: Path, clock: FakeClock) -> None:
@@ -380,9 +381,9 @@ def test_open_call_after_close_is_exactly_what_was_there(db_path: Path, clock: F
         clock.advance(5)
         call_records.add_note(store, call.id, "line two")
         call_records.save_draft(store, call.id, "half-typ")
-        before = call_records.get_call(store, call.id)
+        before = call_history.get_call(store, call.id)
     with Database.open(db_path, clock) as store:
-        restored = call_records.open_call(store)
+        restored = call_history.open_call(store)
     assert restored == before
     assert restored.draft == "half-typ"
     assert [n.text for n in restored.notes] == ["line one", "line two"]
@@ -409,7 +410,7 @@ def test_open_call_comes_back_after_the_process_is_killed(db_path: Path, clock: 
     assert result.returncode == 9, result.stderr
     call_id = int(result.stdout.strip())
     with Database.open(db_path, clock) as store:  # the dead process's lock is gone
-        restored = call_records.open_call(store)
+        restored = call_history.open_call(store)
     assert restored is not None
     assert restored.id == call_id
     assert (restored.caller_name, restored.caller_number, restored.ticket) == (
@@ -429,14 +430,14 @@ def test_list_calls_newest_first_with_previews(store: Database, clock: FakeClock
         for j in range(i):
             call_records.add_note(store, call.id, f"call {i} note {j} " + "x" * 300)
         clock.advance(60)
-    calls = call_records.list_calls(store)
+    calls = call_history.list_calls(store)
     assert [c.id for c in calls] == ids[::-1]
     newest = calls[0]
     assert newest.note_count == 4
     assert newest.first_note.startswith("call 4 note 0 ")
     assert len(newest.first_note) == call_rows.PREVIEW_CHARS
     assert calls[-1].note_count == 0 and calls[-1].first_note == ""
-    assert [c.id for c in call_records.list_calls(store, limit=2, offset=1)] == ids[3:1:-1]
+    assert [c.id for c in call_history.list_calls(store, limit=2, offset=1)] == ids[3:1:-1]
     assert newest.display_caller() == "caller 4" and newest.is_open
 
 
@@ -468,7 +469,7 @@ def test_search_by_prefix_across_fields(search_store: Database, clock: FakeClock
     ids = fill_for_search(search_store, clock)
 
     def found(query: str) -> list[int]:
-        return [c.id for c in call_records.search_calls(search_store, query)]
+        return [c.id for c in call_history.search_calls(search_store, query)]
 
     assert found("refu") == [ids["refund"]]
     assert found("REFUND") == [ids["refund"]]
@@ -482,7 +483,7 @@ def test_search_by_prefix_across_fields(search_store: Database, clock: FakeClock
     assert found("0044151 2345678") == [ids["refund"]]
     assert found("printer jam") == [ids["printer"]]
     assert found("zebra") == []
-    assert len(call_records.search_calls(search_store, "router", limit=1)) == 1
+    assert len(call_history.search_calls(search_store, "router", limit=1)) == 1
 
 
 @pytest.mark.parametrize(
@@ -518,7 +519,7 @@ def test_search_treats_query_syntax_as_plain_words(
     search_store: Database, clock: FakeClock, query: str
 ) -> None:
     ids = fill_for_search(search_store, clock)
-    results = [c.id for c in call_records.search_calls(search_store, query)]
+    results = [c.id for c in call_history.search_calls(search_store, query)]
     if not re.search(r"[^\W_]", query):
         assert results == []  # nothing to search for, and no syntax error either
     elif search_store.search_mode == "fts5":
@@ -531,13 +532,13 @@ def test_search_after_edits_and_deletes(search_store: Database) -> None:
     call = call_records.start_call(search_store, "Dave")
     note = call_records.add_note(search_store, call.id, "modem replaced")
     call_records.edit_note(search_store, note.id, "switch replaced")
-    assert call_records.search_calls(search_store, "modem") == []
-    assert [c.id for c in call_records.search_calls(search_store, "switch")] == [call.id]
+    assert call_history.search_calls(search_store, "modem") == []
+    assert [c.id for c in call_history.search_calls(search_store, "switch")] == [call.id]
     call_records.delete_note(search_store, note.id)
-    assert call_records.search_calls(search_store, "switch") == []
+    assert call_history.search_calls(search_store, "switch") == []
     call_records.update_call(search_store, call.id, caller_name="Erin")
-    assert call_records.search_calls(search_store, "dave") == []
-    assert [c.id for c in call_records.search_calls(search_store, "erin")] == [call.id]
+    assert call_history.search_calls(search_store, "dave") == []
+    assert [c.id for c in call_history.search_calls(search_store, "erin")] == [call.id]
 
 
 def test_search_index_catches_up_after_running_without_fts5(
@@ -547,17 +548,17 @@ def test_search_index_catches_up_after_running_without_fts5(
         assert store.search_mode == "fts5"
         before = call_records.start_call(store, "Frank")
     with monkeypatch.context() as patch:
-        patch.setattr(db_database, "fts5_available", lambda db: False)
+        patch.setattr(db_opening, "fts5_available", lambda db: False)
         with Database.open(db_path, clock) as store:
             assert store.search_mode == "like"
             during = call_records.start_call(store, "Grace")
             call_records.add_note(store, during.id, "walrus sighting")
             call_records.update_call(store, before.id, caller_name="Frankie")
-            assert [c.id for c in call_records.search_calls(store, "walr")] == [during.id]
+            assert [c.id for c in call_history.search_calls(store, "walr")] == [during.id]
     with Database.open(db_path, clock) as store:
         assert store.search_mode == "fts5"
-        assert [c.id for c in call_records.search_calls(store, "walr")] == [during.id]
-        assert [c.id for c in call_records.search_calls(store, "frankie")] == [before.id]
+        assert [c.id for c in call_history.search_calls(store, "walr")] == [during.id]
+        assert [c.id for c in call_history.search_calls(store, "frankie")] == [before.id]
 
 
 def test_calls_by_number_matches_any_formatting(store: Database, clock: FakeClock) -> None:
@@ -568,15 +569,15 @@ def test_calls_by_number_matches_any_formatting(store: Database, clock: FakeCloc
     )
     clock.advance(60)
     call_records.start_call(store, caller_number="+44 151 234 5679")
-    assert [c.id for c in call_records.calls_by_number(store, "tel:+441512345678")] == [
+    assert [c.id for c in call_history.calls_by_number(store, "tel:+441512345678")] == [
         second.id,
         first.id,
     ]
-    assert [c.id for c in call_records.calls_by_number(store, "441512345678", limit=1)] == [
+    assert [c.id for c in call_history.calls_by_number(store, "441512345678", limit=1)] == [
         second.id
     ]
-    assert call_records.calls_by_number(store, "") == []
-    assert call_records.calls_by_number(store, "+1 999") == []
+    assert call_history.calls_by_number(store, "") == []
+    assert call_history.calls_by_number(store, "+1 999") == []
 
 
 @pytest.mark.parametrize(
@@ -630,19 +631,19 @@ def test_a_missed_call_is_recorded_as_it_rang(store: Database, clock: FakeClock)
     call = call_records.record_missed_call(store, "Ann", "anonymous", rang_at=rang)
     assert (call.started_at, call.ended_at) == (rang, clock.now())
     assert call.missed and call.answered_at is None and call.outcome is None
-    assert call_records.calls_by_number(store, "anonymous") == []
-    assert call_records.list_calls(store)[0].missed
+    assert call_history.calls_by_number(store, "anonymous") == []
+    assert call_history.list_calls(store)[0].missed
 
 
 def test_a_ringing_call_is_answered_once(store: Database, clock: FakeClock) -> None:
     call = call_records.start_call(store, caller_number="1001", answered=False)
-    assert call.answered_at is None and call_records.get_call(store, call.id).answered_at is None
+    assert call.answered_at is None and call_history.get_call(store, call.id).answered_at is None
     clock.advance(5)
     answered = clock.now()
     call_records.mark_answered(store, call.id)
     clock.advance(5)
     call_records.mark_answered(store, call.id)
-    assert call_records.get_call(store, call.id).answered_at == answered
+    assert call_history.get_call(store, call.id).answered_at == answered
     assert (
         call_records.start_call(store).answered_at is not None
     )  # opened by hand: answered as it opens
@@ -654,7 +655,7 @@ def test_only_a_call_nobody_wrote_in_can_be_deleted(store: Database) -> None:
     empty = call_records.start_call(store, caller_number="1001", answered=False)
     assert call_records.delete_untouched_call(store, empty.id)
     with pytest.raises(NotFound):
-        call_records.get_call(store, empty.id)
+        call_history.get_call(store, empty.id)
     for write in (
         lambda call_id: call_records.add_note(store, call_id, "note"),
         lambda call_id: call_records.save_draft(store, call_id, "draft"),
@@ -665,7 +666,7 @@ def test_only_a_call_nobody_wrote_in_can_be_deleted(store: Database) -> None:
         call = call_records.start_call(store, caller_number="1001", answered=False)
         write(call.id)
         assert not call_records.delete_untouched_call(store, call.id)
-        assert call_records.get_call(store, call.id).id == call.id
+        assert call_history.get_call(store, call.id).id == call.id
 
 
 def test_ending_a_call_as_missed(store: Database) -> None:
@@ -681,22 +682,22 @@ def test_ending_a_call_as_missed(store: Database) -> None:
 def test_iter_calls_in_range_with_notes(
     store: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(call_records, "ITER_BATCH", 3)  # several batches, and an exact multiple
+    monkeypatch.setattr(call_history, "ITER_BATCH", 3)  # several batches, and an exact multiple
     start = clock.now()
     made: list[Call] = []
     for i in range(9):
         call = call_records.start_call(store, f"c{i}")
         for j in range(i % 3):
             call_records.add_note(store, call.id, f"c{i} n{j}")
-        made.append(call_records.get_call(store, call.id))
+        made.append(call_history.get_call(store, call.id))
         clock.advance(minutes=10)
-    assert list(call_records.iter_calls(store)) == made
+    assert list(call_history.iter_calls(store)) == made
     window = list(
-        call_records.iter_calls(store, start + timedelta(minutes=20), start + timedelta(minutes=50))
+        call_history.iter_calls(store, start + timedelta(minutes=20), start + timedelta(minutes=50))
     )
     assert window == made[2:5]
-    assert list(call_records.iter_calls(store, since=start + timedelta(minutes=80))) == made[-1:]
-    assert list(call_records.iter_calls(store, until=start)) == []
+    assert list(call_history.iter_calls(store, since=start + timedelta(minutes=80))) == made[-1:]
+    assert list(call_history.iter_calls(store, until=start)) == []
 
 
 def test_iter_calls_ten_thousand_calls_without_a_query_per_call(
@@ -714,13 +715,13 @@ def test_iter_calls_ten_thousand_calls_without_a_query_per_call(
     statements: list[str] = []
     store._connection().set_trace_callback(statements.append)
     count = notes = 0
-    for call in call_records.iter_calls(store):
+    for call in call_history.iter_calls(store):
         count += 1
         notes += len(call.notes)
     store._connection().set_trace_callback(None)
     assert (count, notes) == (10_000, 50_000)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 2 * (10_000 // call_records.ITER_BATCH + 1)
+    assert len(selects) <= 2 * (10_000 // call_history.ITER_BATCH + 1)
 
 
 def test_note_writes_are_fast(store: Database) -> None:
@@ -939,7 +940,7 @@ def test_writes_from_many_threads(store: Database) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    texts = {note.text for note in call_records.get_call(store, call.id).notes}
+    texts = {note.text for note in call_history.get_call(store, call.id).notes}
     assert texts == {f"{w}-{i}" for w in range(8) for i in range(50)}
 
 
@@ -947,11 +948,11 @@ def test_batch_is_all_or_nothing(store: Database) -> None:
     with pytest.raises(RuntimeError), store.batch():
         call_records.start_call(store, "in the batch")
         raise RuntimeError("boom")
-    assert call_records.list_calls(store) == []
+    assert call_history.list_calls(store) == []
     with store.batch():
         call = call_records.start_call(store, "kept")
         call_records.add_note(store, call.id, "also kept")
-    assert call_records.get_call(store, call.id).notes[0].text == "also kept"
+    assert call_history.get_call(store, call.id).notes[0].text == "also kept"
 
 
 def test_closed_store_refuses_work(db_path: Path, clock: FakeClock) -> None:
@@ -960,7 +961,7 @@ def test_closed_store_refuses_work(db_path: Path, clock: FakeClock) -> None:
     store.close()
     assert store.closed
     with pytest.raises(StoreError, match="closed"):
-        call_records.list_calls(store)
+        call_history.list_calls(store)
 
 
 # -- single instance, read-only browsing, locks ---------------------------------------------
@@ -1009,10 +1010,10 @@ def test_second_instance_gets_in_use_and_can_browse_read_only(
         with Database.open_readonly(db_path, clock) as viewer:
             assert viewer.readonly
             assert viewer.search_mode == "fts5"
-            [summary] = call_records.list_calls(viewer)
+            [summary] = call_history.list_calls(viewer)
             assert summary.caller_name == "Held"
-            assert [c.id for c in call_records.search_calls(viewer, "written")] == [summary.id]
-            assert len(list(call_records.iter_calls(viewer))) == 1
+            assert [c.id for c in call_history.search_calls(viewer, "written")] == [summary.id]
+            assert len(list(call_history.iter_calls(viewer))) == 1
             with pytest.raises(StoreReadOnly):
                 call_records.add_note(viewer, summary.id, "not allowed")
             with pytest.raises(StoreReadOnly):
@@ -1042,10 +1043,10 @@ def test_database_locked_by_another_program(
         with pytest.raises(StoreLocked) as caught:
             call_records.add_note(store, call.id, "waiting")
         assert "another program" in caught.value.message
-        assert call_records.get_call(store, call.id).notes == []  # reading still works meanwhile
+        assert call_history.get_call(store, call.id).notes == []  # reading still works meanwhile
         other.execute("ROLLBACK")
         call_records.add_note(store, call.id, "landed")
-        assert [n.text for n in call_records.get_call(store, call.id).notes] == ["landed"]
+        assert [n.text for n in call_history.get_call(store, call.id).notes] == ["landed"]
     finally:
         other.close()
         store.close()
@@ -1083,7 +1084,7 @@ def test_garbage_file_is_moved_aside_and_a_fresh_database_started(
         assert moved.read_bytes() == garbage
         assert side(moved, "-wal").read_bytes() == b"stale wal"
         call = call_records.start_call(store, "after recovery")
-        assert call_records.get_call(store, call.id).caller_name == "after recovery"
+        assert call_history.get_call(store, call.id).caller_name == "after recovery"
         assert mode(db_path) == 0o600
 
 
@@ -1099,7 +1100,7 @@ def test_damaged_pages_are_detected_and_kept(db_path: Path, clock: FakeClock) ->
     with Database.open(db_path, clock) as store:
         assert store.recovered_from is not None
         assert store.recovered_from.read_bytes() == bytes(data)
-        assert call_records.list_calls(store) == []
+        assert call_history.list_calls(store) == []
     with Database.open(db_path, clock) as store:
         assert store.recovered_from is None  # the fresh database is healthy
 
@@ -1157,7 +1158,7 @@ def test_full_disk_is_reported_and_reads_still_work(store: Database) -> None:
         for _ in range(200):
             call_records.add_note(store, call.id, "x" * 4000)
     assert "Free some disk space" in caught.value.next_step
-    notes = call_records.get_call(store, call.id).notes
+    notes = call_history.get_call(store, call.id).notes
     assert notes[0].text == "saved before the disk filled up"
 
 

@@ -165,6 +165,6 @@ async def test_a_search_left_with_no_result_is_recorded(
         await type_text(pilot, "refund")  # found something: not a miss
         await pilot.press("escape")
         await pilot.pause()
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     with stored(settings, clock) as store:
         assert records.search_misses(store) == {"zqxwv jjqpx": 1}

@@ -26,7 +26,7 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
 from calldesk.config import load_settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import SystemClock
 from calldesk.core.storage import Database
 from calldesk.tui.terminal_input import (
@@ -222,7 +222,7 @@ async def test_the_input_loop_ends_and_says_so_when_the_terminal_is_gone() -> No
 
 def _stored_call(home: Path) -> tuple[list[str], str]:
     db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(db)
+    call = call_history.open_call(db)
     db.close()
     assert call is not None
     return [note.text for note in call.notes], call.draft
@@ -278,7 +278,7 @@ def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
     finally:
         app.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(db)
+    call = call_history.open_call(db)
     db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
@@ -344,7 +344,7 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
     finally:
         app.kill()
     db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_records.open_call(db)
+    call = call_history.open_call(db)
     db.close()
     assert call is not None
     assert [note.text for note in call.notes] == ["one\ntwo\n\n" + long_line.decode()]

@@ -11,7 +11,7 @@ from textual.widgets import Digits
 from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.desk import Desk
 from calldesk.core.clock import FakeClock, steady
 from calldesk.core.export.callrecord import load_record
@@ -26,13 +26,13 @@ TYPED = ["first, at 10:00", "second, after the clock went back an hour", "third"
 
 def type_notes_across_a_step_back(desk: Desk, clock: FakeClock) -> None:
     desk.start_call(caller_name="Ann")
-    desk.add_note(TYPED[0])
+    desk.notes.add(TYPED[0])
     clock.advance(30)
     clock.step(hours=-1)  # NTP, a resumed laptop, someone fixing the time zone
-    desk.add_note(TYPED[1])
+    desk.notes.add(TYPED[1])
     clock.advance(30)
-    desk.add_note(TYPED[2])
-    assert desk.writer.flush()
+    desk.notes.add(TYPED[2])
+    assert desk.writes.writer.flush()
 
 
 def test_notes_keep_the_order_they_were_typed_in(tmp_path: Path, clock: FakeClock) -> None:
@@ -43,10 +43,10 @@ def test_notes_keep_the_order_they_were_typed_in(tmp_path: Path, clock: FakeCloc
         assert [note.text for note in desk.call.notes] == TYPED  # the desk
         call_id = desk.call.id
         desk.close()
-        record = call_records.get_call(store, call_id)
+        record = call_history.get_call(store, call_id)
         assert [note.text for note in record.notes] == TYPED  # the record
-        assert [note.text for note in next(call_records.iter_calls(store)).notes] == TYPED
-        assert call_records.list_calls(store)[0].first_note == TYPED[0]
+        assert [note.text for note in next(call_history.iter_calls(store)).notes] == TYPED
+        assert call_history.list_calls(store)[0].first_note == TYPED[0]
         document = render_call(load_record(store, call_id))  # the export
         assert [document.index(text) for text in TYPED] == sorted(
             document.index(text) for text in TYPED

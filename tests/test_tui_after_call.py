@@ -9,7 +9,7 @@ from textual.widgets import Digits, Input, OptionList, RadioButton, RadioSet
 from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock
 from calldesk.tui.dialogs.confirm import ConfirmDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
@@ -68,7 +68,7 @@ async def test_a_bad_call_brings_up_a_five_minute_break_that_survives_a_restart(
         store, clock.now().replace(hour=0), clock.now().replace(hour=23)
     )
     assert state.state is Phase.DONE
-    call = call_records.get_call(store, state.call_id)
+    call = call_history.get_call(store, state.call_id)
     assert call.outcome.value == "bad" and call.outcome_reason == "swore twice"
     store.close()
 
@@ -107,7 +107,7 @@ async def test_skipping_a_break_needs_a_yes_and_is_recorded(
         await wait_for_screen(pilot, ConfirmDialog)
         await pilot.press("y")
         await wait_for_screen(pilot, ChecklistScreen)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     (state,) = aftercall_records.cooldowns_between(
         store, clock.now().replace(hour=0), clock.now().replace(hour=23)
@@ -155,7 +155,7 @@ async def test_the_checklist_records_the_blame_and_the_permanent_fix(
         await pilot.pause()
         await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
         assert not isinstance(app.screen, ChecklistScreen)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         await pilot.press("f7")
         fixes = await wait_for_screen(pilot, FixesScreen)
         listed = fixes.query_one(OptionList)
@@ -196,7 +196,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
         assert not isinstance(app.screen, ChecklistScreen)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     answers = aftercall_records.checklist_answers(store, call_id)
     assert answers["blame"].value == "It was on us, and I said so."
@@ -269,7 +269,7 @@ async def test_f2_during_a_break_ends_it_and_the_day_count_says_so_at_once(
         assert app.desk.call is not None
         # Counted with the break just ended, even before its own write has landed.
         await wait_until(pilot, lambda: app.breaks_today == "breaks: 1 taken")
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     (state,) = aftercall_records.cooldowns_between(
         store, clock.now().replace(hour=0), clock.now().replace(hour=23)
@@ -319,7 +319,7 @@ async def test_after_an_abusive_call_the_checklist_is_about_the_incident(
         await type_text(pilot, "Dana, and security")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     answers = aftercall_records.checklist_answers(store, call_id)
     assert answers["warning-given"].value == "No: it was a threat."
@@ -358,10 +358,10 @@ async def test_a_snoozed_break_coming_back_never_drops_the_next_calls_outcome(
         await wait_until(pilot, lambda: not app.after_calls.busy())
         app._tick()
         await wait_for_screen(pilot, CooldownScreen)  # then the snoozed break comes back
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     assert second is not None
-    assert call_records.get_call(store, second.id).outcome.value == "fine"
+    assert call_history.get_call(store, second.id).outcome.value == "fine"
     store.close()
 
 

@@ -60,7 +60,7 @@ async def test_the_checklist_opens_with_suggestions_and_their_sources(
             screen, "permanent-fix"
         )
         assert not view(screen, "quick-fix").pending  # nothing on the call for it
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         call_id = screen.call.id
         store = stored(settings, clock)
         assert aftercall_records.checklist_answers(store, call_id) == {}  # nothing filled silently
@@ -69,7 +69,7 @@ async def test_the_checklist_opens_with_suggestions_and_their_sources(
         await pilot.pause()
         assert not blame.pending and not blame.has_class("suggested")
         assert source_line(screen, "blame").startswith("from phrase 'That one's on us'")
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         answers = aftercall_records.checklist_answers(store, call_id)
         assert (answers["blame"].value, answers["blame"].suggested) == (BLAME, True)
         assert answers["permanent-fix"].suggested
@@ -95,7 +95,7 @@ async def test_changing_a_suggestion_makes_it_the_agents_own_answer(
         await pilot.press("enter")
         await pilot.pause()
         assert not view(screen, "permanent-fix").pending
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         answers = aftercall_records.checklist_answers(store, screen.call.id)
         assert (answers["blame"].value, answers["blame"].suggested) == (
@@ -124,7 +124,7 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
 ) -> None:
     from datetime import timedelta
 
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
     from calldesk.core.record.summary import build_agent_record
 
     app = build_app(settings, clock)
@@ -139,9 +139,9 @@ async def test_the_fan_key_marks_the_call_and_my_record_counts_it(
         await pilot.pause()
         call = app.desk.call
         assert call is not None and call.fan_at == clock.now()
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
-    assert call_records.get_call(store, call.id).fan_at == clock.now()
+    assert call_history.get_call(store, call.id).fan_at == clock.now()
     today = clock.now().date()
     record = build_agent_record(store, today, clock.now() + timedelta(minutes=1))
     assert record.total("fans") == 1 and record.fan_calls == [(call.id, clock.now())]
@@ -177,7 +177,7 @@ async def test_space_on_the_suggested_choice_accepts_it(
         await pilot.press("space")
         await wait_until(pilot, lambda: not blame.pending)
         assert blame.accepted and not view(screen, "permanent-fix").accepted
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         answers = aftercall_records.checklist_answers(store, screen.call.id)
         assert (answers["blame"].value, answers["blame"].suggested) == (BLAME, True)

@@ -15,7 +15,7 @@ from tests.tui_helpers import (
 )
 
 from calldesk.config import Settings
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteItem, NoteList
@@ -35,9 +35,9 @@ async def test_a_call_starts_with_f2_and_notes_are_saved_as_typed(
         clock.advance(5)
         await type_text(pilot, "half typed")
         await pilot.pause()
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
         assert call is not None
         assert [note.text for note in call.notes] == ["printer offline again"]
         assert call.draft == "half typed"
@@ -83,9 +83,9 @@ async def test_caller_fields_are_saved_and_shown_in_the_status_bar(
         await pilot.pause()
         status = str(app.screen.query_one(StatusBar).query_one("#status-call").render())
         assert "Ann · 0161 555" in status
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
-        call = call_records.open_call(store)
+        call = call_history.open_call(store)
         assert (call.caller_name, call.caller_number) == ("Ann", "0161 555")
         store.close()
 
@@ -105,9 +105,9 @@ async def test_a_note_can_be_edited_from_the_list(settings: Settings, clock: Fak
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.desk.call.notes[0].text == "right"
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
-        note = call_records.open_call(store).notes[0]
+        note = call_history.open_call(store).notes[0]
         assert note.text == "right" and note.edited_at is not None
         store.close()
 

@@ -9,7 +9,8 @@ from tests.tui_helpers import build_app, started_up, wait_until
 from textual.widgets import Label, Static
 
 from calldesk.config import load_settings
-from calldesk.core.calls.desk import Desk, DeskError
+from calldesk.core.calls.desk import Desk
+from calldesk.core.calls.errors import DeskError
 from calldesk.core.clock import FakeClock
 from calldesk.tui.bindings import key_name, name_keys
 from calldesk.tui.commands import CallCommands

@@ -68,7 +68,7 @@ async def test_enter_puts_the_phrase_into_the_note_with_the_callers_name(
         note_input = app.screen.query_one(NoteInput)
         assert app.focused is note_input
         assert note_input.text == "Hello Ann, this is Pat from the help desk."
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     assert phrase_records.phrase_use_counts(store) == {"team-greeting": 1}
     assert phrase_records.unfilled_placeholder_counts(store) == {}
@@ -91,7 +91,7 @@ async def test_ctrl_y_copies_the_phrase_and_counts_the_use(
         assert copied == [
             "Hello {customer}, this is Pat from the help desk."
         ]  # no call: name unknown
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     assert phrase_records.phrase_use_counts(store) == {"team-greeting": 1}
     assert phrase_records.unfilled_placeholder_counts(store) == {("team-greeting", "customer"): 1}

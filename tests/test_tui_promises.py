@@ -57,7 +57,7 @@ async def test_a_promise_typed_in_a_note_shows_rings_and_greets_the_caller_again
 
         await pilot.press("f8")
         await wait_until(pilot, lambda: app.desk.call is None)
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         [promise] = records.list_promises(store, open_only=True)
         store.close()
@@ -250,7 +250,7 @@ async def test_promises_are_numbered_after_the_stored_ones_even_if_made_before_t
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(app.promises.open_promises) == 3)
         assert app.promises.open_promises[1].id == 3
-        assert app.desk.writer.flush()
+        assert app.desk.writes.writer.flush()
         store = stored(settings, clock)
         saved = [(p.id, p.what) for p in records.list_promises(store, open_only=True)]
         store.close()

@@ -73,7 +73,7 @@ async def test_keys_echo_while_every_write_takes_two_seconds(
             typed += char
             assert note_input.true_text == typed  # echoed, with the call's first write queued
             assert app.desk.call is not None and app.desk.call.draft == typed
-        assert app.desk.writer.pending  # the disk has not caught up: nothing waited for it
+        assert app.desk.writes.writer.pending  # the disk has not caught up: nothing waited for it
         await pilot.press("enter")
         assert [item.entry.text for item in app.screen.query(NoteItem)] == ["hi to"]
         await pilot.press("f8")
@@ -86,11 +86,11 @@ async def test_keys_echo_while_every_write_takes_two_seconds(
             await pilot.press(key)
             typed += key
             assert search.value == typed
-        assert app.desk.writer.pending  # the outcome is still on its way to the disk
+        assert app.desk.writes.writer.pending  # the outcome is still on its way to the disk
         # The break comes once the outcome is read behind the writes.
         await wait_for_screen(pilot, CooldownScreen, timeout=60)
         assert threading.main_thread().name not in slow_disk  # the UI thread never waited
-        await wait_until(pilot, lambda: not app.desk.writer.pending, timeout=60)
+        await wait_until(pilot, lambda: not app.desk.writes.writer.pending, timeout=60)
 
 
 async def test_practice_grades_and_fix_marks_go_through_the_writer(
@@ -106,7 +106,7 @@ async def test_practice_grades_and_fix_marks_go_through_the_writer(
         await pilot.press("o", "k")
         assert screen.query_one("#practice-attempt", Input).value == "ok"
         await pilot.press("enter", "3")  # graded: the write takes 2 s, the screen waits for none
-        assert screen.item is None and app.desk.writer.pending
+        assert screen.item is None and app.desk.writes.writer.pending
         await wait_until(pilot, lambda: screen.item is not None, timeout=60)
         assert screen.item.phrase.id != first.phrase.id
         await pilot.press("escape")
@@ -133,7 +133,7 @@ async def test_promises_the_bell_a_search_miss_and_my_record_go_through_the_writ
             await pilot.press({" ": "space", "/": "slash"}.get(key, key))
         await pilot.press("enter")
         assert [promise.what for promise in app.promises.open_promises] == ["call back"]
-        assert app.desk.writer.pending  # shown at once; the disk has not caught up
+        assert app.desk.writes.writer.pending  # shown at once; the disk has not caught up
         clock.advance(minutes=2)
         app.promises.check()
         assert rung == [1]  # rung from memory
@@ -145,7 +145,7 @@ async def test_promises_the_bell_a_search_miss_and_my_record_go_through_the_writ
         await wait_until(pilot, lambda: screen.text != "", timeout=60)  # read behind the writes
         assert threading.main_thread().name not in slow_disk
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.desk.writer.pending, timeout=60)
+        await wait_until(pilot, lambda: not app.desk.writes.writer.pending, timeout=60)
     with stored(settings, clock) as store:
         [promise] = promise_records.list_promises(store)
         assert (promise.what, promise.reminded_at) == ("call back", clock.now())

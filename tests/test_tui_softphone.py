@@ -10,6 +10,7 @@ from tests.tui_helpers import build_app, stored, type_text, wait_until
 
 from calldesk.config import Settings
 from calldesk.core.aftercall import records as aftercall_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
@@ -149,7 +150,7 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
         assert app.desk.call is None and app.desk.last_call is first
     with stored(settings, clock) as store:
-        calls = {call.caller_number: call for call in call_records.list_calls(store)}
+        calls = {call.caller_number: call for call in call_history.list_calls(store)}
     assert calls["1001"].note_count == 1 and not calls["1001"].missed
     assert calls["2002"].missed and calls["2002"].outcome is None
 
@@ -182,7 +183,7 @@ async def test_a_call_abandoned_while_ringing_is_missed_without_after_call_steps
         detail = str(history.query_one("#history-detail-text").render())
         assert "Missed call: the caller hung up while it rang." in detail
     with stored(settings, clock) as store:
-        [call] = call_records.list_calls(store)
+        [call] = call_history.list_calls(store)
         assert (
             aftercall_records.checklist_answers(store, call.id) == {}
             and aftercall_records.active_cooldown(store) is None
@@ -201,8 +202,8 @@ async def test_notes_typed_while_it_rang_keep_the_call_a_call(
         await microsip("hangup", "1001")  # the draft was never entered: it is kept too
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
-        [summary] = call_records.list_calls(store)
-        call = call_records.get_call(store, summary.id)
+        [summary] = call_history.list_calls(store)
+        call = call_history.get_call(store, summary.id)
     assert not call.missed
     assert [note.text for note in call.notes] == ["card says: printer contract ends Friday"]
 
@@ -246,7 +247,7 @@ async def test_two_rings_then_the_agent_answers_the_second(
         await microsip("hangup", "2002")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
-        calls = {call.caller_number: call for call in call_records.list_calls(store)}
+        calls = {call.caller_number: call for call in call_history.list_calls(store)}
     assert calls["1001"].missed and calls["1001"].note_count == 0
     assert not calls["2002"].missed and calls["2002"].first_note == "second caller"
 
@@ -268,7 +269,7 @@ async def test_start_on_answer_a_call_given_up_while_ringing_is_missed(
         await wait_until(pilot, lambda: titled(shown, "Missed call"))
         assert app.desk.call is None
     with stored(settings, clock) as store:
-        [call] = call_records.list_calls(store)
+        [call] = call_history.list_calls(store)
     assert (call.caller_number, call.missed) == ("1001", True)
 
 
@@ -300,6 +301,6 @@ async def test_a_withheld_caller_never_sees_the_last_withheld_callers_notes(
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
             await app._to_desk()
     with stored(settings, clock) as store:
-        assert call_records.calls_by_number(store, "anonymous") == []
+        assert call_history.calls_by_number(store, "anonymous") == []
         norms = store._connection().execute("SELECT number_norm FROM calls").fetchall()
     assert [norm for (norm,) in norms] == ["", ""]

@@ -160,16 +160,16 @@ def selection_from_args(args: argparse.Namespace, today: date) -> Selection:
 
 
 def _selected_calls(store: Database, selection: Selection) -> list[Call]:
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
     from calldesk.core.storage import NotFound
 
     if not selection.ids:
-        return list(call_records.iter_calls(store, selection.since, selection.until))
+        return list(call_history.iter_calls(store, selection.since, selection.until))
     calls: list[Call] = []
     missing: list[int] = []
     for call_id in selection.ids:
         try:
-            calls.append(call_records.get_call(store, call_id))
+            calls.append(call_history.get_call(store, call_id))
         except NotFound:
             missing.append(call_id)
     if missing:
@@ -326,7 +326,7 @@ def _write_document(document: str | Iterable[str], output: str | None, force: bo
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
     from calldesk.core.clock import SystemClock
     from calldesk.core.storage import Database, StoreError
 
@@ -345,7 +345,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             _warn_journal(store)
             if directory is None and not selection.ids:
                 # One document for many calls: streamed, so memory stays flat as calls grow.
-                count = call_records.count_calls(store, selection.since, selection.until)
+                count = call_history.count_calls(store, selection.since, selection.until)
                 if count:
                     _stream_document(store, selection, checklist, count, args, clock)
             else:
@@ -370,12 +370,12 @@ def _stream_document(
     clock: Clock,
 ) -> None:
     """Many calls in one document, read, rendered and written one call at a time."""
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
     from calldesk.core.export.callrecord import load_records
     from calldesk.core.export.markdown import iter_many
 
     with _progress(count) as tick:
-        calls = call_records.iter_calls(store, selection.since, selection.until)
+        calls = call_history.iter_calls(store, selection.since, selection.until)
         records = _counted(load_records(store, calls, checklist), tick)
         pieces = iter_many(
             records,

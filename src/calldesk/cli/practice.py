@@ -126,9 +126,9 @@ def _practice_key(settings: Settings) -> str:
 def _refuse_during_call_or_break(store: Database, now: datetime) -> None:
     """Practice is for quiet moments: an open call or a break in progress comes first."""
     from calldesk.core.aftercall import records as aftercall_records
-    from calldesk.core.calls import records as call_records
+    from calldesk.core.calls import history as call_history
 
-    call = call_records.open_call(store)
+    call = call_history.open_call(store)
     if call is not None:
         started = call.started_at.astimezone().strftime("%H:%M")
         raise UserError(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
 from calldesk.core.aftercall.fixes import RecurringProblem
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call, Outcome, format_duration
 
 if TYPE_CHECKING:
@@ -67,12 +67,12 @@ class AfterCall:
         )
         answer = await host.push_screen_wait(OutcomeDialog(call))
         if answer is not None:
-            host.desk.set_outcome(call, answer.outcome, answer.reason)
+            host.desk.wrapup.set_outcome(call, answer.outcome, answer.reason)
             if answer.outcome.wants_cooldown:
                 recent = await self._recent_outcomes(call)
                 rules = BreakRules(**asdict(host.settings.cooldown))
                 state = offer(call.id, rules, recent, host.clock.now())
-                host.desk.save_cooldown(state)
+                host.desk.wrapup.save_cooldown(state)
                 host.cooldown = state
                 if host.desk.call is None:  # else it comes back when that call ends
                     await host.push_screen_wait(self._cooldown_screen(state))
@@ -82,13 +82,13 @@ class AfterCall:
     async def _recent_outcomes(self, call: Call) -> list[Outcome]:
         """Outcomes of the latest calls, newest first, this one included (for the bad streak)."""
         own = [call.outcome] if call.outcome is not None else []
-        store, writer = self.host.store, self.host.desk.writer
+        store, writer = self.host.store, self.host.desk.writes.writer
         if store is None:
             return own
         limit = self.host.settings.cooldown.bad_streak + 1
 
         def read() -> list[Outcome]:
-            stored = call_records.recent_outcomes(store, limit)
+            stored = call_history.recent_outcomes(store, limit)
             # Behind the queued writes this call's outcome has landed, unless the disk fails.
             return own + stored if writer.failing else stored
 
@@ -99,7 +99,7 @@ class AfterCall:
 
         def save(new_state: CooldownState) -> None:
             self.host.cooldown = new_state
-            self.host.desk.save_cooldown(new_state)
+            self.host.desk.wrapup.save_cooldown(new_state)
             self.show_breaks()
 
         from calldesk.core.clock import steady
@@ -125,7 +125,7 @@ class AfterCall:
         suggestions = await self.suggestions(call, checklist)
 
         def save(item_id: str, value: object, skipped: bool, suggested: bool) -> None:
-            host.desk.save_checklist_answer(call, item_id, value, skipped, suggested)
+            host.desk.wrapup.save_checklist_answer(call, item_id, value, skipped, suggested)
 
         done = await host.push_screen_wait(
             ChecklistScreen(call, checklist, answers, save, suggestions)
@@ -165,7 +165,7 @@ class AfterCall:
 
     def toggle_fan(self) -> None:
         """The fan-moment key: mark the open or last call, or take the mark back."""
-        from calldesk.core.calls.desk import DeskError
+        from calldesk.core.calls.errors import DeskError
 
         host = self.host
         try:
@@ -174,7 +174,7 @@ class AfterCall:
             host.notify(host.name_keys(str(error)), severity="warning")
             return
         who = call.display_caller()
-        if host.desk.toggle_fan(call):
+        if host.desk.wrapup.toggle_fan(call):
             host.notify(
                 f"Fan moment: {who} left happier than they came. My record counts it"
                 f" ({host.key('fan-moment')} again takes it back).",
@@ -274,7 +274,7 @@ class AfterCall:
 
         def read() -> tuple[Call, dict[str, tuple[object, bool]]]:
             answers = aftercall_records.checklist_answers(store, call_id)
-            return call_records.get_call(store, call_id), {
+            return call_history.get_call(store, call_id), {
                 i: (a.value, a.skipped) for i, a in answers.items()
             }
 

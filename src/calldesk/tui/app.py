@@ -24,7 +24,8 @@ from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
 from calldesk.core.aftercall.cooldown import CooldownState
-from calldesk.core.calls.desk import Desk, DeskError
+from calldesk.core.calls.desk import Desk
+from calldesk.core.calls.errors import DeskError
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
 from calldesk.tui.after_call import AfterCall
@@ -161,7 +162,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.desk.restore()
         phrase_pane = self.desk_widget(PhrasePane)
         if phrase_pane is not None:
-            phrase_pane.say_for = self.desk.phrase_text
+            phrase_pane.say_for = self.desk.phrases.text
         self.show_call()
         if self.desk.call is not None:
             self.notify(
@@ -198,7 +199,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             return  # the timer's own task can fire while Textual takes the screens down
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
-        self.desk.check_store()  # a deleted or renamed database is noticed within a second
+        self.desk.writes.check_store()  # a deleted or renamed database is noticed within a second
         self.notes.tick()  # the closing phrases, once a call has run a while
         self.promises.check()  # the bell 5 minutes before a promise is due
 

@@ -53,11 +53,11 @@ class Exporter:
         from calldesk.core.storage import StoreError
 
         host = self.host
-        store, writer = host.store, host.desk.writer
+        store, writer = host.store, host.desk.writes.writer
         checklist = self._checklist()
 
         def read() -> CallRecord:
-            if store is not None and host.desk.is_stored(call) and not writer.failing:
+            if store is not None and host.desk.writes.is_stored(call) and not writer.failing:
                 return load_record(store, call.id, checklist)
             return build_record(call, checklist=checklist)
 

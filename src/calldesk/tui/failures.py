@@ -163,7 +163,7 @@ class Saving:
                 timeout=opened.timeout,
             )
         if opened.save_state == "saved":
-            host.desk.store = host.store
+            host.desk.writes.store = host.store
         host.save_state = opened.save_state
 
     def failed(self, error: BaseException) -> None:
@@ -193,7 +193,7 @@ class Saving:
 
     def quit(self) -> None:
         """Quit once the queued writes are in; ask first if the open call's notes are not."""
-        writer = self.host.desk.writer
+        writer = self.host.desk.writes.writer
         self.host.data.read(lambda: writer.failing, self._quit)
 
     def _quit(self, failing: bool) -> None:

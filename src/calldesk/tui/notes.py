@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.bigtext import NOTE_LIMIT, Fitted
-from calldesk.core.calls.desk import DeskError
+from calldesk.core.calls.errors import DeskError
 from calldesk.core.library.suggest import CallSuggestions
 from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.clipboard import copy_phrase
@@ -40,7 +40,7 @@ class NoteTaking:
         self._last_outcome: str | None = None
         """How the last call from this caller went, from the caller card: "abusive" brings
         the one warning up."""
-        host.desk.on_overflow = self._overflowed
+        host.desk.notes.on_overflow = self._overflowed
 
     def _overflowed(self, fitted: Fitted) -> None:
         """Text too long for a note was cut: say so, and where the rest is (nothing is lost)."""
@@ -58,7 +58,7 @@ class NoteTaking:
             return
         desk = self.host.desk
         try:
-            entry = desk.add_note(message.text)
+            entry = desk.notes.add(message.text)
         except DeskError as error:
             message.note_input.give_back(message.text)  # NoteInput emptied itself on Enter
             self._refused(error)
@@ -134,16 +134,16 @@ class NoteTaking:
         """A paste too long for the note: what fits goes in, the rest to a file."""
         if self.host.desk.call is None:
             return
-        message.note_input.insert_fitted(self.host.desk.fit(message.text, message.room).text)
+        message.note_input.insert_fitted(self.host.desk.notes.fit(message.text, message.room).text)
 
     def insert_text(self, pane: NotesPane, text: str) -> None:
         """Put `text` into the note being typed, as much as fits; the rest goes to a file."""
         room = NOTE_LIMIT - len(pane.query_one(NoteInput).true_text)
-        pane.insert_text(self.host.desk.fit(text, room).text)
+        pane.insert_text(self.host.desk.notes.fit(text, room).text)
 
     def draft_changed(self, message: NoteInput.Changed) -> None:
         if isinstance(message.text_area, NoteInput) and self.host.desk.call is not None:
-            self.host.desk.set_draft(message.text_area.true_text)
+            self.host.desk.notes.set_draft(message.text_area.true_text)
 
     def caller_changed(self, message: NotesPane.CallerChanged) -> None:
         if self.host.desk.call is not None:
@@ -157,7 +157,7 @@ class NoteTaking:
 
     def restore_edit(self) -> None:
         """A note edit typed but not kept when calldesk stopped: its dialog opens again."""
-        if (restored := self.host.desk.restored_edit) is None:
+        if (restored := self.host.desk.notes.restored_edit) is None:
             return
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
 
@@ -176,17 +176,17 @@ class NoteTaking:
         from calldesk.tui.dialogs.edit_note import EditNoteDialog
 
         def changed(text: str) -> None:
-            self.host.desk.set_edit_draft(entry, text)
+            self.host.desk.notes.set_edit_draft(entry, text)
 
         def edited(text: str | None) -> None:
             try:
                 if text is not None:
-                    self.host.desk.edit_note(entry, text)
+                    self.host.desk.notes.edit(entry, text)
             except DeskError as error:
                 self._refused(error)
                 return
             finally:
-                self.host.desk.clear_edit_draft()  # queued after the edit itself
+                self.host.desk.notes.clear_edit_draft()  # queued after the edit itself
             if text is None:
                 return
             if (pane := self._pane()) is not None:
@@ -204,7 +204,7 @@ class NoteTaking:
             if not delete:
                 return
             try:
-                self.host.desk.delete_note(entry)
+                self.host.desk.notes.delete(entry)
             except DeskError as error:
                 self._refused(error)
                 return
@@ -215,7 +215,7 @@ class NoteTaking:
 
     def phrase_chosen(self, message: PhrasePane.Chosen) -> None:
         host = self.host
-        text = host.desk.use_phrase(message.phrase, message.action)
+        text = host.desk.phrases.use(message.phrase, message.action)
         if message.action == "copy":
             copy_phrase(host, text, message.phrase.title, os.environ)  # OSC 52 + system tool
             return

@@ -183,7 +183,7 @@ class PhoneLine:
 
     async def event(self, event: PhoneEvent) -> None:
         """What the phone says happens to the call record; the agent's own calls are left alone."""
-        from calldesk.core.calls.desk import PhoneAction
+        from calldesk.core.calls.phone_link import PhoneAction
 
         if event.id in self._handled:
             return
@@ -193,7 +193,7 @@ class PhoneLine:
             self._last_seen[event.call_id] = max(last, event.at) if last else event.at
         if self.host.read_only_reason:
             return
-        outcome = self.host.desk.on_phone_event(event, self.host.settings.softphone.start_on)
+        outcome = self.host.desk.phone.on_event(event, self.host.settings.softphone.start_on)
         caller = phone_caller(event)
         action = outcome.action
         if action is PhoneAction.STARTED:

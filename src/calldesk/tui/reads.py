@@ -69,14 +69,14 @@ class DeskData:
         on_error: Callable[[BaseException], object] | None = None,
     ) -> None:
         post = self.target.post_message
-        self.desk.read_after_writes(
+        self.desk.writes.read_after_writes(
             read,
             done=lambda value: post(ReadDone(value, then)),
             failed=lambda error: post(ReadDone(None, then, error, on_error)),
         )
 
     def write(self, write: Callable[[], object]) -> None:
-        self.desk.write(write)
+        self.desk.writes.write(write)
 
     async def fetch(self, read: Callable[[], T]) -> T:
         """`read` behind the queued writes, awaited (for the after-call steps, which run in

@@ -81,7 +81,7 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
 
 
 def _tag_pattern(tag: str) -> re.Pattern[str]:
-    # As `#tags` are read off notes (calls/desk.py): `#fix` but not `#fixed` or `a#fix`.
+    # As `#tags` are read off notes (calls/notes.py): `#fix` but not `#fixed` or `a#fix`.
     return re.compile(rf"(?<![\w#])#{re.escape(tag)}(?![\w-])", re.IGNORECASE)
 
 

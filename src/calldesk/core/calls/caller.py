@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import RecurringProblem, recurring_problems
 from calldesk.core.aftercall.records import PermanentFix
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import CallSummary, Outcome, normalise_number
 from calldesk.core.promises.model import Promise
 from calldesk.core.promises.records import open_promises_for_number
@@ -103,7 +103,7 @@ def lookup_caller(
     promises = open_promises_for_number(store, number)
     previous = [
         call
-        for call in call_records.calls_by_number(store, number, limit=HISTORY_LIMIT + 1)
+        for call in call_history.calls_by_number(store, number, limit=HISTORY_LIMIT + 1)
         if call.id != exclude_call_id
     ][:HISTORY_LIMIT]
     if not previous:
@@ -117,7 +117,7 @@ def lookup_caller(
     last = previous[0]
     reason = ""
     if last.outcome in (Outcome.BAD, Outcome.ABUSIVE):
-        reason = call_records.get_call(
+        reason = call_history.get_call(
             store, last.id
         ).outcome_reason  # one call: the summaries lack it
     return CallerCard(number, previous, open_fixes, recurring, promises, last_reason=reason)

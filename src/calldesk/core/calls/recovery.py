@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call
 from calldesk.core.textsafe import visible
 
@@ -40,7 +40,7 @@ def journal_warning(store: Database) -> str | None:
         f"The journal calldesk keeps while it runs was damaged when it stopped: {what} in it "
         "could not be read back."
     ]
-    call = call_records.latest_call(store)
+    call = call_history.latest_call(store)
     if call is None:
         lines.append("Calls and notes typed in the last session may be missing.")
     else:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from calldesk.core.calls.model import Call, CallSummary, NoteEntry, Outcome
 from calldesk.core.clock import from_iso
+from calldesk.core.db.errors import call_not_found
 
 MAX_SEARCH_TERMS = 8
 PREVIEW_CHARS = 200
@@ -108,3 +109,15 @@ def fts_term(term: str) -> str:
 def like_term(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def read_call(conn: sqlite3.Connection, call_id: int) -> Call:
+    """The call `call_id` with all its notes, oldest note first, read on `conn`."""
+    row = conn.execute(f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ?", (call_id,)).fetchone()
+    if row is None:
+        raise call_not_found(call_id)
+    notes = conn.execute(
+        f"SELECT {NOTE_COLUMNS} FROM notes WHERE call_id = ? ORDER BY id",
+        (call_id,),
+    ).fetchall()
+    return call_from_row(row, [note_from_row(note) for note in notes])

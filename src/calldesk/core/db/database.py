@@ -1,4 +1,5 @@
-"""The Database: one SQLite connection behind one lock, opened, migrated and closed safely."""
+"""The Database: one SQLite connection behind one lock; transactions, app state, and the file
+put back if it vanishes while open. Opening it (lock, journal, damage, schema) is `opening.py`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,28 +16,16 @@ from calldesk.core.clock import Clock, to_iso
 from calldesk.core.db.connection import (
     acquire_lock,
     connect,
-    create_private_file,
-    database_exists,
-    is_damaged,
-    lock_is_free,
     lock_path,
-    move_aside,
     release_lock,
     side_file,
     translated,
     unavailable,
 )
 from calldesk.core.db.errors import StoreError, StoreUnavailable
-from calldesk.core.db.journal import JournalLoss, check_copy, discard_copy, keep_leftover
-from calldesk.core.db.schema import (
-    SCHEMA_VERSION,
-    SEARCH_INDEX_VERSION,
-    fts5_available,
-    migrate,
-    read_meta,
-    schema_version,
-    sync_search_index,
-)
+from calldesk.core.db.journal import JournalLoss
+from calldesk.core.db.opening import open_for_reading, open_for_writing, use_wal
+from calldesk.core.db.schema import read_meta
 from calldesk.core.db.vanish import (
     REPLACED,
     Recreated,
@@ -46,7 +34,7 @@ from calldesk.core.db.vanish import (
     how_vanished,
     move_into_recovered,
 )
-from calldesk.core.files import ensure_private_dir, open_private, tighten
+from calldesk.core.files import ensure_private_dir, open_private
 
 
 class Database:
@@ -95,127 +83,35 @@ class Database:
         be written, `StoreLocked` if another program holds it, `StoreTooNew` for a newer schema.
         A damaged file is moved aside and a fresh database started; see `recovered_from`.
         A journal left by a crash is copied aside first; if SQLite cannot replay all of it,
-        the copy is kept and `journal_loss` says so.
+        the copy is kept and `journal_loss` says so. The steps are in `opening.py`.
         """
         path = Path(path)
-        try:
-            ensure_private_dir(path.parent)
-        except OSError as error:
-            raise unavailable(path.parent, error) from error
-        lock_fd = acquire_lock(lock_path(path))
-        try:
-            # Before SQLite sees it: replaying checkpoints and deletes the journal.
-            journal = keep_leftover(path, clock.now())
-            with translated(path, readonly=False):
-                db, recovered = cls._open_file(path, clock)
-                try:
-                    loss = cls._check_journal(db, journal, moved=recovered is not None)
-                    # Refuse a newer schema before anything (even the journal mode) is changed.
-                    schema_version(db, path)
-                    cls._use_wal(db, path)
-                    migrate(db, path)
-                    fts = sync_search_index(db, fts5_available(db))
-                except BaseException:
-                    db.close()
-                    raise
-        except OSError as error:
-            release_lock(lock_fd)
-            raise unavailable(path.parent, error) from error
-        except BaseException:
-            release_lock(lock_fd)
-            raise
+        opened = open_for_writing(path, clock)
         return cls(
-            db,
+            opened.db,
             clock,
             path,
-            lock_fd=lock_fd,
+            lock_fd=opened.lock_fd,
             readonly=False,
-            fts=fts,
-            recovered_from=recovered,
-            journal_loss=loss,
+            fts=opened.fts,
+            recovered_from=opened.recovered_from,
+            journal_loss=opened.journal_loss,
         )
-
-    @staticmethod
-    def _use_wal(db: sqlite3.Connection, path: Path) -> None:
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        db.execute("PRAGMA synchronous = NORMAL")
-        if mode == "wal":
-            # SQLite gives -wal/-shm the database's mode; make sure of it anyway.
-            for suffix in ("-wal", "-shm"):
-                tighten(side_file(path, suffix))
-
-    @staticmethod
-    def _check_journal(
-        db: sqlite3.Connection, journal: Path | None, *, moved: bool, readonly: bool = False
-    ) -> JournalLoss | None:
-        """Compare what the journal's copy held with what SQLite replayed of it."""
-        if journal is None:
-            return None
-        scan = check_copy(journal)
-        if not moved and not readonly:
-            # SQLite's own count of the frames it took from the journal (nothing is busy:
-            # the lock file keeps other writers out).
-            row = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if row is not None and row[1] >= 0:
-                scan = replace(scan, replayable=min(int(row[1]), scan.frames))
-        if moved or not scan.lost:
-            # Replayed in full, or moved aside with the damaged database: no copy needed.
-            discard_copy(journal)
-            return None
-        return JournalLoss(journal, scan)
-
-    @staticmethod
-    def _open_file(path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
-        create_private_file(path)
-        db = connect(path, readonly=False)
-        if not is_damaged(db):
-            return db, None
-        try:
-            # Move the files while the connection is still open: closing it first would let
-            # SQLite tidy up, deleting a -wal that may hold the newest of the user's notes.
-            moved = move_aside(path, clock)
-        finally:
-            db.close()
-        create_private_file(path)
-        return connect(path, readonly=False), moved
 
     @classmethod
     def open_readonly(cls, path: Path, clock: Clock) -> Database:
         """Open an existing database for reading only, alongside a running calldesk."""
         path = Path(path)
-        if not database_exists(path):
-            raise StoreUnavailable(
-                f"There is no call database at {path} yet.",
-                "Start calldesk normally once to create it.",
-            )
-        journal = None
-        if lock_is_free(lock_path(path)):
-            # No calldesk runs: a journal here was left by a crash. Reading does not use it
-            # up, but what is read (and exported) lacks any save past a damaged byte.
-            with contextlib.suppress(OSError):
-                journal = keep_leftover(path, clock.now())
-        with translated(path, readonly=True):
-            db = connect(path, readonly=True)
-            try:
-                loss = cls._check_journal(db, journal, moved=False, readonly=True)
-                version = schema_version(db, path)
-                if version < SCHEMA_VERSION:
-                    raise StoreUnavailable(
-                        f"The call database {path} uses an older layout (schema {version}).",
-                        "Start calldesk normally once to update it, then try again.",
-                    )
-                has_index = db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE name = 'calls_fts'"
-                ).fetchone()
-                fts = (
-                    has_index is not None
-                    and read_meta(db, "search_index") == SEARCH_INDEX_VERSION
-                    and fts5_available(db)
-                )
-            except BaseException:
-                db.close()
-                raise
-        return cls(db, clock, path, lock_fd=None, readonly=True, fts=fts, journal_loss=loss)
+        opened = open_for_reading(path, clock)
+        return cls(
+            opened.db,
+            clock,
+            path,
+            lock_fd=None,
+            readonly=True,
+            fts=opened.fts,
+            journal_loss=opened.journal_loss,
+        )
 
     @property
     def search_mode(self) -> str:
@@ -288,7 +184,7 @@ class Database:
                 os.rename(temp, self.path)
                 self._file_id = file_id(self.path)
                 self._db = connect(self.path, readonly=False)
-                self._use_wal(self._db, self.path)
+                use_wal(self._db, self.path)
             except (OSError, sqlite3.Error) as error:
                 # The copy is whole: open it where it is, so nothing typed is lost.
                 if self._db is None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState
 from calldesk.core.aftercall.records import PermanentFix
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call
 from calldesk.core.export.redact import PHONE as REDACTED_NUMBER
 from calldesk.core.export.redact import redact as redact_text
@@ -185,7 +185,7 @@ def load_records(
 
 def load_record(store: Database, call_id: int, checklist: Checklist | None = None) -> CallRecord:
     """The record for one stored call; raises the store's `NotFound` for an unknown id."""
-    return next(load_records(store, [call_records.get_call(store, call_id)], checklist))
+    return next(load_records(store, [call_history.get_call(store, call_id)], checklist))
 
 
 # -- redaction ------------------------------------------------------------------------------

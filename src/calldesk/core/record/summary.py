@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import Phase
 from calldesk.core.aftercall.records import FixStatus, PermanentFix
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Outcome
 from calldesk.core.practice import records as practice_records
 from calldesk.core.promises.model import Promise, PromiseState
@@ -112,7 +112,7 @@ def build_agent_record(
                 setattr(period, name, getattr(period, name) + 1)
 
     fan_calls: list[tuple[int, datetime]] = []
-    for call in call_records.iter_calls(db, since=start):
+    for call in call_history.iter_calls(db, since=start):
         if call.missed:
             bump(call.started_at, "missed")
             continue

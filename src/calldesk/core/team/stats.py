@@ -64,7 +64,7 @@ def _publishable(query: str, callers: set[str]) -> bool:
 
 def desk_stats(db: Database, now: datetime, desk: str) -> dict[str, Any]:
     """This desk's statistics, ready to be written as JSON."""
-    from calldesk.core.calls.records import caller_names
+    from calldesk.core.calls.history import caller_names
     from calldesk.core.library.records import phrase_use_history
     from calldesk.core.team.records import search_misses
 

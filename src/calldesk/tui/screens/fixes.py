@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.fixes import RecurringProblem
 from calldesk.core.aftercall.records import FixStatus, PermanentFix
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call
 from calldesk.tui.reads import DataAccess, InPlace
 from calldesk.tui.text import clip, literal, visible
@@ -178,7 +178,7 @@ class FixesScreen(Screen[None]):
                 related += [call_id for call_id in problem.call_ids if call_id not in related]
         store, wanted = self.store, related[:6]
         self.data.read(
-            lambda: [call_records.get_call(store, call_id) for call_id in wanted],
+            lambda: [call_history.get_call(store, call_id) for call_id in wanted],
             lambda calls: self._show_detail(fix, calls),
         )
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from calldesk.core.calls import records as call_records
+from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call, CallSummary, format_duration
 from calldesk.core.textsafe import counted
 from calldesk.tui.text import LiteralInput, clip, literal, visible
@@ -103,9 +103,9 @@ class HistoryScreen(Screen[None]):
     def refresh_calls(self, query: str) -> None:
         query = query.strip()
         calls = (
-            call_records.search_calls(self.store, query, limit=LIST_LIMIT)
+            call_history.search_calls(self.store, query, limit=LIST_LIMIT)
             if query
-            else call_records.list_calls(self.store, limit=LIST_LIMIT)
+            else call_history.list_calls(self.store, limit=LIST_LIMIT)
         )
         self.app.call_from_thread(self._show_calls, calls, query)
 
@@ -132,7 +132,7 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history-detail", exit_on_error=False)
     def show_detail(self, call_id: int) -> None:
-        call = call_records.get_call(self.store, call_id)
+        call = call_history.get_call(self.store, call_id)
         self.app.call_from_thread(self._show_detail, call)
 
     def _show_detail(self, call: Call) -> None:
