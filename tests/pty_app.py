@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pyte
@@ -39,9 +39,11 @@ class PtyApp:
         command: tuple[str, ...] = (sys.executable, "-m", "calldesk"),
         *,
         controlling: bool = False,
+        preexec: Callable[[], None] | None = None,
     ) -> None:
         """With `controlling`, the pty is the app's controlling terminal, as in a terminal
-        window: closing it then sends SIGHUP and SIGCONT, as the kernel does."""
+        window: closing it then sends SIGHUP and SIGCONT, as the kernel does. `preexec` runs in
+        the child before calldesk starts."""
         self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
         master, slave = os.openpty()
@@ -66,7 +68,7 @@ class PtyApp:
             env=full_env,
             start_new_session=True,
             close_fds=True,
-            preexec_fn=_take_as_controlling_terminal if controlling else None,
+            preexec_fn=_before_exec(controlling, preexec),
         )
         os.close(slave)
         self.master = master
@@ -137,11 +139,21 @@ class PtyApp:
             os.close(self.master)
 
 
-def _take_as_controlling_terminal() -> None:
-    import fcntl
-    import termios
+def _before_exec(
+    controlling: bool, preexec: Callable[[], None] | None
+) -> Callable[[], None] | None:
+    if not controlling:
+        return preexec
 
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # stdin is the pty; the child leads a new session
+    def take_the_pty_then_preexec() -> None:
+        import fcntl
+        import termios
+
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # stdin is the pty; the child leads a new session
+        if preexec is not None:
+            preexec()
+
+    return take_the_pty_then_preexec
 
 
 RUNTIME_DIRS: dict[Path, Path] = {}

@@ -26,7 +26,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from tests.pty_app import PtyApp, app_env
@@ -71,15 +70,7 @@ def check_sound(path: Path) -> list[str]:
 
 def spawn(env: dict[str, str], preexec: Callable[[], None] | None = None) -> PtyApp:
     """The real calldesk on a pty, with `preexec` run in the child before it starts."""
-    if preexec is None:
-        return PtyApp(env)
-    real = subprocess.Popen
-
-    def popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
-        return real(*args, preexec_fn=preexec, **kwargs)  # type: ignore[call-overload]
-
-    with mock.patch.object(subprocess, "Popen", popen):
-        return PtyApp(env)
+    return PtyApp(env, preexec=preexec)
 
 
 def wait_until(app: PtyApp, condition: Callable[[str], bool], timeout: float = 15.0) -> bool:
