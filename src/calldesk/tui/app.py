@@ -3,7 +3,8 @@
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
 each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
-`Exporter`, `Promises`. Data comes through `DeskData`: behind the queued writes, back as messages.
+`Exporter`, `Promises` (made through `PromiseTaking`). Data comes through `DeskData`: behind
+the queued writes, back as messages.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoa
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
+from calldesk.tui.promise_taking import PromiseTaking
 from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.screens.desk import DeskScreen
@@ -119,7 +121,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
         self.promises = Promises(self)
-        self.notes = NoteTaking(self, self.promises)
+        self.notes = NoteTaking(self, PromiseTaking(self, self.promises))
         self.practice_coach = PracticeCoach(self)
         self.exporter = Exporter(self, self.after_calls.checklist)
 
