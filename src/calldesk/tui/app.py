@@ -2,7 +2,7 @@
 
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
-each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
+each: `Calls`, `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
 `Exporter`, `Promises` (made through `PromiseTaking`). Data comes through `DeskData`: behind
 the queued writes, back as messages.
 """
@@ -25,11 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from calldesk.config import Settings
 from calldesk.core.aftercall.cooldown import CooldownState
-from calldesk.core.calls.desk import Desk, DeskError
+from calldesk.core.calls.desk import Desk
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
 from calldesk.tui.after_call import AfterCall
 from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
+from calldesk.tui.calls import Calls
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.export import Exporter
 from calldesk.tui.failures import (
@@ -53,7 +54,7 @@ from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.typeahead import KeysInOrder
 from calldesk.tui.widgets.note_input import NoteInput
-from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
+from calldesk.tui.widgets.notes_pane import NoteList
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
@@ -122,6 +123,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phone = PhoneLine(self)
         self.promises = Promises(self)
         self.notes = NoteTaking(self, PromiseTaking(self, self.promises))
+        self.calls = Calls(self, self.notes)
         self.practice_coach = PracticeCoach(self)
         self.exporter = Exporter(self, self.after_calls.checklist)
 
@@ -213,16 +215,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     def watch_call(self, call: Call | None) -> None:
         self._show_status_extra()  # the practice count hides during a call
-        notes = self.desk_widget(NotesPane)
-        if notes is None:
-            return
-        notes.show_call(call)
-        self.notes.call_changed(call)
-        self.refresh_status()
-        if call is not None:
-            self.desk_widget(NoteInput).focus()  # type: ignore[union-attr]
-        else:
-            self.desk_widget(PhrasePane).focus_search()  # type: ignore[union-attr]
+        self.calls.shown(call)
 
     def watch_now(self, now: datetime | None) -> None:
         status = self.desk_widget(StatusBar)
@@ -292,33 +285,10 @@ class CalldeskApp(KeysInOrder, LiteralApp):
     _to_desk = to_desk  # the name the tests know
 
     async def action_start_call(self) -> None:
-        if self.read_only_reason:
-            self.notify(self.read_only_reason, title="Read-only window", severity="warning")
-            return
-        try:
-            self.desk.start_call()
-        except DeskError as error:
-            self.notify(self.name_keys(str(error)), severity="warning")
-            return
-        await self.to_desk()
-        self.show_call()
-        self.refresh_bindings()
+        await self.calls.start()
 
     async def action_end_call(self) -> None:
-        try:
-            call = self.desk.end_call()
-        except DeskError as error:
-            self.notify(self.name_keys(str(error)), severity="warning")
-            return
-        await self.to_desk()
-        self.show_call()
-        self.refresh_bindings()
-        if call.missed:  # it only rang, and nothing was written in it: no after-call steps
-            self.notify(
-                "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
-            )
-            return
-        self.start_after_call(call)
+        await self.calls.end()
 
     def start_after_call(self, call: Call) -> None:
         self.after_calls.start(call)
