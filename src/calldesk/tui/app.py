@@ -2,9 +2,9 @@
 
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
-each: `Calls`, `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
-`Exporter`, `Promises` (made through `PromiseTaking`). Data comes through `DeskData`: behind
-the queued writes, back as messages.
+each: `Navigator`, `Calls`, `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`,
+`PracticeCoach`, `Exporter`, `Promises` (made through `PromiseTaking`). Data comes through
+`DeskData`: behind the queued writes, back as messages.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from calldesk.tui.failures import (
     log_renderables,
 )
 from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
+from calldesk.tui.navigation import Navigator
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
@@ -53,7 +54,6 @@ from calldesk.tui.terminal_input import driver_class_for
 from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.typeahead import KeysInOrder
-from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
@@ -118,6 +118,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         )
         self.data = DeskData(self.desk, self)
         self.saving = Saving(self)
+        self.navigator = Navigator(self)
         self.after_calls = AfterCall(self)
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
@@ -273,14 +274,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     async def to_desk(self) -> DeskScreen:
         """Close whatever is over the desk; a break in progress ends (counted as taken)."""
-        from calldesk.tui.screens.cooldown import CooldownScreen
-
-        while not isinstance(self.screen, DeskScreen):
-            screen = self.screen
-            if isinstance(screen, CooldownScreen):
-                screen.interrupt()
-            await screen.dismiss(None)
-        return self.screen
+        return await self.navigator.to_desk()
 
     _to_desk = to_desk  # the name the tests know
 
@@ -321,30 +315,19 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phrases.show_problems()
 
     async def action_focus_phrases(self) -> None:
-        (await self.to_desk()).query_one(PhrasePane).focus_search()
+        await self.navigator.focus_phrases()
 
     async def action_focus_notes(self) -> None:
-        (await self.to_desk()).query_one(NoteInput).focus()
+        await self.navigator.focus_notes()
 
     async def action_focus_caller(self) -> None:
-        (await self.to_desk()).query_one("#caller_name").focus()
+        await self.navigator.focus_caller()
 
     def action_help(self) -> None:
-        from calldesk.tui.screens.help import HelpScreen
-
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        self.navigator.help()
 
     def action_history(self) -> None:
-        from calldesk.tui.screens.history import HistoryScreen
-
-        if self.store is None:
-            self.notify(
-                "There is no saved history: the database could not be opened.", severity="warning"
-            )
-            return
-        if not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen(self.store))
+        self.navigator.history()
 
     def action_fan_moment(self) -> None:
         self.after_calls.toggle_fan()
