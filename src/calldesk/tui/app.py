@@ -2,9 +2,9 @@
 
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
-each: `Navigator`, `Calls`, `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`,
-`PracticeCoach`, `Exporter`, `Promises` (made through `PromiseTaking`). Data comes through
-`DeskData`: behind the queued writes, back as messages.
+each: `Navigator`, `Calls`, `AfterCall`, `RecurringProblems`, `PhraseLibraryKeeper`,
+`PhoneLine`, `NoteTaking`, `PracticeCoach`, `Exporter`, `Promises` (made through
+`PromiseTaking`). Data comes through `DeskData`: behind the queued writes, back as messages.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from calldesk.tui.practice import PracticeCoach
 from calldesk.tui.promise_taking import PromiseTaking
 from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
+from calldesk.tui.recurring import RecurringProblems
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.terminal_input import driver_class_for
 from calldesk.tui.text import LiteralApp, literal
@@ -119,7 +120,8 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.data = DeskData(self.desk, self)
         self.saving = Saving(self)
         self.navigator = Navigator(self)
-        self.after_calls = AfterCall(self)
+        self.fixes = RecurringProblems(self)
+        self.after_calls = AfterCall(self, self.fixes)
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
         self.promises = Promises(self)
@@ -309,7 +311,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.after_calls.open_checklist()
 
     def action_fixes(self) -> None:
-        self.after_calls.open_fixes()
+        self.fixes.open_fixes()
 
     def action_phrase_problems(self) -> None:
         self.phrases.show_problems()
