@@ -26,8 +26,8 @@ from calldesk.core.practice.progress import LEGEND, set_lines
 from calldesk.core.practice.stats import SetStats, stats
 from calldesk.core.practice.teach import CardView, prepare, score_attempt
 from calldesk.tui.reads import DataAccess, InPlace
+from calldesk.tui.screens.practice_card import PracticeCard
 from calldesk.tui.text import LiteralInput, visible
-from calldesk.tui.widgets.practice_card import PracticeCard
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
