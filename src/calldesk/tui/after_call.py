@@ -1,4 +1,4 @@
-"""After the call: outcome, the break after a bad call, the checklist and the fixes view."""
+"""After the call: outcome, the break after a bad call, the checklist; a snoozed break back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
-from calldesk.core.aftercall.fixes import RecurringProblem
 from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call, Outcome, format_duration
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from calldesk.core.aftercall.checklist import Checklist
     from calldesk.core.aftercall.suggest import Suggestion
     from calldesk.tui.host import Host
+    from calldesk.tui.recurring import RecurringProblems
 
 
 def break_count(taken: int, skipped: int) -> str:
@@ -31,8 +31,10 @@ def break_count(taken: int, skipped: int) -> str:
 class AfterCall:
     """Runs the steps that follow a call, and brings a snoozed break back. Owned by the app."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, recurring: RecurringProblems) -> None:
         self.host = host
+        self.recurring = recurring
+        """Told once a checklist is done."""
 
     def start(self, call: Call) -> None:
         """Outcome, then the break if it was a bad call, then the checklist (one at a time)."""
@@ -132,7 +134,7 @@ class AfterCall:
         )
         if done:
             host.notify("Checklist saved.", timeout=3)
-            await self.show_recurring()
+            await self.recurring.tell()
         else:
             host.notify(
                 f"Checklist kept for later: history ({host.key('history')}),"
@@ -183,29 +185,6 @@ class AfterCall:
             )
         else:
             host.notify(f"Fan moment taken back for {who}.", timeout=3)
-
-    async def recurring(self) -> list[RecurringProblem]:
-        """Problems that came back this week, from the calls stored behind the queued writes."""
-        from calldesk.core.aftercall.fixes import recurring_problems
-
-        store = self.host.store
-        if store is None:
-            return []
-        now = self.host.clock.now()
-        return await self.host.data.fetch(
-            lambda: recurring_problems(
-                aftercall_records.recent_calls_for_recurrence(store, now - timedelta(days=7)), now
-            )
-        )
-
-    async def show_recurring(self) -> None:
-        for problem in (await self.recurring())[:2]:
-            self.host.notify(
-                problem.label,
-                title="This keeps happening: fix it for good",
-                severity="warning",
-                timeout=15,
-            )
 
     def show_breaks(self) -> None:
         """Count today's breaks for the status line (read behind the break just saved)."""
@@ -319,23 +298,3 @@ class AfterCall:
             )
             return
         self._run(partial(self.run_checklist, call), "checklist")
-
-    def open_fixes(self) -> None:
-        """F7: the fixes view, with this week's recurring problems on top."""
-        if self.host.store is None:
-            self.host.notify(
-                "Permanent fixes need the database, which could not be opened.", severity="warning"
-            )
-            return
-        # Not the after-call group: opening the fixes must not cancel the steps of a call.
-        self.host.run_worker(
-            self._open_fixes, exclusive=True, group="fixes", exit_on_error=False, name="fixes"
-        )
-
-    async def _open_fixes(self) -> None:
-        from calldesk.tui.screens.fixes import FixesScreen
-
-        recurring = await self.recurring()
-        store = self.host.store
-        if store is not None and not isinstance(self.host.screen, FixesScreen):
-            self.host.push_screen(FixesScreen(store, recurring, self.host.data))

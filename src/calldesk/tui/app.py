@@ -2,8 +2,9 @@
 
 The app holds the state the screens show in reactive attributes (the open call, the break,
 the status line's words); their watchers redraw. The work is done by controllers, one job
-each: `AfterCall`, `PhraseLibraryKeeper`, `PhoneLine`, `NoteTaking`, `PracticeCoach`,
-`Exporter`, `Promises`. Data comes through `DeskData`: behind the queued writes, back as messages.
+each: `Navigator`, `Calls`, `AfterCall`, `RecurringProblems`, `PhraseLibraryKeeper`,
+`PhoneLine`, `NoteTaking`, `PracticeCoach`, `Exporter`, `Promises` (made through
+`PromiseTaking`). Data comes through `DeskData`: behind the queued writes, back as messages.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from textual.worker import Worker, WorkerState
 from calldesk.config import Settings
 from calldesk.core.aftercall.cooldown import CooldownState
 from calldesk.core.calls.desk import Desk
-from calldesk.core.calls.errors import DeskError
 from calldesk.core.calls.model import Call
 from calldesk.core.clock import Clock, SystemClock
 from calldesk.tui.after_call import AfterCall
 from calldesk.tui.bindings import APP_BINDINGS, action_allowed, active_keymap, key_name, name_keys
+from calldesk.tui.calls import Calls
 from calldesk.tui.commands import CallCommands, PhraseCommands
 from calldesk.tui.export import Exporter
 from calldesk.tui.failures import (
@@ -41,18 +42,20 @@ from calldesk.tui.failures import (
     log_renderables,
 )
 from calldesk.tui.library import PhraseLibraryKeeper, PhrasesChanged, PhrasesLoaded, WatchTrouble
+from calldesk.tui.navigation import Navigator
 from calldesk.tui.notes import NoteTaking
 from calldesk.tui.phone import PhoneLine
 from calldesk.tui.practice import PracticeCoach
+from calldesk.tui.promise_taking import PromiseTaking
 from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
+from calldesk.tui.recurring import RecurringProblems
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.terminal_input import TerminalGone, driver_class_for
 from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.typeahead import KeysInOrder
-from calldesk.tui.widgets.note_input import NoteInput
-from calldesk.tui.widgets.notes_pane import NoteList, NotesPane
+from calldesk.tui.widgets.notes_pane import NoteList
 from calldesk.tui.widgets.phrase_pane import PhrasePane
 from calldesk.tui.widgets.status_bar import StatusBar
 
@@ -116,11 +119,14 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         )
         self.data = DeskData(self.desk, self)
         self.saving = Saving(self)
-        self.after_calls = AfterCall(self)
+        self.navigator = Navigator(self)
+        self.fixes = RecurringProblems(self)
+        self.after_calls = AfterCall(self, self.fixes)
         self.phrases = PhraseLibraryKeeper(self, self)
         self.phone = PhoneLine(self)
         self.promises = Promises(self)
-        self.notes = NoteTaking(self, self.promises)
+        self.notes = NoteTaking(self, PromiseTaking(self, self.promises))
+        self.calls = Calls(self, self.notes)
         self.practice_coach = PracticeCoach(self)
         self.exporter = Exporter(self, self.after_calls.checklist)
 
@@ -212,16 +218,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     def watch_call(self, call: Call | None) -> None:
         self._show_status_extra()  # the practice count hides during a call
-        notes = self.desk_widget(NotesPane)
-        if notes is None:
-            return
-        notes.show_call(call)
-        self.notes.call_changed(call)
-        self.refresh_status()
-        if call is not None:
-            self.desk_widget(NoteInput).focus()  # type: ignore[union-attr]
-        else:
-            self.desk_widget(PhrasePane).focus_search()  # type: ignore[union-attr]
+        self.calls.shown(call)
 
     def watch_now(self, now: datetime | None) -> None:
         status = self.desk_widget(StatusBar)
@@ -279,45 +276,15 @@ class CalldeskApp(KeysInOrder, LiteralApp):
 
     async def to_desk(self) -> DeskScreen:
         """Close whatever is over the desk; a break in progress ends (counted as taken)."""
-        from calldesk.tui.screens.cooldown import CooldownScreen
-
-        while not isinstance(self.screen, DeskScreen):
-            screen = self.screen
-            if isinstance(screen, CooldownScreen):
-                screen.interrupt()
-            await screen.dismiss(None)
-        return self.screen
+        return await self.navigator.to_desk()
 
     _to_desk = to_desk  # the name the tests know
 
     async def action_start_call(self) -> None:
-        if self.read_only_reason:
-            self.notify(self.read_only_reason, title="Read-only window", severity="warning")
-            return
-        try:
-            self.desk.start_call()
-        except DeskError as error:
-            self.notify(self.name_keys(str(error)), severity="warning")
-            return
-        await self.to_desk()
-        self.show_call()
-        self.refresh_bindings()
+        await self.calls.start()
 
     async def action_end_call(self) -> None:
-        try:
-            call = self.desk.end_call()
-        except DeskError as error:
-            self.notify(self.name_keys(str(error)), severity="warning")
-            return
-        await self.to_desk()
-        self.show_call()
-        self.refresh_bindings()
-        if call.missed:  # it only rang, and nothing was written in it: no after-call steps
-            self.notify(
-                "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
-            )
-            return
-        self.start_after_call(call)
+        await self.calls.end()
 
     def start_after_call(self, call: Call) -> None:
         self.after_calls.start(call)
@@ -344,36 +311,25 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.after_calls.open_checklist()
 
     def action_fixes(self) -> None:
-        self.after_calls.open_fixes()
+        self.fixes.open_fixes()
 
     def action_phrase_problems(self) -> None:
         self.phrases.show_problems()
 
     async def action_focus_phrases(self) -> None:
-        (await self.to_desk()).query_one(PhrasePane).focus_search()
+        await self.navigator.focus_phrases()
 
     async def action_focus_notes(self) -> None:
-        (await self.to_desk()).query_one(NoteInput).focus()
+        await self.navigator.focus_notes()
 
     async def action_focus_caller(self) -> None:
-        (await self.to_desk()).query_one("#caller_name").focus()
+        await self.navigator.focus_caller()
 
     def action_help(self) -> None:
-        from calldesk.tui.screens.help import HelpScreen
-
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        self.navigator.help()
 
     def action_history(self) -> None:
-        from calldesk.tui.screens.history import HistoryScreen
-
-        if self.store is None:
-            self.notify(
-                "There is no saved history: the database could not be opened.", severity="warning"
-            )
-            return
-        if not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen(self.store))
+        self.navigator.history()
 
     def action_fan_moment(self) -> None:
         self.after_calls.toggle_fan()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from calldesk.core.calls.caller import CallerCard
     from calldesk.core.calls.model import Call, NoteEntry
     from calldesk.tui.host import Host
-    from calldesk.tui.promises import Promises
+    from calldesk.tui.promise_taking import PromiseTaking
 
 
 SUGGEST_FROM_NOTES = 30
@@ -31,7 +31,7 @@ class NoteTaking:
     Notes and phrases that promise the caller something go on to `promises`.
     """
 
-    def __init__(self, host: Host, promises: Promises | None = None) -> None:
+    def __init__(self, host: Host, promises: PromiseTaking | None = None) -> None:
         self.host = host
         self.promises = promises
         self._suggestions: CallSuggestions | None = None

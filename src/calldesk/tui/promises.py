@@ -1,10 +1,11 @@
-"""Promises in the app: made from notes, keys and phrases, on the status line, rung in before due.
+"""Promises in the app: kept and stored as they are made, on the status line, rung in before due.
 
-The `Promises` controller, owned by the app: note taking hands it the notes and phrases that
-promise something, the app's timer asks it once a second whether one is coming due, and the
-app asks it before quitting. It keeps the open promises in memory, so the status line and the
-bell never wait on the disk; reads and writes go through `host.data`, behind the desk's writes.
-It also opens My record, the agent's week by week (promises kept are most of its story).
+The `Promises` controller, owned by the app: `PromiseTaking` (`tui/promise_taking.py`) hands it
+each promise the agent makes from a note, a key or a phrase, the app's timer asks it once a
+second whether one is coming due, and the app asks it before quitting. It keeps the open
+promises in memory, so the status line and the bell never wait on the disk; reads and writes go
+through `host.data`, behind the desk's writes. It also opens My record, the agent's week by
+week (promises kept are most of its story).
 """
 
 from __future__ import annotations
@@ -17,18 +18,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from calldesk.core.promises.model import Promise, PromiseSource, next_due, when_text
-from calldesk.core.promises.when import (
-    DueError,
-    is_promise_note,
-    parse_due,
-    promise_what,
-    split_promise,
-)
 from calldesk.tui.text import clip, visible
 
 if TYPE_CHECKING:
-    from calldesk.core.calls.model import Call, NoteEntry
-    from calldesk.core.library.phrases import Phrase
+    from calldesk.core.calls.model import Call
     from calldesk.core.storage import Database
     from calldesk.tui.host import Host
 
@@ -214,66 +207,6 @@ class Promises:
         )
 
     # -- making promises ---------------------------------------------------------------------
-
-    def from_note(self, text: str) -> bool:
-        """A filed note that says `/promise ...`: make the promise. False if not one."""
-        if not is_promise_note(text):
-            return False
-        host = self.host
-        call = host.desk.call
-        try:
-            parsed = split_promise(text, host.clock.now())
-        except DueError as error:
-            host.notify(
-                f"{error}\nThe note is filed; press {host.key('note-promise')} on it to make it"
-                " a promise.",
-                title="No promise made",
-                severity="warning",
-                timeout=15,
-            )
-            return True
-        self.make(parsed.what, parsed.due, call, PromiseSource.NOTE)
-        return True
-
-    def from_entry(self, entry: NoteEntry) -> None:
-        """The key on a note: its time if it names one, else ask when it is due."""
-        from calldesk.tui.dialogs.promise import PromiseDialog
-
-        host = self.host
-        call = host.desk.call
-        try:
-            parsed = split_promise(entry.text, host.clock.now())
-        except DueError:
-            what = promise_what(entry.text)  # `/promise yesterday x` promises "x"
-
-            def answered(due: datetime | None) -> None:
-                if due is not None:
-                    self.make(what, due, call, PromiseSource.KEY)
-
-            host.push_screen(PromiseDialog(what, host.clock), answered)
-            return
-        self.make(parsed.what, parsed.due, call, PromiseSource.KEY)
-
-    def offer_phrase(self, phrase: Phrase) -> None:
-        """A phrase that promises something: ask when, with the trainer's suggested time."""
-        from calldesk.tui.dialogs.promise import PromiseDialog
-
-        host = self.host
-        offer = getattr(phrase, "promise", None)
-        if offer is None or host.desk.call is None:
-            return
-        call = host.desk.call
-
-        def answered(due: datetime | None) -> None:
-            if due is not None:
-                self.make(offer.what, due, call, PromiseSource.PHRASE)
-
-        due = offer.due or "in 1h"
-        try:
-            parse_due(due, host.clock.now())
-        except DueError:
-            due = "in 1h"
-        host.push_screen(PromiseDialog(offer.what, host.clock, due=due), answered)
 
     def make(self, what: str, due: datetime, call: Call | None, source: PromiseSource) -> None:
         """Keep the promise in memory now, numbered, and queue its write."""

@@ -26,7 +26,8 @@ from calldesk.core.practice.progress import LEGEND, set_lines
 from calldesk.core.practice.stats import SetStats, stats
 from calldesk.core.practice.teach import CardView, prepare, score_attempt
 from calldesk.tui.reads import DataAccess, InPlace
-from calldesk.tui.text import LiteralInput, literal, visible
+from calldesk.tui.screens.practice_card import PracticeCard
+from calldesk.tui.text import LiteralInput, visible
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -159,11 +160,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="practice"):
             yield Label("", id="practice-progress", markup=False)
-            with Vertical(id="practice-card"):
-                yield Label("", id="practice-when", markup=False)
-                yield Label("", id="practice-instead", markup=False)
-                yield Label("", id="practice-ask", markup=False)
-                yield Label("", id="practice-cue", markup=False)
+            yield PracticeCard(id="practice-card")
             yield Label("", id="practice-ready", markup=False)
             yield LiteralInput(
                 placeholder="Type what you would say, or say it aloud; Enter shows the phrase",
@@ -234,7 +231,7 @@ class PracticeScreen(Screen[PracticeSummary | None]):
         if self.item is None:
             self._show_empty()
         else:
-            self._show_card(self.item)
+            self.query_one(PracticeCard).show(self.item, self.view)
             ready = Text("Say it aloud. ", style="bold")
             ready.append("Enter shows the situation and starts the clock; press Enter again ")
             ready.append("the moment you start to speak.")
@@ -244,37 +241,6 @@ class PracticeScreen(Screen[PracticeSummary | None]):
             else:
                 attempt.focus()
         self.refresh_bindings()
-
-    def _show_card(self, item: QueueItem) -> None:
-        phrase = item.phrase
-        card = self.query_one("#practice-card")
-        label = "new" if item.card is None else "new words" if item.changed else "review"
-        card.border_title = literal(phrase.category)
-        card.border_subtitle = literal(label)
-        when = self.query_one("#practice-when", Label)
-        if phrase.when or phrase.instead_of:
-            when.update(Text.assemble(("When: ", "bold"), visible(phrase.when)))
-        else:  # no situation written: the title is the only cue
-            when.update(Text.assemble(("Phrase: ", "bold"), visible(phrase.title)))
-        when.display = bool(phrase.when or not phrase.instead_of)
-        instead = self.query_one("#practice-instead", Label)
-        instead.update(
-            Text.assemble(("You want to say: ", "bold"), literal(f"“{phrase.instead_of}”"))
-        )
-        instead.display = bool(phrase.instead_of)
-        view = self.view
-        ask_label = self.query_one("#practice-ask", Label)
-        if view is not None and view.cloze is not None:
-            card.border_subtitle = literal(f"{label} · fill the gap")
-            ask = Text("Fill the gap: ", style="italic")
-            ask.append(visible(view.cloze.text))
-            ask_label.update(ask)
-        else:
-            ask = "What do you say instead?" if phrase.instead_of else "What do you say?"
-            ask_label.update(Text(ask, style="italic"))
-        cue = self.query_one("#practice-cue", Label)
-        cue.update(Text.assemble(("Hint: ", "bold"), visible(view.cue if view else "")))
-        cue.display = bool(view and view.cue)
 
     def _show_empty(self) -> None:
         summary = self.summary
