@@ -156,6 +156,22 @@ def test_without_calldesk_the_call_is_kept_in_a_private_file(socket_path: Path) 
     assert (event.kind, event.number) == ("ring", "+44 20 7946 0958")
 
 
+def test_a_link_in_place_of_the_socket_folder_is_named_and_the_event_kept(
+    socket_path: Path,
+) -> None:
+    # calldesk may run (it reads the spool) but cannot make its socket folder: say why.
+    socket_path.parent.symlink_to(socket_path.parent.with_name("nowhere"))
+    result = calldesk("ring", "--number", "1001")
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"calldesk cannot be reached: its socket folder {socket_path.parent} is in the way"
+        " (a link to nowhere or a file; remove it): the call from 1001 was kept; a running"
+        " calldesk takes it from there within a second, or shows it when it starts.\n"
+    )
+    [event] = read_pending_file(pending_file())
+    assert (event.kind, event.number) == ("ring", "1001")
+
+
 def test_without_calldesk_the_event_goes_to_the_one_spool_even_with_a_database(
     socket_path: Path, clock: FakeClock
 ) -> None:

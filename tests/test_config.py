@@ -158,6 +158,26 @@ def test_a_baresip_address_that_is_not_host_port_is_refused(tmp_path: Path, valu
     assert f"$CALLDESK_BARESIP: {BARESIP_WANTED}" in str(raised.value)
 
 
+@pytest.mark.parametrize("value", ["banana", "25:00", "17:61", "half five", "13pm"])
+def test_a_shift_end_that_is_not_a_time_stops_calldesk_naming_the_real_file(
+    tmp_path: Path, value: str
+) -> None:
+    """Found by a tester: shift_end = "banana" started, with a toast naming "config.toml"
+    although the file was t.toml."""
+    config = tmp_path / "t.toml"
+    config.write_text(f'[promises]\nshift_end = "{value}"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config_file=config, environ={})
+    assert f"{config}: promises.shift_end: expected a time of day as HH:MM" in str(raised.value)
+    assert repr(value) in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["", "17:30", "9:05", "5pm"])
+def test_a_shift_end_as_a_time_of_day_is_fine(tmp_path: Path, value: str) -> None:
+    config = write_config(tmp_path, f'[promises]\nshift_end = "{value}"\n')
+    assert load_settings(config_file=config, environ={}).promises.shift_end == value
+
+
 @pytest.mark.parametrize("value", ["", "127.0.0.1:4444", ":4444", "[::1]:4444", "pbx.lan:1"])
 def test_a_baresip_address_as_host_port_is_fine(tmp_path: Path, value: str) -> None:
     config = write_config(tmp_path, f'[softphone]\nbaresip = "{value}"\n')

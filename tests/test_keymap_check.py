@@ -30,6 +30,16 @@ CONFIG = Path("/home/agent/.config/calldesk/config.toml")
         ({"quit": "e"}, "keymap.quit: 'e' types a character, and 'quit' works everywhere"),
         ({"start-call": "space"}, "keymap.start-call: 'space' types a character"),
         ({"help": "shift+h"}, "keymap.help: 'shift+h' types a character"),
+        ({"end-call": "backspace"}, "keymap.end-call: 'backspace' edits text in a note"),
+        ({"end-call": "ctrl+j"}, "keymap.end-call: 'ctrl+j' edits text in a note"),
+        ({"end-call": "f11,Enter"}, "keymap.end-call: 'Enter' edits text in a note"),
+        ({"quit": "delete"}, "'delete' edits text"),
+        ({"start-call": "tab"}, "'tab' edits text"),
+        ({"history": "home"}, "'home' edits text"),
+        ({"history": "left"}, "'left' edits text"),
+        ({"export": "ctrl+a"}, "'ctrl+a' edits text"),
+        ({"export": "ctrl+w"}, "'ctrl+w' edits text"),
+        ({"my-record": "ctrl+z"}, "'ctrl+z' edits text"),
     ],
 )
 def test_a_wrong_keymap_entry_says_which_and_why(keymap: dict[str, str], message: str) -> None:
@@ -40,14 +50,18 @@ def test_a_wrong_keymap_entry_says_which_and_why(keymap: dict[str, str], message
 
 
 def test_good_entries_pass_in_textuals_names() -> None:
-    keymap = {"end-call": "F11, ctrl+e", "note-edit": "x", "start-call": "ctrl+shift+f2"}
+    keymap = {"end-call": "F11, ctrl+b", "note-edit": "x", "start-call": "ctrl+shift+f2"}
     assert checked_keymap(keymap, CONFIG, CalldeskApp.BINDINGS) == {
-        "end-call": "f11,ctrl+e",
+        "end-call": "f11,ctrl+b",
         "note-edit": "x",  # a screen's own key may be a letter: it is not active in a note
         "start-call": "ctrl+shift+f2",
     }
     assert checked_keymap({"help-close": "f12"}, CONFIG, CalldeskApp.BINDINGS) == {
         "help-close": "f12"
+    }
+    # A global binding may keep its own default key, even one a text field also knows.
+    assert checked_keymap({"focus-next": "tab,f12"}, CONFIG, CalldeskApp.BINDINGS) == {
+        "focus-next": "tab,f12"
     }
 
 

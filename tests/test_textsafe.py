@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calldesk.core.textsafe import ShownText, has_hidden, is_hidden, visible
+from calldesk.core.textsafe import ShownText, has_hidden, is_hidden, visible, visible_line
 
 ESC = "\x1b"
 # What a caller, a trainer or a paste can carry: controls, C1, bidi, separators, joiners.
@@ -76,6 +76,14 @@ def test_a_pasted_hidden_character_is_kept_and_shown_escaped() -> None:
     edit = note.replace(1, 2, f"{ESC}[2J")
     assert (note.text, note.shown) == (f"a{ESC}[2Jb", "a\\x1b[2Jb")
     assert edit.inserted == "\\x1b[2J"
+
+
+def test_a_one_line_text_shows_newlines_and_tabs_as_escapes_and_keeps_them() -> None:
+    shown = ShownText("a\nb\tc\r", one_line=True)
+    assert shown.shown == visible_line("a\nb\tc\r") == "a\\x0ab\\x09c\\x0d"
+    shown.replace(len(shown.shown), len(shown.shown), "!\n")
+    assert shown.text == "a\nb\tc\r!\n" and shown.shown == "a\\x0ab\\x09c\\x0d!\\x0a"
+    assert visible("a\nb\t") == "a\nb\t"  # notes keep their lines
 
 
 def test_replacing_everything_drops_every_mark() -> None:

@@ -72,6 +72,33 @@ async def test_keys_typed_right_after_tab_go_to_the_next_field(
         assert app.desk.call.ticket == "T-42"
 
 
+async def test_a_letter_the_note_list_does_not_bind_goes_back_to_the_note_with_the_rest(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Found by a tester: shift+Tab, then `she reset it` meant for the note; `e` opened
+    "Edit note" on the old note with ` reset it` in it."""
+    from calldesk.tui.dialogs.edit_note import EditNoteDialog
+    from calldesk.tui.widgets.notes_pane import NoteList
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        burst(app, *text("printer jams"), "enter")
+        await wait_until(pilot, lambda: len(app.desk.call.notes) == 1)
+        burst(app, "shift+tab", *text("she reset it"))
+        note_input = app.screen.query_one(NoteInput)
+        await wait_until(pilot, lambda: note_input.true_text == "she reset it")
+        await pilot.pause()
+        assert not isinstance(app.screen, EditNoteDialog)
+        assert app.focused is note_input
+        assert [note.text for note in app.desk.call.notes] == ["printer jams"]
+        # The list's own letters still act when typed first: e edits the highlighted note.
+        burst(app, "shift+tab")
+        await wait_until(pilot, lambda: isinstance(app.focused, NoteList))
+        burst(app, "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditNoteDialog))
+
+
 def test_tab_and_shift_tab_are_bindings_of_the_keymap_named_like_other_keys() -> None:
     from calldesk.tui.bindings import key_name
 

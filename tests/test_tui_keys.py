@@ -17,13 +17,13 @@ from calldesk.tui.commands import CallCommands
 from calldesk.tui.screens.help import HelpScreen
 from calldesk.tui.widgets.status_bar import StatusBar
 
-REMAPPED = {"start-call": "f12", "end-call": "ctrl+e,f11", "history": "f4", "edit-caller": "f5"}
+REMAPPED = {"start-call": "f12", "end-call": "ctrl+b,f11", "history": "f4", "edit-caller": "f5"}
 
 
 def test_a_key_is_named_from_the_keymap_else_from_its_binding() -> None:
     assert key_name("start-call") == "F2"
     assert key_name("start-call", REMAPPED) == "F12"
-    assert key_name("end-call", REMAPPED) == "ctrl+e"  # several keys: the first
+    assert key_name("end-call", REMAPPED) == "ctrl+b"  # several keys: the first
     assert key_name("no-such-binding") == "no-such-binding"  # a mistake shows, never a wrong key
 
 
@@ -66,7 +66,7 @@ async def test_a_remapped_keymap_is_named_on_screen_in_toasts_help_and_palette(
         console = Console(width=80, record=True, file=io.StringIO())
         console.print(table)
         keys = [line.split("  ")[0].strip() for line in console.export_text().splitlines()]
-        assert "F12" in keys and "ctrl+e / F11" in keys and "F2" not in keys
+        assert "F12" in keys and "ctrl+b / F11" in keys and "F2" not in keys
         await pilot.press("escape", "f12")
         await pilot.pause()
         assert app.desk.call is not None
@@ -74,4 +74,4 @@ async def test_a_remapped_keymap_is_named_on_screen_in_toasts_help_and_palette(
         # (Escape), not F6, which opens the checklist.
         hints = [help_text for _, help_text, _ in CallCommands(app.screen).commands()]
         assert "Escape · back to the note field" in hints
-        assert "ctrl+e · end the call, then outcome and checklist" in hints
+        assert "ctrl+b · end the call, then outcome and checklist" in hints

@@ -79,6 +79,34 @@ async def test_a_hostile_caller_name_is_shown_escaped_and_stored_exactly(
         assert ringing and not has_hidden(ringing[0]) and "\\x1b]52" in ringing[0]
 
 
+async def test_line_breaks_and_tabs_in_a_caller_field_are_shown_as_escapes(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A one-line field cannot show a newline: it drew raw and broke the pane's border."""
+    app = build_app(settings, clock)
+    name = "Line1\nLine2\r\tTab\x85"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ring(app, name, "10\t01\n")
+        await pilot.pause()
+        assert app.desk.call is not None
+        assert app.desk.call.caller_name == name and app.desk.call.caller_number == "10\t01\n"
+        name_field = app.screen.query_one("#caller_name", LiteralInput)
+        number_field = app.screen.query_one("#caller_number", LiteralInput)
+        assert name_field.true_value == name
+        assert name_field.value == "Line1\\x0aLine2\\x0d\\x09Tab\\x85"
+        assert number_field.value == "10\\x0901\\x0a"
+        name_field.cursor_position = 0
+        await wait_until(pilot, lambda: "Line1\\x0aLine2" in shown_lines(name_field))
+        for field in (name_field, number_field):
+            drawn = shown_lines(field)
+            assert "\t" not in drawn and "\r" not in drawn, drawn
+            assert drawn.count("\n") == field.size.height - 1, drawn
+        # Editing the field keeps the escapes left whole: still the exact text.
+        await pilot.press("f4", "end")
+        await type_text(pilot, "!")
+        await wait_until(pilot, lambda: app.desk.call.caller_name == name + "!")
+
+
 async def test_editing_a_hostile_caller_name_keeps_what_the_agent_did_not_touch(
     settings: Settings, clock: FakeClock
 ) -> None:

@@ -213,13 +213,41 @@ async def test_the_end_of_the_shift_lists_open_promises_once(clock: FakeClock) -
         assert len(listed()) == 1  # once a day
 
 
-async def test_a_shift_end_that_is_not_a_time_is_said_once(clock: FakeClock) -> None:
-    app = build_app(load_settings(overrides={"promises.shift_end": "half five"}), clock)
+def test_a_shift_end_that_is_not_a_time_stops_calldesk_with_exit_2(tmp_path: Path) -> None:
+    """Found by a tester: shift_end = "banana" started anyway, with a toast naming
+    "config.toml" although the file was t.toml."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "t.toml"
+    config.write_text('[promises]\nshift_end = "banana"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "calldesk", "--config", str(config), "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"{config}: promises.shift_end: expected a time of day as HH:MM" in result.stderr
+    assert "'banana'" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_a_shift_end_made_in_code_that_is_not_a_time_is_said_once(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from dataclasses import replace
+
+    from calldesk.config import PromiseSettings
+
+    bad = replace(settings, promises=PromiseSettings(shift_end="half five"))
+    title = str(settings.config_file)
+    app = build_app(bad, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: any(n.title == "config.toml" for n in app._notifications))
+        await wait_until(pilot, lambda: any(n.title == title for n in app._notifications))
         app.promises.check()
         await pilot.pause()
-        assert sum(n.title == "config.toml" for n in app._notifications) == 1
+        assert sum(n.title == title for n in app._notifications) == 1
 
 
 async def test_promises_are_numbered_after_the_stored_ones_even_if_made_before_the_read(

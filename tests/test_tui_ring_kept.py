@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from tests.test_tui_softphone import spy_notices
 from tests.tui_helpers import build_app, wait_until
@@ -13,6 +14,7 @@ from calldesk.core.phone.events import PhoneEvent
 from calldesk.core.phone.hook import send_event
 from calldesk.core.phone.journal import EventJournal, journal_path
 from calldesk.core.phone.spool import append_pending_file, pending_file_path
+from calldesk.paths import runtime_dir
 
 
 def backlog_notices(shown: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -98,3 +100,24 @@ async def test_a_kept_ring_that_comes_after_its_answer_is_told_not_opened(
         await wait_until(pilot, lambda: any(title == "Ringing (late)" for title, _ in shown))
         assert app.desk.call is call
     assert not [title for title, _ in shown if title == "Another call"]
+
+
+async def test_without_its_socket_folder_calldesk_still_takes_kept_rings_while_it_runs(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # $XDG_RUNTIME_DIR/calldesk… is a link to nowhere: the socket cannot be made, every hook
+    # says "not running" and keeps its event. softphones.md promises a running calldesk
+    # reads that spool twice a second; it read it only at start.
+    folder = runtime_dir(settings.data_dir)
+    os.symlink(folder.with_name("nowhere"), folder)
+    app = build_app(settings, clock)
+    shown = spy_notices(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: any(title == "Softphone" for title, _ in shown))
+        [warning] = [text for title, text in shown if title == "Softphone"]
+        assert str(folder) in warning and "remove" in warning.lower()
+        event = PhoneEvent.create("ring", number="0161 496 0000", call_id="s1")
+        append_pending_file(event, pending_file_path(settings.data_dir), "not_running")
+        await wait_until(pilot, lambda: app.desk.call is not None)
+        assert app.desk.call.caller_number == "0161 496 0000"
+    assert backlog_notices(shown) == []

@@ -134,10 +134,21 @@ def _is_hostport(text: str) -> bool:
     )
 
 
+def _is_clock_time(text: str) -> bool:
+    """ "17:30" (or "5pm"): what `promises.shift_end` is read as when the shift ends."""
+    from calldesk.core.promises.when import clock_time
+
+    return clock_time(text) is not None
+
+
 FORMATS: Mapping[str, tuple[Callable[[str], bool], str]] = {
     "softphone.baresip": (
         lambda text: not text.strip() or _is_hostport(text),
         "host:port such as 127.0.0.1:4444 (port 1 to 65535), or empty for off",
+    ),
+    "promises.shift_end": (
+        lambda text: not text or _is_clock_time(text),
+        "a time of day as HH:MM such as 17:30, or empty for off",
     ),
 }
 

@@ -7,6 +7,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from calldesk.config import Settings
     from calldesk.core.phone.events import PhoneEvent
     from calldesk.core.phone.hook import SendResult
@@ -109,7 +111,8 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
     event = PhoneEvent.create(
         args.event_kind, number=number, name=name, call_id=args.call_id, source=args.source
     )
-    result = send_event(event, socket_path(runtime_dir(settings.data_dir)), timeout=HOOK_TIMEOUT)
+    path = socket_path(runtime_dir(settings.data_dir))
+    result = send_event(event, path, timeout=HOOK_TIMEOUT)
     if result.delivered:
         return EXIT_DELIVERED
     pending_file = pending_file_path(settings.data_dir)
@@ -122,6 +125,15 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    if result.status == "not_running" and _in_the_way(path.parent):
+        # calldesk may well run (reading the spool) but cannot make its socket folder.
+        kept = (
+            f"calldesk cannot be reached: its socket folder {path.parent} is in the way (a link"
+            f" to nowhere or a file; remove it): {_what(event)} was kept; a running calldesk"
+            " takes it from there within a second, or shows it when it starts."
+        )
+        print(kept, file=sys.stderr)
+        return EXIT_KEPT
     if result.status in ("no_answer", "refused"):
         # A busy calldesk reads the spool twice a second, and drops a copy it already took.
         later = "calldesk takes it from there within a second, or shows it when it starts"
@@ -130,6 +142,13 @@ def handle_hook(args: argparse.Namespace, settings: Settings) -> int:
     kept = f"{_why(result)}: {_what(event)} was kept and {later}."
     print(kept, file=sys.stderr)
     return EXIT_KEPT
+
+
+def _in_the_way(folder: Path) -> bool:
+    """Something not a folder (a link to nowhere, a file) holds the socket folder's name."""
+    import os
+
+    return os.path.lexists(folder) and not folder.is_dir()
 
 
 def _why(result: SendResult) -> str:

@@ -59,6 +59,11 @@ def has_hidden(text: str) -> bool:
     return not _surely_shown(text) and any(is_hidden(char) for char in text)
 
 
+def visible_line(text: str) -> str:
+    """`visible(text)` for a one-line field: newlines and tabs are escapes too (`\\x0a`)."""
+    return "".join(escape_char(char) if char in "\n\t" else char for char in visible(text))
+
+
 def visible(text: str) -> str:
     """`text` with every hidden character written as a visible escape; newlines and tabs kept."""
     if _surely_shown(text):
@@ -83,14 +88,14 @@ def _extra(marks: list[Mark] | tuple[Mark, ...]) -> int:
     return sum(_escape_length(char) - 1 for _, char in marks)
 
 
-def _shown_with_marks(text: str, at: int = 0) -> tuple[str, list[Mark]]:
-    if _surely_shown(text):
+def _shown_with_marks(text: str, at: int = 0, one_line: bool = False) -> tuple[str, list[Mark]]:
+    if _surely_shown(text) and not (one_line and ("\n" in text or "\t" in text)):
         return text, []
     parts: list[str] = []
     marks: list[Mark] = []
     offset = at
     for char in text:
-        if is_hidden(char):
+        if is_hidden(char) or (one_line and char in "\n\t"):
             escaped = escape_char(char)
             marks.append((offset, char))
             parts.append(escaped)
@@ -123,18 +128,21 @@ class ShownText:
     The agent edits `shown`; `text` is the true text. An escape the agent leaves whole still
     stands for its hidden character, so a caller name or note keeps its exact value when only
     part of it is edited. An escape the agent cuts into, or types over, becomes the plain text
-    it showed: what the agent sees is what is kept. Invariant: `visible(text) == shown`.
+    it showed: what the agent sees is what is kept. Invariant: `visible(text) == shown`
+    (`visible_line(text)` with `one_line`, for a one-line field, where a newline or a tab
+    is shown as an escape too).
 
     An edit costs the length of the text (string slicing) plus the number of escapes after it,
     so typing at the end of a long paste stays fast.
     """
 
-    __slots__ = ("_extra", "_marks", "shown", "text")
+    __slots__ = ("_extra", "_marks", "_one_line", "shown", "text")
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", *, one_line: bool = False) -> None:
         self.text = text
         """The true text."""
-        self.shown, self._marks = _shown_with_marks(text)
+        self._one_line = one_line
+        self.shown, self._marks = _shown_with_marks(text, one_line=one_line)
         self._extra = _extra(self._marks)
 
     @property
@@ -157,7 +165,7 @@ class ShownText:
         true_inserted = self.shown[wide_start:start] + new + self.shown[end:wide_end]
         true_removed = self.text[true_start:true_end]
         removed = self.shown[start:end]
-        inserted, inserted_marks = _shown_with_marks(new, start)
+        inserted, inserted_marks = _shown_with_marks(new, start, self._one_line)
         removed_marks = self._apply(
             start, end, inserted, inserted_marks, true_start, true_end, true_inserted
         )

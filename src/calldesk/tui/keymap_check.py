@@ -6,6 +6,7 @@ import difflib
 import importlib
 import inspect
 import pkgutil
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -59,6 +60,20 @@ def _normal(key: str) -> str | None:
     return "+".join([*modifiers, name])
 
 
+def _editing_keys() -> frozenset[str]:
+    """Keys a note or a one-line field needs for editing: Input's and TextArea's own, and the
+    keys terminals send for Enter, Tab and Backspace. Function keys are left out: TextArea's
+    F6/F7 (select line, select all) yield to calldesk's F6/F7 anyway."""
+    from textual.widgets import Input, TextArea
+
+    keys = {"enter", "tab", "backspace", "delete", "ctrl+j", "ctrl+m", "ctrl+i", "ctrl+h"}
+    for widget in (Input, TextArea):
+        for binding in widget.BINDINGS:
+            if isinstance(binding, Binding):
+                keys.update(key.strip() for key in binding.key.split(","))
+    return frozenset(key for key in keys if not re.fullmatch(r"f\d+", key.split("+")[-1]))
+
+
 def _printable(key: str) -> bool:
     """Typing this key puts a character in a note: a letter, digit, sign or space."""
     *modifiers, name = key.split("+")
@@ -74,15 +89,22 @@ def checked_keymap(
     """The keymap with keys in Textual's names; raises ConfigError naming the file and binding.
 
     Refused: an id no binding has (with "did you mean"), a key Textual cannot read, one key
-    for two bindings that are active together, and a printable key for a global action
-    (`quit = "e"` would quit while the agent types a note). `app_bindings` are the app's
+    for two bindings that are active together, and a printable or editing key for a global
+    action (`quit = "e"` would quit while the agent types a note, `end-call = "backspace"`
+    would end the call at the first correction). `app_bindings` are the app's
     own, active on every screen (passed in, so this module never imports the app back).
     """
     if not keymap:
         return {}
     owners = binding_owners()
     ids = {binding_id for bindings in owners.values() for binding_id, _ in bindings}
-    global_ids = {binding.id for binding in app_bindings if isinstance(binding, Binding)}
+    global_defaults = {
+        binding.id: {key.strip() for key in binding.key.split(",")}
+        for binding in app_bindings
+        if isinstance(binding, Binding) and binding.id
+    }
+    global_ids = set(global_defaults)
+    editing = _editing_keys()
     where = f"{config_file}: keymap"
     result: dict[str, str] = {}
     for binding_id, keys in keymap.items():
@@ -105,7 +127,17 @@ def checked_keymap(
                 raise ConfigError(
                     f"{where}.{binding_id}: {key.strip()!r} types a character, and"
                     f" {binding_id!r} works everywhere, even in a note; use a function key"
-                    ' or ctrl+ (e.g. "f12", "ctrl+e")'
+                    ' or ctrl+ (e.g. "f12", "ctrl+b")'
+                )
+            if (
+                binding_id in global_ids
+                and name in editing
+                and name not in global_defaults[binding_id]
+            ):
+                raise ConfigError(
+                    f"{where}.{binding_id}: {key.strip()!r} edits text in a note or a field,"
+                    f" and {binding_id!r} works everywhere, so that key would stop editing;"
+                    ' use a function key or a ctrl+ key no field uses (e.g. "f12", "ctrl+b")'
                 )
             normal.append(name)
         result[binding_id] = ",".join(normal)

@@ -97,7 +97,7 @@ class PhoneLine:
     def _listen(self, backlog: Backlog) -> None:
         """Show the pops calldesk could not show before, then listen for new ones."""
         from calldesk.core.phone.baresip import BaresipFollower, parse_hostport
-        from calldesk.core.phone.channel import SocketError, socket_path
+        from calldesk.core.phone.channel import SocketError, SocketInUse, socket_path
         from calldesk.core.phone.server import EventServer
         from calldesk.core.phone.spool import pending_file_path
         from calldesk.paths import runtime_dir
@@ -139,12 +139,23 @@ class PhoneLine:
         )
         try:
             self.server.start()
-        except SocketError as error:
+        except SocketInUse as error:
             self.server = None
             self.host.notify(
                 f"Phone hooks cannot reach this window: {error}",
                 title="Softphone",
                 severity="warning",
+            )
+        except SocketError as error:
+            # Hooks then say "not running" and keep their events in the spool: take them
+            # from there while calldesk runs, as softphones.md promises, a moment late.
+            self.server.start_spool_only()
+            self.host.notify(
+                f"Phone hooks cannot reach this window: {error} Until then calldesk takes"
+                " the calls hooks keep, within a second.",
+                title="Softphone",
+                severity="warning",
+                timeout=30,
             )
         if self.host.settings.softphone.baresip:
             try:

@@ -180,11 +180,11 @@ class Promises:
         if not setting or self._shift_listed == local.date():
             return
         end = clock_time(setting)
-        if end is None:
+        if end is None:  # load_settings refuses it; only settings made in code get here
             self._shift_listed = local.date()
             self.host.notify(
                 f"promises.shift_end = {setting!r} is not a time: write it as HH:MM, e.g. 17:30",
-                title="config.toml",
+                title=str(self.host.settings.config_file),
                 severity="warning",
             )
             return

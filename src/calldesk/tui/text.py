@@ -38,7 +38,8 @@ def clip(text: str, width: int) -> str:
 class LiteralInput(Input):
     """A one-line field for text that may come from outside (caller ID, stored answers, pastes).
 
-    It shows `visible(text)`, so no escape sequence, control or bidi override reaches the
+    It shows `visible_line(text)` (a newline or tab as `\\x0a`, `\\x09`: one line cannot
+    show them), so no escape sequence, control or bidi override reaches the
     terminal, and it keeps the true text in `true_value`, which is also what its `Changed`
     and `Submitted` messages carry. Setting `value` from code sets the true text. While the
     agent edits, an escape left whole keeps its hidden character; one the agent cuts into
@@ -46,7 +47,7 @@ class LiteralInput(Input):
     """
 
     def __init__(self, value: str | None = None, **kwargs: Any) -> None:
-        self._shown = ShownText()
+        self._shown = ShownText(one_line=True)
         self._editing = False
         super().__init__(value, **kwargs)  # through `validate_value`, as any value set from code
 
@@ -57,7 +58,7 @@ class LiteralInput(Input):
 
     def validate_value(self, value: str) -> str:
         if not self._editing:  # set from code: `value` is the true text, to be shown
-            self._shown = ShownText(value)
+            self._shown = ShownText(value, one_line=True)
         return self._shown.shown
 
     def replace(self, text: str, start: int, end: int) -> None:

@@ -73,6 +73,8 @@ class KeysInOrder:
 
     async def _handle_key(self, key: events.Key) -> None:
         claimed = self._claimed_by_a_binding(key.key)
+        if key.is_printable and not claimed:
+            self._back_to_typing()
         if claimed:
             self._hold_keys()
             self._bubbling = key  # released when it is back (`_on_key`), or by the backstop
@@ -80,6 +82,14 @@ class KeysInOrder:
         if not claimed and not key.is_printable and not self._holding:
             self._hold_keys()
             self._release_after_refresh(self._hold_number)
+
+    def _back_to_typing(self) -> None:
+        """A letter the focused list has no use for: focus the field it belongs to (the note,
+        from the note list), now, so it and every key behind it, bound or not, land there."""
+        typing_field = getattr(self.focused, "typing_field", None)  # type: ignore[attr-defined]
+        field = typing_field() if callable(typing_field) else None
+        if field is not None:
+            self.screen.set_focus(field)  # type: ignore[attr-defined]
 
     def _claimed_by_a_binding(self, key: str) -> bool:
         """Does a (non-priority) binding of the focused widget, its parents or the screen

@@ -55,6 +55,11 @@ def prepare_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         link = folder.lstat()
         info = folder.stat()
+    except FileExistsError as error:  # a link to nowhere, or a file, holds the name
+        raise SocketError(
+            f"Cannot create the socket folder {folder}: something else is there (a link to"
+            " nowhere or a file). Remove it, then restart calldesk."
+        ) from error
     except OSError as error:
         raise SocketError(
             f"Cannot create the socket folder {folder}: {error.strerror or error}."

@@ -107,6 +107,32 @@ class EventServer:
         self._delivery.start()
         self._serve_thread.start()
 
+    def start_spool_only(self) -> None:
+        """Take only what hooks keep in the spool (every `spool_poll` seconds), no socket.
+
+        For when the socket cannot be served (its folder cannot be made): every hook then says
+        "not running" and keeps its event, and the app still shows it a moment later.
+        """
+        if self._serve_thread is not None:
+            raise RuntimeError("the event server was already started")
+        if self._spool is None:
+            return
+        self._stopping.clear()
+        self._serve_thread = threading.Thread(
+            target=self._serve_spool, name="calldesk-event-spool", daemon=True
+        )
+        self._delivery.start()
+        self._serve_thread.start()
+
+    def _serve_spool(self) -> None:
+        assert self._spool is not None
+        try:
+            while not self._stopping.is_set():
+                self._delivery.take_spool(self._spool)
+                self._stopping.wait(self._spool_poll)
+        except Exception:  # a bug must not kill the app silently
+            _logger().exception("reading the phone spool stopped after an error")
+
     def stop(self, timeout: float = 2.0) -> None:
         """Stop serving, remove the socket, and deliver events already accepted.
 

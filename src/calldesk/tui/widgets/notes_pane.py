@@ -231,6 +231,12 @@ class NoteList(ListView):
     def action_back(self) -> None:
         self.screen.query_one(NoteInput).focus()
 
+    def typing_field(self) -> NoteInput | None:
+        """Where a printable key the list does not bind goes (see `KeysInOrder`): the note,
+        so `she reset it` typed after shift+Tab is not taken letter by letter as e, p …"""
+        note_input = self.screen.query_one(NoteInput)
+        return None if note_input.disabled else note_input
+
 
 SMILE_CUE = "☺ Smile: they can hear it."
 """From the seeds: a smile is heard in the voice. Off with `smile_cue = false`."""
