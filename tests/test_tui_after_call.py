@@ -354,10 +354,12 @@ async def test_a_snoozed_break_coming_back_never_drops_the_next_calls_outcome(
         await pilot.press("f", "enter")
         await wait_for_screen(pilot, ChecklistScreen)  # the second call's own steps first
         await pilot.press("escape")
-        await wait_for_screen(pilot, DeskScreen)
         await wait_until(pilot, lambda: not app.after_calls.busy())
-        app._tick()
-        await wait_for_screen(pilot, CooldownScreen)  # then the snoozed break comes back
+        # Then the snoozed break comes back at the next tick: on a busy machine the app's own
+        # tick can come first, so the desk may never be seen in between.
+        if not isinstance(app.screen, CooldownScreen):
+            app._tick()
+        await wait_for_screen(pilot, CooldownScreen)
         assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
     assert second is not None
