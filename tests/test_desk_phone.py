@@ -513,3 +513,21 @@ def test_withheld_callers_never_share_a_caller_card(
     assert desk.writes.writer.flush()
     assert lookup_caller(store, number, clock.now(), exclude_call_id=desk.call.id) is None
     assert first.id > 0
+
+
+def test_a_hangup_while_the_agent_is_busy_leaves_the_record_open(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a", "answer 1001 #a"])
+    call = desk.call
+    held = desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True)
+    assert (held.action, desk.call) == (PhoneAction.HELD, call)
+    assert desk.phone.on_event(event("hangup 1001 #a")).action is PhoneAction.ENDED
+
+
+def test_a_call_that_only_rang_is_missed_even_while_the_agent_is_busy(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a"])
+    missed = desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True)
+    assert missed.action is PhoneAction.MISSED and desk.call is None

@@ -199,7 +199,10 @@ async def test_notes_typed_while_it_rang_keep_the_call_a_call(
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: app.desk.call is not None)
         await type_text(pilot, "card says: printer contract ends Friday")
-        await microsip("hangup", "1001")  # the draft was never entered: it is kept too
+        await microsip("hangup", "1001")  # mid-note: the record stays open, nothing pops up
+        await wait_until(pilot, lambda: any(n.title == "Phone" for n in app._notifications))
+        assert app.desk.call is not None and not isinstance(app.screen, OutcomeDialog)
+        await pilot.press("f8")  # the draft was never entered: it is kept too
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
         [summary] = call_history.list_calls(store)

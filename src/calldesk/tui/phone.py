@@ -193,7 +193,9 @@ class PhoneLine:
             self._last_seen[event.call_id] = max(last, event.at) if last else event.at
         if self.host.read_only_reason:
             return
-        outcome = self.host.desk.phone.on_event(event, self.host.settings.softphone.start_on)
+        outcome = self.host.desk.phone.on_event(
+            event, self.host.settings.softphone.start_on, agent_busy=self._agent_busy()
+        )
         caller = phone_caller(event)
         action = outcome.action
         if action is PhoneAction.STARTED:
@@ -227,6 +229,13 @@ class PhoneLine:
                 title="Phone",
                 timeout=10,
             )
+        elif action is PhoneAction.HELD:
+            self.host.notify(
+                f"The caller hung up. Your note stays: {self.host.key('end-call')} ends the call"
+                " record when you are done.",
+                title="Phone",
+                timeout=15,
+            )
         elif action is PhoneAction.UNMATCHED:
             who = caller if event.name or event.number else "a withheld number"
             self.host.notify(
@@ -259,6 +268,20 @@ class PhoneLine:
                 title="Ringing (late)",
                 timeout=10,
             )
+
+    def _agent_busy(self) -> bool:
+        """The agent is typing a note, or using a screen or dialog over the desk.
+
+        Phone events never close what the agent is using, nor put a question over their
+        typing (the keys would answer it): what they need to show waits until it closes.
+        """
+        from calldesk.tui.screens.desk import DeskScreen
+        from calldesk.tui.widgets.note_input import NoteInput
+
+        if not isinstance(self.host.screen, DeskScreen):
+            return True
+        note = self.host.desk_widget(NoteInput)
+        return note is not None and bool(note.true_text.strip())
 
     async def _show_phone_call(self) -> None:
         """Bring the record the phone opened to the screen, with what calldesk knows."""

@@ -31,6 +31,7 @@ class PhoneAction(StrEnum):
     BUSY = "busy"  # another call rings while one is open: the agent decides
     OTHER_ANSWERED = "other_answered"  # the agent answered another call while one is open
     HUNG_UP = "hung_up"  # the phone hung up while a call the agent opened by hand is open
+    HELD = "held"  # the open call hung up while the agent was busy in it: the record stays open
     UNMATCHED = "unmatched"  # a hangup that cannot be told apart from the open call's
     IGNORED = "ignored"  # nothing to do (a repeated ring, a hangup of another call)
 
@@ -146,7 +147,9 @@ class PhoneLink:
         tie = self._tie
         return tie is None or (call.caller_name, call.caller_number) == tie.caller
 
-    def on_event(self, event: PhoneEvent, start_on: str = "ring") -> PhoneOutcome:
+    def on_event(
+        self, event: PhoneEvent, start_on: str = "ring", *, agent_busy: bool = False
+    ) -> PhoneOutcome:
         """Open, fill or end call records as the phone says; never touch another caller's.
 
         An event belongs to the open record only by `same_call`: the same call id, or, when
@@ -165,13 +168,15 @@ class PhoneLink:
                 start_on = "ring"). A remembered ring's: a missed-call entry. Otherwise the
                 open record stays: HUNG_UP if the agent opened it, UNMATCHED if the hangup
                 cannot be told apart from its call, IGNORED if it is clearly another call.
+                `agent_busy` (typing a note, or a dialog open): the open call's hangup leaves
+                its record open (HELD); the agent's end-call key ends it. Never a missed one.
         """
         if event.kind == "ring":
             return self._on_ring(event, start_on)
         if event.kind == "answer":
             return self._on_answer(event)
         if event.kind == "hangup":
-            return self._on_hangup(event, start_on)
+            return self._on_hangup(event, start_on, agent_busy)
         return PhoneOutcome(PhoneAction.IGNORED)
 
     def _is_open_phone_call(self, event: PhoneEvent) -> bool:
@@ -217,9 +222,14 @@ class PhoneLink:
         # Also an auto-answering phone, which sends no ring: the answer alone opens the record.
         return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring, event))
 
-    def _on_hangup(self, event: PhoneEvent, start_on: str) -> PhoneOutcome:
+    def _on_hangup(self, event: PhoneEvent, start_on: str, agent_busy: bool) -> PhoneOutcome:
         desk = self._desk
         if self._is_open_phone_call(event):
+            open_call = desk.call
+            assert open_call is not None  # _is_open_phone_call
+            if agent_busy and not (desk.is_ringing(open_call) and desk.untouched(open_call)):
+                # Ending it now would take the keys being typed as the outcome's answers.
+                return PhoneOutcome(PhoneAction.HELD, open_call)
             call = desk.end_call()
             if not call.missed:
                 return PhoneOutcome(PhoneAction.ENDED, call)
