@@ -8,6 +8,7 @@ import asyncio
 from tests.tui_helpers import build_app, stored, type_text, wait_for_screen, wait_until
 
 from calldesk.config import Settings
+from calldesk.core.aftercall.cooldown import Phase
 from calldesk.core.calls import history as call_history
 from calldesk.core.clock import FakeClock
 from calldesk.core.phone.events import PhoneEvent
@@ -16,6 +17,8 @@ from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.edit_note import EditNoteDialog
 from calldesk.tui.dialogs.outcome import OutcomeDialog
 from calldesk.tui.dialogs.promise import PromiseDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
+from calldesk.tui.screens.cooldown import CooldownScreen
 from calldesk.tui.screens.desk import DeskScreen
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NoteList
@@ -77,6 +80,117 @@ async def test_a_hangup_with_the_desk_idle_still_asks_how_it_went(
         await app.phone_event(event("hangup", "1001", "c1"))
         await wait_for_screen(pilot, OutcomeDialog)
         assert app.desk.call is None
+
+
+async def test_a_ring_while_the_outcome_is_answered_keeps_the_answer_and_the_steps(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await phone_call(pilot, app, "1001", "gina")
+        await app.phone_event(event("hangup", "1001", "gina"))
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        gina = dialog.call
+        await pilot.press("a")
+        await type_text(pilot, "swore at me")
+        await app.phone_event(event("ring", "2002", "hal", name="Hal"))
+        await pilot.pause()
+        assert app.screen is dialog  # still there, with the reason typed
+        assert app.desk.call is not None and app.desk.call.caller_number == "2002"
+        assert any("open under this screen" in text for text in toasts(app, "Ringing"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: gina.outcome is not None)
+        assert (gina.outcome.value, gina.outcome_reason) == ("abusive", "swore at me")
+        await wait_until(pilot, lambda: toasts(app, "After-call steps kept"))
+        assert isinstance(app.screen, DeskScreen)
+        await app.phone_event(event("answer", "2002", "hal"))
+        await pilot.press("f8")  # Hal's call ends: his steps first, then Gina's come back
+        await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("f", "enter")
+        await wait_for_screen(pilot, ChecklistScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.after_calls.busy())
+        app._tick()
+        brk = await wait_for_screen(pilot, CooldownScreen)
+        assert brk.state.call_id == gina.id
+        await pilot.press("x")
+        await pilot.press("y")
+        checklist = await wait_for_screen(pilot, ChecklistScreen)
+        assert checklist.call.id == gina.id
+    with stored(settings, clock) as store:
+        assert call_history.get_call(store, gina.id).outcome.value == "abusive"
+
+
+async def test_an_answer_without_call_id_while_the_outcome_is_answered_keeps_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await phone_call(pilot, app, "1001", "c1")
+        await pilot.press("f8")
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("b")
+        await type_text(pilot, "was rude")
+        await app.phone_event(event("answer", "1001"))  # MicroSIP: no call id
+        await pilot.pause()
+        assert app.screen is dialog and app.desk.call is not None
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: dialog.call.outcome is not None)
+        assert dialog.call.outcome_reason == "was rude"
+        await wait_until(pilot, lambda: toasts(app, "After-call steps kept"))
+
+
+async def test_a_ring_during_the_break_brings_the_checklist_back_after_the_call(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "Bob: shouting")
+        await pilot.press("enter", "f8")
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        bob = dialog.call
+        await pilot.press("b", "enter")
+        brk = await wait_for_screen(pilot, CooldownScreen)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: brk.state.state is Phase.RUNNING)
+        await app.phone_event(event("ring", "3003", "carol", name="Carol"))
+        await wait_for_screen(pilot, DeskScreen)  # a call ends a running break: taken
+        await wait_until(pilot, lambda: app.breaks_today == "breaks: 1 taken")
+        await wait_until(pilot, lambda: toasts(app, "After-call steps kept"))
+        await app.phone_event(event("answer", "3003", "carol"))
+        await pilot.press("f8")
+        await wait_for_screen(pilot, OutcomeDialog)
+        await pilot.press("f", "enter")
+        carol_list = await wait_for_screen(pilot, ChecklistScreen)
+        assert carol_list.call.id != bob.id
+        await pilot.press("escape")
+        app._tick()  # the next tick brings Bob's checklist back
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ChecklistScreen) and app.screen.call.id == bob.id,
+        )
+
+
+async def test_an_offered_break_a_ring_interrupts_comes_back_after_the_call(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2", "f8")
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        bob = dialog.call
+        await pilot.press("b", "enter")
+        await wait_for_screen(pilot, CooldownScreen)
+        await app.phone_event(event("ring", "3003", "carol"))
+        await wait_for_screen(pilot, DeskScreen)
+        await wait_until(pilot, lambda: toasts(app, "After-call steps kept"))
+        assert app.cooldown is not None and app.cooldown.state is Phase.OFFERED
+        await app.phone_event(event("hangup", "3003", "carol"))  # it only rang: missed
+        await wait_until(pilot, lambda: app.desk.call is None)
+        app._tick()
+        brk = await wait_for_screen(pilot, CooldownScreen)
+        assert brk.state.call_id == bob.id
 
 
 async def test_a_hangup_keeps_a_promise_being_made_and_it_lands_in_that_call(

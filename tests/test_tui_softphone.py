@@ -16,6 +16,7 @@ from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.history import HistoryScreen
 from calldesk.tui.widgets.notes_pane import NotesPane
 from calldesk.tui.widgets.status_bar import StatusBar
@@ -302,7 +303,10 @@ async def test_a_withheld_caller_never_sees_the_last_withheld_callers_notes(
             await type_text(pilot, secret)
             await pilot.press("enter", "f8")
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
-            await app._to_desk()
+            await pilot.press("escape")  # decide later; the checklist later too
+            await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is app.desk_screen())
     with stored(settings, clock) as store:
         assert call_history.calls_by_number(store, "anonymous") == []
         norms = store._connection().execute("SELECT number_norm FROM calls").fetchall()

@@ -199,6 +199,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             return  # the timer's own task can fire while Textual takes the screens down
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
+        self.after_calls.resume()  # after-call steps set aside while a call came in
         self.desk.writes.check_store()  # a deleted or renamed database is noticed within a second
         self.notes.tick()  # the closing phrases, once a call has run a while
         self.promises.check()  # the bell 5 minutes before a promise is due

@@ -283,16 +283,50 @@ class PhoneLine:
         note = self.host.desk_widget(NoteInput)
         return note is not None and bool(note.true_text.strip())
 
+    async def _make_way(self) -> bool:
+        """Close the break for a call that came in; leave any other screen the agent is using.
+
+        True when the desk is on screen. A running break counts as taken; one not started yet
+        is kept and comes back after the call. Answers given so far are never dropped.
+        """
+        from calldesk.core.aftercall.cooldown import Phase
+        from calldesk.tui.screens.cooldown import CooldownScreen
+        from calldesk.tui.screens.desk import DeskScreen
+
+        host = self.host
+        stack = host.screen_stack
+        desk = next((i for i, screen in enumerate(stack) if isinstance(screen, DeskScreen)), None)
+        if desk is None or desk == len(stack) - 1:
+            return desk is not None
+        taking_break = stack[desk + 1]
+        if not isinstance(taking_break, CooldownScreen):
+            return False
+        if taking_break.state.state is Phase.RUNNING:
+            taking_break.interrupt()
+        else:
+            host.notify("The break waits: it comes back after this call.", timeout=8)
+        while not isinstance(host.screen, DeskScreen):
+            await host.screen.dismiss(None)
+        return True
+
     async def _show_phone_call(self) -> None:
         """Bring the record the phone opened to the screen, with what calldesk knows."""
         call = self.host.desk.call
         if call is None:
             return
-        await self.host.to_desk()
+        shown = await self._make_way()
         self.host.show_call()
         self.host.refresh_bindings()
         title = "Ringing" if self.host.desk.is_ringing(call) else "Answered"
-        self.host.notify(display_caller_safe(call), title=title, timeout=5)
+        if shown:
+            self.host.notify(display_caller_safe(call), title=title, timeout=5)
+        else:
+            self.host.notify(
+                f"{display_caller_safe(call)}\nIts call record is open under this screen:"
+                " it shows when you close this one.",
+                title=title,
+                timeout=15,
+            )
         self.host.lookup_caller(call.caller_number)
 
     async def _missed(self, call: Call, started: Call | None) -> None:
