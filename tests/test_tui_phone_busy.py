@@ -77,9 +77,28 @@ async def test_a_hangup_with_the_desk_idle_still_asks_how_it_went(
         await type_text(pilot, "printer fixed")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not app.desk_widget(NoteInput).text)
+        clock.advance(seconds=3)  # a pause in the typing
         await app.phone_event(event("hangup", "1001", "c1"))
         await wait_for_screen(pilot, OutcomeDialog)
         assert app.desk.call is None
+
+
+async def test_a_hangup_between_two_notes_waits_for_a_pause_in_the_typing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await phone_call(pilot, app, "1001", "c1")
+        call = app.desk.call
+        await type_text(pilot, "printer fixed")
+        await pilot.press("enter")  # the draft is empty: the agent is about to type the next
+        await wait_until(pilot, lambda: not app.desk_widget(NoteInput).text)
+        clock.advance(seconds=1)
+        await app.phone_event(event("hangup", "1001", "c1"))
+        await pilot.press(*"all good")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and app.desk.call is call
+        assert app.desk_widget(NoteInput).text == "all good"
 
 
 async def test_a_ring_while_the_outcome_is_answered_keeps_the_answer_and_the_steps(

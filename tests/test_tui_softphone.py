@@ -147,6 +147,7 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
         assert app.desk.call is first and not isinstance(app.screen, OutcomeDialog)
         assert [note.text for note in first.notes] == ["router reset twice"]
 
+        clock.advance(seconds=5)  # the agent stopped typing a while ago
         await microsip("hangup", "1001")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
         assert app.desk.call is None and app.desk.last_call is first
@@ -248,6 +249,7 @@ async def test_two_rings_then_the_agent_answers_the_second(
         await type_text(pilot, "second caller")
         await pilot.press("enter")
         await microsip("hangup", "1001")
+        clock.advance(seconds=5)  # the agent stopped typing a while ago
         await microsip("hangup", "2002")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:

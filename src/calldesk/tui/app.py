@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import BindingType
 from textual.driver import Driver
@@ -96,6 +97,16 @@ class CalldeskApp(KeysInOrder, LiteralApp):
     phone_link: var[str] = var("", init=False)
     promise_status: var[Text] = var(Text, init=False)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = self.clock.monotonic()  # the phone asks nothing over typing
+        await super().on_event(event)
+
+    def typed_within(self, seconds: float) -> bool:
+        """Whether the agent pressed a key in the last `seconds` (monotonic clock)."""
+        last = self._last_key
+        return last is not None and 0 <= self.clock.monotonic() - last < seconds
+
     def get_driver_class(self) -> type[Driver]:
         # alt+enter, modifyOtherKeys and invalid UTF-8 read right (see tui/terminal_input.py).
         return driver_class_for(super().get_driver_class())
@@ -104,6 +115,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         super().__init__()
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self._last_key: float | None = None
         self.store: Database | None = None
         self.read_only_reason = ""
         self.desk = Desk(

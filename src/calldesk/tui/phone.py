@@ -37,6 +37,10 @@ def display_caller_safe(call: Call) -> str:
     return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
+TYPING_PAUSE = 2.0
+"""Seconds since the last key under which the agent counts as typing."""
+
+
 class Backlog(NamedTuple):
     """What waits at start: events taken but not shown, events hooks kept, ids handled."""
 
@@ -270,7 +274,8 @@ class PhoneLine:
             )
 
     def _agent_busy(self) -> bool:
-        """The agent is typing a note, or using a screen or dialog over the desk.
+        """The agent is typing (a draft, or a key in the last moments), or using a screen or
+        dialog over the desk.
 
         Phone events never close what the agent is using, nor put a question over their
         typing (the keys would answer it): what they need to show waits until it closes.
@@ -280,6 +285,8 @@ class PhoneLine:
 
         if not isinstance(self.host.screen, DeskScreen):
             return True
+        if self.host.typed_within(TYPING_PAUSE):
+            return True  # between two notes: the next key would answer the question
         note = self.host.desk_widget(NoteInput)
         return note is not None and bool(note.true_text.strip())
 
