@@ -59,7 +59,9 @@ async def test_a_hangup_while_typing_takes_no_key_as_an_outcome_answer(
         assert [note.text for note in call.notes] == [
             "customer will email the screenshot of the fax about billing and a refund"
         ]
-        assert any("ends the call record" in text for text in toasts(app, "Phone"))
+        await wait_until(
+            pilot, lambda: any("ends the call record" in t for t in toasts(app, "Phone"))
+        )
         await pilot.press("f8")  # the agent ends it: now it asks, and nothing is pre-typed
         dialog = await wait_for_screen(pilot, OutcomeDialog)
         assert dialog.chosen is None
@@ -116,7 +118,9 @@ async def test_a_ring_while_the_outcome_is_answered_keeps_the_answer_and_the_ste
         await pilot.pause()
         assert app.screen is dialog  # still there, with the reason typed
         assert app.desk.call is not None and app.desk.call.caller_number == "2002"
-        assert any("open under this screen" in text for text in toasts(app, "Ringing"))
+        await wait_until(
+            pilot, lambda: any("open under this screen" in t for t in toasts(app, "Ringing"))
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: gina.outcome is not None)
         assert (gina.outcome.value, gina.outcome_reason) == ("abusive", "swore at me")
@@ -260,3 +264,27 @@ async def test_a_hangup_keeps_a_note_edit_in_progress(settings: Settings, clock:
     with stored(settings, clock) as store:
         saved = call_history.get_call(store, call.id)
     assert [note.text for note in saved.notes] == ["printer jams from the 3rd floor"]
+
+
+async def test_the_next_call_answered_while_the_agent_finishes_a_note_gets_its_record(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await phone_call(pilot, app, "1001", "c1")
+        first = app.desk.call
+        await type_text(pilot, "reset the router")
+        await app.phone_event(event("hangup", "1001", "c1"))  # held: the note is mid-way
+        await app.phone_event(event("ring", "2002", "c2"))
+        await app.phone_event(event("answer", "2002", "c2"))  # the queue's next caller
+        assert app.desk.call is first
+        await wait_until(
+            pilot, lambda: any("opens when you end" in text for text in toasts(app, "Another call"))
+        )
+        await pilot.press("enter", "f8")
+        dialog = await wait_for_screen(pilot, OutcomeDialog)
+        assert dialog.call is first
+        assert app.desk.call is not None and app.desk.call.caller_number == "2002"
+        await pilot.press("f", "enter")
+        await wait_until(pilot, lambda: toasts(app, "After-call steps kept"))
+        assert isinstance(app.screen, DeskScreen) and app.desk.call.answered_at is not None

@@ -330,6 +330,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
                 "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
             )
             return
+        await self.phone.open_answered()  # a call answered after the phone hung this one up
         self.start_after_call(call)
 
     def start_after_call(self, call: Call) -> None:

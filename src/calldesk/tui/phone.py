@@ -219,6 +219,13 @@ class PhoneLine:
                 severity="warning",
                 timeout=10,
             )
+        elif action is PhoneAction.OTHER_ANSWERED and self.host.desk.phone.answered_waiting:
+            self.host.notify(
+                f"{caller} was answered. Its record opens when you end this one"
+                f" ({self.host.key('end-call')}).",
+                title="Another call",
+                timeout=15,
+            )
         elif action is PhoneAction.OTHER_ANSWERED:
             self.host.notify(
                 f"{caller} was answered while this call is open: notes still go to this"
@@ -252,7 +259,13 @@ class PhoneLine:
             await self.host.to_desk()
             self.host.show_call()
             self.host.refresh_bindings()
+            await self.open_answered()
             self.host.start_after_call(outcome.call)
+
+    async def open_answered(self) -> None:
+        """A held record was ended: the call answered meanwhile gets its record now."""
+        if self.host.desk.phone.open_answered() is not None:
+            await self._show_phone_call()
 
     async def kept_event(self, event: PhoneEvent) -> None:
         """An event a hook kept while calldesk was busy, taken from the spool a moment late.
