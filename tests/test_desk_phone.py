@@ -513,3 +513,49 @@ def test_withheld_callers_never_share_a_caller_card(
     assert desk.writes.writer.flush()
     assert lookup_caller(store, number, clock.now(), exclude_call_id=desk.call.id) is None
     assert first.id > 0
+
+
+def test_a_hangup_while_the_agent_is_busy_leaves_the_record_open(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a", "answer 1001 #a"])
+    call = desk.call
+    held = desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True)
+    assert (held.action, desk.call) == (PhoneAction.HELD, call)
+    assert desk.phone.on_event(event("hangup 1001 #a")).action is PhoneAction.ENDED
+
+
+def test_a_call_that_only_rang_is_missed_even_while_the_agent_is_busy(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a"])
+    missed = desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True)
+    assert missed.action is PhoneAction.MISSED and desk.call is None
+
+
+def test_a_call_answered_while_a_held_record_is_open_opens_when_it_ends(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a", "answer 1001 #a"])
+    assert desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True).action is PhoneAction.HELD
+    assert play(desk, clock, ["ring 2002 #b", "answer 2002 #b"]).actions == [
+        PhoneAction.BUSY,
+        PhoneAction.OTHER_ANSWERED,
+    ]
+    assert desk.phone.answered_waiting
+    desk.end_call()
+    second = desk.phone.open_answered()
+    assert second is not None and desk.call is second and second.caller_number == "2002"
+    assert second.answered_at is not None
+    assert desk.phone.on_event(event("hangup 2002 #b")).action is PhoneAction.ENDED
+
+
+def test_a_call_answered_and_over_while_a_held_record_is_open_opens_nothing(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001", "answer 1001"])
+    desk.phone.on_event(event("hangup 1001"), agent_busy=True)
+    play(desk, clock, ["ring 2002", "answer 2002", "hangup 2002"])
+    assert not desk.phone.answered_waiting
+    desk.end_call()
+    assert desk.phone.open_answered() is None and desk.call is None

@@ -34,6 +34,7 @@ import yaml
 from tests.pty_app import PtyApp
 
 from calldesk.core.textsafe import BIDI_CONTROLS, has_hidden
+from calldesk.tui.phone import TYPING_PAUSE
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -237,6 +238,7 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
         session.keys("enter")
         session.wait_for("pasted")
         look()
+        session.app.pump(TYPING_PAUSE + 0.5)  # a pause in the typing: the hangup may ask now
         session.hook("hangup", "--call-id", "c1")
         session.wait_for("How did the call with")
         look()

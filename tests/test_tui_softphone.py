@@ -16,6 +16,7 @@ from calldesk.core.clock import FakeClock
 from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.outcome import OutcomeDialog
+from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.screens.history import HistoryScreen
 from calldesk.tui.widgets.notes_pane import NotesPane
 from calldesk.tui.widgets.status_bar import StatusBar
@@ -146,6 +147,7 @@ async def test_microsip_ring_ring_hangup_leaves_the_first_call_open(
         assert app.desk.call is first and not isinstance(app.screen, OutcomeDialog)
         assert [note.text for note in first.notes] == ["router reset twice"]
 
+        clock.advance(seconds=5)  # the agent stopped typing a while ago
         await microsip("hangup", "1001")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
         assert app.desk.call is None and app.desk.last_call is first
@@ -199,7 +201,10 @@ async def test_notes_typed_while_it_rang_keep_the_call_a_call(
         await microsip("ring", "1001")
         await wait_until(pilot, lambda: app.desk.call is not None)
         await type_text(pilot, "card says: printer contract ends Friday")
-        await microsip("hangup", "1001")  # the draft was never entered: it is kept too
+        await microsip("hangup", "1001")  # mid-note: the record stays open, nothing pops up
+        await wait_until(pilot, lambda: any(n.title == "Phone" for n in app._notifications))
+        assert app.desk.call is not None and not isinstance(app.screen, OutcomeDialog)
+        await pilot.press("f8")  # the draft was never entered: it is kept too
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
         [summary] = call_history.list_calls(store)
@@ -244,6 +249,7 @@ async def test_two_rings_then_the_agent_answers_the_second(
         await type_text(pilot, "second caller")
         await pilot.press("enter")
         await microsip("hangup", "1001")
+        clock.advance(seconds=5)  # the agent stopped typing a while ago
         await microsip("hangup", "2002")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
     with stored(settings, clock) as store:
@@ -299,7 +305,10 @@ async def test_a_withheld_caller_never_sees_the_last_withheld_callers_notes(
             await type_text(pilot, secret)
             await pilot.press("enter", "f8")
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
-            await app._to_desk()
+            await pilot.press("escape")  # decide later; the checklist later too
+            await wait_until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is app.desk_screen())
     with stored(settings, clock) as store:
         assert call_history.calls_by_number(store, "anonymous") == []
         norms = store._connection().execute("SELECT number_norm FROM calls").fetchall()

@@ -35,10 +35,43 @@ class AfterCall:
         self.host = host
         self.recurring = recurring
         """Told once a checklist is done."""
+        self._waiting: list[Call] = []
+        """Calls whose after-call steps start once the steps on screen are done."""
+        self._set_aside: list[int] = []
+        """Calls whose checklist comes back once no call is open (a call came in first)."""
 
     def start(self, call: Call) -> None:
         """Outcome, then the break if it was a bad call, then the checklist (one at a time)."""
+        if self.busy():  # a new run would cancel the steps on screen: this one waits its turn
+            self._waiting.append(call)
+            return
         self._run(partial(self._after_call, call), "after_call")
+
+    def _steps_wait(self, call: Call) -> None:
+        """A call came in before `call`'s steps were done: they come back when it ends."""
+        host = self.host
+        who = call.display_caller()
+        state = host.cooldown
+        if state is not None and state.call_id == call.id and state.state.is_active:
+            # check_cooldown brings the break back, and the break leads on to the checklist.
+            text = f"The break and checklist for the call with {who} come back when this call ends."
+        else:
+            if call.id not in self._set_aside:
+                self._set_aside.append(call.id)
+            text = f"The checklist for the call with {who} comes back when this call ends."
+        host.notify(text, title="After-call steps kept", timeout=10)
+
+    def resume(self) -> None:
+        """Once a second: steps set aside for a call that came in come back when it is over."""
+        from calldesk.tui.screens.desk import DeskScreen
+
+        host = self.host
+        if host.desk.call is not None or self.busy() or not isinstance(host.screen, DeskScreen):
+            return
+        if self._waiting:
+            self.start(self._waiting.pop(0))
+        elif self._set_aside:
+            self._after_resumed_break(self._set_aside.pop(0))
 
     def _run(self, work: object, name: str) -> None:
         self.host.run_worker(
@@ -80,6 +113,8 @@ class AfterCall:
                     await host.push_screen_wait(self._cooldown_screen(state))
         if host.desk.call is None:  # a new call may have started during the break
             await self.run_checklist(call)
+        else:
+            self._steps_wait(call)
 
     async def _recent_outcomes(self, call: Call) -> list[Outcome]:
         """Outcomes of the latest calls, newest first, this one included (for the bad streak)."""
@@ -248,7 +283,11 @@ class AfterCall:
     def _after_resumed_break(self, call_id: int | None) -> None:
         """A break that came back (snoozed, or after a restart) leads on to its checklist."""
         store = self.host.store
-        if self.host.desk.call is not None or call_id is None or store is None:
+        if call_id is None or store is None:
+            return
+        if self.host.desk.call is not None:  # a call came in during the break
+            if call_id not in self._set_aside:
+                self._set_aside.append(call_id)
             return
 
         def read() -> tuple[Call, dict[str, tuple[object, bool]]]:
@@ -264,12 +303,12 @@ class AfterCall:
 
         call, answers = found
         outcome = call.outcome.value if call.outcome else None
-        if (
-            self.host.desk.call is None
-            and not self.busy()
-            and unfinished_items(self.checklist().for_outcome(outcome), answers)
-        ):
+        if not unfinished_items(self.checklist().for_outcome(outcome), answers):
+            return
+        if self.host.desk.call is None and not self.busy():
             self._run(partial(self.run_checklist, call), "checklist")
+        elif call.id not in self._set_aside:  # another call or steps came first: later
+            self._set_aside.append(call.id)
 
     def checklist(self) -> Checklist:
         from calldesk.core.aftercall.checklist import DEFAULT_CHECKLIST

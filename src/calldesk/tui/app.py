@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import BindingType
 from textual.driver import Driver
@@ -99,6 +100,16 @@ class CalldeskApp(KeysInOrder, LiteralApp):
     phone_link: var[str] = var("", init=False)
     promise_status: var[Text] = var(Text, init=False)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = self.clock.monotonic()  # the phone asks nothing over typing
+        await super().on_event(event)
+
+    def typed_within(self, seconds: float) -> bool:
+        """Whether the agent pressed a key in the last `seconds` (monotonic clock)."""
+        last = self._last_key
+        return last is not None and 0 <= self.clock.monotonic() - last < seconds
+
     def get_driver_class(self) -> type[Driver]:
         # alt+enter, modifyOtherKeys and invalid UTF-8 read right (see tui/terminal_input.py).
         return driver_class_for(super().get_driver_class())
@@ -107,6 +118,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         super().__init__()
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self._last_key: float | None = None
         self.store: Database | None = None
         self.read_only_reason = ""
         self.desk = Desk(
@@ -126,7 +138,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         self.phone = PhoneLine(self)
         self.promises = Promises(self)
         self.notes = NoteTaking(self, PromiseTaking(self, self.promises))
-        self.calls = Calls(self, self.notes)
+        self.calls = Calls(self, self.notes, self.phone)
         self.practice_coach = PracticeCoach(self)
         self.exporter = Exporter(self, self.after_calls.checklist)
 
@@ -205,6 +217,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
             return  # the timer's own task can fire while Textual takes the screens down
         self.now = self.clock.now()
         self.after_calls.check_cooldown()
+        self.after_calls.resume()  # after-call steps set aside while a call came in
         self.desk.writes.check_store()  # a deleted or renamed database is noticed within a second
         self.notes.tick()  # the closing phrases, once a call has run a while
         self.promises.check()  # the bell 5 minutes before a promise is due

@@ -20,14 +20,16 @@ if TYPE_CHECKING:
     from calldesk.core.calls.model import Call
     from calldesk.tui.host import Host
     from calldesk.tui.notes import NoteTaking
+    from calldesk.tui.phone import PhoneLine
 
 
 class Calls:
     """Starts and ends the open call from the keys, and shows it on the desk. Owned by the app."""
 
-    def __init__(self, host: Host, notes: NoteTaking) -> None:
+    def __init__(self, host: Host, notes: NoteTaking, phone: PhoneLine) -> None:
         self.host = host
         self.notes = notes
+        self.phone = phone
 
     async def start(self) -> None:
         """F2: a new call record, unless this window is read-only or a call is open."""
@@ -60,6 +62,7 @@ class Calls:
                 "Ended as a missed call: it was never answered.", title="Missed call", timeout=8
             )
             return
+        await self.phone.open_answered()  # a call answered after the phone hung this one up
         host.start_after_call(call)
 
     def shown(self, call: Call | None) -> None:

@@ -37,6 +37,10 @@ def display_caller_safe(call: Call) -> str:
     return display_safe(" · ".join(parts) or "unknown caller", 60)
 
 
+TYPING_PAUSE = 2.0
+"""Seconds since the last key under which the agent counts as typing."""
+
+
 class Backlog(NamedTuple):
     """What waits at start: events taken but not shown, events hooks kept, ids handled."""
 
@@ -204,7 +208,9 @@ class PhoneLine:
             self._last_seen[event.call_id] = max(last, event.at) if last else event.at
         if self.host.read_only_reason:
             return
-        outcome = self.host.desk.phone.on_event(event, self.host.settings.softphone.start_on)
+        outcome = self.host.desk.phone.on_event(
+            event, self.host.settings.softphone.start_on, agent_busy=self._agent_busy()
+        )
         caller = phone_caller(event)
         action = outcome.action
         if action is PhoneAction.STARTED:
@@ -224,6 +230,13 @@ class PhoneLine:
                 severity="warning",
                 timeout=10,
             )
+        elif action is PhoneAction.OTHER_ANSWERED and self.host.desk.phone.answered_waiting:
+            self.host.notify(
+                f"{caller} was answered. Its record opens when you end this one"
+                f" ({self.host.key('end-call')}).",
+                title="Another call",
+                timeout=15,
+            )
         elif action is PhoneAction.OTHER_ANSWERED:
             self.host.notify(
                 f"{caller} was answered while this call is open: notes still go to this"
@@ -238,6 +251,13 @@ class PhoneLine:
                 title="Phone",
                 timeout=10,
             )
+        elif action is PhoneAction.HELD:
+            self.host.notify(
+                f"The caller hung up. Your note stays: {self.host.key('end-call')} ends the call"
+                " record when you are done.",
+                title="Phone",
+                timeout=15,
+            )
         elif action is PhoneAction.UNMATCHED:
             who = caller if event.name or event.number else "a withheld number"
             self.host.notify(
@@ -250,7 +270,13 @@ class PhoneLine:
             await self.host.to_desk()
             self.host.show_call()
             self.host.refresh_bindings()
+            await self.open_answered()
             self.host.start_after_call(outcome.call)
+
+    async def open_answered(self) -> None:
+        """A held record was ended: the call answered meanwhile gets its record now."""
+        if self.host.desk.phone.open_answered() is not None:
+            await self._show_phone_call()
 
     async def kept_event(self, event: PhoneEvent) -> None:
         """An event a hook kept while calldesk was busy, taken from the spool a moment late.
@@ -271,16 +297,67 @@ class PhoneLine:
                 timeout=10,
             )
 
+    def _agent_busy(self) -> bool:
+        """The agent is typing (a draft, or a key in the last moments), or using a screen or
+        dialog over the desk.
+
+        Phone events never close what the agent is using, nor put a question over their
+        typing (the keys would answer it): what they need to show waits until it closes.
+        """
+        from calldesk.tui.screens.desk import DeskScreen
+        from calldesk.tui.widgets.note_input import NoteInput
+
+        if not isinstance(self.host.screen, DeskScreen):
+            return True
+        if self.host.typed_within(TYPING_PAUSE):
+            return True  # between two notes: the next key would answer the question
+        note = self.host.desk_widget(NoteInput)
+        return note is not None and bool(note.true_text.strip())
+
+    async def _make_way(self) -> bool:
+        """Close the break for a call that came in; leave any other screen the agent is using.
+
+        True when the desk is on screen. A running break counts as taken; one not started yet
+        is kept and comes back after the call. Answers given so far are never dropped.
+        """
+        from calldesk.core.aftercall.cooldown import Phase
+        from calldesk.tui.screens.cooldown import CooldownScreen
+        from calldesk.tui.screens.desk import DeskScreen
+
+        host = self.host
+        stack = host.screen_stack
+        desk = next((i for i, screen in enumerate(stack) if isinstance(screen, DeskScreen)), None)
+        if desk is None or desk == len(stack) - 1:
+            return desk is not None
+        taking_break = stack[desk + 1]
+        if not isinstance(taking_break, CooldownScreen):
+            return False
+        if taking_break.state.state is Phase.RUNNING:
+            taking_break.interrupt()
+        else:
+            host.notify("The break waits: it comes back after this call.", timeout=8)
+        while not isinstance(host.screen, DeskScreen):
+            await host.screen.dismiss(None)
+        return True
+
     async def _show_phone_call(self) -> None:
         """Bring the record the phone opened to the screen, with what calldesk knows."""
         call = self.host.desk.call
         if call is None:
             return
-        await self.host.to_desk()
+        shown = await self._make_way()
         self.host.show_call()
         self.host.refresh_bindings()
         title = "Ringing" if self.host.desk.is_ringing(call) else "Answered"
-        self.host.notify(display_caller_safe(call), title=title, timeout=5)
+        if shown:
+            self.host.notify(display_caller_safe(call), title=title, timeout=5)
+        else:
+            self.host.notify(
+                f"{display_caller_safe(call)}\nIts call record is open under this screen:"
+                " it shows when you close this one.",
+                title=title,
+                timeout=15,
+            )
         self.host.lookup_caller(call.caller_number)
 
     async def _missed(self, call: Call, started: Call | None) -> None:

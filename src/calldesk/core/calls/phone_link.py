@@ -31,6 +31,7 @@ class PhoneAction(StrEnum):
     BUSY = "busy"  # another call rings while one is open: the agent decides
     OTHER_ANSWERED = "other_answered"  # the agent answered another call while one is open
     HUNG_UP = "hung_up"  # the phone hung up while a call the agent opened by hand is open
+    HELD = "held"  # the open call hung up while the agent was busy in it: the record stays open
     UNMATCHED = "unmatched"  # a hangup that cannot be told apart from the open call's
     IGNORED = "ignored"  # nothing to do (a repeated ring, a hangup of another call)
 
@@ -78,6 +79,13 @@ class _Tie:
 def event_number(event: PhoneEvent) -> str:
     """The event's caller number, normalised; "" when it cannot tell callers apart."""
     return normalise_number(event.number)
+
+
+def _answer_key(answered: tuple[_Ring | None, PhoneEvent]) -> tuple[str, str]:
+    """The call id and number an answered call's later events are matched by."""
+    ring, answer = answered
+    source = ring.event if ring is not None else answer
+    return source.call_id or answer.call_id, event_number(source) or event_number(answer)
 
 
 def same_call(event: PhoneEvent, call_id: str, number: str) -> bool:
@@ -128,6 +136,10 @@ class PhoneLink:
         self._tie: _Tie | None = None
         """How the open record is tied to a call on the phone; None if the agent opened it."""
         self._waiting: list[_Ring] = []
+        self._held = False
+        """The open record's call hung up while the agent was busy (HELD)."""
+        self._answered_next: tuple[_Ring | None, PhoneEvent] | None = None
+        """A call answered while a held record was open: its record opens when that one ends."""
 
     def restore(self, call: Call | None) -> None:
         """Tie a record brought back after a restart to the phone, if it is still ringing."""
@@ -140,13 +152,28 @@ class PhoneLink:
     def forget(self) -> None:
         """The open record is gone or was opened by the agent: nothing ties it to the phone."""
         self._tie = None
+        self._held = False
+
+    @property
+    def answered_waiting(self) -> bool:
+        """A call was answered while a held record was open; it opens when that one ends."""
+        return self._answered_next is not None
+
+    def open_answered(self) -> Call | None:
+        """After the agent ended a held record: open the one for the call answered meanwhile."""
+        answered, self._answered_next = self._answered_next, None
+        if answered is None or self._desk.call is not None:
+            return None
+        return self._start_from_phone(*answered)
 
     def caller_kept(self, call: Call) -> bool:
         """Whether the open record's caller is still as the phone gave it (or no phone gave it)."""
         tie = self._tie
         return tie is None or (call.caller_name, call.caller_number) == tie.caller
 
-    def on_event(self, event: PhoneEvent, start_on: str = "ring") -> PhoneOutcome:
+    def on_event(
+        self, event: PhoneEvent, start_on: str = "ring", *, agent_busy: bool = False
+    ) -> PhoneOutcome:
         """Open, fill or end call records as the phone says; never touch another caller's.
 
         An event belongs to the open record only by `same_call`: the same call id, or, when
@@ -165,13 +192,15 @@ class PhoneLink:
                 start_on = "ring"). A remembered ring's: a missed-call entry. Otherwise the
                 open record stays: HUNG_UP if the agent opened it, UNMATCHED if the hangup
                 cannot be told apart from its call, IGNORED if it is clearly another call.
+                `agent_busy` (typing a note, or a dialog open): the open call's hangup leaves
+                its record open (HELD); the agent's end-call key ends it. Never a missed one.
         """
         if event.kind == "ring":
             return self._on_ring(event, start_on)
         if event.kind == "answer":
             return self._on_answer(event)
         if event.kind == "hangup":
-            return self._on_hangup(event, start_on)
+            return self._on_hangup(event, start_on, agent_busy)
         return PhoneOutcome(PhoneAction.IGNORED)
 
     def _is_open_phone_call(self, event: PhoneEvent) -> bool:
@@ -213,13 +242,21 @@ class PhoneLink:
             if desk.untouched(call):
                 self._set_aside(call)
         if desk.call is not None:
+            if self._held:  # the open call is over: this one gets a record once it is ended
+                self._answered_next = (ring, event)
             return PhoneOutcome(PhoneAction.OTHER_ANSWERED, desk.call)
         # Also an auto-answering phone, which sends no ring: the answer alone opens the record.
         return PhoneOutcome(PhoneAction.STARTED, self._start_from_phone(ring, event))
 
-    def _on_hangup(self, event: PhoneEvent, start_on: str) -> PhoneOutcome:
+    def _on_hangup(self, event: PhoneEvent, start_on: str, agent_busy: bool) -> PhoneOutcome:
         desk = self._desk
         if self._is_open_phone_call(event):
+            open_call = desk.call
+            assert open_call is not None  # _is_open_phone_call
+            if agent_busy and not (desk.is_ringing(open_call) and desk.untouched(open_call)):
+                # Ending it now would take the keys being typed as the outcome's answers.
+                self._held = True
+                return PhoneOutcome(PhoneAction.HELD, open_call)
             call = desk.end_call()
             if not call.missed:
                 return PhoneOutcome(PhoneAction.ENDED, call)
@@ -230,6 +267,9 @@ class PhoneLink:
         ring = self._take_waiting(event)
         if ring is not None:
             return PhoneOutcome(PhoneAction.MISSED, self._record_missed(ring))
+        answered = self._answered_next
+        if answered is not None and same_call(event, *_answer_key(answered)):
+            self._answered_next = None  # over before the held record was ended: nothing to open
         call = desk.call
         if call is None:
             return PhoneOutcome(PhoneAction.IGNORED)
