@@ -199,6 +199,7 @@ class PhoneLine:
     async def event(self, event: PhoneEvent) -> None:
         """What the phone says happens to the call record; the agent's own calls are left alone."""
         from calldesk.core.calls.phone_link import PhoneAction
+        from calldesk.tui.phone_notices import tell
 
         if event.id in self._handled:
             return
@@ -215,63 +216,16 @@ class PhoneLine:
         action = outcome.action
         if action is PhoneAction.STARTED:
             await self._show_phone_call()
-        elif action is PhoneAction.RINGING:
-            self.host.notify(
-                f"{caller}\nThe call record starts when you answer.", title="Ringing", timeout=10
-            )
-        elif action is PhoneAction.ANSWERED:
-            self.host.refresh_status()  # RINGING becomes ON CALL at once
         elif action is PhoneAction.MISSED and outcome.call is not None:
             await self._missed(outcome.call, outcome.started)
-        elif action is PhoneAction.BUSY:
-            self.host.notify(
-                f"{caller} is ringing while this call is open.",
-                title="Another call",
-                severity="warning",
-                timeout=10,
-            )
-        elif action is PhoneAction.OTHER_ANSWERED and self.host.desk.phone.answered_waiting:
-            self.host.notify(
-                f"{caller} was answered. Its record opens when you end this one"
-                f" ({self.host.key('end-call')}).",
-                title="Another call",
-                timeout=15,
-            )
-        elif action is PhoneAction.OTHER_ANSWERED:
-            self.host.notify(
-                f"{caller} was answered while this call is open: notes still go to this"
-                f" record. {self.host.key('end-call')} ends it.",
-                title="Another call",
-                severity="warning",
-                timeout=15,
-            )
-        elif action is PhoneAction.HUNG_UP:
-            self.host.notify(
-                f"The phone hung up. {self.host.key('end-call')} ends the call record.",
-                title="Phone",
-                timeout=10,
-            )
-        elif action is PhoneAction.HELD:
-            self.host.notify(
-                f"The caller hung up. Your note stays: {self.host.key('end-call')} ends the call"
-                " record when you are done.",
-                title="Phone",
-                timeout=15,
-            )
-        elif action is PhoneAction.UNMATCHED:
-            who = caller if event.name or event.number else "a withheld number"
-            self.host.notify(
-                f"The phone hung up a call from {who}: calldesk cannot tell whether it was"
-                f" this one. If it was, {self.host.key('end-call')} ends it.",
-                title="Phone",
-                timeout=15,
-            )
         elif action is PhoneAction.ENDED and outcome.call is not None:
             await self.host.to_desk()
             self.host.show_call()
             self.host.refresh_bindings()
             await self.open_answered()
             self.host.start_after_call(outcome.call)
+        else:
+            tell(self.host, action, event, caller)  # a notice; no screen changes
 
     async def open_answered(self) -> None:
         """A held record was ended: the call answered meanwhile gets its record now."""
