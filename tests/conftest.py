@@ -57,6 +57,13 @@ textual.app.wait_for_idle = _until_the_event_loop_is_idle  # type: ignore[assign
 textual.pilot.wait_for_idle = _until_the_event_loop_is_idle  # type: ignore[assignment]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. Most tests wait on an app in another thread or process
+    (Pilot, a pty, a subprocess), so one per core left the cores half idle: on 2 cores the
+    suite took 250 s with 2 workers and 197 s with 4."""
+    return 2 * (os.cpu_count() or 1)
+
+
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every XDG and CALLDESK variable at tmp_path so no test touches real user files."""
