@@ -96,6 +96,8 @@ class ChecklistItemView(Vertical):
         yield Label("", classes="checklist-skipped", markup=False)
 
     def on_mount(self) -> None:
+        if not self.children:
+            return  # mounted as the app closes: Textual has already taken its parts down
         self.show_skipped()
         self.show_source()
 
@@ -212,8 +214,11 @@ class ChecklistScreen(Screen[bool]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        first = self.query(ChecklistItemView).first()
-        first.query("Checkbox, Input, RadioSet").first().focus()
+        # None when the screen is mounted as the app closes (a tick brought it back then).
+        first = next(iter(self.query(ChecklistItemView)), None)
+        field = first and next(iter(first.query("Checkbox, Input, RadioSet")), None)
+        if field is not None:
+            field.focus()
 
     def _view_of(self, widget: Widget | None) -> ChecklistItemView | None:
         while widget is not None and not isinstance(widget, ChecklistItemView):
