@@ -220,7 +220,8 @@ async def test_the_input_loop_ends_and_says_so_when_the_terminal_is_gone() -> No
         os.close(read_end)
 
 
-def _stored_call(home: Path) -> tuple[list[str], str]:
+def _stored_call() -> tuple[list[str], str]:
+    """The open call the app left in the database: its notes' texts and its draft."""
     db = Database.open_readonly(load_settings().database_path, SystemClock())
     call = call_history.open_call(db)
     db.close()
@@ -250,7 +251,7 @@ def test_a_closed_terminal_saves_everything_typed_and_frees_the_desk(
         assert status == 0, f"exit status {status}"  # quit cleanly, not killed by the signal
     finally:
         app.kill()
-    assert _stored_call(private_dirs) == (["printer jams"], "half a sentence")
+    assert _stored_call() == (["printer jams"], "half a sentence")
     again = PtyApp(app_env(private_dirs))  # the lock is free: this one records, not read-only
     try:
         assert again.wait_for("half a sentence"), again.text()
@@ -277,12 +278,9 @@ def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
         assert app.quit() == 0, app.text()
     finally:
         app.kill()
-    db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_history.open_call(db)
-    db.close()
-    assert call is not None
-    assert [note.text for note in call.notes] == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
-    assert call.draft == "still typing"
+    notes, draft = _stored_call()
+    assert notes == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
+    assert draft == "still typing"
 
 
 def test_the_answer_to_the_kitty_query_is_not_typed_and_is_remembered() -> None:
@@ -343,8 +341,5 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
         app.quit()
     finally:
         app.kill()
-    db = Database.open_readonly(load_settings().database_path, SystemClock())
-    call = call_history.open_call(db)
-    db.close()
-    assert call is not None
-    assert [note.text for note in call.notes] == ["one\ntwo\n\n" + long_line.decode()]
+    notes, _draft = _stored_call()
+    assert notes == ["one\ntwo\n\n" + long_line.decode()]
