@@ -41,9 +41,9 @@ async def _until_the_event_loop_is_idle(min_sleep: float = 0.0, max_sleep: float
     `wait_until`.
     """
     loop = asyncio.get_running_loop()
-    # A hold never outlives RELEASE_AFTER, unless the app stopped with keys held (its timers
+    # A hold never outlives SCREEN_WAIT, unless the app stopped with keys held (its timers
     # are gone then): never wait longer than a hold can last.
-    hold_deadline = time.monotonic() + 2 * typeahead.RELEASE_AFTER
+    hold_deadline = time.monotonic() + typeahead.SCREEN_WAIT
     for _ in range(10_000):
         await asyncio.sleep(0)
         if typeahead.HOLDING and time.monotonic() < hold_deadline:
@@ -62,6 +62,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     (Pilot, a pty, a subprocess), so one per core left the cores half idle: on 2 cores the
     suite took 250 s with 2 workers and 197 s with 4."""
     return 2 * (os.cpu_count() or 1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Hand the `slow` tests (several seconds each: pty sessions, slow disks, 10,000 notes) to
+    the workers first, so none of them starts last and keeps the run going alone. While you
+    work, `-m "not slow"` leaves them out."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)

@@ -279,6 +279,7 @@ def seed_call(settings: Settings, clock: FakeClock, notes: int) -> None:
         store.close()
 
 
+@pytest.mark.slow
 async def test_a_call_with_10000_notes_shows_them_without_building_10000_widgets(
     settings: Settings, clock: FakeClock
 ) -> None:

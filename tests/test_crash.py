@@ -133,6 +133,7 @@ def check_database(path: Path, typing: Typing, killed: float, context: str) -> N
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", range(RUNS))
 def test_sigkill_while_typing_loses_nothing_typed_over_a_second_before(
     run: int, private_dirs: Path

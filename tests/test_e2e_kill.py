@@ -16,6 +16,7 @@ from calldesk.core.storage import Database
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 
+@pytest.mark.slow
 def test_a_note_typed_before_a_sigkill_is_there_after_a_restart(private_dirs: Path) -> None:
     env = app_env(private_dirs)
     app = PtyApp(env)

@@ -57,6 +57,7 @@ def test_keys_typed_in_one_burst_before_ctrl_s_are_all_in_the_edited_note(
     assert [note.text for note in call.notes] == ["printer jams r10 r11 r12 r13"]
 
 
+@pytest.mark.slow
 def test_a_note_edit_not_yet_kept_survives_a_sigkill_and_comes_back(private_dirs: Path) -> None:
     env = app_env(private_dirs)
     app = PtyApp(env)

@@ -403,6 +403,7 @@ def test_control_characters_never_reach_the_output() -> None:
         max_size=4,
     )
 )
+@pytest.mark.slow
 def test_any_printable_note_comes_back_exactly(notes: list[str]) -> None:
     _, body = split_front_matter(render_call(build_record(make_call(notes))))
     assert_structure(body)

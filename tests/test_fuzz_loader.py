@@ -484,6 +484,7 @@ def cli(*paths: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_phrases_check_reports_every_corpus_file_as_file_line_col() -> None:
     names = sorted(CORPUS)
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -136,6 +136,7 @@ async def export_with_f10(app: CalldeskApp, pilot, folder: Path) -> str:  # type
 # -- two calldesks on one data folder -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_calldesk_is_read_only_and_the_first_keeps_recording(private_dirs: Path) -> None:
     env = app_env(private_dirs)
     first = PtyApp(env)
@@ -324,6 +325,7 @@ async def test_a_disk_that_fills_mid_call_warns_keeps_notes_and_saves_them_when_
         assert notes == ["saved before", "typed on a full disk"]
 
 
+@pytest.mark.slow
 def test_writes_failing_like_a_full_disk_warn_and_quit_asks_first(private_dirs: Path) -> None:
     """The real calldesk with RLIMIT_FSIZE just above its database: writes fail with EFBIG."""
     path = database(private_dirs)

@@ -700,6 +700,7 @@ def test_iter_calls_in_range_with_notes(
     assert list(call_history.iter_calls(store, until=start)) == []
 
 
+@pytest.mark.slow
 def test_iter_calls_ten_thousand_calls_without_a_query_per_call(
     store: Database, clock: FakeClock
 ) -> None:

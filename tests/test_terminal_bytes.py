@@ -193,6 +193,7 @@ def hostile_env(private_dirs: Path, socket_path: Path) -> Iterator[tuple[dict[st
     yield env, team
 
 
+@pytest.mark.slow
 def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
     hostile_env: tuple[dict[str, str], Path],
 ) -> None:
@@ -279,6 +280,7 @@ def test_a_hostile_caller_phrase_file_and_paste_never_drive_the_terminal(
     assert front["caller"] == PAYLOAD  # the export keeps the true value, as YAML escapes
 
 
+@pytest.mark.slow
 def test_a_real_baresip_call_with_a_hostile_display_name_never_drives_the_terminal(
     hostile_env: tuple[dict[str, str], Path], tmp_path: Path
 ) -> None:

@@ -205,6 +205,7 @@ async def test_the_checklist_can_be_filled_with_the_keyboard_alone(
     store.close()
 
 
+@pytest.mark.slow
 async def test_the_third_bad_call_in_a_row_offers_the_longer_break(
     settings: Settings, clock: FakeClock
 ) -> None:

@@ -59,6 +59,7 @@ def slow_disk(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return waited
 
 
+@pytest.mark.slow
 async def test_keys_echo_while_every_write_takes_two_seconds(
     settings: Settings, clock: FakeClock, slow_disk: list[str]
 ) -> None:
@@ -93,6 +94,7 @@ async def test_keys_echo_while_every_write_takes_two_seconds(
         await wait_until(pilot, lambda: not app.desk.writes.writer.pending, timeout=60)
 
 
+@pytest.mark.slow
 async def test_practice_grades_and_fix_marks_go_through_the_writer(
     settings: Settings, clock: FakeClock, slow_disk: list[str]
 ) -> None:
@@ -116,6 +118,7 @@ async def test_practice_grades_and_fix_marks_go_through_the_writer(
         assert [review.rating for review in practice_records.practice_reviews(store)] == [3]
 
 
+@pytest.mark.slow
 async def test_promises_the_bell_a_search_miss_and_my_record_go_through_the_writer(
     settings: Settings, clock: FakeClock, slow_disk: list[str]
 ) -> None:

@@ -75,6 +75,7 @@ class Day:
             self.app.pump(0.1)
 
 
+@pytest.mark.slow
 def test_a_day_at_80x24(private_dirs: Path) -> None:
     day = Day(private_dirs)
     try:
