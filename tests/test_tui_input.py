@@ -7,7 +7,10 @@ run, where `pilot.press` would wait for each key to be handled (and so hide thes
 
 from __future__ import annotations
 
-from tests.tui_helpers import build_app, wait_until
+import asyncio
+
+import pytest
+from tests.tui_helpers import build_app, stored, wait_for_screen, wait_until
 from textual import events
 
 from calldesk.config import Settings
@@ -181,3 +184,95 @@ async def test_keys_typed_right_after_a_key_that_moves_the_focus_land_in_the_new
         burst(app, "escape", *text("q"))
         await wait_until(pilot, lambda: note.true_text == "abcxyzq")
         assert app.desk.call.caller_name == "Ann" and search.value == "greet"
+
+
+async def test_a_checklist_typed_in_one_burst_with_ctrl_s_at_the_end_keeps_every_letter(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # ctrl+s is a priority binding: it acts as the app reads it, while the letters typed just
+    # before it still wait in the field. The save waits for them, and takes what the fields
+    # show, not what their last Changed message said.
+    from tests.test_tui_after_call import end_call_as
+
+    from calldesk.core.aftercall import records as aftercall_records
+    from calldesk.tui.screens.checklist import ChecklistScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        call_id = screen.call.id
+        burst(app, "space", "tab", *text("reset it"), "tab", *text("push 5.2"), "tab")
+        burst(app, *text("IT-982"), "tab", *text("Sam"), "ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
+        assert app.desk.writes.writer.flush()
+    store = stored(settings, clock)
+    answers = aftercall_records.checklist_answers(store, call_id)
+    assert answers["quick-fix"].value == "reset it"
+    assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
+    store.close()
+
+
+async def test_ctrl_s_saves_what_the_checklist_fields_show_before_their_messages_arrive(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from tests.test_tui_after_call import end_call_as
+    from textual.widgets import Input
+
+    from calldesk.core.aftercall import records as aftercall_records
+    from calldesk.tui.screens.checklist import ChecklistScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await end_call_as(pilot, app, "f")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        call_id = screen.call.id
+        burst(app, "space")
+        await pilot.pause()
+        # Done in the same step as the fields change: their Changed messages are all still
+        # queued, as they can be when ctrl+s (a priority key) acts.
+        for key, value in (("what", "push 5.2"), ("where", "IT-982"), ("owner", "Sam")):
+            screen.query_one(f"#item-permanent-fix-{key}", Input).value = value
+        screen.query_one("#item-quick-fix", Input).value = "reset it"
+        screen.action_done()
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
+        assert app.desk.writes.writer.flush()
+    store = stored(settings, clock)
+    answers = aftercall_records.checklist_answers(store, call_id)
+    assert answers["quick-fix"].value == "reset it"
+    assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
+    store.close()
+
+
+async def test_keys_behind_a_slow_escape_wait_for_it_even_past_the_time_bound(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a busy machine a key can take longer than RELEASE_AFTER to come back up from the
+    # focused widget. Here every widget takes 60 ms to handle a key, so Escape needs several
+    # RELEASE_AFTERs to bubble up to the screen's binding: the keys behind it must still wait
+    # until it has acted, and go where it sent the agent.
+    from textual.message_pump import MessagePump
+    from textual.widget import Widget
+    from textual.widgets import Input
+
+    from calldesk.tui.screens.fixes import FixesScreen
+    from calldesk.tui.screens.history import HistoryScreen
+
+    dispatch = MessagePump._dispatch_message
+
+    async def slow_dispatch(self: MessagePump, message: object) -> None:
+        if isinstance(message, events.Key) and isinstance(self, Widget):
+            await asyncio.sleep(0.06)
+        await dispatch(self, message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MessagePump, "_dispatch_message", slow_dispatch)
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note = app.screen.query_one(NoteInput)
+        burst(app, "f2", "f4", *text("Ann"), "escape", *text("xy"))
+        await wait_until(pilot, lambda: note.true_text == "xy")
+        assert app.screen.query_one("#caller_name", Input).value == "Ann"
+        burst(app, "f7")
+        await wait_for_screen(pilot, FixesScreen)
+        burst(app, "escape", "f5")
+        await wait_for_screen(pilot, HistoryScreen)

@@ -16,15 +16,17 @@ is `tab_behavior="focus"`), so no field loses a key it wanted.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual import events
 
 RELEASE_AFTER = 0.1
-"""Seconds after which held keys go on even if nothing said they may (never more than this)."""
+"""Seconds after which held keys go on if nothing they wait for is still on its way."""
 
 SCREEN_WAIT = 1.0
-"""Seconds keys wait for a screen a key asked for (`KeysInOrder.hold_keys_for_screen`)."""
+"""Seconds keys wait for a screen a key asked for (`KeysInOrder.hold_keys_for_screen`), and
+the longest any hold lasts."""
 
 HOLDING: set[int] = set()
 """Apps holding keys right now (by id): the test suite's idle wait waits for these too."""
@@ -40,7 +42,9 @@ class KeysInOrder:
     were forwarded. So after a key that is not plain text, or that some binding in the focus
     chain claims, the keys behind it are held: until it has bubbled back up to the app (for a
     binding) and the app has repainted (for the focus it moved), then let go in order. Plain
-    typing is never held. `RELEASE_AFTER` bounds every hold.
+    typing is never held. After `RELEASE_AFTER` the keys go on, unless what they wait for is
+    still on its way (on a busy machine a key can take longer than that to bubble back up);
+    `SCREEN_WAIT` bounds every hold.
     """
 
     _held_keys: list[events.Key]
@@ -48,6 +52,7 @@ class KeysInOrder:
     _hold_number: int = 0
     _bubbling: events.Key | None = None
     _screen_coming: bool = False
+    _repaint_release: int = 0  # the hold a release after the next repaints is queued for
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -72,6 +77,11 @@ class KeysInOrder:
         return await super().run_action(*args, **kwargs)  # type: ignore[misc,no-any-return]
 
     async def _handle_key(self, key: events.Key) -> None:
+        if self._typing_not_yet_in(key.key):
+            self._hold_keys()
+            self._held_keys.insert(0, key)
+            self._release_once_typed(self._hold_number)
+            return
         claimed = self._claimed_by_a_binding(key.key)
         if key.is_printable and not claimed:
             self._back_to_typing()
@@ -91,15 +101,40 @@ class KeysInOrder:
         if field is not None:
             self.screen.set_focus(field)  # type: ignore[attr-defined]
 
-    def _claimed_by_a_binding(self, key: str) -> bool:
-        """Does a (non-priority) binding of the focused widget, its parents or the screen
-        take `key`? Those act only once the key has bubbled back up to the app."""
+    def _bindings_of(self, key: str) -> list[Any]:
         chain = self.screen._modal_binding_chain  # type: ignore[attr-defined]
-        return any(
-            not binding.priority
+        return [
+            binding
             for _node, bindings in chain
             for binding in bindings.key_to_bindings.get(key, ())
+        ]
+
+    def _claimed_by_a_binding(self, key: str) -> bool:
+        """Does a (non-priority) binding of the focused widget, its parents or the screen
+        take `key`? Those act only once the key has bubbled back up to the app. A priority
+        binding acts as the app reads the key, which then never travels (`run_action` holds)."""
+        bindings = self._bindings_of(key)
+        return bool(bindings) and not any(binding.priority for binding in bindings)
+
+    def _typing_not_yet_in(self, key: str) -> bool:
+        """Is `key` a priority binding's while letters typed before it still wait in the queue
+        of the focused field? "Sam" and ctrl+s in one read: ctrl+s acts as the app reads it,
+        so without a wait it saved the form before the field had the name."""
+        focused = self.focused  # type: ignore[attr-defined]
+        return (
+            focused is not None
+            and focused.message_queue_size > 0
+            and any(binding.priority for binding in self._bindings_of(key))
         )
+
+    def _release_once_typed(self, hold: int) -> None:
+        if not self._holding or hold != self._hold_number:
+            return
+        focused = self.focused  # type: ignore[attr-defined]
+        if focused is None or focused.message_queue_size == 0:
+            self.call_later(self._let_keys_go, hold)  # type: ignore[attr-defined]
+        else:
+            self.set_timer(0.005, lambda: self._release_once_typed(hold))  # type: ignore[attr-defined]
 
     def hold_keys_for_screen(self) -> None:
         """A key asked for a screen that is still a message or two away (Enter on a note posts
@@ -135,12 +170,27 @@ class KeysInOrder:
         HOLDING.add(id(self))
         if not hasattr(self, "_held_keys"):
             self._held_keys = []
-        self.set_timer(limit, lambda: self._let_keys_go(hold, backstop=True))  # type: ignore[attr-defined]
+        deadline = time.monotonic() + max(limit, SCREEN_WAIT)
+        self.set_timer(limit, lambda: self._backstop(hold, deadline))  # type: ignore[attr-defined]
+
+    async def _backstop(self, hold: int, deadline: float) -> None:
+        """The hold has lasted its limit: let the keys go, unless the key they wait for is still
+        bubbling up (not stopped on the way) or the repaints they wait for are queued."""
+        if not self._holding or hold != self._hold_number:
+            return
+        key = self._bubbling
+        # Textual has no public flag for a stopped message: if it goes, keys go at the limit.
+        travelling = key is not None and not getattr(key, "_stop_propagation", True)
+        if (travelling or self._repaint_release == hold) and time.monotonic() < deadline:
+            self.set_timer(RELEASE_AFTER, lambda: self._backstop(hold, deadline))  # type: ignore[attr-defined]
+            return
+        await self._let_keys_go(hold, backstop=True)
 
     def _release_after_refresh(self, hold: int) -> None:
         if self._screen_coming:
             return  # a screen is on its way: `push_screen` lets the keys go once it is up
         # Two rounds: the action's deferred focus(), then what the newly focused widget does.
+        self._repaint_release = hold
         after_refresh = self.call_after_refresh  # type: ignore[attr-defined]
         after_refresh(after_refresh, self._let_keys_go, hold)
 

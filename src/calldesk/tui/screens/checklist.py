@@ -322,7 +322,16 @@ class ChecklistScreen(Screen[bool]):
             self.refresh_bindings()
         self._store(view)
 
+    def _store_what_the_fields_show(self) -> None:
+        """The fields' Changed messages can still be on their way when the agent saves: keep
+        what each field shows now, not what the last message said."""
+        for view in self.query(ChecklistItemView):
+            stored, _skipped = self.answers.get(view.item.id, (view.value, view.skipped))
+            if view.read_value() != stored:
+                self._changed(view)
+
     def action_done(self) -> None:
+        self._store_what_the_fields_show()
         missing = self.missing()
         if missing:
             names = "; ".join(clip(view.item.label, 40) for view in missing)
@@ -340,6 +349,7 @@ class ChecklistScreen(Screen[bool]):
         self.dismiss(True)
 
     def action_later(self) -> None:
+        self._store_what_the_fields_show()
         self.dismiss(False)
 
 
