@@ -265,7 +265,8 @@ def main() -> int:
     ratio = desk_ms / bare_ms
     cache = "cold (no bytecode cache)" if args.cold else "warm bytecode cache"
     print(f"startup, {args.runs} runs each, {cache}, {COLUMNS}x{LINES} pty")
-    print(f"  calldesk first paint ({args.phrases} phrases + {bundled} bundled, {args.calls} calls):")
+    contents = f"{args.phrases} phrases + {bundled} bundled, {args.calls} calls"
+    print(f"  calldesk first paint ({contents}):")
     print(f"    median {desk_ms:.0f} ms (min {min(r.first_paint_s for r in desk_runs) * 1000:.0f})")
     print(f"  minimal Textual app first paint: median {bare_ms:.0f} ms")
     verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
