@@ -8,14 +8,17 @@ run, where `pilot.press` would wait for each key to be handled (and so hide thes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from tests.tui_helpers import build_app, stored, wait_for_screen, wait_until
 from textual import events
+from textual.pilot import Pilot
 
 from calldesk.config import Settings
 from calldesk.core.clock import FakeClock
 from calldesk.tui.app import CalldeskApp
+from calldesk.tui.screens.checklist import ChecklistScreen
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -186,62 +189,63 @@ async def test_keys_typed_right_after_a_key_that_moves_the_focus_land_in_the_new
         assert app.desk.call.caller_name == "Ann" and search.value == "greet"
 
 
-async def test_a_checklist_typed_in_one_burst_with_ctrl_s_at_the_end_keeps_every_letter(
-    settings: Settings, clock: FakeClock
-) -> None:
-    # ctrl+s is a priority binding: it acts as the app reads it, while the letters typed just
-    # before it still wait in the field. The save waits for them, and takes what the fields
-    # show, not what their last Changed message said.
+TYPED_CHECKLIST = {
+    "quick-fix": "reset it",
+    "permanent-fix": {"what": "push 5.2", "where": "IT-982", "owner": "Sam"},
+}
+
+
+async def checklist_saved_after(
+    settings: Settings,
+    clock: FakeClock,
+    fill: Callable[[Pilot[None], CalldeskApp, ChecklistScreen], Awaitable[None]],
+) -> dict[str, object]:
+    """End a call, `fill` its checklist (which saves it), and read what the store kept."""
     from tests.test_tui_after_call import end_call_as
 
     from calldesk.core.aftercall import records as aftercall_records
-    from calldesk.tui.screens.checklist import ChecklistScreen
 
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await end_call_as(pilot, app, "f")
         screen = await wait_for_screen(pilot, ChecklistScreen)
-        call_id = screen.call.id
-        burst(app, "space", "tab", *text("reset it"), "tab", *text("push 5.2"), "tab")
-        burst(app, *text("IT-982"), "tab", *text("Sam"), "ctrl+s")
+        await fill(pilot, app, screen)
         await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
         assert app.desk.writes.writer.flush()
     store = stored(settings, clock)
-    answers = aftercall_records.checklist_answers(store, call_id)
-    assert answers["quick-fix"].value == "reset it"
-    assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
+    answers = aftercall_records.checklist_answers(store, screen.call.id)
     store.close()
+    return {item: answers[item].value for item in TYPED_CHECKLIST}
+
+
+async def test_a_checklist_typed_in_one_burst_with_ctrl_s_at_the_end_keeps_every_letter(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # ctrl+s is a priority binding: it acts as the app reads it, while the letters typed just
+    # before it still wait in the field. The save waits for them.
+    async def type_it(pilot: Pilot[None], app: CalldeskApp, screen: ChecklistScreen) -> None:
+        burst(app, "space", "tab", *text("reset it"), "tab", *text("push 5.2"), "tab")
+        burst(app, *text("IT-982"), "tab", *text("Sam"), "ctrl+s")
+
+    assert await checklist_saved_after(settings, clock, type_it) == TYPED_CHECKLIST
 
 
 async def test_ctrl_s_saves_what_the_checklist_fields_show_before_their_messages_arrive(
     settings: Settings, clock: FakeClock
 ) -> None:
-    from tests.test_tui_after_call import end_call_as
-    from textual.widgets import Input
+    # Done in the same step as the fields change: their Changed messages are all still queued,
+    # as they can be when ctrl+s (a priority key) acts.
+    async def set_and_save(pilot: Pilot[None], app: CalldeskApp, screen: ChecklistScreen) -> None:
+        from textual.widgets import Input
 
-    from calldesk.core.aftercall import records as aftercall_records
-    from calldesk.tui.screens.checklist import ChecklistScreen
-
-    app = build_app(settings, clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await end_call_as(pilot, app, "f")
-        screen = await wait_for_screen(pilot, ChecklistScreen)
-        call_id = screen.call.id
-        burst(app, "space")
+        burst(app, "space")  # the one required choice
         await pilot.pause()
-        # Done in the same step as the fields change: their Changed messages are all still
-        # queued, as they can be when ctrl+s (a priority key) acts.
         for key, value in (("what", "push 5.2"), ("where", "IT-982"), ("owner", "Sam")):
             screen.query_one(f"#item-permanent-fix-{key}", Input).value = value
         screen.query_one("#item-quick-fix", Input).value = "reset it"
         screen.action_done()
-        await wait_until(pilot, lambda: not isinstance(app.screen, ChecklistScreen))
-        assert app.desk.writes.writer.flush()
-    store = stored(settings, clock)
-    answers = aftercall_records.checklist_answers(store, call_id)
-    assert answers["quick-fix"].value == "reset it"
-    assert answers["permanent-fix"].value == {"what": "push 5.2", "where": "IT-982", "owner": "Sam"}
-    store.close()
+
+    assert await checklist_saved_after(settings, clock, set_and_save) == TYPED_CHECKLIST
 
 
 async def test_keys_behind_a_slow_escape_wait_for_it_even_past_the_time_bound(
