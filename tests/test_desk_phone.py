@@ -559,3 +559,22 @@ def test_a_call_answered_and_over_while_a_held_record_is_open_opens_nothing(
     assert not desk.phone.answered_waiting
     desk.end_call()
     assert desk.phone.open_answered() is None and desk.call is None
+
+
+def test_a_held_record_ends_when_the_phone_hung_up_not_when_the_agent_ends_it(
+    desk: Desk, store: Database, clock: FakeClock
+) -> None:
+    play(desk, clock, ["ring 1001 #a", "answer 1001 #a"])
+    clock.advance(60)
+    hung_up = clock.now()
+    assert desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True).action is PhoneAction.HELD
+    clock.advance(90)  # the agent finishes the note, then ends the record (F8)
+    desk.phone.on_event(event("hangup 1001 #a"), agent_busy=True)  # a second hook: same hangup
+    clock.advance(30)
+    call = desk.end_call()
+    assert call.ended_at == hung_up
+    assert stored_calls(desk, store)[-1].ended_at == hung_up
+    # The next record the agent ends is ended when they end it.
+    desk.start_call()
+    clock.advance(45)
+    assert desk.end_call().ended_at == clock.now()

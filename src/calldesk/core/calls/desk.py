@@ -169,6 +169,9 @@ class Desk:
         if call.draft.strip():
             self.notes.add(call.draft)
         now = self.clock.now()
+        hung_up = self.phone.hung_up_at  # held open while the agent typed: it ended back then
+        if hung_up is not None:
+            now = min(max(hung_up, call.started_at), now)
         call.ended_at = now
         call.missed = missed
         store = self.writes.store

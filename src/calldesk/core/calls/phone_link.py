@@ -138,6 +138,8 @@ class PhoneLink:
         self._waiting: list[_Ring] = []
         self._held = False
         """The open record's call hung up while the agent was busy (HELD)."""
+        self._hung_up_at: datetime | None = None
+        """When the held call hung up: the record ends then, whenever the agent ends it."""
         self._answered_next: tuple[_Ring | None, PhoneEvent] | None = None
         """A call answered while a held record was open: its record opens when that one ends."""
 
@@ -153,6 +155,12 @@ class PhoneLink:
         """The open record is gone or was opened by the agent: nothing ties it to the phone."""
         self._tie = None
         self._held = False
+        self._hung_up_at = None
+
+    @property
+    def hung_up_at(self) -> datetime | None:
+        """When the open record's call hung up, if it was held open for the agent (HELD)."""
+        return self._hung_up_at if self._held else None
 
     @property
     def answered_waiting(self) -> bool:
@@ -255,6 +263,8 @@ class PhoneLink:
             assert open_call is not None  # _is_open_phone_call
             if agent_busy and not (desk.is_ringing(open_call) and desk.untouched(open_call)):
                 # Ending it now would take the keys being typed as the outcome's answers.
+                if not self._held:  # a second hook for the same hangup keeps the first time
+                    self._hung_up_at = min(event.at, self._clock.now())
                 self._held = True
                 return PhoneOutcome(PhoneAction.HELD, open_call)
             call = desk.end_call()
