@@ -280,3 +280,57 @@ async def test_keys_behind_a_slow_escape_wait_for_it_even_past_the_time_bound(
         await wait_for_screen(pilot, FixesScreen)
         burst(app, "escape", "f5")
         await wait_for_screen(pilot, HistoryScreen)
+
+
+async def test_keys_typed_behind_f8_answer_the_outcome_and_fill_the_checklist_in_order(
+    settings: Settings, clock: FakeClock
+) -> None:
+    # The outcome question and the checklist are pushed by a worker after F8 and after Enter:
+    # the keys typed behind those keys wait for them, so nothing shifts a field or is lost.
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "f2", *text("printer jams"), "enter")
+        await wait_until(pilot, lambda: app.desk.call is not None and len(app.desk.call.notes) == 1)
+        call_id = app.desk.call.id
+        burst(app, "f8", "f", "enter", "space", "tab", *text("reset it"), "tab")
+        burst(app, *text("push 5.2"), "tab", *text("IT-982"), "tab", *text("Sam"), "ctrl+s")
+        await wait_until(
+            pilot, lambda: app.desk.last_call is not None and not app.after_calls.busy()
+        )
+        assert app.desk.writes.writer.flush()
+    from calldesk.core.aftercall import records as aftercall_records
+    from calldesk.core.calls import history as call_history
+
+    store = stored(settings, clock)
+    answers = aftercall_records.checklist_answers(store, call_id)
+    assert {item: answers[item].value for item in TYPED_CHECKLIST} == TYPED_CHECKLIST
+    assert call_history.get_call(store, call_id).outcome.value == "fine"
+    store.close()
+
+
+async def test_keys_typed_behind_f6_and_f7_go_to_the_screen_they_open(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from textual.widgets import RadioSet
+
+    from calldesk.tui.screens.fixes import FixesScreen
+    from calldesk.tui.screens.history import HistoryScreen
+
+    app = build_app(settings, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        from tests.test_tui_after_call import end_call_as
+
+        await end_call_as(pilot, app, "f")
+        await wait_for_screen(pilot, ChecklistScreen)
+        burst(app, "escape")
+        await wait_until(pilot, lambda: not app.after_calls.busy())
+        burst(app, "f6", "space")
+        screen = await wait_for_screen(pilot, ChecklistScreen)
+        blame = screen.query_one("#item-blame", RadioSet)
+        await wait_until(pilot, lambda: blame.pressed_index == 0)
+        burst(app, "escape")
+        await wait_until(pilot, lambda: not app.after_calls.busy())
+        burst(app, "f7", "escape", "f5")
+        await wait_for_screen(pilot, HistoryScreen)
+        await pilot.pause()
+        assert not any(isinstance(shown, FixesScreen) for shown in app.screen_stack)

@@ -10,6 +10,7 @@ from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.aftercall.cooldown import CooldownState, Phase
 from calldesk.core.calls import history as call_history
 from calldesk.core.calls.model import Call, Outcome, format_duration
+from calldesk.tui.typeahead import keys_for_the_next_screen
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -336,4 +337,5 @@ class AfterCall:
                 severity="warning",
             )
             return
+        keys_for_the_next_screen(host)  # F6 then space answers the first item
         self._run(partial(self.run_checklist, call), "checklist")

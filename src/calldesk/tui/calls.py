@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.errors import DeskError
+from calldesk.tui.typeahead import keys_for_the_next_screen
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NotesPane
 from calldesk.tui.widgets.phrase_pane import PhrasePane
@@ -63,6 +64,7 @@ class Calls:
             )
             return
         await self.phone.open_answered()  # a call answered after the phone hung this one up
+        keys_for_the_next_screen(host)  # "f" typed right behind F8 answers "How did it go?"
         host.start_after_call(call)
 
     def shown(self, call: Call | None) -> None:

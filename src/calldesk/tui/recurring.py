@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from calldesk.core.aftercall import records as aftercall_records
+from calldesk.tui.typeahead import keys_for_the_next_screen
 
 if TYPE_CHECKING:
     from calldesk.core.aftercall.fixes import RecurringProblem
@@ -54,6 +55,7 @@ class RecurringProblems:
                 "Permanent fixes need the database, which could not be opened.", severity="warning"
             )
             return
+        keys_for_the_next_screen(self.host)  # F7 then d marks the first fix done
         # Not the after-call group: opening the fixes must not cancel the steps of a call.
         self.host.run_worker(
             self._open_fixes, exclusive=True, group="fixes", exit_on_error=False, name="fixes"

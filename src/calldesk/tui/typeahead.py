@@ -157,7 +157,8 @@ class KeysInOrder:
     def _release_when_focused(self, screen: Any, hold: int) -> None:
         if not self._holding or hold != self._hold_number:
             return
-        if self.screen is screen and screen.focused is not None:  # type: ignore[attr-defined]
+        # A screen with nothing to focus (the break) takes its keys as soon as it is up.
+        if self.screen is screen and (screen.focused is not None or not screen.focus_chain):  # type: ignore[attr-defined]
             self._release_after_refresh(hold)
         else:
             self.call_after_refresh(self._release_when_focused, screen, hold)  # type: ignore[attr-defined]
@@ -211,3 +212,11 @@ class KeysInOrder:
         self._bubbling = None
         self._screen_coming = False
         HOLDING.discard(id(self))
+
+
+def keys_for_the_next_screen(app: object) -> None:
+    """The key being handled closes a screen or starts work that opens one (F8, F6, F7, the
+    outcome's answer): keys typed behind it are for the screen that comes next, not for the
+    one under it (`KeysInOrder.hold_keys_for_screen`)."""
+    if isinstance(app, KeysInOrder):
+        app.hold_keys_for_screen()

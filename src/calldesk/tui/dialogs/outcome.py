@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from calldesk.core.calls.model import Call, Outcome
 from calldesk.tui.text import LiteralInput, visible
+from calldesk.tui.typeahead import keys_for_the_next_screen
 
 CHOICES = (
     (Outcome.FINE, "f", "Fine", "it went OK, or better"),
@@ -102,7 +103,9 @@ class OutcomeDialog(ModalScreen[OutcomeAnswer | None]):
     def _answer(self) -> None:
         assert self.chosen is not None
         reason = " ".join(self.query_one("#outcome-reason", LiteralInput).true_value.split())
+        keys_for_the_next_screen(self.app)  # typed behind Enter: for the break or the checklist
         self.dismiss(OutcomeAnswer(self.chosen, reason))
 
     def action_later(self) -> None:
+        keys_for_the_next_screen(self.app)
         self.dismiss(None)

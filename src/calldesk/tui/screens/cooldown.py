@@ -16,6 +16,7 @@ from textual.widgets import Digits, Footer, Label
 
 from calldesk.core.aftercall.cooldown import CooldownError, CooldownState, Phase, message_lines
 from calldesk.tui.dialogs.confirm import ConfirmDialog
+from calldesk.tui.typeahead import keys_for_the_next_screen
 
 
 def clock_face(state: CooldownState, now: datetime) -> str:
@@ -164,6 +165,7 @@ class CooldownScreen(Screen[None]):
 
     def action_back(self) -> None:
         if not self.state.state.is_active:
+            keys_for_the_next_screen(self.app)  # the checklist follows the break
             self.dismiss()
 
     def _step(self, change: Callable[[datetime], CooldownState]) -> bool:

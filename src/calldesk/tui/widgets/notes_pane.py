@@ -19,7 +19,7 @@ from calldesk.core.calls.model import Call, NoteEntry
 from calldesk.core.textsafe import counted
 from calldesk.tui.bindings import active_keymap, key_name
 from calldesk.tui.text import LiteralInput, clip, literal, visible
-from calldesk.tui.typeahead import KeysInOrder
+from calldesk.tui.typeahead import keys_for_the_next_screen
 from calldesk.tui.widgets.note_input import NoteInput
 
 
@@ -216,8 +216,7 @@ class NoteList(ListView):
 
     def action_edit(self) -> None:
         if (entry := self._highlighted_entry()) is not None:
-            if isinstance(self.app, KeysInOrder):  # what is typed behind Enter is for the dialog
-                self.app.hold_keys_for_screen()
+            keys_for_the_next_screen(self.app)  # what is typed behind Enter is for the dialog
             self.post_message(self.EditRequested(entry))
 
     def action_delete(self) -> None:
