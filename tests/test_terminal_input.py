@@ -35,6 +35,7 @@ from calldesk.tui.terminal_input import (
     CalldeskXTermParser,
     TerminalGone,
     TerminalKeyboard,
+    alt_keys_of,
     driver_class_for,
 )
 
@@ -95,7 +96,11 @@ def test_alt_enter_then_a_long_fast_line_is_not_turned_into_a_caret() -> None:
         (b"\x1b\x7f", ["ctrl+w"]),  # alt+backspace in most terminals: Textual's meaning kept
         (b"\x1b", ["escape"]),
         (b"\x1b\x1b", ["escape", "escape"]),
-        (b"\x1ba", ["alt+a"]),
+        (b"\x1ba", ["escape", "a"]),  # Escape then a letter, typed fast (no alt+ is bound)
+        (b"\x1bA", ["escape", "A"]),
+        (b"\x1b1", ["escape", "1"]),  # not Textual's macOS Option character "¡"
+        (b"\x1b-", ["escape", "minus"]),
+        (b"\x1b ", ["escape", "space"]),
         (b"\x1b[A", ["up"]),
         (b"\x1bOP", ["f1"]),
         (b"\x1b[13;2u", ["shift+enter"]),  # kitty keyboard protocol
@@ -111,6 +116,15 @@ def test_alt_enter_then_a_long_fast_line_is_not_turned_into_a_caret() -> None:
 )
 def test_keys_from_the_bytes_terminals_send(data: bytes, expected: list[str]) -> None:
     assert keys(data) == expected
+
+
+def test_escape_then_a_letter_stays_alt_when_the_keymap_binds_alt_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(TERMINAL, "alt_keys", alt_keys_of({"history": "f5, alt+h", "x": "alt+1"}))
+    assert keys(b"\x1bh") == ["alt+h"]
+    assert keys(b"\x1b1") == ["inverted_exclamation_mark"]  # as Textual reads it
+    assert keys(b"\x1bj") == ["escape", "j"]
 
 
 def test_modify_other_keys_shift_letter_types_the_letter() -> None:
@@ -343,3 +357,23 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
         app.kill()
     notes, _draft = _stored_call()
     assert notes == ["one\ntwo\n\n" + long_line.decode()]
+
+
+def test_the_real_app_takes_escape_then_text_typed_fast_as_escape_and_the_text(
+    private_dirs: Path,
+) -> None:
+    # "Ann" in the caller field, Escape back to the note, a note, Enter: in one burst. Read as
+    # alt+s, the Escape was lost and the note went into the caller's name.
+    app = PtyApp(app_env(private_dirs))
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        app.press("f4")
+        os.write(app.master, b"Ann\x1bsome note text\r")
+        assert app.wait_for("1 note"), app.text()
+        app.quit()
+    finally:
+        app.kill()
+    notes, _draft = _stored_call()
+    assert notes == ["some note text"]

@@ -52,7 +52,7 @@ from calldesk.tui.promises import Promises
 from calldesk.tui.reads import DeskData, ReadDone, deliver
 from calldesk.tui.recurring import RecurringProblems
 from calldesk.tui.screens.desk import DeskScreen
-from calldesk.tui.terminal_input import TerminalGone, driver_class_for
+from calldesk.tui.terminal_input import TERMINAL, TerminalGone, alt_keys_of, driver_class_for
 from calldesk.tui.text import LiteralApp, literal
 from calldesk.tui.threads import DaemonExecutor
 from calldesk.tui.typeahead import KeysInOrder
@@ -174,6 +174,7 @@ class CalldeskApp(KeysInOrder, LiteralApp):
         asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+            TERMINAL.alt_keys = alt_keys_of(self.settings.keymap)
         await self.push_screen(DeskScreen(self.notes))
         self.call_after_refresh(_after_first_paint)
         self.saving.open_store()

@@ -13,6 +13,11 @@ strict UTF-8 decoder and hands the text to an `XTermParser`. Three things go wro
   `extended-keys`) is read as a kitty sequence and comes out as the key `shift+\\r`.
 * **one invalid UTF-8 byte kills the app** (Textual #6456): the strict decoder raises in the input
   thread, and Textual panics.
+* **Escape then a letter, typed fast, is read as alt+that letter** (or, for ESC 1 and a few
+  others, as a macOS Option character: `¡`). A terminal sends alt+s as ESC s, so within the
+  escape delay (100 ms) the two cannot be told apart, and Escape was lost: "Ann", Escape, "note"
+  typed "Annnote" into the caller field. calldesk binds no alt+letter, so ESC + a character is
+  read as Escape and that character, unless the agent's keymap binds alt+that key.
 
 The fix is two subclasses, no monkeypatching: `CalldeskXTermParser` resolves ESC + a control
 character at once as alt+that key, and reads modifyOtherKeys; `CalldeskLinuxDriver` runs Textual's
@@ -74,6 +79,8 @@ class TerminalKeyboard:
 
     kitty_flags: int = 0
     """The kitty keyboard protocol flags the terminal reported (0: it did not answer)."""
+    alt_keys: frozenset[str] = frozenset()
+    """alt+ keys the agent's keymap binds: ESC + that character stays alt+ it."""
 
     def newline_keys(self, env: Mapping[str, str] | None = None) -> list[str]:
         """The keys that start a new line in a note in this terminal, ctrl+j first.
@@ -95,6 +102,17 @@ class TerminalKeyboard:
 
 MAC_TERMINALS: Final = frozenset({"Apple_Terminal", "iTerm.app"})
 
+
+def alt_keys_of(keymap: Mapping[str, str]) -> frozenset[str]:
+    """The alt+ keys a keymap binds (its values list keys separated by commas)."""
+    return frozenset(
+        key.strip()
+        for keys in keymap.values()
+        for key in keys.split(",")
+        if key.strip().startswith("alt+")
+    )
+
+
 TERMINAL = TerminalKeyboard()
 """This process's terminal, as its driver learns it (the input thread sets `kitty_flags`)."""
 
@@ -103,6 +121,15 @@ class CalldeskXTermParser(XTermParser):
     """Textual's parser, reading alt+control keys and modifyOtherKeys as the terminal meant them."""
 
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
+        if len(sequence) == 2 and isinstance(ANSI_SEQUENCES_KEYS.get(sequence), str):
+            # ESC 1 and friends, which Textual maps to macOS Option characters. (ESC b and
+            # ESC f stay ctrl+left and ctrl+right: macOS terminals send them for Option+arrow.)
+            yield from self._escape_then(sequence[1], as_sent=sequence)
+            return
+        if alt and len(sequence) == 1 and sequence.isprintable():
+            # The escape-delay path: ESC then a character within the delay.
+            yield from self._escape_then(sequence, as_sent=sequence)
+            return
         if len(sequence) == 2 and sequence[0] == ESC and sequence[1] in ALT_CONTROLS:
             # ESC CR and friends: alt+enter, at once (see the module docstring).
             yield from self._with_alt(super()._sequence_to_key_events(sequence[1]))
@@ -119,6 +146,16 @@ class CalldeskXTermParser(XTermParser):
             yield events.Key(Keys.Ignore, sequence)  # an answer, not a key: the parser drops it
             return
         yield from super()._sequence_to_key_events(sequence, alt)
+
+    def _escape_then(self, character: str, as_sent: str) -> Iterable[events.Key]:
+        """Escape, then `character`: what an agent typing fast meant (see the module docstring).
+        Textual's reading (alt+ that key) stays when the agent's keymap binds it."""
+        as_alt = list(super()._sequence_to_key_events(character, alt=True))
+        if any(key.key in TERMINAL.alt_keys for key in as_alt):
+            yield from as_alt if len(as_sent) == 1 else super()._sequence_to_key_events(as_sent)
+            return
+        yield events.Key("escape", ESC)
+        yield from super()._sequence_to_key_events(character)
 
     @staticmethod
     def _with_alt(keys: Iterable[events.Key]) -> Iterable[events.Key]:
