@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 
 from tests.tui_helpers import build_app, stored, type_text, wait_until
 
-from calldesk.config import Settings
+from calldesk.cli.softphone import EXIT_DELIVERED, EXIT_KEPT
+from calldesk.config import Settings, load_settings
 from calldesk.core.aftercall import records as aftercall_records
 from calldesk.core.calls import history as call_history
 from calldesk.core.calls import records as call_records
 from calldesk.core.clock import FakeClock
+from calldesk.core.phone.spool import pending_file_path
 from calldesk.core.storage import Database
 from calldesk.tui.app import CalldeskApp
 from calldesk.tui.dialogs.outcome import OutcomeDialog
@@ -28,10 +31,28 @@ def hook(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+async def send_hook(*args: str) -> None:
+    """Run `calldesk <args>` as a softphone would, and see the event reach the app.
+
+    A hook waits HOOK_TIMEOUT (250 ms) for calldesk's answer. On a machine too busy for that
+    (the suite on every core, two busy loops on top) it keeps the event in the spool and says
+    so, as designed: then wait until the app has taken it, so the next event comes after it,
+    as it would from the phone.
+    """
+    result = await asyncio.to_thread(hook, *args)
+    if result.returncode == EXIT_KEPT and "takes it from there" in result.stderr:
+        spool = pending_file_path(load_settings().data_dir)
+        deadline = time.monotonic() + 30
+        while spool.exists() and spool.stat().st_size and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert not spool.exists() or not spool.stat().st_size, "the app never took the spool"
+        return
+    assert (result.returncode, result.stdout, result.stderr) == (EXIT_DELIVERED, "", "")
+
+
 async def microsip(kind: str, number: str) -> None:
     """What MicroSIP runs: `calldesk <kind> --` with the caller's number appended, unquoted."""
-    result = await asyncio.to_thread(hook, kind, "--source=microsip", "--", *number.split())
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    await send_hook(kind, "--source=microsip", "--", *number.split())
 
 
 def spy_notices(app: CalldeskApp) -> list[tuple[str, str]]:
@@ -64,8 +85,7 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
     app = build_app(settings, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.phone_server is not None)  # listening after 1st frame
-        result = await asyncio.to_thread(
-            hook,
+        await send_hook(
             "ring",
             "--number",
             "sip:+442079460958@pbx.example;user=phone",
@@ -74,7 +94,6 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
             "--call-id",
             "abc",
         )
-        assert result.returncode == 0, result.stderr
         await wait_until(pilot, lambda: app.desk.call is not None)
         call = app.desk.call
         assert call.caller_name == "Ann Lee"
@@ -83,11 +102,9 @@ async def test_a_ring_opens_the_call_with_the_caller_and_what_we_know(
         await wait_until(pilot, lambda: card.display)
         assert "toner smudges on every page" in str(card.render())
 
-        result = await asyncio.to_thread(hook, "answer", "--call-id", "abc")
-        assert result.returncode == 0, result.stderr
+        await send_hook("answer", "--call-id", "abc")
         await wait_until(pilot, lambda: not app.desk.is_ringing(call))
-        result = await asyncio.to_thread(hook, "hangup", "--call-id", "abc")
-        assert result.returncode == 0, result.stderr
+        await send_hook("hangup", "--call-id", "abc")
         await wait_until(pilot, lambda: isinstance(app.screen, OutcomeDialog))
         assert app.desk.call is None
 
