@@ -7,6 +7,7 @@ out. See src/calldesk/tui/terminal_input.py for why each case needed a fix.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import os
@@ -234,6 +235,19 @@ async def test_the_input_loop_ends_and_says_so_when_the_terminal_is_gone() -> No
         os.close(read_end)
 
 
+@contextlib.contextmanager
+def app_on_a_call(private_dirs: Path) -> Iterator[PtyApp]:
+    """The real app on a pseudo-terminal with a call started (F2); killed when the block ends."""
+    app = PtyApp(app_env(private_dirs))
+    try:
+        assert app.wait_for("NO CALL"), app.text()
+        app.press("f2")
+        assert app.wait_for("ON CALL"), app.text()
+        yield app
+    finally:
+        app.kill()
+
+
 def _stored_call() -> tuple[list[str], str]:
     """The open call the app left in the database: its notes' texts and its draft."""
     db = Database.open_readonly(load_settings().database_path, SystemClock())
@@ -278,11 +292,7 @@ def test_a_closed_terminal_saves_everything_typed_and_frees_the_desk(
 def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
     private_dirs: Path,
 ) -> None:
-    app = PtyApp(app_env(private_dirs))
-    try:
-        assert app.wait_for("NO CALL"), app.text()
-        app.press("f2")
-        assert app.wait_for("ON CALL"), app.text()
+    with app_on_a_call(private_dirs) as app:
         # A broken paste: bytes that are not UTF-8, then alt+enter (ESC CR) and Enter, in one go.
         os.write(app.master, b"printer \xff\xfe jams\x1b\rline \xc3two\r")
         assert app.wait_for("1 note"), app.text()
@@ -290,8 +300,6 @@ def test_the_real_app_keeps_the_note_when_the_terminal_sends_invalid_utf8(
         app.type("still typing")
         assert app.wait_for("still typing"), app.text()
         assert app.quit() == 0, app.text()
-    finally:
-        app.kill()
     notes, draft = _stored_call()
     assert notes == ["printer \ufffd\ufffd jams\nline \ufffdtwo"]
     assert draft == "still typing"
@@ -340,11 +348,7 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
     # What tmux sends for: "one", alt+enter, "two", alt+enter twice, a long line, in one burst.
     # Textual alone filed "one^" and "one^two^", left "^" and lost the long line.
     long_line = b"the caller says the printer on floor two still jams"
-    app = PtyApp(app_env(private_dirs))
-    try:
-        assert app.wait_for("NO CALL"), app.text()
-        app.press("f2")
-        assert app.wait_for("ON CALL"), app.text()
+    with app_on_a_call(private_dirs) as app:
         os.write(app.master, b"one\x1b\rtwo\x1b\r\x1b\r" + long_line)
         assert app.wait_for("still jams"), app.text()
         app.pump(0.5)
@@ -353,27 +357,20 @@ def test_the_real_app_takes_alt_enter_typed_fast_as_new_lines(private_dirs: Path
         app.press("enter")
         assert app.wait_for("1 note"), app.text()
         app.quit()
-    finally:
-        app.kill()
     notes, _draft = _stored_call()
     assert notes == ["one\ntwo\n\n" + long_line.decode()]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_the_real_app_takes_escape_then_text_typed_fast_as_escape_and_the_text(
     private_dirs: Path,
 ) -> None:
     # "Ann" in the caller field, Escape back to the note, a note, Enter: in one burst. Read as
     # alt+s, the Escape was lost and the note went into the caller's name.
-    app = PtyApp(app_env(private_dirs))
-    try:
-        assert app.wait_for("NO CALL"), app.text()
-        app.press("f2")
-        assert app.wait_for("ON CALL"), app.text()
+    with app_on_a_call(private_dirs) as app:
         app.press("f4")
         os.write(app.master, b"Ann\x1bsome note text\r")
         assert app.wait_for("1 note"), app.text()
         app.quit()
-    finally:
-        app.kill()
     notes, _draft = _stored_call()
     assert notes == ["some note text"]
