@@ -136,10 +136,9 @@ class PhoneLink:
         self._tie: _Tie | None = None
         """How the open record is tied to a call on the phone; None if the agent opened it."""
         self._waiting: list[_Ring] = []
-        self._held = False
-        """The open record's call hung up while the agent was busy (HELD)."""
         self._hung_up_at: datetime | None = None
-        """When the held call hung up: the record ends then, whenever the agent ends it."""
+        """When the open record's call hung up while the agent was busy (HELD), else None:
+        the record ends then, whenever the agent ends it."""
         self._answered_next: tuple[_Ring | None, PhoneEvent] | None = None
         """A call answered while a held record was open: its record opens when that one ends."""
 
@@ -154,13 +153,12 @@ class PhoneLink:
     def forget(self) -> None:
         """The open record is gone or was opened by the agent: nothing ties it to the phone."""
         self._tie = None
-        self._held = False
         self._hung_up_at = None
 
     @property
     def hung_up_at(self) -> datetime | None:
         """When the open record's call hung up, if it was held open for the agent (HELD)."""
-        return self._hung_up_at if self._held else None
+        return self._hung_up_at
 
     @property
     def answered_waiting(self) -> bool:
@@ -250,7 +248,7 @@ class PhoneLink:
             if desk.untouched(call):
                 self._set_aside(call)
         if desk.call is not None:
-            if self._held:  # the open call is over: this one gets a record once it is ended
+            if self._hung_up_at is not None:  # held: this one gets a record once it is ended
                 self._answered_next = (ring, event)
             return PhoneOutcome(PhoneAction.OTHER_ANSWERED, desk.call)
         # Also an auto-answering phone, which sends no ring: the answer alone opens the record.
@@ -263,9 +261,8 @@ class PhoneLink:
             assert open_call is not None  # _is_open_phone_call
             if agent_busy and not (desk.is_ringing(open_call) and desk.untouched(open_call)):
                 # Ending it now would take the keys being typed as the outcome's answers.
-                if not self._held:  # a second hook for the same hangup keeps the first time
+                if self._hung_up_at is None:  # a second hook for the same hangup keeps the first
                     self._hung_up_at = min(event.at, self._clock.now())
-                self._held = True
                 return PhoneOutcome(PhoneAction.HELD, open_call)
             call = desk.end_call()
             if not call.missed:
