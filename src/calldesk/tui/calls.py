@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from calldesk.tui.phone import PhoneLine
 
 
+async def desk_in_front(host: Host) -> None:
+    """The open call changed (a key or the phone): the desk in front, showing it, keys to suit."""
+    await host.to_desk()
+    host.show_call()
+    host.refresh_bindings()
+
+
 class Calls:
     """Starts and ends the open call from the keys, and shows it on the desk. Owned by the app."""
 
@@ -43,9 +50,7 @@ class Calls:
         except DeskError as error:
             host.notify(host.name_keys(str(error)), severity="warning")
             return
-        await host.to_desk()
-        host.show_call()
-        host.refresh_bindings()
+        await desk_in_front(host)
 
     async def end(self) -> None:
         """F8: end the open call; its after-call steps follow, unless it only rang."""
@@ -55,9 +60,7 @@ class Calls:
         except DeskError as error:
             host.notify(host.name_keys(str(error)), severity="warning")
             return
-        await host.to_desk()
-        host.show_call()
-        host.refresh_bindings()
+        await desk_in_front(host)
         if call.missed:  # it only rang, and nothing was written in it: no after-call steps
             host.notify(
                 "Ended as a missed call: it was never answered.", title="Missed call", timeout=8

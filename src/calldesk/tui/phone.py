@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from calldesk.core.storage import StoreError
+from calldesk.tui.calls import desk_in_front
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:
@@ -219,9 +220,7 @@ class PhoneLine:
         elif action is PhoneAction.MISSED and outcome.call is not None:
             await self._missed(outcome.call, outcome.started)
         elif action is PhoneAction.ENDED and outcome.call is not None:
-            await self.host.to_desk()
-            self.host.show_call()
-            self.host.refresh_bindings()
+            await desk_in_front(self.host)
             await self.open_answered()
             self.host.start_after_call(outcome.call)
         else:
