@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from calldesk.core.calls.errors import DeskError
+from calldesk.tui.host import desk_in_front
 from calldesk.tui.typeahead import keys_for_the_next_screen
 from calldesk.tui.widgets.note_input import NoteInput
 from calldesk.tui.widgets.notes_pane import NotesPane
@@ -22,13 +23,6 @@ if TYPE_CHECKING:
     from calldesk.tui.host import Host
     from calldesk.tui.notes import NoteTaking
     from calldesk.tui.phone import PhoneLine
-
-
-async def desk_in_front(host: Host) -> None:
-    """The open call changed (a key or the phone): the desk in front, showing it, keys to suit."""
-    await host.to_desk()
-    host.show_call()
-    host.refresh_bindings()
 
 
 class Calls:

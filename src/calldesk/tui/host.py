@@ -120,3 +120,10 @@ class Host(Protocol):
     def lookup_caller(self, number: str) -> None: ...
 
     def refresh_due(self) -> None: ...
+
+
+async def desk_in_front(host: Host) -> None:
+    """The open call changed (a key or the phone): the desk in front, showing it, keys to suit."""
+    await host.to_desk()
+    host.show_call()
+    host.refresh_bindings()

@@ -8,7 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from calldesk.core.storage import StoreError
-from calldesk.tui.calls import desk_in_front
+from calldesk.tui.host import desk_in_front
 from calldesk.tui.widgets.notes_pane import NotesPane
 
 if TYPE_CHECKING:
